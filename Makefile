@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+# make        install missing Debian packages, build build/hv and the default guest
+# make check  the whole test suite (unit tests, then VM tests); last line "N passed, N failed"
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
+JSONC_LIBS = $(shell pkg-config --libs json-c)
+
+B := build
+LIB_SRC := $(sort $(wildcard src/util/*.c src/engine/*.c src/manager/*.c src/storage/*.c src/guest/*.c src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+ASAN_OBJ := $(LIB_SRC:src/%.c=$(B)/asan/%.o)
+INIT_SRC := $(wildcard guest/init/*.c) src/guest/proto.c
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps hv guest check unit vmtest bench clean
+all: deps
+	@$(MAKE) --no-print-directory hv guest
+
+deps:
+	@scripts/deps.sh
+
+hv: $(B)/hv
+guest: $(B)/guest/initramfs.cpio
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(JSONC_CFLAGS) -c -o $@ $<
+
+$(B)/libhv.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/hv: src/main.c $(B)/libhv.a
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv.a $(JSONC_LIBS)
+
+# hv's init: static, so the initramfs needs no libc.
+$(B)/guest/init: $(INIT_SRC) $(wildcard guest/init/*.h) src/guest/proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) -Os -static -s -o $@ $(INIT_SRC)
+
+$(B)/guest/initramfs.cpio: $(B)/guest/init guest/build.sh
+	guest/build.sh $(B)/guest/init $(B)/guest
+
+# Unit tests build the library again with AddressSanitizer and UBSan.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+$(B)/asan/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(JSONC_CFLAGS) -c -o $@ $<
+
+$(B)/libhv-asan.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libhv-asan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit -O1 -g $(SAN) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv-asan.a $(JSONC_LIBS)
+
+unit: $(UNIT_BIN)
+
+check: all
+	@$(MAKE) --no-print-directory unit
+	@tests/run
+
+bench: all
+	bench/boot.sh
+
+clean:
+	rm -rf $(B)

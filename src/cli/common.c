@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "manager/store.h"
+#include "util/err.h"
+
+int cli_fail(const char *cmd)
+{
+	fprintf(stderr, "hv %s: %s\n", cmd, err_msg());
+	return EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "hv %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see: hv %s --help)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd)
+{
+	char opts[128];
+	int c;
+
+	/* a leading '+' (hv run) stops at the first operand, which starts the
+	 * guest command; otherwise options may follow the VM name.  ':' makes
+	 * getopt report missing values to us. */
+	if (shortopts[0] == '+')
+		snprintf(opts, sizeof(opts), "+:%s", shortopts + 1);
+	else
+		snprintf(opts, sizeof(opts), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?') {
+		if (optopt)
+			cli_usage_error(cmd, "unknown option '-%c'", optopt);
+		else
+			cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	} else if (c == ':') {
+		cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		c = '?';
+	}
+	return c;
+}
+
+int cli_one_name(int argc, char **argv, const char *cmd, const char **name)
+{
+	if (optind >= argc)
+		return cli_usage_error(cmd, "missing the VM name");
+	if (optind + 1 < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	*name = argv[optind];
+	return 0;
+}
+
+void cli_accel_notice(const char *why)
+{
+	char root[4096], path[4200];
+	int fd;
+
+	if (!why)
+		return;
+	/* once per store: a marker file remembers that the user was told */
+	if (store_vms_dir(root, sizeof(root)) == 0 && snprintf(path, sizeof(path), "%s/../.tcg-notice", root) > 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST)
+			return;
+		if (fd >= 0)
+			close(fd);
+	}
+	err_clear();
+	fprintf(stderr, "hv: using TCG software emulation, because %s (shown once)\n", why);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The engine contract: how the manager describes a VM to launch, and the
+ * QEMU specifics that turn it into a process.  Everything here is about
+ * one QEMU process; stores, names and state files belong to manager/.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/strv.h"
+
+enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+enum machine { MACHINE_MICROVM, MACHINE_Q35 };
+
+#define ENGINE_MAX_DISKS 8
+
+struct engine_disk {
+	const char *path;
+	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
+	bool readonly;
+};
+
+/* Where a serial port goes: an inherited socket (fd >= 0), or a listening
+ * unix socket path (relative to QEMU's working directory), optionally
+ * also recorded into a log file. */
+struct engine_chardev {
+	int fd;
+	const char *path;
+	const char *logfile;
+};
+
+struct engine_vm {
+	const char *name;
+	const char *uuid; /* NULL: let QEMU choose */
+	unsigned cpus;
+	uint64_t memory_mib;
+	enum machine machine;
+	enum accel accel; /* resolved: ACCEL_KVM or ACCEL_TCG */
+	const char *kernel, *initrd, *cmdline;
+	struct engine_disk disks[ENGINE_MAX_DISKS];
+	size_t ndisks;
+	struct engine_chardev console; /* ttyS0 */
+	struct engine_chardev channel; /* ttyS1, the hv guest channel; fd < 0 and no path: none */
+	const char *qmp_path;	       /* listening QMP socket for hv commands, or NULL */
+	int qmp_fd;		       /* private QMP connection for the VM's monitor, or -1 */
+	bool no_reboot;		       /* a guest reboot ends QEMU (one-shot VMs) */
+	bool sandbox;		       /* QEMU's seccomp sandbox */
+};
+
+/* Build QEMU's argv (argv[0] = qemu_binary).  Pure: no I/O, so the
+ * result can be compared with golden files. */
+int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *argv);
+
+/* Kernel parameters a Linux guest needs on this machine type and
+ * accelerator (tsc_khz: the host's TSC frequency, 0 if unknown). */
+int qemu_kernel_params(enum machine m, enum accel a, unsigned long tsc_khz, char *buf, size_t n);
+
+/* Locate qemu-system-x86_64 ($HV_QEMU overrides); clear error if missing. */
+int qemu_find_binary(char **out);
+
+const char *machine_name(enum machine m);
+int machine_parse(const char *s, enum machine *m);
+const char *accel_name(enum accel a);
+int accel_parse(const char *s, enum accel *a);
+
+/* Resolve ACCEL_AUTO: KVM only where the host truly has hardware
+ * virtualization.  *why explains a TCG choice (NULL when KVM is used). */
+int accel_resolve(enum accel requested, enum accel *out, const char **why);
+/* The host's TSC frequency in kHz, 0 when unknown. */
+unsigned long host_tsc_khz(void);

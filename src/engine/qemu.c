@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From an engine_vm to QEMU's command line.  Choices made for fast,
+ * quiet boots (measured in bench/boot.sh, see the README):
+ *  - microvm: no PCI, no firmware tables beyond what the kernel needs,
+ *    virtio-mmio devices found through ACPI; q35 for guests that need PCI.
+ *  - -nodefaults and explicit devices only; the guest channel is a
+ *    second 16550 UART, which the kernel drives without any module.
+ *  - pvpanic with panic=exit-failure: a guest kernel panic ends QEMU with
+ *    status 1 and a GUEST_PANICKED event, so a crash is never mistaken for
+ *    a power-off.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/proc.h"
+
+const char *machine_name(enum machine m)
+{
+	return m == MACHINE_Q35 ? "q35" : "microvm";
+}
+
+int machine_parse(const char *s, enum machine *m)
+{
+	if (!strcmp(s, "microvm"))
+		*m = MACHINE_MICROVM;
+	else if (!strcmp(s, "q35"))
+		*m = MACHINE_Q35;
+	else
+		return err_set(-EINVAL, "unknown machine type '%s' (use microvm or q35)", s);
+	return 0;
+}
+
+/* QEMU option values escape ',' as ",,"; without this a path such as
+ * "a,file=/etc/shadow" would inject options. */
+static char *opt_escape(const char *s)
+{
+	size_t n = 0;
+	char *out, *p;
+
+	for (const char *c = s; *c; c++)
+		n += *c == ',' ? 2 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (const char *c = s; *c; c++) {
+		*p++ = *c;
+		if (*c == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
+static int add_chardev(struct strv *a, const char *id, const struct engine_chardev *c)
+{
+	_cleanup_free_ char *path = NULL, *log = NULL;
+
+	if (c->fd >= 0)
+		return strv_addf(a, "socket,id=%s,fd=%d", id, c->fd) ?: 0;
+	if (!c->path)
+		return err_set(-EINVAL, "chardev %s has no endpoint", id);
+	path = opt_escape(c->path);
+	log = c->logfile ? opt_escape(c->logfile) : NULL;
+	if (!path || (c->logfile && !log))
+		return -ENOMEM;
+	if (log)
+		return strv_addf(a, "socket,id=%s,path=%s,server=on,wait=off,logfile=%s,logappend=on", id, path, log);
+	return strv_addf(a, "socket,id=%s,path=%s,server=on,wait=off", id, path);
+}
+
+static int add_disks(struct strv *a, const struct engine_vm *vm)
+{
+	const char *dev = vm->machine == MACHINE_MICROVM ? "virtio-blk-device" : "virtio-blk-pci";
+	int r;
+
+	for (size_t i = 0; i < vm->ndisks; i++) {
+		const struct engine_disk *d = &vm->disks[i];
+		_cleanup_free_ char *path = opt_escape(d->path);
+		if (!path)
+			return -ENOMEM;
+		if (strcmp(d->format, "raw") && strcmp(d->format, "qcow2"))
+			return err_set(-EINVAL, "disk %s: unsupported format '%s'", d->path, d->format);
+		if ((r = strv_add(a, "-drive")) < 0 ||
+		    (r = strv_addf(a, "if=none,id=disk%zu,file=%s,format=%s,cache=writeback,discard=unmap%s", i, path,
+				   d->format, d->readonly ? ",readonly=on" : "")) < 0 ||
+		    (r = strv_add(a, "-device")) < 0 || (r = strv_addf(a, "%s,drive=disk%zu", dev, i)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
+{
+	int r;
+
+	if (vm->cpus < 1 || vm->memory_mib < 1)
+		return err_set(-EINVAL, "a VM needs at least 1 CPU and 1 MiB of memory");
+	if (vm->accel != ACCEL_KVM && vm->accel != ACCEL_TCG)
+		return err_set(-EINVAL, "accelerator not resolved");
+#define ADD(...)                                       \
+	do {                                           \
+		if ((r = strv_addf(a, __VA_ARGS__)) < 0) \
+			return r;                      \
+	} while (0)
+	ADD("%s", qemu_binary);
+	if (vm->name) {
+		_cleanup_free_ char *name = opt_escape(vm->name);
+		if (!name)
+			return -ENOMEM;
+		ADD("-name");
+		ADD("%s", name);
+	}
+	if (vm->uuid) {
+		ADD("-uuid");
+		ADD("%s", vm->uuid);
+	}
+	ADD("-no-user-config");
+	ADD("-nodefaults");
+	ADD("-display");
+	ADD("none");
+	ADD("-machine");
+	if (vm->machine == MACHINE_MICROVM)
+		ADD("microvm,acpi=on,pcie=off,rtc=on,isa-serial=on");
+	else
+		ADD("q35,smm=off,vmport=off");
+	ADD("-accel");
+	ADD("%s", vm->accel == ACCEL_KVM ? "kvm" : "tcg");
+	if (vm->accel == ACCEL_KVM) {
+		ADD("-cpu");
+		ADD("host");
+	}
+	ADD("-smp");
+	ADD("%u", vm->cpus);
+	ADD("-m");
+	ADD("%lluM", (unsigned long long)vm->memory_mib);
+	if (vm->kernel) {
+		/* -kernel, -initrd and -append take plain strings: no escaping */
+		ADD("-kernel");
+		ADD("%s", vm->kernel);
+		if (vm->initrd) {
+			ADD("-initrd");
+			ADD("%s", vm->initrd);
+		}
+		if (vm->cmdline) {
+			ADD("-append");
+			ADD("%s", vm->cmdline);
+		}
+	}
+	ADD("-chardev");
+	if ((r = add_chardev(a, "console", &vm->console)) < 0)
+		return r;
+	ADD("-serial");
+	ADD("chardev:console");
+	if (vm->channel.fd >= 0 || vm->channel.path) {
+		ADD("-chardev");
+		if ((r = add_chardev(a, "channel", &vm->channel)) < 0)
+			return r;
+		ADD("-device");
+		ADD("isa-serial,chardev=channel,index=1");
+	}
+	ADD("-device");
+	ADD("pvpanic");
+	ADD("-action");
+	ADD("panic=exit-failure");
+	if ((r = add_disks(a, vm)) < 0)
+		return r;
+	if (vm->qmp_path) {
+		_cleanup_free_ char *p = opt_escape(vm->qmp_path);
+		if (!p)
+			return -ENOMEM;
+		ADD("-qmp");
+		ADD("unix:%s,server=on,wait=off", p);
+	}
+	if (vm->qmp_fd >= 0) {
+		ADD("-chardev");
+		ADD("socket,id=hvmon,fd=%d", vm->qmp_fd);
+		ADD("-mon");
+		ADD("chardev=hvmon,mode=control");
+	}
+	if (vm->no_reboot)
+		ADD("-no-reboot");
+	if (vm->sandbox) {
+		ADD("-sandbox");
+		ADD("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	}
+	ADD("-msg");
+	ADD("timestamp=on");
+#undef ADD
+	return 0;
+}
+
+int qemu_kernel_params(enum machine m, enum accel a, unsigned long tsc_khz, char *buf, size_t n)
+{
+	int k = 0;
+
+	buf[0] = '\0';
+	/* microvm has no PCI host bridge: skip the kernel's probing (and its
+	 * "PCI: Fatal" message) */
+	if (m == MACHINE_MICROVM)
+		k = snprintf(buf, n, "pci=off");
+	/* microvm under TCG has no HPET or PM timer to calibrate the TSC
+	 * against and sometimes hangs there: tell the kernel the rate */
+	if (m == MACHINE_MICROVM && a == ACCEL_TCG && tsc_khz > 0)
+		k += snprintf(buf + k, n - (size_t)k, "%stsc_early_khz=%lu", k ? " " : "", tsc_khz);
+	if (k < 0 || (size_t)k >= n)
+		return err_set(-ENAMETOOLONG, "kernel parameters too long");
+	return 0;
+}
+
+int qemu_find_binary(char **out)
+{
+	const char *env = getenv("HV_QEMU");
+	int r = proc_find_exe(env && *env ? env : "qemu-system-x86_64", out);
+
+	if (r < 0)
+		return err_set(-ENOENT, "%s not found; install it with: apt-get install qemu-system-x86 (or run make)",
+			       env && *env ? env : "qemu-system-x86_64");
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * A client of the QEMU Machine Protocol (docs/interop/qmp-spec): JSON
+ * objects over a stream socket.  The server greets with {"QMP": ...}; the
+ * client must send qmp_capabilities before any other command; replies
+ * ({"return": ...} or {"error": ...}) carry the "id" of their command;
+ * asynchronous events ({"event": ...}) may arrive at any time, also
+ * between a command and its reply, and are queued for the caller.
+ */
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Splits a byte stream into JSON objects; no I/O (unit-tested alone). */
+struct qmp_parser {
+	json_tokener *tok;
+	size_t pending; /* bytes fed since the last complete object */
+	bool broken;
+};
+
+#define QMP_MESSAGE_MAX (1 << 20) /* QEMU is semi-trusted: bound what we hold */
+
+int qmp_parser_init(struct qmp_parser *p);
+void qmp_parser_free(struct qmp_parser *p);
+/* Feed bytes; each complete object is passed to cb (which takes
+ * ownership).  Returns -EPROTO on malformed input or an oversized message. */
+int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n,
+		    void (*cb)(struct json_object *obj, void *ctx), void *ctx);
+
+struct qmp;
+
+/* Connect to a listening QMP socket (path may be long: it is reached
+ * through a directory fd) and finish the capabilities handshake. */
+int qmp_open_path(const char *path, int timeout_ms, struct qmp **out);
+/* Take over an already connected socket (e.g. one end of a socketpair). */
+int qmp_open_fd(int fd, int timeout_ms, struct qmp **out);
+void qmp_close(struct qmp *q);
+int qmp_fd(const struct qmp *q);
+
+/* Run a command; *ret (optional) receives the "return" value.  An
+ * {"error"} reply becomes -EIO with QEMU's description as the reason. */
+int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret,
+		int timeout_ms);
+/* Next queued or arriving event; -ETIMEDOUT after timeout_ms (-1: wait
+ * forever), -ECONNRESET when QEMU closed the connection. */
+int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The hv guest channel: a byte stream between hv on the host and hv's init
+ * in the default guest, carried by the guest's second serial port (ttyS1).
+ * It is framed so that one stream carries the command to run, its stdio
+ * and its exit status.  Both ends are compiled from this file; it depends
+ * on libc only, since the guest's init is a static binary.
+ *
+ * A frame is a 4-byte header -- type, reserved (0), payload length
+ * (16-bit little endian) -- followed by the payload.  The guest is
+ * untrusted: the host checks every frame (known type, length within the
+ * type's limit) and treats a violation as a closed channel.
+ *
+ * Conversation:
+ *   guest: HELLO "hv-init <version>"
+ *   host:  EXEC  tagged NUL-terminated strings: "A<arg>" (repeated),
+ *                "E<NAME=value>" (repeated), "T<rows>x<cols>" when the
+ *                command gets the console as a terminal
+ *   then   host STDIN / STDIN_EOF / WINCH / SIGNAL;
+ *          guest STDOUT / STDERR / ACK (stdin bytes consumed, u32) /
+ *          ERROR (text) and finally EXIT.
+ * Flow control: the host never has more than HVP_STDIN_WINDOW stdin bytes
+ * unacknowledged, so the guest's tty buffers cannot overflow.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+enum hvp_type {
+	HVP_HELLO = 1,	   /* g->h: version text */
+	HVP_EXEC = 2,	   /* h->g: command, environment, terminal */
+	HVP_STDIN = 3,	   /* h->g: data */
+	HVP_STDIN_EOF = 4, /* h->g: empty */
+	HVP_STDOUT = 5,	   /* g->h: data */
+	HVP_STDERR = 6,	   /* g->h: data */
+	HVP_EXIT = 7,	   /* g->h: u8 kind (0 exited, 1 killed by signal), u8 value */
+	HVP_WINCH = 8,	   /* h->g: u16 rows, u16 cols */
+	HVP_SIGNAL = 9,	   /* h->g: u8 signal number */
+	HVP_ACK = 10,	   /* g->h: u32 stdin bytes consumed */
+	HVP_ERROR = 11,	   /* g->h: text, e.g. the command was not found */
+};
+
+#define HVP_HDR 4
+#define HVP_DATA_MAX 4096      /* payload limit of data frames */
+#define HVP_EXEC_MAX 65535     /* payload limit of EXEC */
+#define HVP_STDIN_WINDOW 16384 /* unacknowledged stdin bytes in flight */
+#define HVP_VERSION "hv-init 1"
+
+/* Largest payload allowed for a type, 0 for an unknown type. */
+size_t hvp_max_payload(int type);
+
+/* Encode a header into out[HVP_HDR]. */
+void hvp_put_header(uint8_t *out, int type, size_t len);
+
+/* Incremental decoder: feed bytes, get whole frames. */
+struct hvp_decoder {
+	uint8_t buf[HVP_HDR + HVP_EXEC_MAX];
+	size_t used;
+};
+
+/* Look for one complete frame in the decoder.  Returns 1 and sets
+ * type/payload/len (valid until the next call) when one is ready, 0 when
+ * more bytes are needed, -1 when the stream is malformed. */
+int hvp_next(struct hvp_decoder *d, int *type, const uint8_t **payload, size_t *len);
+/* Append bytes; returns how many were taken (less than n when the
+ * decoder is full: call hvp_next first). */
+size_t hvp_feed(struct hvp_decoder *d, const uint8_t *data, size_t n);
+/* Drop the frame returned by the last hvp_next. */
+void hvp_consume(struct hvp_decoder *d);
+
+static inline uint16_t hvp_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t hvp_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline void hvp_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static inline void hvp_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}

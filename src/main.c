@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* hv: VMs on QEMU, managed like virsh, without a daemon. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef HV_VERSION
+#define HV_VERSION "0.1"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "boot a throwaway VM, run a command in it, exit with its status" },
+	{ "create", cmd_create, "define a VM" },
+	{ "list", cmd_list, "list VMs (running ones; --all for every VM)" },
+	{ "info", cmd_info, "show a VM's definition and state" },
+	{ "start", cmd_start, "start a VM in the background" },
+	{ "console", cmd_console, "attach to a VM's serial console (Ctrl-] detaches)" },
+	{ "stop", cmd_stop, "shut a VM down with the ACPI power button" },
+	{ "kill", cmd_kill, "stop a VM at once (power cut)" },
+	{ "pause", cmd_pause, "freeze a running VM" },
+	{ "resume", cmd_resume, "continue a paused VM" },
+	{ "set", cmd_set, "change a stopped VM's CPUs or memory" },
+	{ "delete", cmd_delete, "remove a VM and its disks" },
+	{ "__monitor", cmd_monitor, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hv COMMAND [ARGS...]    (hv COMMAND --help for details)\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].summary)
+			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("hv %s\n", HV_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-VM monitor (hv __monitor VMDIR FD ACCEL), started by hv start.
+ * It is QEMU's parent and holds a private QMP connection, so it learns
+ * both how the guest ended (SHUTDOWN reason, GUEST_PANICKED) and how the
+ * QEMU process ended (exit status, signal), and records the truth in
+ * status.json at every transition.  It is small, sleeps in poll(), and
+ * exits with QEMU; nothing else of hv stays resident.
+ */
+#include "manager/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/qmp.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/jsonfile.h"
+#include "util/proc.h"
+
+struct monitor {
+	int dirfd;
+	struct vm_status st;
+	char shutdown_reason[64];
+	bool panicked;
+};
+
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	(void)!write(fd, buf, (size_t)n);
+}
+
+static int load_args(int dirfd, struct strv *argv)
+{
+	_cleanup_free_ char *text = NULL;
+	struct json_object *arr;
+	int r = fs_read_all(dirfd, "qemu.args", 1 << 20, &text, NULL);
+
+	if (r < 0)
+		return err_errno(r, "cannot read qemu.args");
+	arr = json_tokener_parse(text);
+	if (!arr || !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) < 1) {
+		json_object_put(arr);
+		return err_set(-EINVAL, "qemu.args is not a JSON array of strings");
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++)
+		r = strv_add(argv, json_object_get_string(json_object_array_get_idx(arr, i)));
+	json_object_put(arr);
+	return r;
+}
+
+/* The last non-empty line of qemu.log: QEMU's explanation of a failure. */
+static void qemu_last_words(int dirfd, char *out, size_t n)
+{
+	_cleanup_free_ char *log = NULL;
+	size_t len = 0;
+	char *line;
+
+	snprintf(out, n, "no message in qemu.log");
+	if (fs_read_all(dirfd, "qemu.log", 4 << 20, &log, &len) < 0)
+		return;
+	while (len && (log[len - 1] == '\n' || log[len - 1] == '\r'))
+		log[--len] = '\0';
+	line = strrchr(log, '\n');
+	line = line ? line + 1 : log;
+	/* drop the "-msg timestamp=on" prefix */
+	if (line[0] >= '0' && line[0] <= '9' && strchr(line, ' '))
+		line = strchr(line, ' ') + 1;
+	if (*line)
+		snprintf(out, n, "%s", line);
+}
+
+static void save(struct monitor *m, enum vm_state s, const char *reason)
+{
+	m->st.state = s;
+	m->st.since = time(NULL);
+	snprintf(m->st.reason, sizeof(m->st.reason), "%s", reason ? reason : "");
+	status_save(m->dirfd, &m->st);
+}
+
+static void on_event(struct monitor *m, struct qmp *q, struct json_object *ev)
+{
+	struct json_object *name, *data, *v, *ret = NULL;
+	const char *e;
+
+	if (!json_object_object_get_ex(ev, "event", &name))
+		return;
+	e = json_object_get_string(name);
+	if (!strcmp(e, "SHUTDOWN")) {
+		if (json_object_object_get_ex(ev, "data", &data) && json_object_object_get_ex(data, "reason", &v))
+			snprintf(m->shutdown_reason, sizeof(m->shutdown_reason), "%s", json_object_get_string(v));
+	} else if (!strcmp(e, "GUEST_PANICKED")) {
+		m->panicked = true;
+	} else if (!strcmp(e, "STOP") || !strcmp(e, "RESUME")) {
+		/* ask rather than trust event order: the record must match QEMU */
+		if (qmp_execute(q, "query-status", NULL, &ret, 2000) == 0 && ret &&
+		    json_object_object_get_ex(ret, "status", &v)) {
+			const char *s = json_object_get_string(v);
+			if (!strcmp(s, "running"))
+				save(m, VM_RUNNING, NULL);
+			else if (!strcmp(s, "paused"))
+				save(m, VM_PAUSED, NULL);
+		}
+		json_object_put(ret);
+	}
+}
+
+/* How did it end?  Prefer what hv asked for, then QEMU's own account. */
+static void record_end(struct monitor *m, int status)
+{
+	_cleanup_free_ char *intent = NULL;
+	char why[512];
+
+	if (fs_read_all(m->dirfd, "stop-intent", 512, &intent, NULL) == 0) {
+		unlinkat(m->dirfd, "stop-intent", 0);
+		intent[strcspn(intent, "\n")] = '\0';
+	}
+	if (m->panicked) {
+		save(m, VM_CRASHED, "the guest kernel panicked (see console.log)");
+	} else if (intent) {
+		save(m, VM_STOPPED, intent);
+	} else if (WIFSIGNALED(status)) {
+		snprintf(why, sizeof(why), "QEMU was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		save(m, VM_CRASHED, why);
+	} else if (WEXITSTATUS(status) != 0) {
+		char last[400];
+		qemu_last_words(m->dirfd, last, sizeof(last));
+		snprintf(why, sizeof(why), "QEMU exited with status %d: %s", WEXITSTATUS(status), last);
+		save(m, VM_CRASHED, why);
+	} else if (!strcmp(m->shutdown_reason, "guest-shutdown")) {
+		save(m, VM_STOPPED, "the guest powered off");
+	} else if (!strcmp(m->shutdown_reason, "host-signal")) {
+		save(m, VM_STOPPED, "QEMU was terminated by a signal on the host");
+	} else {
+		snprintf(why, sizeof(why), "QEMU exited (%s)", m->shutdown_reason[0] ? m->shutdown_reason : "no reason given");
+		save(m, VM_STOPPED, why);
+	}
+}
+
+static int run_qemu(struct monitor *m, const char *vmdir, int report_fd, pid_t *qemu, struct qmp **q)
+{
+	_cleanup_strv_ struct strv argv = { 0 };
+	int sp[2], devnull, log, r;
+
+	if ((r = load_args(m->dirfd, &argv)) < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_errno(-errno, "socketpair");
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	log = openat(m->dirfd, "qemu.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (devnull < 0 || log < 0)
+		return err_errno(-errno, "cannot open qemu.log");
+	{
+		/* QEMU gets its own process group: signals aimed at hv's never reach it */
+		struct spawn_fd map[] = { { devnull, 0 }, { log, 1 }, { log, 2 }, { sp[1], 3 } };
+		r = proc_spawn(argv.v, map, 4, vmdir, true, qemu);
+	}
+	close(sp[1]);
+	close(devnull);
+	close(log);
+	if (r < 0) {
+		close(sp[0]);
+		return r;
+	}
+	/* the greeting arrives once QEMU has built the machine */
+	r = qmp_open_fd(sp[0], 60000, q);
+	if (r < 0) {
+		char last[400];
+		int st;
+		kill(*qemu, SIGKILL);
+		waitpid(*qemu, &st, 0);
+		qemu_last_words(m->dirfd, last, sizeof(last));
+		return err_set(-EIO, "QEMU failed to start: %s", last);
+	}
+	(void)report_fd;
+	return 0;
+}
+
+int monitor_main(const char *vmdir, int report_fd, const char *accel)
+{
+	struct monitor m = { .dirfd = -1 };
+	struct qmp *q = NULL;
+	sigset_t set;
+	pid_t qemu;
+	int sfd, r;
+
+	setsid();
+	prctl(PR_SET_NAME, "hv-monitor");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m.dirfd = open(vmdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m.dirfd < 0 || sfd < 0) {
+		report(report_fd, "error cannot open %s: %s", vmdir, strerror(errno));
+		return 1;
+	}
+	if ((r = run_qemu(&m, vmdir, report_fd, &qemu, &q)) < 0) {
+		report(report_fd, "error %s", err_msg());
+		return 1;
+	}
+	if (proc_identify(qemu, &m.st.qemu) < 0 || proc_identify(getpid(), &m.st.monitor) < 0) {
+		report(report_fd, "error %s", err_msg());
+		kill(qemu, SIGKILL);
+		return 1;
+	}
+	snprintf(m.st.accel, sizeof(m.st.accel), "%s", accel);
+	save(&m, VM_RUNNING, NULL);
+	report(report_fd, "ok %d", (int)qemu);
+	close(report_fd);
+
+	for (;;) {
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { q ? qmp_fd(q) : -1, POLLIN, 0 } };
+		struct json_object *ev = NULL;
+		struct signalfd_siginfo si;
+		int status;
+
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (q && pf[1].revents) {
+			/* take every event that arrived, without blocking */
+			while ((r = qmp_next_event(q, 0, &ev)) == 0) {
+				on_event(&m, q, ev);
+				json_object_put(ev);
+			}
+			if (r != -ETIMEDOUT) {
+				qmp_close(q); /* QEMU is going away: wait for its exit status */
+				q = NULL;
+			}
+		}
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			;
+		if (waitpid(qemu, &status, WNOHANG) == qemu) {
+			/* events sent just before exiting may still be buffered */
+			while (q && qmp_next_event(q, 0, &ev) == 0) {
+				on_event(&m, q, ev);
+				json_object_put(ev);
+			}
+			record_end(&m, status);
+			break;
+		}
+	}
+	qmp_close(q);
+	return 0;
+}

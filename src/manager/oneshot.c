@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One event loop relays between the user and a throwaway QEMU:
+ *   stdin      -> console (terminal mode) or STDIN frames (pipe mode)
+ *   console    -> stdout (terminal mode) or stderr (kernel messages)
+ *   channel    -> STDOUT/STDERR/EXIT/ERROR frames from hv's init
+ *   QMP        -> GUEST_PANICKED / SHUTDOWN events
+ * All three are socketpairs handed to QEMU as inherited fds: no files,
+ * no paths, nothing to clean up.  The command's exit status travels in an
+ * EXIT frame; a panic is told apart from a power-off by pvpanic.
+ */
+#include "manager/oneshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/qmp.h"
+#include "guest/boot.h"
+#include "guest/channel.h"
+#include "storage/image.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/proc.h"
+#include "util/tty.h"
+
+enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5 }; /* fd numbers inside QEMU */
+
+struct loop {
+	const struct oneshot_opts *o;
+	struct oneshot_result *res;
+	bool tty, hv_init;
+	int con, qmpfd, sfd, qerr;
+	struct chan_host ch;
+	struct qmp_parser qp;
+	bool stdin_open, exec_sent, got_exit, panicked, qmp_greeted, signalled;
+	pid_t qemu;
+	int qemu_status;
+	bool qemu_done;
+	char qemu_msg[1024];
+	size_t qemu_msg_len;
+};
+
+static void on_qmp(struct json_object *obj, void *ctx)
+{
+	struct loop *l = ctx;
+	struct json_object *ev;
+
+	if (json_object_object_get_ex(obj, "QMP", NULL)) {
+		static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
+		l->qmp_greeted = true;
+		(void)!write(l->qmpfd, caps, sizeof(caps) - 1);
+	} else if (json_object_object_get_ex(obj, "event", &ev)) {
+		if (!strcmp(json_object_get_string(ev), "GUEST_PANICKED"))
+			l->panicked = true;
+	}
+	json_object_put(obj);
+}
+
+static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
+{
+	struct loop *l = ctx;
+
+	switch (type) {
+	case HVP_HELLO:
+		if (l->exec_sent)
+			break;
+		{
+			char *sh[] = { "/bin/sh", NULL };
+			char term[128];
+			char *env[] = { term, NULL };
+			int rows = 0, cols = 0;
+			snprintf(term, sizeof(term), "TERM=%s", getenv("TERM") ? getenv("TERM") : "linux");
+			if (l->tty && !tty_size(0, &rows, &cols)) {
+				rows = 24;
+				cols = 80;
+			}
+			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : sh, env, l->tty ? rows : 0, cols) < 0)
+				kill(l->qemu, SIGTERM);
+			l->exec_sent = true;
+		}
+		break;
+	case HVP_STDOUT:
+		write_all(1, p, n);
+		break;
+	case HVP_STDERR:
+		write_all(2, p, n);
+		break;
+	case HVP_EXIT:
+		if (n == 2) {
+			l->got_exit = true;
+			l->res->status = p[0] ? 128 + p[1] : p[1];
+		}
+		break;
+	case HVP_ERROR:
+		snprintf(l->res->guest_error, sizeof(l->res->guest_error), "%.*s", (int)n, (const char *)p);
+		/* only printable text from the guest reaches the user's terminal */
+		for (char *c = l->res->guest_error; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		break;
+	}
+}
+
+/* Console output: live on a terminal until the command has exited (what
+ * follows is shutdown noise); otherwise remembered for error reports. */
+static void console_out(struct loop *l, const char *buf, size_t n)
+{
+	struct oneshot_result *res = l->res;
+	size_t cap = sizeof(res->console_tail) - 1;
+
+	if (l->tty || !l->hv_init) {
+		if (!l->got_exit)
+			write_all(1, buf, n);
+		return;
+	}
+	if (n >= cap) {
+		buf += n - cap;
+		n = cap;
+	}
+	if (res->console_len + n > cap) {
+		size_t drop = res->console_len + n - cap;
+		memmove(res->console_tail, res->console_tail + drop, res->console_len - drop);
+		res->console_len -= drop;
+	}
+	memcpy(res->console_tail + res->console_len, buf, n);
+	res->console_len += n;
+	res->console_tail[res->console_len] = '\0';
+}
+
+static void stop_qemu(struct loop *l)
+{
+	if (!l->qemu_done)
+		kill(l->qemu, SIGTERM);
+}
+
+static void handle_stdin(struct loop *l)
+{
+	char buf[4096];
+	size_t want = sizeof(buf);
+	ssize_t n;
+
+	if (!l->tty && l->hv_init && l->ch.credit < want)
+		want = l->ch.credit;
+	n = read(0, buf, want);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		l->stdin_open = false;
+		if (!l->tty && l->hv_init)
+			chan_send(&l->ch, HVP_STDIN_EOF, NULL, 0);
+		return;
+	}
+	if (l->tty) {
+		long esc = tty_find_escape(buf, (size_t)n);
+		if (esc >= 0) {
+			write_all(l->con, buf, (size_t)esc);
+			l->res->end = ONESHOT_ESCAPED;
+			l->res->status = 130;
+			l->stdin_open = false;
+			stop_qemu(l);
+			return;
+		}
+		write_all(l->con, buf, (size_t)n);
+	} else if (l->hv_init) {
+		chan_send(&l->ch, HVP_STDIN, buf, (size_t)n);
+	} else {
+		write_all(l->con, buf, (size_t)n);
+	}
+}
+
+static void handle_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+	int st;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGCHLD) {
+			if (waitpid(l->qemu, &st, WNOHANG) == l->qemu) {
+				l->qemu_done = true;
+				l->qemu_status = st;
+			}
+		} else if (sig == SIGWINCH && l->tty && l->exec_sent) {
+			int rows, cols;
+			uint8_t p[4];
+			if (tty_size(0, &rows, &cols)) {
+				hvp_put16(p, (uint16_t)rows);
+				hvp_put16(p + 2, (uint16_t)cols);
+				chan_send(&l->ch, HVP_WINCH, p, 4);
+			}
+		} else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+			/* first: pass it to the command; again: stop the VM */
+			if (!l->tty && l->hv_init && l->exec_sent && !l->signalled) {
+				uint8_t s = (uint8_t)sig;
+				chan_send(&l->ch, HVP_SIGNAL, &s, 1);
+				l->signalled = true;
+			} else {
+				l->res->end = ONESHOT_ESCAPED;
+				l->res->status = 128 + sig;
+				stop_qemu(l);
+			}
+		}
+	}
+}
+
+static void read_qemu_stderr(struct loop *l)
+{
+	char buf[1024];
+	ssize_t n = read(l->qerr, buf, sizeof(buf));
+
+	if (n <= 0) {
+		close(l->qerr);
+		l->qerr = -1;
+		return;
+	}
+	/* keep the tail: QEMU's last words explain a failure */
+	if ((size_t)n >= sizeof(l->qemu_msg)) {
+		memcpy(l->qemu_msg, buf + n - (ssize_t)sizeof(l->qemu_msg) + 1, sizeof(l->qemu_msg) - 1);
+		l->qemu_msg_len = sizeof(l->qemu_msg) - 1;
+	} else {
+		if (l->qemu_msg_len + (size_t)n >= sizeof(l->qemu_msg)) {
+			size_t drop = l->qemu_msg_len + (size_t)n - sizeof(l->qemu_msg) + 1;
+			memmove(l->qemu_msg, l->qemu_msg + drop, l->qemu_msg_len - drop);
+			l->qemu_msg_len -= drop;
+		}
+		memcpy(l->qemu_msg + l->qemu_msg_len, buf, (size_t)n);
+		l->qemu_msg_len += (size_t)n;
+	}
+	l->qemu_msg[l->qemu_msg_len] = '\0';
+}
+
+/* After QEMU is gone, take whatever is still buffered in the sockets. */
+static void drain(struct loop *l)
+{
+	char buf[4096];
+	ssize_t n;
+
+	fcntl(l->con, F_SETFL, O_NONBLOCK);
+	while ((n = read(l->con, buf, sizeof(buf))) > 0)
+		console_out(l, buf, (size_t)n);
+	fcntl(l->ch.fd, F_SETFL, O_NONBLOCK);
+	while (chan_read(&l->ch, on_frame, l) == 0 && !l->ch.broken) {
+		struct pollfd pf = { l->ch.fd, POLLIN, 0 };
+		if (poll(&pf, 1, 0) <= 0)
+			break;
+	}
+	while (l->qerr >= 0)
+		read_qemu_stderr(l);
+}
+
+static int event_loop(struct loop *l)
+{
+	while (!l->qemu_done) {
+		struct pollfd pf[6];
+		int n = 0, ist = -1, icon, ich, iq, ierr = -1;
+		bool want_stdin = l->stdin_open && (l->tty || !l->hv_init || (l->exec_sent && l->ch.credit > 0));
+
+		pf[n++] = (struct pollfd){ l->sfd, POLLIN, 0 };
+		if (want_stdin) {
+			ist = n;
+			pf[n++] = (struct pollfd){ 0, POLLIN, 0 };
+		}
+		icon = n;
+		pf[n++] = (struct pollfd){ l->con, POLLIN, 0 };
+		ich = n;
+		pf[n++] = (struct pollfd){ l->ch.fd, POLLIN, 0 };
+		iq = n;
+		pf[n++] = (struct pollfd){ l->qmpfd, POLLIN, 0 };
+		if (l->qerr >= 0) {
+			ierr = n;
+			pf[n++] = (struct pollfd){ l->qerr, POLLIN, 0 };
+		}
+		if (poll(pf, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(-errno, "poll");
+		}
+		if (pf[0].revents)
+			handle_signal(l);
+		if (ist >= 0 && pf[ist].revents)
+			handle_stdin(l);
+		if (pf[icon].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t k = read(l->con, buf, sizeof(buf));
+			if (k > 0)
+				console_out(l, buf, (size_t)k);
+		}
+		if (pf[ich].revents & (POLLIN | POLLHUP))
+			chan_read(&l->ch, on_frame, l);
+		if (pf[iq].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t k = read(l->qmpfd, buf, sizeof(buf));
+			if (k > 0)
+				qmp_parser_feed(&l->qp, buf, (size_t)k, on_qmp, l);
+		}
+		if (ierr >= 0 && pf[ierr].revents)
+			read_qemu_stderr(l);
+	}
+	drain(l);
+	return 0;
+}
+
+static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8],
+		    struct engine_vm *vm)
+{
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->name = "hv-run";
+	vm->cpus = o->cpus;
+	vm->memory_mib = o->memory_mib;
+	vm->machine = o->machine;
+	vm->accel = o->accel;
+	vm->kernel = boot->kernel;
+	vm->initrd = boot->initrd[0] ? boot->initrd : NULL;
+	vm->cmdline = boot->cmdline;
+	vm->console.fd = FD_CONSOLE;
+	vm->channel.fd = boot->hv_init ? FD_CHANNEL : -1;
+	vm->qmp_fd = FD_QMP;
+	vm->no_reboot = true;
+	vm->sandbox = true;
+	for (size_t i = 0; i < o->ndisks; i++) {
+		if ((r = image_probe_format(o->disks[i], fmts[i], 8)) < 0)
+			return r;
+		vm->disks[i] = (struct engine_disk){ o->disks[i], fmts[i], false };
+	}
+	vm->ndisks = o->ndisks;
+	return 0;
+}
+
+int oneshot_run(const struct oneshot_opts *o, struct oneshot_result *res)
+{
+	_cleanup_free_ char *qemu = NULL;
+	_cleanup_strv_ struct strv argv = { 0 };
+	struct guest_boot boot;
+	struct engine_vm vm;
+	char fmts[ENGINE_MAX_DISKS][8];
+	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
+	struct tty_saved saved = { 0 };
+	struct loop l = { .o = o, .res = res, .qerr = -1, .sfd = -1 };
+	sigset_t set, old;
+	int r, devnull = -1;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = qemu_find_binary(&qemu)) < 0)
+		return r;
+	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &boot)) < 0)
+		return r;
+	if (o->command && !boot.hv_init)
+		return err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
+					"to get the VM's console");
+	if ((r = build_vm(o, &boot, fmts, &vm)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qm) < 0 || pipe2(qerr, O_CLOEXEC) < 0 ||
+	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "cannot create the VM's sockets");
+		goto out;
+	}
+	l.tty = isatty(0) && isatty(1);
+	l.hv_init = boot.hv_init;
+	l.con = con[0];
+	l.qmpfd = qm[0];
+	l.qerr = qerr[0];
+	qerr[0] = -1;
+	l.stdin_open = true;
+	chan_init(&l.ch, ch[0]);
+	if ((r = qmp_parser_init(&l.qp)) < 0)
+		goto out;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	l.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	{
+		struct spawn_fd map[] = { { devnull, 0 },     { devnull, 1 },	    { qerr[1], 2 },
+					  { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
+		r = proc_spawn(argv.v, map, ARRAY_SIZE(map), NULL, true, &l.qemu);
+	}
+	close(con[1]);
+	close(ch[1]);
+	close(qm[1]);
+	close(qerr[1]);
+	con[1] = ch[1] = qm[1] = qerr[1] = -1;
+	if (r < 0)
+		goto out_sig;
+	if (l.tty && (r = tty_raw_enter(0, &saved)) < 0) {
+		kill(l.qemu, SIGKILL);
+		waitpid(l.qemu, NULL, 0);
+		goto out_sig;
+	}
+	r = event_loop(&l);
+	tty_restore(&saved);
+	if (r < 0)
+		goto out_sig;
+	if (res->end == ONESHOT_ESCAPED) {
+		/* the user chose to leave */
+	} else if (l.got_exit) {
+		res->end = ONESHOT_EXITED;
+	} else if (l.panicked) {
+		res->end = ONESHOT_PANIC;
+	} else if (!l.qmp_greeted || !WIFEXITED(l.qemu_status) || WEXITSTATUS(l.qemu_status) != 0) {
+		char *line = l.qemu_msg;
+		/* QEMU's last message line says why it failed */
+		while (l.qemu_msg_len && (line[l.qemu_msg_len - 1] == '\n'))
+			line[--l.qemu_msg_len] = '\0';
+		if (strrchr(line, '\n'))
+			line = strrchr(line, '\n') + 1;
+		r = err_set(-EIO, "QEMU failed: %s", *line ? line : "it exited without a message");
+	} else {
+		res->end = ONESHOT_VM_ENDED;
+	}
+out_sig:
+	if (l.sfd >= 0)
+		close(l.sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	qmp_parser_free(&l.qp);
+	for (int i = 0; i < 2; i++) {
+		if (con[i] >= 0)
+			close(con[i]);
+		if (ch[i] >= 0)
+			close(ch[i]);
+		if (qm[i] >= 0)
+			close(qm[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		if (qerr[i] >= 0)
+			close(qerr[i]);
+	if (l.qerr >= 0)
+		close(l.qerr);
+	if (devnull >= 0)
+		close(devnull);
+	return r;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/* hv run: boot a throwaway VM, run one command in it, relay its stdio,
+ * power off and hand back the command's exit status. */
+#include <stddef.h>
+
+#include "engine/engine.h"
+
+struct oneshot_opts {
+	unsigned cpus;
+	unsigned long long memory_mib;
+	const char *kernel, *initrd, *cmdline; /* NULL: the default guest */
+	const char *disks[ENGINE_MAX_DISKS];
+	size_t ndisks;
+	enum accel accel; /* resolved */
+	enum machine machine;
+	char **command; /* NULL: an interactive shell (or the plain console without hv's init) */
+};
+
+enum oneshot_end {
+	ONESHOT_EXITED,	     /* the command finished: status is its exit status */
+	ONESHOT_PANIC,	     /* the guest kernel panicked */
+	ONESHOT_VM_ENDED,    /* the VM stopped without reporting a status */
+	ONESHOT_ESCAPED,     /* the user left with the escape key or a signal */
+};
+
+struct oneshot_result {
+	enum oneshot_end end;
+	int status;
+	char guest_error[256]; /* what the guest's init reported, if anything */
+	/* Without a terminal the console carries only kernel messages: they
+	 * are kept here (the last bytes) and shown only when the run fails. */
+	char console_tail[8192];
+	size_t console_len;
+};
+
+/* Returns a negative errno (reason recorded) when the VM could not run. */
+int oneshot_run(const struct oneshot_opts *o, struct oneshot_result *res);

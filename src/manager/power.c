@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* Start, stop, kill, pause and resume persistent VMs. */
+#include "manager/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/qmp.h"
+#include "guest/boot.h"
+#include "manager/store.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/jsonfile.h"
+#include "util/proc.h"
+
+enum { MONITOR_QMP_FD = 3 };	  /* the monitor's private QMP socket, inside QEMU */
+#define START_TIMEOUT_MS 60000	  /* QEMU up and answering QMP */
+#define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
+#define REPRESS_MS 2000		     /* hv stop presses the power button again this often */
+
+static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum accel accel, struct guest_boot *boot,
+			   char paths[][4200], struct engine_vm *vm)
+{
+	int r;
+
+	if ((r = guest_boot_resolve(d->kernel, d->initrd, d->cmdline, "service", d->name, d->machine, accel, boot)) < 0)
+		return r;
+	memset(vm, 0, sizeof(*vm));
+	vm->name = d->name;
+	vm->uuid = d->uuid;
+	vm->cpus = d->cpus;
+	vm->memory_mib = d->memory_mib;
+	vm->machine = d->machine;
+	vm->accel = accel;
+	vm->kernel = boot->kernel;
+	vm->initrd = boot->initrd[0] ? boot->initrd : NULL;
+	vm->cmdline = boot->cmdline;
+	/* relative paths: QEMU runs in the VM folder, and unix socket paths
+	 * must stay short whatever HV_HOME is */
+	vm->console = (struct engine_chardev){ .fd = -1, .path = "console.sock", .logfile = "console.log" };
+	vm->channel.fd = -1;
+	vm->qmp_path = "qmp.sock";
+	vm->qmp_fd = MONITOR_QMP_FD;
+	vm->sandbox = true;
+	for (unsigned i = 0; i < d->ndisks; i++) {
+		const char *p = d->disks[i].path;
+		if (d->disks[i].owned)
+			r = fs_path(paths[i], sizeof(paths[i]), "%s/%s", h->dir, p);
+		else
+			r = fs_path(paths[i], sizeof(paths[i]), "%s", p);
+		if (r < 0)
+			return r;
+		if (access(paths[i], R_OK | W_OK) < 0)
+			return err_errno(-errno, "disk %s of VM '%s'", paths[i], d->name);
+		vm->disks[i] = (struct engine_disk){ paths[i], d->disks[i].format, false };
+	}
+	vm->ndisks = d->ndisks;
+	return 0;
+}
+
+static int save_args(int dirfd, const struct strv *argv)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < argv->n; i++)
+		json_object_array_add(arr, json_object_new_string(argv->v[i]));
+	return json_write_atomic(dirfd, "qemu.args", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+}
+
+static void prepare_folder(int dirfd)
+{
+	struct stat st;
+
+	unlinkat(dirfd, "console.sock", 0);
+	unlinkat(dirfd, "qmp.sock", 0);
+	unlinkat(dirfd, "stop-intent", 0);
+	if (fstatat(dirfd, "console.log", &st, 0) == 0 && st.st_size > CONSOLE_LOG_ROTATE)
+		renameat(dirfd, "console.log", dirfd, "console.log.1");
+}
+
+/* Read the monitor's one-line report: "ok PID" or "error MESSAGE". */
+static int read_report(int fd, struct vm_started *out)
+{
+	char buf[1024];
+	size_t used = 0;
+	uint64_t deadline = proc_now_ms() + START_TIMEOUT_MS;
+
+	while (used < sizeof(buf) - 1) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int left = (int)(deadline > proc_now_ms() ? deadline - proc_now_ms() : 0);
+		ssize_t n;
+		if (left == 0 || poll(&pf, 1, left) == 0)
+			return err_set(-ETIMEDOUT, "QEMU did not come up within %d s (see qemu.log)", START_TIMEOUT_MS / 1000);
+		n = read(fd, buf + used, sizeof(buf) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		if (memchr(buf, '\n', used))
+			break;
+	}
+	buf[used] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strncmp(buf, "ok ", 3)) {
+		out->pid = atoi(buf + 3);
+		return 0;
+	}
+	if (!strncmp(buf, "error ", 6))
+		return err_set(-EIO, "%s", buf + 6);
+	return err_set(-EIO, "hv's monitor for the VM ended without a report");
+}
+
+int vm_start(const char *name, struct vm_started *out)
+{
+	_cleanup_free_ char *qemu = NULL;
+	_cleanup_strv_ struct strv argv = { 0 };
+	char self[4096], fdarg[16], paths[VMDEF_MAX_DISKS][4200];
+	struct guest_boot boot;
+	struct engine_vm vm;
+	struct vm_handle h;
+	struct vm_status st;
+	struct vmdef d;
+	int r, report[2] = { -1, -1 }, devnull = -1;
+	pid_t mon;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) < 0)
+		goto out;
+	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
+		goto out_def;
+	if (vm_state_active(st.state)) {
+		r = err_set(-EALREADY, "VM '%s' is already %s (QEMU pid %d)", name, vm_state_name(st.state),
+			    (int)st.qemu.pid);
+		goto out_def;
+	}
+	if ((r = accel_resolve(d.accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
+	    (r = build_engine_vm(&h, &d, out->accel, &boot, paths, &vm)) < 0 ||
+	    (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h.dirfd, &argv)) < 0)
+		goto out_def;
+	prepare_folder(h.dirfd);
+	if ((r = fs_path(self, sizeof(self), "/proc/self/exe")) < 0)
+		goto out_def;
+	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "cannot prepare the monitor");
+		goto out_fds;
+	}
+	snprintf(fdarg, sizeof(fdarg), "%d", 3);
+	{
+		char *margv[] = { self, "__monitor", h.dir, fdarg, (char *)accel_name(out->accel), NULL };
+		struct spawn_fd map[] = { { devnull, 0 }, { devnull, 1 }, { devnull, 2 }, { report[1], 3 } };
+		r = proc_spawn(margv, map, 4, h.dir, false, &mon);
+	}
+	close(report[1]);
+	report[1] = -1;
+	if (r < 0)
+		goto out_fds;
+	r = read_report(report[0], out);
+out_fds:
+	for (int i = 0; i < 2; i++)
+		if (report[i] >= 0)
+			close(report[i]);
+	if (devnull >= 0)
+		close(devnull);
+out_def:
+	vmdef_free(&d);
+out:
+	vm_close(&h);
+	return r;
+}
+
+/* --- running VMs --- */
+
+static int open_qmp(struct vm_handle *h, struct qmp **q)
+{
+	char path[4200];
+	int r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir);
+
+	return r < 0 ? r : qmp_open_path(path, 5000, q);
+}
+
+/* Lock an active VM and connect to its QEMU. */
+static int open_active(const char *name, struct vm_handle *h, struct vm_status *st, struct qmp **q)
+{
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, h);
+
+	if (r < 0)
+		return r;
+	if ((r = status_derive(h->dirfd, h->dir, st)) < 0)
+		goto fail;
+	if (!vm_state_active(st->state)) {
+		r = err_set(-ESRCH, "VM '%s' is not running (it is %s)", name, vm_state_name(st->state));
+		goto fail;
+	}
+	if ((r = open_qmp(h, q)) < 0)
+		goto fail;
+	return 0;
+fail:
+	vm_close(h);
+	return r;
+}
+
+/* Wait until the monitor has recorded the end (or a state), up to timeout_ms. */
+static int wait_state(struct vm_handle *h, bool (*done)(const struct vm_status *, const void *), const void *arg,
+		      int timeout_ms, struct vm_status *st)
+{
+	uint64_t deadline = proc_now_ms() + (uint64_t)timeout_ms;
+	int r;
+
+	for (;;) {
+		if ((r = status_derive(h->dirfd, h->dir, st)) < 0)
+			return r;
+		if (done(st, arg))
+			return 0;
+		if (proc_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		proc_sleep_ms(25);
+	}
+}
+
+static bool is_ended(const struct vm_status *st, const void *arg)
+{
+	(void)arg;
+	return !vm_state_active(st->state) && !proc_id_alive(&st->monitor);
+}
+
+static bool is_state(const struct vm_status *st, const void *arg)
+{
+	return st->state == *(const enum vm_state *)arg;
+}
+
+/* Power cut: QMP quit, or SIGKILL when QEMU does not answer. */
+static int hard_stop(struct vm_handle *h, struct vm_status *st, struct qmp *q, const char *why,
+		     struct vm_status *final)
+{
+	fs_write_atomic(h->dirfd, "stop-intent", why, strlen(why), 0600);
+	if (!q || qmp_execute(q, "quit", NULL, NULL, 2000) < 0)
+		kill(st->qemu.pid, SIGKILL);
+	err_clear();
+	if (wait_state(h, is_ended, NULL, 10000, final) < 0)
+		return err_set(-ETIMEDOUT, "QEMU (pid %d) did not exit", (int)st->qemu.pid);
+	return 0;
+}
+
+int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	struct qmp *q = NULL;
+	char why[128];
+	int r = open_active(name, &h, &st, &q);
+
+	if (r < 0)
+		return r;
+	if (force) {
+		r = hard_stop(&h, &st, q, "forced off (hv stop --force)", final);
+		goto out;
+	}
+	/* a paused guest cannot see the power button */
+	if (st.state == VM_PAUSED && (r = qmp_execute(q, "cont", NULL, NULL, 5000)) < 0)
+		goto out;
+	/* A press during boot, before the guest listens, is lost (as on real
+	 * hardware): press again every few seconds until the timeout. */
+	for (uint64_t end = proc_now_ms() + (uint64_t)timeout_s * 1000;;) {
+		uint64_t now = proc_now_ms();
+		if ((r = qmp_execute(q, "system_powerdown", NULL, NULL, 5000)) < 0)
+			goto out;
+		r = wait_state(&h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
+		if (r != -ETIMEDOUT || proc_now_ms() >= end)
+			break;
+	}
+	if (r == -ETIMEDOUT) {
+		snprintf(why, sizeof(why), "forced off: the guest did not power off within %d s of the ACPI power button",
+			 timeout_s);
+		r = hard_stop(&h, &st, q, why, final);
+	}
+out:
+	qmp_close(q);
+	vm_close(&h);
+	return r;
+}
+
+int vm_kill(const char *name, struct vm_status *final)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	struct qmp *q = NULL;
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
+
+	if (r < 0)
+		return r;
+	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
+		goto out;
+	if (!vm_state_active(st.state)) {
+		r = err_set(-ESRCH, "VM '%s' is not running (it is %s)", name, vm_state_name(st.state));
+		goto out;
+	}
+	if (open_qmp(&h, &q) < 0)
+		q = NULL; /* a wedged QEMU still gets SIGKILL */
+	r = hard_stop(&h, &st, q, "killed (hv kill)", final);
+	qmp_close(q);
+out:
+	vm_close(&h);
+	return r;
+}
+
+static int pause_resume(const char *name, bool pause)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	struct qmp *q = NULL;
+	enum vm_state want = pause ? VM_PAUSED : VM_RUNNING;
+	int r = open_active(name, &h, &st, &q);
+
+	if (r < 0)
+		return r;
+	if (st.state == want) {
+		r = err_set(-EALREADY, "VM '%s' is already %s", name, vm_state_name(want));
+		goto out;
+	}
+	if ((r = qmp_execute(q, pause ? "stop" : "cont", NULL, NULL, 5000)) < 0)
+		goto out;
+	/* return once the monitor has recorded it, so hv list agrees at once */
+	if (wait_state(&h, is_state, &want, 5000, &st) < 0)
+		r = err_set(-ETIMEDOUT, "QEMU accepted the command but the VM's state did not change");
+out:
+	qmp_close(q);
+	vm_close(&h);
+	return r;
+}
+
+int vm_pause(const char *name)
+{
+	return pause_resume(name, true);
+}
+
+int vm_resume(const char *name)
+{
+	return pause_resume(name, false);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * A VM's runtime record (status.json), written by its monitor process at
+ * every transition, and the derivation of the true state from it: a
+ * record that says "running" is believed only while the QEMU process it
+ * names is alive (same pid, same start time, same boot of the host).
+ */
+#include <stdbool.h>
+#include <time.h>
+
+#include "util/proc.h"
+
+enum vm_state { VM_STOPPED, VM_RUNNING, VM_PAUSED, VM_CRASHED };
+
+struct vm_status {
+	enum vm_state state;
+	char reason[512]; /* why it stopped or crashed */
+	struct proc_id qemu, monitor;
+	char accel[8];
+	time_t since;
+};
+
+const char *vm_state_name(enum vm_state s);
+/* The record as written (absent: stopped, never started). */
+int status_load(int dirfd, struct vm_status *st);
+int status_save(int dirfd, const struct vm_status *st);
+/* The truth now: a dead QEMU behind a "running" record becomes crashed
+ * (or the monitor's final record, if it is about to write one), and a
+ * live QEMU whose monitor died is asked over QMP. */
+int status_derive(int dirfd, const char *vmdir, struct vm_status *st);
+static inline bool vm_state_active(enum vm_state s)
+{
+	return s == VM_RUNNING || s == VM_PAUSED;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* Define, inspect, change and remove persistent VMs. */
+#include "manager/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/boot.h"
+#include "manager/store.h"
+#include "storage/image.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/size.h"
+
+static int absolute(const char *path, char **out, const char *what)
+{
+	char *p = realpath(path, NULL);
+
+	if (!p)
+		return err_errno(-errno, "%s %s", what, path);
+	*out = p;
+	return 0;
+}
+
+/* "--disk 10G" creates a qcow2 in the VM folder; "--disk PATH" uses an image. */
+static int add_disk(struct vmdef *d, const char *stage, const char *spec)
+{
+	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	uint64_t size;
+	char path[4200];
+	int r;
+
+	if (size_parse(spec, SIZE_MIB, &size) == 0) {
+		if (size < SIZE_MIB)
+			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
+		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
+		snprintf(disk->format, sizeof(disk->format), "qcow2");
+		disk->owned = true;
+		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, disk->path)) < 0 ||
+		    (r = image_create(path, "qcow2", size)) < 0)
+			return r;
+	} else {
+		_cleanup_free_ char *abs = NULL;
+		if (access(spec, F_OK) < 0)
+			return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
+		if ((r = absolute(spec, &abs, "--disk")) < 0 ||
+		    (r = image_probe_format(abs, disk->format, sizeof(disk->format))) < 0)
+			return r;
+		snprintf(disk->path, sizeof(disk->path), "%s", abs);
+	}
+	d->ndisks++;
+	return 0;
+}
+
+static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
+{
+	int r;
+
+	vmdef_init(d);
+	snprintf(d->name, sizeof(d->name), "%s", o->name);
+	if ((r = uuid_generate(d->uuid)) < 0)
+		return r;
+	d->cpus = o->cpus ? o->cpus : 1;
+	d->memory_mib = o->memory_mib ? o->memory_mib : 256;
+	d->machine = o->machine;
+	d->accel = o->accel;
+	d->created = time(NULL);
+	if (o->kernel && ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
+		return r;
+	if (o->initrd && (r = absolute(o->initrd, &d->initrd, "--initrd")) < 0)
+		return r;
+	if (o->cmdline && !(d->cmdline = strdup(o->cmdline)))
+		return -ENOMEM;
+	return 0;
+}
+
+int vm_create(const struct vm_create_opts *o)
+{
+	char vms[4096], stage[4200], final[4200];
+	_cleanup_close_ int vmsfd = -1, stagefd = -1;
+	struct vmdef d;
+	int r;
+
+	if ((r = vm_name_validate(o->name)) < 0 || (r = store_vms_dir(vms, sizeof(vms))) < 0)
+		return r;
+	if ((r = fs_path(final, sizeof(final), "%s/%s", vms, o->name)) < 0)
+		return r;
+	if (access(final, F_OK) == 0)
+		return err_set(-EEXIST, "a VM named '%s' already exists", o->name);
+	if ((r = fill_def(o, &d)) < 0)
+		goto out;
+	/* build the folder aside, then rename it into place in one step */
+	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, o->name, (int)getpid())) < 0)
+		goto out;
+	if (mkdir(stage, 0700) < 0) {
+		r = err_errno(-errno, "cannot create %s", stage);
+		goto out;
+	}
+	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stagefd < 0) {
+		r = err_errno(-errno, "cannot open %s", stage);
+		goto out_rm;
+	}
+	for (unsigned i = 0; i < o->ndisks; i++)
+		if ((r = add_disk(&d, stage, o->disks[i])) < 0)
+			goto out_rm;
+	if ((r = vmdef_save(stagefd, &d)) < 0)
+		goto out_rm;
+	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (vmsfd < 0 || renameat2(vmsfd, strrchr(stage, '/') + 1, vmsfd, o->name, RENAME_NOREPLACE) < 0) {
+		r = errno == EEXIST ? err_set(-EEXIST, "a VM named '%s' already exists", o->name)
+				    : err_errno(-errno, "cannot create VM folder %s", final);
+		goto out_rm;
+	}
+	fsync(vmsfd);
+	r = 0;
+	goto out;
+out_rm:
+	{
+		int saved = r;
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		fs_rm_rf_at(AT_FDCWD, stage);
+		r = err_set(saved, "%s", msg);
+	}
+out:
+	vmdef_free(&d);
+	return r;
+}
+
+int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
+{
+	struct vm_handle h;
+	int r = vm_open(name, &h);
+
+	if (r < 0)
+		return r;
+	r = vmdef_load(h.dirfd, def);
+	if (r == 0 && (r = status_derive(h.dirfd, h.dir, st)) < 0)
+		vmdef_free(def);
+	vm_close(&h);
+	return r;
+}
+
+int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	struct vmdef d;
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
+
+	if (r < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) < 0)
+		goto out;
+	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
+		goto out_def;
+	if (vm_state_active(st.state)) {
+		/* microvm offers no CPU or memory hotplug: never pretend */
+		r = err_set(-EBUSY, "VM '%s' is %s; stop it first (CPU and memory changes apply at the next start)",
+			    name, vm_state_name(st.state));
+		goto out_def;
+	}
+	if (cpus)
+		d.cpus = *cpus;
+	if (memory_mib)
+		d.memory_mib = *memory_mib;
+	r = vmdef_save(h.dirfd, &d);
+out_def:
+	vmdef_free(&d);
+out:
+	vm_close(&h);
+	return r;
+}
+
+/* Move the disks hv created out of the folder before it is removed. */
+static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char *kept_dir, size_t kept_n)
+{
+	char root[4096], dir[4200], dst[4300];
+	int r;
+
+	if ((r = store_root(root, sizeof(root))) < 0 || (r = fs_path(dir, sizeof(dir), "%s/disks/%s", root, h->name)) < 0)
+		return r;
+	for (unsigned i = 0; i < d->ndisks; i++) {
+		if (!d->disks[i].owned)
+			continue;
+		if ((r = fs_mkdir_p(dir, 0700)) < 0 || (r = fs_path(dst, sizeof(dst), "%s/%s", dir, d->disks[i].path)) < 0)
+			return r;
+		if (renameat2(h->dirfd, d->disks[i].path, AT_FDCWD, dst, RENAME_NOREPLACE) < 0 && errno != ENOENT)
+			return err_errno(-errno, "cannot keep disk %s as %s", d->disks[i].path, dst);
+	}
+	if (kept_dir)
+		snprintf(kept_dir, kept_n, "%s", dir);
+	return 0;
+}
+
+int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, size_t kept_n)
+{
+	char vms[4096], trash[256];
+	struct vm_handle h;
+	struct vm_status st;
+	struct vmdef d;
+	_cleanup_close_ int vmsfd = -1;
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
+
+	if (kept_dir && kept_n)
+		kept_dir[0] = '\0';
+	if (r < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) < 0)
+		goto out;
+	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
+		goto out_def;
+	if (vm_state_active(st.state)) {
+		if (!force) {
+			r = err_set(-EBUSY, "VM '%s' is %s; stop it first, or delete it with --force", name,
+				    vm_state_name(st.state));
+			goto out_def;
+		}
+		vm_close(&h); /* vm_kill takes the lock itself */
+		if ((r = vm_kill(name, &st)) < 0 || (r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+			goto out_def;
+	}
+	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir, kept_n)) < 0)
+		goto out_def;
+	/* out of sight in one step, then removed at leisure */
+	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
+		goto out_def;
+	snprintf(trash, sizeof(trash), ".deleted-%s-%d", name, (int)getpid());
+	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (vmsfd < 0 || renameat(vmsfd, name, vmsfd, trash) < 0) {
+		r = err_errno(-errno, "cannot remove VM folder %s", h.dir);
+		goto out_def;
+	}
+	fsync(vmsfd);
+	r = fs_rm_rf_at(vmsfd, trash);
+out_def:
+	vmdef_free(&d);
+out:
+	vm_close(&h);
+	return r;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/* Persistent VMs: define, inspect, change and remove them, and drive
+ * their lifecycle.  Every operation locks the VM's folder. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "manager/status.h"
+#include "manager/vmdef.h"
+
+#define VM_LOCK_TIMEOUT_MS 30000
+
+struct vm_create_opts {
+	const char *name;
+	unsigned cpus;
+	uint64_t memory_mib;
+	enum machine machine;
+	enum accel accel;
+	const char *kernel, *initrd, *cmdline;
+	const char *disks[VMDEF_MAX_DISKS]; /* each a SIZE (new qcow2) or an existing image PATH */
+	unsigned ndisks;
+};
+
+int vm_create(const struct vm_create_opts *o);
+/* Definition and true state of one VM. */
+int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
+/* NULL leaves a setting unchanged.  Refused while the VM runs. */
+int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib);
+/* kept_dir receives where --keep-disks put the disks (may be NULL). */
+int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, size_t kept_n);
+
+struct vm_started {
+	int pid;
+	enum accel accel;
+	const char *tcg_reason; /* why TCG was chosen automatically, or NULL */
+};
+int vm_start(const char *name, struct vm_started *out);
+/* ACPI power button, hard stop after timeout_s; force: hard stop now. */
+int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final);
+int vm_kill(const char *name, struct vm_status *final);
+int vm_pause(const char *name);
+int vm_resume(const char *name);
+
+/* The per-VM monitor process (hv __monitor): QEMU's parent, which
+ * records every state change and how QEMU ended. */
+int monitor_main(const char *vmdir, int report_fd, const char *accel);

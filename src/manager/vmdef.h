@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/* A VM's definition (vm.json): what the user asked for, validated. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "engine/engine.h"
+
+#define VMDEF_MAX_DISKS ENGINE_MAX_DISKS
+#define VM_MIN_MEMORY_MIB 64
+#define VM_MAX_CPUS 255
+
+struct vmdef_disk {
+	char path[4096]; /* relative to the VM folder when hv owns it */
+	char format[8];	 /* "raw" | "qcow2" */
+	bool owned;	 /* created by hv in the VM folder: deleted with the VM */
+};
+
+struct vmdef {
+	char name[64];
+	char uuid[37];
+	unsigned cpus;
+	uint64_t memory_mib;
+	enum machine machine;
+	enum accel accel;  /* as requested: auto, kvm or tcg */
+	char *kernel;	   /* NULL: the default guest */
+	char *initrd;	   /* NULL: the default guest's initramfs when kernel is NULL */
+	char *cmdline;	   /* NULL: hv's default */
+	struct vmdef_disk disks[VMDEF_MAX_DISKS];
+	unsigned ndisks;
+	time_t created;
+};
+
+void vmdef_init(struct vmdef *d);
+void vmdef_free(struct vmdef *d);
+int vmdef_load(int dirfd, struct vmdef *d);
+int vmdef_save(int dirfd, const struct vmdef *d);
+/* Range checks shared by create, set and load. */
+int vmdef_check_cpus(unsigned long cpus);
+int vmdef_check_memory(uint64_t mib);
+/* Parse "--memory" (MiB by default) and "--cpus" option values. */
+int vmdef_parse_memory(const char *s, uint64_t *mib);
+int vmdef_parse_cpus(const char *s, unsigned *cpus);
+/* A fresh random (version 4) UUID. */
+int uuid_generate(char out[37]);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+#include "util/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+/* Reads /proc/PID/stat: start time (field 22) and state (field 3). */
+static int proc_stat(pid_t pid, uint64_t *ticks, char *state)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* comm may contain spaces and parentheses: fields resume after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EIO;
+	p++;
+	*state = p[1];
+	/* after ')' come fields 3.. ; starttime is field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	*ticks = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ticks)
+{
+	char state;
+
+	return proc_stat(pid, ticks, &state);
+}
+
+int proc_boot_id(char out[40])
+{
+	_cleanup_free_ char *s = NULL;
+	int r = fs_read_all(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &s, NULL);
+
+	if (r < 0)
+		return err_errno(r, "cannot read the host's boot id");
+	s[strcspn(s, "\n")] = '\0';
+	snprintf(out, 40, "%s", s);
+	return 0;
+}
+
+int proc_identify(pid_t pid, struct proc_id *id)
+{
+	int r;
+
+	id->pid = pid;
+	r = proc_start_time(pid, &id->start);
+	if (r < 0)
+		return err_errno(r, "process %d vanished", (int)pid);
+	return proc_boot_id(id->boot_id);
+}
+
+bool proc_id_alive(const struct proc_id *id)
+{
+	char boot[40], state;
+	uint64_t start;
+
+	if (id->pid <= 0)
+		return false;
+	if (proc_boot_id(boot) < 0 || strcmp(boot, id->boot_id) != 0)
+		return false;
+	/* a zombie has exited: only its parent has not collected it yet */
+	if (proc_stat(id->pid, &start, &state) < 0 || state == 'Z' || state == 'X')
+		return false;
+	return start == id->start;
+}
+
+int proc_find_exe(const char *name, char **out)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return -errno;
+		*out = strdup(name);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		if (len > 0 && len + strlen(name) + 2 < sizeof(buf)) {
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, name);
+			if (access(buf, X_OK) == 0) {
+				*out = strdup(buf);
+				return *out ? 0 : -ENOMEM;
+			}
+		}
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return -ENOENT;
+}
+
+int proc_self_dir(char *buf, size_t n)
+{
+	ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+	char *slash;
+
+	if (k < 0)
+		return err_errno(-errno, "cannot find hv's own executable");
+	buf[k] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}
+
+void proc_close_fds_from(int lowfd, const int *keep, int nkeep)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool kept = fd < lowfd || fd == dirfd(d) || de->d_name[0] == '.';
+		for (int i = 0; i < nkeep && !kept; i++)
+			kept = keep[i] == fd;
+		if (!kept)
+			close(fd);
+	}
+}
+
+uint64_t proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void proc_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+#include <sys/wait.h>
+
+static void child_setup_fds(const struct spawn_fd *map, size_t nmap, int errpipe)
+{
+	int tmp[64];
+	int keep[66];
+
+	/* two phases, so that a `from` equal to another mapping's `to` survives */
+	for (size_t i = 0; i < nmap && i < 64; i++)
+		tmp[i] = fcntl(map[i].from, F_DUPFD_CLOEXEC, 100);
+	for (size_t i = 0; i < nmap && i < 64; i++) {
+		dup2(tmp[i], map[i].to); /* clears FD_CLOEXEC on the target */
+		keep[i] = map[i].to;
+	}
+	keep[nmap] = errpipe;
+	proc_close_fds_from(0, keep, (int)nmap + 1);
+}
+
+int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp,
+	       pid_t *pid)
+{
+	int ep[2], e = 0;
+	pid_t p;
+	ssize_t n;
+
+	if (nmap > 64)
+		return err_set(-EINVAL, "too many fds to pass");
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return err_errno(-errno, "pipe");
+	p = fork();
+	if (p < 0) {
+		close(ep[0]);
+		close(ep[1]);
+		return err_errno(-errno, "fork");
+	}
+	if (p == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int s = 1; s < 32; s++)
+			if (s != SIGKILL && s != SIGSTOP)
+				signal(s, SIG_DFL);
+		if (new_pgrp)
+			setpgid(0, 0);
+		child_setup_fds(map, nmap, ep[1]);
+		if (cwd && chdir(cwd) < 0)
+			e = errno;
+		else {
+			execv(argv[0], argv);
+			e = errno;
+		}
+		(void)!write(ep[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(ep[1]);
+	while ((n = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(ep[0]);
+	if (n == sizeof(e)) {
+		waitpid(p, NULL, 0);
+		return err_errno(-e, "cannot run %s", argv[0]);
+	}
+	*pid = p;
+	return 0;
+}

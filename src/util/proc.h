@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A process identity that survives pid reuse and host reboots: the pid,
+ * its start time in clock ticks since boot (/proc/PID/stat field 22) and
+ * the boot it belongs to (/proc/sys/kernel/random/boot_id). */
+struct proc_id {
+	pid_t pid;
+	uint64_t start;
+	char boot_id[40];
+};
+
+int proc_start_time(pid_t pid, uint64_t *ticks);
+int proc_boot_id(char out[40]);
+int proc_identify(pid_t pid, struct proc_id *id);
+/* True when id names a process that is alive now (same boot, same start). */
+bool proc_id_alive(const struct proc_id *id);
+/* Search $PATH (or a default one) for an executable; *out is malloc'ed. */
+int proc_find_exe(const char *name, char **out);
+/* The directory holding the running executable (for build/guest lookup). */
+int proc_self_dir(char *buf, size_t n);
+/* Close every fd >= lowfd except those listed in keep[nkeep]. */
+void proc_close_fds_from(int lowfd, const int *keep, int nkeep);
+/* Sleep helpers in milliseconds, and a monotonic clock in ms. */
+uint64_t proc_now_ms(void);
+void proc_sleep_ms(unsigned ms);
+
+/* Map fd `from` of the parent to fd `to` in the child. */
+struct spawn_fd {
+	int from, to;
+};
+/* fork+exec argv[0] with exactly the mapped fds open (plus nothing else),
+ * in cwd (or unchanged), in a new process group when new_pgrp.  An exec
+ * failure is reported here, not by a dead child. */
+int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp,
+	       pid_t *pid);
