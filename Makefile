@@ -34,15 +34,17 @@ $(B)/obj/%.o: src/%.c $(wildcard src/*/*.h)
 
 $(B)/libhv.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(B)/hv: src/main.c $(B)/libhv.a
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv.a $(JSONC_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv.a $(JSONC_LIBS)
 
 # hv's init: static, so the initramfs needs no libc.
 $(B)/guest/init: $(INIT_SRC) $(wildcard guest/init/*.h) src/guest/proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CPPFLAGS) -Os -static -s -o $@ $(INIT_SRC)
+	@echo "  LD (static) $@"
+	@$(CC) $(WARN) $(CPPFLAGS) -Os -static -s -o $@ $(INIT_SRC)
 
 $(B)/guest/initramfs.cpio: $(B)/guest/init guest/build.sh
 	guest/build.sh $(B)/guest/init $(B)/guest
@@ -51,15 +53,17 @@ $(B)/guest/initramfs.cpio: $(B)/guest/init guest/build.sh
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
 $(B)/asan/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(JSONC_CFLAGS) -c -o $@ $<
+	@echo "  CC (asan) $<"
+	@$(CC) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(JSONC_CFLAGS) -c -o $@ $<
 
 $(B)/libhv-asan.a: $(ASAN_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libhv-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CPPFLAGS) -Itests/unit -O1 -g $(SAN) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv-asan.a $(JSONC_LIBS)
+	@echo "  LD (asan) $@"
+	@$(CC) $(WARN) $(CPPFLAGS) -Itests/unit -O1 -g $(SAN) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv-asan.a $(JSONC_LIBS)
 
 unit: $(UNIT_BIN)
 

@@ -4,8 +4,9 @@
  * the drivers the VM's devices need, then either runs one command sent by
  * hv over the guest channel ("run" mode, hv run) or keeps a shell on the
  * console and powers off cleanly on the ACPI power button ("service" mode,
- * persistent VMs).  Options come from the kernel command line: hv.mode=,
- * hv.name=.
+ * persistent VMs).  Options come from the kernel command line: hv.mode=
+ * (run, service, or poweroff: boot and power off, for plain QEMU command
+ * lines), hv.name= (the hostname).
  */
 #include "init.h"
 
@@ -211,6 +212,12 @@ int main(void)
 	parse_cmdline(&o);
 	sethostname(o.name, strlen(o.name));
 	setenv("PATH", default_env[0] + 5, 1);
+	if (!strcmp(o.mode, "poweroff")) {
+		/* boot, report, power off: for plain QEMU command lines (benchmarks) */
+		modules_load_for_devices(NULL);
+		init_log("booted; powering off (hv.mode=poweroff)");
+		init_poweroff_now();
+	}
 	if (!strcmp(o.mode, "run")) {
 		/* a one-shot VM never sees the power button: skip its drivers */
 		static const char *const skip[] = { "button", "evdev", NULL };

@@ -15,11 +15,14 @@
 #include "manager/store.h"
 #include "manager/vm.h"
 #include "util/err.h"
+#include "util/proc.h"
 #include "util/tty.h"
 
 /* When input is not a terminal and has ended, keep showing the console
- * until it has been quiet this long, then detach (for scripts). */
+ * until it has been quiet for LINGER_MS, but no longer than LINGER_MAX_MS
+ * (for scripts: `echo cmd | hv console vm`). */
 #define LINGER_MS 1000
+#define LINGER_MAX_MS 5000
 
 static int connect_console(struct vm_handle *h)
 {
@@ -40,6 +43,7 @@ static int connect_console(struct vm_handle *h)
 static int relay(int sock, bool tty)
 {
 	bool in_open = true;
+	uint64_t input_end = 0;
 	char buf[4096];
 
 	for (;;) {
@@ -48,8 +52,8 @@ static int relay(int sock, bool tty)
 		ssize_t k;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
-			return 0; /* input ended and the console went quiet */
+		if (n == 0 || (!in_open && proc_now_ms() - input_end > LINGER_MAX_MS))
+			return 0; /* input ended and the console went quiet (or kept talking) */
 		if (pf[0].revents) {
 			k = read(sock, buf, sizeof(buf));
 			if (k <= 0)
@@ -60,6 +64,7 @@ static int relay(int sock, bool tty)
 			k = read(0, buf, sizeof(buf));
 			if (k <= 0) {
 				in_open = false;
+				input_end = proc_now_ms();
 				continue;
 			}
 			if (tty) {
@@ -89,7 +94,7 @@ int cmd_console(int argc, char **argv)
 		if (c == 'h') {
 			puts("usage: hv console NAME\nAttaches to the VM's serial console; Ctrl-] detaches and the VM "
 			     "keeps running.\nWithout a terminal, input is sent and output shown until the console is "
-			     "quiet for 1 s after input ends.");
+			     "quiet for 1 s (at most 5 s) after input ends.");
 			return 0;
 		}
 		return EXIT_USAGE;

@@ -31,6 +31,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct oneshot_opts o = { .cpus = 1, .memory_mib = 256, .machine = MACHINE_MICROVM };
 	struct oneshot_result res;
+	struct oneshot_plan *plan;
 	enum accel requested = ACCEL_AUTO;
 	const char *why;
 	unsigned cpus;
@@ -84,10 +85,10 @@ int cmd_run(int argc, char **argv)
 		/* getopt stops at "--" or at the first operand; both start COMMAND */
 		o.command = argv + optind;
 	}
-	if (accel_resolve(requested, &o.accel, &why) < 0)
+	if (accel_resolve(requested, &o.accel, &why) < 0 || oneshot_prepare(&o, &plan) < 0)
 		return cli_fail("run"), RUN_FAILED;
 	cli_accel_notice(why);
-	if (oneshot_run(&o, &res) < 0) {
+	if (oneshot_run(plan, &res) < 0) {
 		fwrite(res.console_tail, 1, res.console_len, stderr);
 		return cli_fail("run"), RUN_FAILED;
 	}

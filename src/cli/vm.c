@@ -118,6 +118,12 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	return o;
 }
 
+/* A VM deleted while we listed it is no news. */
+static bool access_err_is_gone(void)
+{
+	return strstr(err_msg(), "no VM named") != NULL;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
@@ -151,8 +157,12 @@ int cmd_list(int argc, char **argv)
 		struct vmdef d;
 		struct vm_status st;
 		char mem[32], pid[16] = "-";
-		if (vm_inspect(names[i], &d, &st) < 0)
-			continue; /* deleted meanwhile, or unreadable: hv info says why */
+		if (vm_inspect(names[i], &d, &st) < 0) {
+			if (access_err_is_gone())
+				continue; /* deleted meanwhile */
+			fprintf(stderr, "hv list: skipping VM '%s': %s\n", names[i], err_msg());
+			continue;
+		}
 		if (all || vm_state_active(st.state)) {
 			if (json) {
 				json_object_array_add(arr, vm_json(names[i], &d, &st));

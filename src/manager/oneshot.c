@@ -337,13 +337,44 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 	return 0;
 }
 
-int oneshot_run(const struct oneshot_opts *o, struct oneshot_result *res)
+struct oneshot_plan {
+	const struct oneshot_opts *o;
+	struct guest_boot boot;
+	struct strv argv;
+};
+
+int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 {
 	_cleanup_free_ char *qemu = NULL;
-	_cleanup_strv_ struct strv argv = { 0 };
-	struct guest_boot boot;
+	_cleanup_free_ struct oneshot_plan *p = calloc(1, sizeof(*p));
 	struct engine_vm vm;
 	char fmts[ENGINE_MAX_DISKS][8];
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->o = o;
+	if ((r = qemu_find_binary(&qemu)) < 0)
+		return r;
+	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &p->boot)) < 0)
+		return r;
+	if (o->command && !p->boot.hv_init)
+		return err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
+					"to get the VM's console");
+	if ((r = build_vm(o, &p->boot, fmts, &vm)) < 0 || (r = qemu_build_argv(&vm, qemu, &p->argv)) < 0) {
+		strv_free(&p->argv);
+		return r;
+	}
+	*out = TAKE_PTR(p);
+	return 0;
+}
+
+int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
+{
+	_cleanup_free_ struct oneshot_plan *p = plan;
+	_cleanup_strv_ struct strv argv = p->argv;
+	const struct oneshot_opts *o = p->o;
+	struct guest_boot boot = p->boot;
 	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
 	struct tty_saved saved = { 0 };
 	struct loop l = { .o = o, .res = res, .qerr = -1, .sfd = -1 };
@@ -351,15 +382,6 @@ int oneshot_run(const struct oneshot_opts *o, struct oneshot_result *res)
 	int r, devnull = -1;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = qemu_find_binary(&qemu)) < 0)
-		return r;
-	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &boot)) < 0)
-		return r;
-	if (o->command && !boot.hv_init)
-		return err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
-					"to get the VM's console");
-	if ((r = build_vm(o, &boot, fmts, &vm)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0)
-		return r;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qm) < 0 || pipe2(qerr, O_CLOEXEC) < 0 ||

@@ -34,5 +34,9 @@ struct oneshot_result {
 	size_t console_len;
 };
 
-/* Returns a negative errno (reason recorded) when the VM could not run. */
-int oneshot_run(const struct oneshot_opts *o, struct oneshot_result *res);
+/* Everything checked and prepared before anything runs. */
+struct oneshot_plan;
+int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **plan);
+/* Boot, relay, power off.  Returns a negative errno (reason recorded)
+ * when the VM could not run; frees the plan. */
+int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res);

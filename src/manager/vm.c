@@ -30,25 +30,24 @@ static int absolute(const char *path, char **out, const char *what)
 	return 0;
 }
 
-/* "--disk 10G" creates a qcow2 in the VM folder; "--disk PATH" uses an image. */
-static int add_disk(struct vmdef *d, const char *stage, const char *spec)
+/* "--disk 10G" will be a new qcow2 in the VM folder (sizes[i] > 0);
+ * "--disk PATH" an existing image.  Everything is checked before the
+ * store is touched. */
+static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 {
 	struct vmdef_disk *disk = &d->disks[d->ndisks];
-	uint64_t size;
-	char path[4200];
 	int r;
 
-	if (size_parse(spec, SIZE_MIB, &size) == 0) {
-		if (size < SIZE_MIB)
+	*size = 0;
+	if (size_parse(spec, SIZE_MIB, size) == 0) {
+		if (*size < SIZE_MIB)
 			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
 		disk->owned = true;
-		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, disk->path)) < 0 ||
-		    (r = image_create(path, "qcow2", size)) < 0)
-			return r;
 	} else {
 		_cleanup_free_ char *abs = NULL;
+		*size = 0;
 		if (access(spec, F_OK) < 0)
 			return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
 		if ((r = absolute(spec, &abs, "--disk")) < 0 ||
@@ -95,8 +94,13 @@ int vm_create(const struct vm_create_opts *o)
 		return r;
 	if (access(final, F_OK) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", o->name);
+	uint64_t sizes[VMDEF_MAX_DISKS];
+
 	if ((r = fill_def(o, &d)) < 0)
 		goto out;
+	for (unsigned i = 0; i < o->ndisks; i++)
+		if ((r = plan_disk(&d, o->disks[i], &sizes[i])) < 0)
+			goto out;
 	/* build the folder aside, then rename it into place in one step */
 	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, o->name, (int)getpid())) < 0)
 		goto out;
@@ -109,10 +113,16 @@ int vm_create(const struct vm_create_opts *o)
 		r = err_errno(-errno, "cannot open %s", stage);
 		goto out_rm;
 	}
-	for (unsigned i = 0; i < o->ndisks; i++)
-		if ((r = add_disk(&d, stage, o->disks[i])) < 0)
+	for (unsigned i = 0; i < d.ndisks; i++) {
+		char path[4300];
+		if (!sizes[i])
+			continue;
+		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, d.disks[i].path)) < 0 ||
+		    (r = image_create(path, "qcow2", sizes[i])) < 0)
 			goto out_rm;
-	if ((r = vmdef_save(stagefd, &d)) < 0)
+	}
+	/* the lock file exists from the start: taking it never changes the folder */
+	if ((r = vmdef_save(stagefd, &d)) < 0 || (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
 		goto out_rm;
 	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (vmsfd < 0 || renameat2(vmsfd, strrchr(stage, '/') + 1, vmsfd, o->name, RENAME_NOREPLACE) < 0) {
@@ -215,8 +225,15 @@ int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, siz
 		kept_dir[0] = '\0';
 	if (r < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) < 0)
-		goto out;
+	/* a damaged definition must not make a VM undeletable: everything hv
+	 * owns is inside the folder anyway */
+	if ((r = vmdef_load(h.dirfd, &d)) < 0) {
+		if (keep_disks) {
+			r = err_prefix(r, "cannot tell which disks to keep");
+			goto out;
+		}
+		vmdef_init(&d);
+	}
 	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
 		goto out_def;
 	if (vm_state_active(st.state)) {

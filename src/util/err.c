@@ -46,8 +46,13 @@ int err_prefix(int code, const char *fmt, ...)
 	err_vformat(fmt, ap);
 	va_end(ap);
 	n = strlen(err_buf);
-	if (old[0])
-		snprintf(err_buf + n, sizeof(err_buf) - n, ": %s", old);
+	if (old[0] && n + 3 < sizeof(err_buf)) {
+		/* the context comes first; what does not fit is cut */
+		size_t room = sizeof(err_buf) - n - 3, len = strnlen(old, room);
+		memcpy(err_buf + n, ": ", 2);
+		memcpy(err_buf + n + 2, old, len);
+		err_buf[n + 2 + len] = '\0';
+	}
 	return code;
 }
 

@@ -33,11 +33,15 @@ static int write_full(int fd, const void *data, size_t len)
 
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
 {
-	char tmp[256];
+	char tmp[4096];
 	_cleanup_close_ int fd = -1;
 	int r;
+	const char *base = strrchr(name, '/');
+	int dirlen = base ? (int)(base - name + 1) : 0;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+	/* the temporary file sits beside the target, so rename() stays atomic */
+	base = base ? base + 1 : name;
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", dirlen, name, base, (int)getpid()) >= (int)sizeof(tmp))
 		return err_set(-ENAMETOOLONG, "file name too long: %s", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)

@@ -68,8 +68,8 @@ int size_parse(const char *s, uint64_t default_unit, uint64_t *out)
 	if (whole && unit > UINT64_MAX / whole)
 		return err_set(-ERANGE, "size '%s' is too large", s);
 	uint64_t v = whole * unit;
-	/* frac * unit may overflow for huge units: divide first, losing < 1 byte per 1e9 */
-	uint64_t f = unit >= frac_div ? frac * (unit / frac_div) : frac * unit / frac_div;
+	/* 128-bit intermediate: exact for every unit and up to 9 decimals */
+	uint64_t f = (uint64_t)((unsigned __int128)frac * unit / frac_div);
 	if (v > UINT64_MAX - f)
 		return err_set(-ERANGE, "size '%s' is too large", s);
 	*out = v + f;

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* Definition in, QEMU command line out, compared with golden files in
+ * tests/unit/golden/ (one argument per line).  HV_UPDATE_GOLDEN=1
+ * rewrites them; review the diff before committing. */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "engine/engine.h"
+#include "t.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+static void golden(const char *name, const struct engine_vm *vm)
+{
+	struct strv argv = { 0 };
+	char path[256], *want = NULL, *got;
+	int r = qemu_build_argv(vm, "qemu-system-x86_64", &argv);
+
+	CHECK(r == 0, "%s: argv builds: %s", name, r ? err_msg() : "");
+	got = strv_join(&argv, "\n");
+	snprintf(path, sizeof(path), "tests/unit/golden/%s.args", name);
+	if (getenv("HV_UPDATE_GOLDEN")) {
+		char *text = NULL;
+		asprintf(&text, "%s\n", got);
+		fs_write_atomic(AT_FDCWD, path, text, strlen(text), 0644);
+		free(text);
+	}
+	r = fs_read_all(AT_FDCWD, path, 1 << 16, &want, NULL);
+	CHECK(r == 0, "%s exists (HV_UPDATE_GOLDEN=1 creates it)", path);
+	if (r == 0) {
+		want[strcspn(want, "\0")] = '\0';
+		size_t n = strlen(want);
+		if (n && want[n - 1] == '\n')
+			want[n - 1] = '\0';
+		CHECK(!strcmp(got, want), "%s: command line differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got,
+		      want);
+	}
+	free(want);
+	free(got);
+	strv_free(&argv);
+}
+
+int main(void)
+{
+	/* a persistent default-guest VM with a qcow2 disk, as hv start builds it */
+	struct engine_vm svc = {
+		.name = "web",
+		.uuid = "6f1c9f0e-3a52-4a47-9d0e-0b8c2a1e7d11",
+		.cpus = 2,
+		.memory_mib = 512,
+		.machine = MACHINE_MICROVM,
+		.accel = ACCEL_TCG,
+		.kernel = "/opt/hv/guest/vmlinux",
+		.initrd = "/opt/hv/guest/initramfs.cpio",
+		.cmdline = "console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests pci=off tsc_early_khz=2600000 "
+			   "hv.mode=service hv.name=web",
+		.disks = { { "/var/lib/hv/vms/web/disk0.qcow2", "qcow2", false } },
+		.ndisks = 1,
+		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
+		.channel = { .fd = -1 },
+		.qmp_path = "qmp.sock",
+		.qmp_fd = 3,
+		.sandbox = true,
+	};
+	/* hv run: everything on inherited sockets, no reboot */
+	struct engine_vm run = {
+		.name = "hv-run",
+		.cpus = 1,
+		.memory_mib = 256,
+		.machine = MACHINE_MICROVM,
+		.accel = ACCEL_TCG,
+		.kernel = "/opt/hv/guest/vmlinux",
+		.initrd = "/opt/hv/guest/initramfs.cpio",
+		.cmdline = "console=ttyS0 hv.mode=run",
+		.disks = { { "/tmp/data.img", "raw", false } },
+		.ndisks = 1,
+		.console = { .fd = 3 },
+		.channel = { .fd = 4 },
+		.qmp_fd = 5,
+		.no_reboot = true,
+		.sandbox = true,
+	};
+	/* q35 on a KVM host, a user kernel, two disks, a read-only one */
+	struct engine_vm q35 = {
+		.name = "db",
+		.uuid = "0a6c5d4e-1f2b-4c3d-8e9f-a0b1c2d3e4f5",
+		.cpus = 4,
+		.memory_mib = 4096,
+		.machine = MACHINE_Q35,
+		.accel = ACCEL_KVM,
+		.kernel = "/boot/vmlinuz-custom",
+		.cmdline = "console=ttyS0 root=/dev/vda",
+		.disks = { { "/srv/db/root.qcow2", "qcow2", false }, { "/srv/db/seed.img", "raw", true } },
+		.ndisks = 2,
+		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
+		.channel = { .fd = -1 },
+		.qmp_path = "qmp.sock",
+		.qmp_fd = -1,
+	};
+	/* commas in names and paths must not inject QEMU options */
+	struct engine_vm evil = run;
+	evil.name = "a,b";
+	evil.disks[0] = (struct engine_disk){ "/tmp/x,file=/etc/shadow", "raw", false };
+	evil.console = (struct engine_chardev){ .fd = -1, .path = "c,s.sock", .logfile = "l,og" };
+
+	golden("microvm-service", &svc);
+	golden("microvm-run", &run);
+	golden("q35-kvm", &q35);
+	golden("comma-escaping", &evil);
+
+	/* refusals */
+	struct strv argv = { 0 };
+	struct engine_vm bad = run;
+	bad.disks[0].format = "vmdk";
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "an unknown disk format is refused");
+	strv_free(&argv);
+	bad = run;
+	bad.accel = ACCEL_AUTO;
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "an unresolved accelerator is refused");
+	strv_free(&argv);
+
+	char params[128];
+	CHECK(qemu_kernel_params(MACHINE_MICROVM, ACCEL_TCG, 2600000, params, sizeof(params)) == 0 &&
+		      !strcmp(params, "pci=off tsc_early_khz=2600000"),
+	      "microvm under TCG gets pci=off and the TSC rate: '%s'", params);
+	CHECK(qemu_kernel_params(MACHINE_MICROVM, ACCEL_KVM, 2600000, params, sizeof(params)) == 0 &&
+		      !strcmp(params, "pci=off"),
+	      "microvm under KVM calibrates its TSC itself: '%s'", params);
+	CHECK(qemu_kernel_params(MACHINE_Q35, ACCEL_TCG, 2600000, params, sizeof(params)) == 0 && !params[0],
+	      "q35 needs nothing: '%s'", params);
+	T_DONE();
+}

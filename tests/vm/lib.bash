@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the VM tests: a private store, assertions that print one
+# line each, and cleanup of every VM the test started.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+HV=$PWD/build/hv
+export HV_HOME
+HV_HOME=$(mktemp -d /tmp/hv-test.XXXXXX)
+PASS=0
+FAIL=0
+
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok $*"
+}
+fail() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL $*"
+}
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+# expect_eq DESCRIPTION GOT WANT
+expect_eq() {
+	if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+# expect_match DESCRIPTION TEXT REGEX
+expect_match() {
+	if [[ $2 =~ $3 ]]; then ok "$1"; else fail "$1: '$2' does not match /$3/"; fi
+}
+# A field of `hv info NAME --json`.
+info() {
+	"$HV" info "$1" --json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
+}
+# wait_state NAME STATE [SECONDS]: poll until hv reports STATE.
+wait_state() {
+	local i
+	for ((i = 0; i < ${3:-20} * 10; i++)); do
+		[ "$(info "$1" state)" == "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# The console log is appended across boots: start_vm remembers where the
+# current boot begins, and wait_log looks only at what came after.
+declare -A LOG_MARK
+start_vm() {
+	LOG_MARK[$1]=$(stat -c %s "$HV_HOME/vms/$1/console.log" 2>/dev/null || echo 0)
+	"$HV" start "$1" >/dev/null
+}
+# wait_log NAME REGEX [SECONDS]: poll this boot's console output for a line.
+wait_log() {
+	local i
+	for ((i = 0; i < ${3:-20} * 10; i++)); do
+		tail -c +$((${LOG_MARK[$1]:-0} + 1)) "$HV_HOME/vms/$1/console.log" 2>/dev/null | grep -qE "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# type_in NAME TEXT: send a line to the VM's console.
+type_in() {
+	printf '%s\n' "$2" | "$HV" console "$1" >/dev/null 2>&1
+}
+cleanup() {
+	local vm
+	for vm in $(ls "$HV_HOME/vms" 2>/dev/null); do
+		"$HV" kill "$vm" >/dev/null 2>&1
+	done
+	rm -rf "$HV_HOME"
+}
+trap cleanup EXIT
+done_testing() {
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
