@@ -27,8 +27,12 @@ fetch() {
 	found=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | tail -n 1 || true)
 	if [ -z "$found" ]; then
 		say "downloading $pkg"
-		(cd "$debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-			die "apt-get download $pkg failed (is the Debian mirror reachable? try: apt-get update)"
+		if ! (cd "$debs" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+			# a fresh machine (or container) may have no package lists yet
+			[ "$(id -u)" = 0 ] && apt-get update -q >/dev/null 2>&1
+			(cd "$debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+				die "apt-get download $pkg failed (is the Debian mirror reachable? try: apt-get update)"
+		fi
 		found=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | tail -n 1)
 	fi
 	[ -n "$found" ] || die "no .deb for $pkg"

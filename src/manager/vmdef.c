@@ -47,18 +47,20 @@ int vmdef_check_cpus(unsigned long cpus)
 	return 0;
 }
 
-int vmdef_check_memory(uint64_t mib)
+/* typed: the value as the user wrote it, for the message */
+static int check_memory(uint64_t mib, const char *typed)
 {
 	uint64_t host = host_memory_mib();
+	char have[32];
 
 	if (mib < VM_MIN_MEMORY_MIB)
-		return err_set(-EINVAL, "--memory must be at least %dM (got %lluM)", VM_MIN_MEMORY_MIB,
-			       (unsigned long long)mib);
+		return err_set(-EINVAL, "--memory must be at least %dM (got %s)", VM_MIN_MEMORY_MIB, typed);
+	size_format(host * SIZE_MIB, have, sizeof(have));
 	if (host && mib > host)
-		return err_set(-EINVAL, "--memory %lluM exceeds this host's %lluM of RAM",
-			       (unsigned long long)mib, (unsigned long long)host);
+		return err_set(-EINVAL, "--memory %s exceeds this host's %s of RAM", typed, have);
 	return 0;
 }
+
 
 int vmdef_parse_memory(const char *s, uint64_t *mib)
 {
@@ -70,7 +72,7 @@ int vmdef_parse_memory(const char *s, uint64_t *mib)
 	if (bytes % SIZE_MIB)
 		return err_set(-EINVAL, "--memory %s is not a whole number of MiB", s);
 	*mib = bytes / SIZE_MIB;
-	return vmdef_check_memory(*mib);
+	return check_memory(*mib, s);
 }
 
 int vmdef_parse_cpus(const char *s, unsigned *cpus)

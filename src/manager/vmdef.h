@@ -36,9 +36,8 @@ void vmdef_init(struct vmdef *d);
 void vmdef_free(struct vmdef *d);
 int vmdef_load(int dirfd, struct vmdef *d);
 int vmdef_save(int dirfd, const struct vmdef *d);
-/* Range checks shared by create, set and load. */
+/* Range check shared by --cpus parsing and vm.json loading. */
 int vmdef_check_cpus(unsigned long cpus);
-int vmdef_check_memory(uint64_t mib);
 /* Parse "--memory" (MiB by default) and "--cpus" option values. */
 int vmdef_parse_memory(const char *s, uint64_t *mib);
 int vmdef_parse_cpus(const char *s, unsigned *cpus);
