@@ -13,7 +13,7 @@ struct init_opts {
  * by modules.alias and modules.dep); skip names in the NULL-terminated list. */
 void modules_load_for_devices(const char *const *skip);
 
-int run_main(void);		    /* never returns */
+int run_main(void);			     /* never returns */
 int service_main(const struct init_opts *o); /* never returns */
 
 /* Stop everything and power the machine off (reboot=true: restart). */

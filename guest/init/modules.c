@@ -222,8 +222,8 @@ static int scan_dir(const char *dir, const char *const *skip)
 void modules_load_for_devices(const char *const *skip)
 {
 	/* input devices form a class, not a bus, in sysfs */
-	static const char *const dirs[] = { "/sys/bus/acpi/devices", "/sys/bus/platform/devices",
-					    "/sys/bus/pci/devices",  "/sys/bus/virtio/devices",
+	static const char *const dirs[] = { "/sys/bus/acpi/devices",  "/sys/bus/platform/devices",
+					    "/sys/bus/pci/devices",   "/sys/bus/virtio/devices",
 					    "/sys/bus/serio/devices", "/sys/class/input" };
 	struct utsname u;
 

@@ -21,7 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define CHANNEL "/dev/ttyS1"
+#define CHANNEL	 "/dev/ttyS1"
 #define MAX_ARGS 1024
 
 struct cmd {

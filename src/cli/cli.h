@@ -4,6 +4,9 @@
  * library, and are the only code that prints. */
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
 
 /* Exit codes: 0 success, 1 the operation failed, 2 bad usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -32,5 +35,28 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Require exactly one positional NAME after the options. */
 int cli_one_name(int argc, char **argv, const char *cmd, const char **name);
+/* The VM options that hv run and hv create share. */
+struct cli_vm_opts {
+	unsigned cpus;
+	uint64_t memory_mib;
+	const char *disks[ENGINE_MAX_DISKS];
+	unsigned ndisks;
+	const char *kernel, *initrd, *cmdline;
+	enum machine machine;
+	enum accel accel;
+};
+#define CLI_VM_SHORTOPTS "c:m:"
+#define CLI_VM_LONGOPTS                                                                                                \
+	{ "cpus", required_argument, NULL, 'c' }, { "memory", required_argument, NULL, 'm' },                          \
+	    { "disk", required_argument, NULL, 'd' }, { "kernel", required_argument, NULL, 'k' },                      \
+	    { "initrd", required_argument, NULL, 'i' }, { "cmdline", required_argument, NULL, 'a' },                   \
+	    { "machine", required_argument, NULL, 'M' },                                                               \
+	{                                                                                                              \
+		"accel", required_argument, NULL, 'A'                                                                  \
+	}
+void cli_vm_opts_init(struct cli_vm_opts *o);
+/* Apply option c: 1 when it was a VM option, 0 when it is not one,
+ * -1 when its value is invalid (the reason is recorded). */
+int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o);
 /* Print the TCG notice once per store. */
 void cli_accel_notice(const char *why);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "manager/store.h"
+#include "manager/vmdef.h"
 #include "util/err.h"
 
 int cli_fail(const char *cmd)
@@ -82,4 +83,42 @@ void cli_accel_notice(const char *why)
 	}
 	err_clear();
 	fprintf(stderr, "hv: using TCG software emulation, because %s (shown once)\n", why);
+}
+
+void cli_vm_opts_init(struct cli_vm_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cpus = 1;
+	o->memory_mib = 256;
+	o->machine = MACHINE_MICROVM;
+	o->accel = ACCEL_AUTO;
+}
+
+int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
+{
+	switch (c) {
+	case 'c':
+		return vmdef_parse_cpus(arg, &o->cpus) < 0 ? -1 : 1;
+	case 'm':
+		return vmdef_parse_memory(arg, &o->memory_mib) < 0 ? -1 : 1;
+	case 'd':
+		if (o->ndisks == ENGINE_MAX_DISKS)
+			return err_set(-E2BIG, "at most %d disks", ENGINE_MAX_DISKS), -1;
+		o->disks[o->ndisks++] = arg;
+		return 1;
+	case 'k':
+		o->kernel = arg;
+		return 1;
+	case 'i':
+		o->initrd = arg;
+		return 1;
+	case 'a':
+		o->cmdline = arg;
+		return 1;
+	case 'M':
+		return machine_parse(arg, &o->machine) < 0 ? -1 : 1;
+	case 'A':
+		return accel_parse(arg, &o->accel) < 0 ? -1 : 1;
+	}
+	return 0;
 }

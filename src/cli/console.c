@@ -15,13 +15,14 @@
 #include "manager/store.h"
 #include "manager/vm.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/proc.h"
 #include "util/tty.h"
 
 /* When input is not a terminal and has ended, keep showing the console
  * until it has been quiet for LINGER_MS, but no longer than LINGER_MAX_MS
  * (for scripts: `echo cmd | hv console vm`). */
-#define LINGER_MS 1000
+#define LINGER_MS     1000
 #define LINGER_MAX_MS 5000
 
 static int connect_console(struct vm_handle *h)

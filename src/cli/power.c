@@ -28,8 +28,9 @@ int cmd_start(int argc, char **argv)
 {
 	struct vm_started s;
 	const char *name;
-	int r = name_only(argc, argv, "start", "usage: hv start NAME\nStarts the VM in the background; "
-					       "returns once QEMU runs it.",
+	int r = name_only(argc, argv, "start",
+			  "usage: hv start NAME\nStarts the VM in the background; "
+			  "returns once QEMU runs it.",
 			  &name);
 
 	if (r)
@@ -66,7 +67,8 @@ int cmd_stop(int argc, char **argv)
 			break;
 		case 'h':
 			puts("usage: hv stop NAME [--timeout S] [--force]\nPresses the ACPI power button and waits "
-			     "(30 s by default) for the guest to power off, then cuts the power.\n--force cuts it at once.");
+			     "(30 s by default) for the guest to power off, then cuts the power.\n--force cuts it at "
+			     "once.");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -84,8 +86,8 @@ int cmd_kill(int argc, char **argv)
 {
 	struct vm_status final;
 	const char *name;
-	int r = name_only(argc, argv, "kill", "usage: hv kill NAME\nStops the VM at once, like pulling the plug.",
-			  &name);
+	int r =
+	    name_only(argc, argv, "kill", "usage: hv kill NAME\nStops the VM at once, like pulling the plug.", &name);
 
 	if (r)
 		return r;

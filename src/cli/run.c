@@ -14,78 +14,49 @@
 #define RUN_FAILED 125
 
 static const char run_usage[] =
-	"usage: hv run [--cpus N] [--memory SIZE] [--disk FILE]... [--kernel F] [--initrd F]\n"
-	"              [--cmdline S] [--machine microvm|q35] [--accel auto|kvm|tcg] [-- COMMAND [ARGS...]]\n"
-	"Boots a throwaway VM with the default guest, runs COMMAND with stdin, stdout and stderr\n"
-	"relayed, powers off and exits with COMMAND's exit status.  Without COMMAND: a shell on\n"
-	"the serial console.  Ctrl-] ends the VM.  hv's own errors exit with 125.\n";
+    "usage: hv run [--cpus N] [--memory SIZE] [--disk FILE]... [--kernel F] [--initrd F]\n"
+    "              [--cmdline S] [--machine microvm|q35] [--accel auto|kvm|tcg] [-- COMMAND [ARGS...]]\n"
+    "Boots a throwaway VM with the default guest, runs COMMAND with stdin, stdout and stderr\n"
+    "relayed, powers off and exits with COMMAND's exit status.  Without COMMAND: a shell on\n"
+    "the serial console.  Ctrl-] ends the VM.  hv's own errors exit with 125.\n";
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "cpus", required_argument, NULL, 'c' },    { "memory", required_argument, NULL, 'm' },
-		{ "disk", required_argument, NULL, 'd' },    { "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },  { "cmdline", required_argument, NULL, 'a' },
-		{ "machine", required_argument, NULL, 'M' }, { "accel", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
-	};
-	struct oneshot_opts o = { .cpus = 1, .memory_mib = 256, .machine = MACHINE_MICROVM };
+	static const struct option opts[] = { CLI_VM_LONGOPTS,
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	struct cli_vm_opts v;
+	struct oneshot_opts o;
 	struct oneshot_result res;
 	struct oneshot_plan *plan;
-	enum accel requested = ACCEL_AUTO;
 	const char *why;
-	unsigned cpus;
-	uint64_t mem;
-	int c;
+	int c, k;
 
-	while ((c = cli_getopt(argc, argv, "+c:m:h", opts, "run")) != -1) {
-		switch (c) {
-		case 'c':
-			if (vmdef_parse_cpus(optarg, &cpus) < 0)
-				return cli_fail("run"), RUN_FAILED;
-			o.cpus = cpus;
-			break;
-		case 'm':
-			if (vmdef_parse_memory(optarg, &mem) < 0)
-				return cli_fail("run"), RUN_FAILED;
-			o.memory_mib = mem;
-			break;
-		case 'd':
-			if (o.ndisks == ENGINE_MAX_DISKS) {
-				fprintf(stderr, "hv run: at most %d disks\n", ENGINE_MAX_DISKS);
-				return RUN_FAILED;
-			}
-			o.disks[o.ndisks++] = optarg;
-			break;
-		case 'k':
-			o.kernel = optarg;
-			break;
-		case 'i':
-			o.initrd = optarg;
-			break;
-		case 'a':
-			o.cmdline = optarg;
-			break;
-		case 'M':
-			if (machine_parse(optarg, &o.machine) < 0)
-				return cli_fail("run"), RUN_FAILED;
-			break;
-		case 'A':
-			if (accel_parse(optarg, &requested) < 0)
-				return cli_fail("run"), RUN_FAILED;
-			break;
-		case 'h':
+	cli_vm_opts_init(&v);
+	while ((c = cli_getopt(argc, argv, "+" CLI_VM_SHORTOPTS "h", opts, "run")) != -1) {
+		if ((k = cli_vm_option(c, optarg, &v)) < 0)
+			return cli_fail("run"), RUN_FAILED;
+		if (k)
+			continue;
+		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
-		default:
-			return RUN_FAILED;
 		}
+		return RUN_FAILED;
 	}
+	o = (struct oneshot_opts){ .cpus = v.cpus,
+				   .memory_mib = v.memory_mib,
+				   .kernel = v.kernel,
+				   .initrd = v.initrd,
+				   .cmdline = v.cmdline,
+				   .ndisks = v.ndisks,
+				   .machine = v.machine };
+	memcpy(o.disks, v.disks, sizeof(o.disks));
 	if (optind < argc) {
 		/* getopt stops at "--" or at the first operand; both start COMMAND */
 		o.command = argv + optind;
 	}
-	if (accel_resolve(requested, &o.accel, &why) < 0 || oneshot_prepare(&o, &plan) < 0)
+	if (accel_resolve(v.accel, &o.accel, &why) < 0 || oneshot_prepare(&o, &plan) < 0)
 		return cli_fail("run"), RUN_FAILED;
 	cli_accel_notice(why);
 	if (oneshot_run(plan, &res) < 0) {

@@ -16,58 +16,37 @@
 
 int cmd_create(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "cpus", required_argument, NULL, 'c' },    { "memory", required_argument, NULL, 'm' },
-		{ "disk", required_argument, NULL, 'd' },    { "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },  { "cmdline", required_argument, NULL, 'a' },
-		{ "machine", required_argument, NULL, 'M' }, { "accel", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
-	};
-	struct vm_create_opts o = { .cpus = 1, .memory_mib = 256, .machine = MACHINE_MICROVM, .accel = ACCEL_AUTO };
-	int c, r;
+	static const struct option opts[] = { CLI_VM_LONGOPTS,
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	struct cli_vm_opts v;
+	struct vm_create_opts o;
+	int c, k, r;
 
-	while ((c = cli_getopt(argc, argv, "c:m:h", opts, "create")) != -1) {
-		switch (c) {
-		case 'c':
-			if (vmdef_parse_cpus(optarg, &o.cpus) < 0)
-				return cli_fail("create");
-			break;
-		case 'm':
-			if (vmdef_parse_memory(optarg, &o.memory_mib) < 0)
-				return cli_fail("create");
-			break;
-		case 'd':
-			if (o.ndisks == VMDEF_MAX_DISKS)
-				return cli_usage_error("create", "at most %d disks", VMDEF_MAX_DISKS);
-			o.disks[o.ndisks++] = optarg;
-			break;
-		case 'k':
-			o.kernel = optarg;
-			break;
-		case 'i':
-			o.initrd = optarg;
-			break;
-		case 'a':
-			o.cmdline = optarg;
-			break;
-		case 'M':
-			if (machine_parse(optarg, &o.machine) < 0)
-				return cli_fail("create");
-			break;
-		case 'A':
-			if (accel_parse(optarg, &o.accel) < 0)
-				return cli_fail("create");
-			break;
-		case 'h':
+	cli_vm_opts_init(&v);
+	while ((c = cli_getopt(argc, argv, CLI_VM_SHORTOPTS "h", opts, "create")) != -1) {
+		if ((k = cli_vm_option(c, optarg, &v)) < 0)
+			return cli_fail("create");
+		if (k)
+			continue;
+		if (c == 'h') {
 			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
 			     "                 [--accel auto|kvm|tcg]\n"
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image.");
 			return 0;
-		default:
-			return EXIT_USAGE;
 		}
+		return EXIT_USAGE;
 	}
+	o = (struct vm_create_opts){ .cpus = v.cpus,
+				     .memory_mib = v.memory_mib,
+				     .machine = v.machine,
+				     .accel = v.accel,
+				     .kernel = v.kernel,
+				     .initrd = v.initrd,
+				     .cmdline = v.cmdline,
+				     .ndisks = v.ndisks };
+	memcpy(o.disks, v.disks, sizeof(o.disks));
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
 	if (vm_create(&o) < 0)
@@ -91,9 +70,9 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->memory_mib));
 	json_object_object_add(o, "uuid", json_object_new_string(d->uuid));
 	json_object_object_add(o, "machine", json_object_new_string(machine_name(d->machine)));
-	json_object_object_add(o, "accel", json_object_new_string(vm_state_active(st->state) && st->accel[0]
-									  ? st->accel
-									  : accel_name(d->accel)));
+	json_object_object_add(
+	    o, "accel",
+	    json_object_new_string(vm_state_active(st->state) && st->accel[0] ? st->accel : accel_name(d->accel)));
 	json_object_object_add(o, "kernel", d->kernel ? json_object_new_string(d->kernel) : NULL);
 	json_object_object_add(o, "initrd", d->initrd ? json_object_new_string(d->initrd) : NULL);
 	json_object_object_add(o, "cmdline", d->cmdline ? json_object_new_string(d->cmdline) : NULL);
@@ -141,7 +120,8 @@ int cmd_list(int argc, char **argv)
 		else if (c == 'j')
 			json = true;
 		else if (c == 'h') {
-			puts("usage: hv list [--all] [--json]\nRunning and paused VMs; --all adds stopped and crashed ones.");
+			puts("usage: hv list [--all] [--json]\nRunning and paused VMs; --all adds stopped and crashed "
+			     "ones.");
 			return 0;
 		} else
 			return EXIT_USAGE;
@@ -265,7 +245,8 @@ int cmd_set(int argc, char **argv)
 			have_mem = true;
 			break;
 		case 'h':
-			puts("usage: hv set NAME [--cpus N] [--memory SIZE]\nApplies at the next start; refused while the VM runs.");
+			puts("usage: hv set NAME [--cpus N] [--memory SIZE]\nApplies at the next start; refused while "
+			     "the VM runs.");
 			return 0;
 		default:
 			return EXIT_USAGE;

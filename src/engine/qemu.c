@@ -105,10 +105,10 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 		return err_set(-EINVAL, "a VM needs at least 1 CPU and 1 MiB of memory");
 	if (vm->accel != ACCEL_KVM && vm->accel != ACCEL_TCG)
 		return err_set(-EINVAL, "accelerator not resolved");
-#define ADD(...)                                       \
-	do {                                           \
-		if ((r = strv_addf(a, __VA_ARGS__)) < 0) \
-			return r;                      \
+#define ADD(...)                                                                                                       \
+	do {                                                                                                           \
+		if ((r = strv_addf(a, __VA_ARGS__)) < 0)                                                               \
+			return r;                                                                                      \
 	} while (0)
 	ADD("%s", qemu_binary);
 	if (vm->name) {

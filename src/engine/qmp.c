@@ -30,8 +30,8 @@ void qmp_parser_free(struct qmp_parser *p)
 	p->tok = NULL;
 }
 
-int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n,
-		    void (*cb)(struct json_object *obj, void *ctx), void *ctx)
+int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n, void (*cb)(struct json_object *obj, void *ctx),
+		    void *ctx)
 {
 	while (n > 0) {
 		struct json_object *obj;
@@ -164,8 +164,8 @@ static bool is_reply_to(struct json_object *o, const void *arg)
 }
 
 /* Wait until take(pred) succeeds or the deadline passes. */
-static int wait_for(struct qmp *q, bool (*pred)(struct json_object *, const void *), const void *arg,
-		    int timeout_ms, struct json_object **out)
+static int wait_for(struct qmp *q, bool (*pred)(struct json_object *, const void *), const void *arg, int timeout_ms,
+		    struct json_object **out)
 {
 	uint64_t deadline = proc_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 	bool tried = false;
@@ -278,8 +278,7 @@ static int send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret,
-		int timeout_ms)
+int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms)
 {
 	struct json_object *msg = json_object_new_object(), *reply = NULL, *v;
 	unsigned id = q->next_id++;
@@ -305,7 +304,8 @@ int qmp_execute(struct qmp *q, const char *command, struct json_object *args, st
 	if (json_object_object_get_ex(reply, "error", &v)) {
 		struct json_object *desc = NULL;
 		json_object_object_get_ex(v, "desc", &desc);
-		r = err_set(-EIO, "QEMU refused %s: %s", command, desc ? json_object_get_string(desc) : "unknown error");
+		r = err_set(-EIO, "QEMU refused %s: %s", command,
+			    desc ? json_object_get_string(desc) : "unknown error");
 	} else if (ret) {
 		*ret = json_object_object_get_ex(reply, "return", &v) ? json_object_get(v) : NULL;
 	}

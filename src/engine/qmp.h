@@ -25,8 +25,8 @@ int qmp_parser_init(struct qmp_parser *p);
 void qmp_parser_free(struct qmp_parser *p);
 /* Feed bytes; each complete object is passed to cb (which takes
  * ownership).  Returns -EPROTO on malformed input or an oversized message. */
-int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n,
-		    void (*cb)(struct json_object *obj, void *ctx), void *ctx);
+int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n, void (*cb)(struct json_object *obj, void *ctx),
+		    void *ctx);
 
 struct qmp;
 
@@ -40,8 +40,7 @@ int qmp_fd(const struct qmp *q);
 
 /* Run a command; *ret (optional) receives the "return" value.  An
  * {"error"} reply becomes -EIO with QEMU's description as the reason. */
-int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret,
-		int timeout_ms);
+int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms);
 /* Next queued or arriving event; -ETIMEDOUT after timeout_ms (-1: wait
  * forever), -ECONNRESET when QEMU closed the connection. */
 int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event);

@@ -42,15 +42,18 @@ int guest_check_kernel(const char *path)
 	if (fd < 0)
 		return err_errno(-errno, "cannot open kernel %s", path);
 	n = pread(fd, hdr, sizeof(hdr), 0);
-	if (n >= 4 && !memcmp(hdr, "\x7f" "ELF", 4))
+	if (n >= 4 && !memcmp(hdr,
+			      "\x7f"
+			      "ELF",
+			      4))
 		return 0;
 	if (n >= 0x206 && !memcmp(hdr + 0x202, "HdrS", 4))
 		return 0;
 	return err_set(-EINVAL, "%s is not a Linux kernel (neither a bzImage nor an ELF vmlinux)", path);
 }
 
-int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode,
-		       const char *name, enum machine m, enum accel a, struct guest_boot *out)
+int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode, const char *name,
+		       enum machine m, enum accel a, struct guest_boot *out)
 {
 	char dir[4000], extra[256];
 	int r, k;
@@ -65,7 +68,8 @@ int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdli
 		if ((r = fs_path(out->kernel, sizeof(out->kernel), "%s/vmlinux", dir)) < 0)
 			return r;
 		if (access(out->kernel, R_OK) < 0)
-			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make", out->kernel);
+			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make",
+				       out->kernel);
 	}
 	if ((r = guest_check_kernel(out->kernel)) < 0)
 		return r;
@@ -78,7 +82,8 @@ int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdli
 		if ((r = fs_path(out->initrd, sizeof(out->initrd), "%s/initramfs.cpio", dir)) < 0)
 			return r;
 		if (access(out->initrd, R_OK) < 0)
-			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make", out->initrd);
+			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make",
+				       out->initrd);
 		out->hv_init = true;
 	}
 	if ((r = qemu_kernel_params(m, a, a == ACCEL_TCG ? host_tsc_khz() : 0, extra, sizeof(extra))) < 0)

@@ -19,5 +19,5 @@ int guest_default_dir(char *buf, size_t n);
 /* Check that a file looks like a bootable Linux kernel (bzImage or ELF). */
 int guest_check_kernel(const char *path);
 /* kernel/initrd/cmdline NULL mean the defaults; mode is "run" or "service". */
-int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode,
-		       const char *name, enum machine m, enum accel a, struct guest_boot *out);
+int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode, const char *name,
+		       enum machine m, enum accel a, struct guest_boot *out);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/tty.h"
 
 void chan_init(struct chan_host *c, int fd)

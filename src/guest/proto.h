@@ -40,11 +40,11 @@ enum hvp_type {
 	HVP_ERROR = 11,	   /* g->h: text, e.g. the command was not found */
 };
 
-#define HVP_HDR 4
-#define HVP_DATA_MAX 4096      /* payload limit of data frames */
-#define HVP_EXEC_MAX 65535     /* payload limit of EXEC */
+#define HVP_HDR		 4
+#define HVP_DATA_MAX	 4096  /* payload limit of data frames */
+#define HVP_EXEC_MAX	 65535 /* payload limit of EXEC */
 #define HVP_STDIN_WINDOW 16384 /* unacknowledged stdin bytes in flight */
-#define HVP_VERSION "hv-init 1"
+#define HVP_VERSION	 "hv-init 1"
 
 /* Largest payload allowed for a type, 0 for an unknown type. */
 size_t hvp_max_payload(int type);

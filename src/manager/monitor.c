@@ -145,7 +145,8 @@ static void record_end(struct monitor *m, int status)
 	} else if (intent) {
 		save(m, VM_STOPPED, intent);
 	} else if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof(why), "QEMU was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		snprintf(why, sizeof(why), "QEMU was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
 		save(m, VM_CRASHED, why);
 	} else if (WEXITSTATUS(status) != 0) {
 		char last[400];
@@ -157,7 +158,8 @@ static void record_end(struct monitor *m, int status)
 	} else if (!strcmp(m->shutdown_reason, "host-signal")) {
 		save(m, VM_STOPPED, "QEMU was terminated by a signal on the host");
 	} else {
-		snprintf(why, sizeof(why), "QEMU exited (%s)", m->shutdown_reason[0] ? m->shutdown_reason : "no reason given");
+		snprintf(why, sizeof(why), "QEMU exited (%s)",
+			 m->shutdown_reason[0] ? m->shutdown_reason : "no reason given");
 		save(m, VM_STOPPED, why);
 	}
 }

@@ -29,6 +29,7 @@
 #include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/proc.h"
 #include "util/tty.h"
 
@@ -83,7 +84,8 @@ static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 				rows = 24;
 				cols = 80;
 			}
-			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : sh, env, l->tty ? rows : 0, cols) < 0)
+			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : sh, env, l->tty ? rows : 0, cols) <
+			    0)
 				kill(l->qemu, SIGTERM);
 			l->exec_sent = true;
 		}
@@ -309,8 +311,7 @@ static int event_loop(struct loop *l)
 	return 0;
 }
 
-static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8],
-		    struct engine_vm *vm)
+static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8], struct engine_vm *vm)
 {
 	int r;
 
@@ -411,7 +412,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	l.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	{
-		struct spawn_fd map[] = { { devnull, 0 },     { devnull, 1 },	    { qerr[1], 2 },
+		struct spawn_fd map[] = { { devnull, 0 },	  { devnull, 1 },	 { qerr[1], 2 },
 					  { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
 		r = proc_spawn(argv.v, map, ARRAY_SIZE(map), NULL, true, &l.qemu);
 	}

@@ -18,10 +18,10 @@ struct oneshot_opts {
 };
 
 enum oneshot_end {
-	ONESHOT_EXITED,	     /* the command finished: status is its exit status */
-	ONESHOT_PANIC,	     /* the guest kernel panicked */
-	ONESHOT_VM_ENDED,    /* the VM stopped without reporting a status */
-	ONESHOT_ESCAPED,     /* the user left with the escape key or a signal */
+	ONESHOT_EXITED,	  /* the command finished: status is its exit status */
+	ONESHOT_PANIC,	  /* the guest kernel panicked */
+	ONESHOT_VM_ENDED, /* the VM stopped without reporting a status */
+	ONESHOT_ESCAPED,  /* the user left with the escape key or a signal */
 };
 
 struct oneshot_result {

@@ -21,10 +21,10 @@
 #include "util/jsonfile.h"
 #include "util/proc.h"
 
-enum { MONITOR_QMP_FD = 3 };	  /* the monitor's private QMP socket, inside QEMU */
-#define START_TIMEOUT_MS 60000	  /* QEMU up and answering QMP */
+enum { MONITOR_QMP_FD = 3 };	     /* the monitor's private QMP socket, inside QEMU */
+#define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
-#define REPRESS_MS 2000		     /* hv stop presses the power button again this often */
+#define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
 
 static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum accel accel, struct guest_boot *boot,
 			   char paths[][4200], struct engine_vm *vm)
@@ -100,7 +100,8 @@ static int read_report(int fd, struct vm_started *out)
 		int left = (int)(deadline > proc_now_ms() ? deadline - proc_now_ms() : 0);
 		ssize_t n;
 		if (left == 0 || poll(&pf, 1, left) == 0)
-			return err_set(-ETIMEDOUT, "QEMU did not come up within %d s (see qemu.log)", START_TIMEOUT_MS / 1000);
+			return err_set(-ETIMEDOUT, "QEMU did not come up within %d s (see qemu.log)",
+				       START_TIMEOUT_MS / 1000);
 		n = read(fd, buf + used, sizeof(buf) - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -135,12 +136,8 @@ int vm_start(const char *name, struct vm_started *out)
 	pid_t mon;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) < 0)
-		goto out;
-	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
-		goto out_def;
 	if (vm_state_active(st.state)) {
 		r = err_set(-EALREADY, "VM '%s' is already %s (QEMU pid %d)", name, vm_state_name(st.state),
 			    (int)st.qemu.pid);
@@ -176,7 +173,6 @@ out_fds:
 		close(devnull);
 out_def:
 	vmdef_free(&d);
-out:
 	vm_close(&h);
 	return r;
 }
@@ -242,8 +238,7 @@ static bool is_state(const struct vm_status *st, const void *arg)
 }
 
 /* Power cut: QMP quit, or SIGKILL when QEMU does not answer. */
-static int hard_stop(struct vm_handle *h, struct vm_status *st, struct qmp *q, const char *why,
-		     struct vm_status *final)
+static int hard_stop(struct vm_handle *h, struct vm_status *st, struct qmp *q, const char *why, struct vm_status *final)
 {
 	fs_write_atomic(h->dirfd, "stop-intent", why, strlen(why), 0600);
 	if (!q || qmp_execute(q, "quit", NULL, NULL, 2000) < 0)
@@ -282,8 +277,8 @@ int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final
 			break;
 	}
 	if (r == -ETIMEDOUT) {
-		snprintf(why, sizeof(why), "forced off: the guest did not power off within %d s of the ACPI power button",
-			 timeout_s);
+		snprintf(why, sizeof(why),
+			 "forced off: the guest did not power off within %d s of the ACPI power button", timeout_s);
 		r = hard_stop(&h, &st, q, why, final);
 	}
 out:

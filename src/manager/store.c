@@ -107,8 +107,8 @@ int vm_open_locked(const char *name, int timeout_ms, struct vm_handle *h)
 		if (r != -EWOULDBLOCK || proc_now_ms() >= deadline) {
 			vm_close(h);
 			if (r == -EWOULDBLOCK)
-				return err_set(-EBUSY, "VM '%s' is busy: another hv command is working on it; try again",
-					       name);
+				return err_set(-EBUSY,
+					       "VM '%s' is busy: another hv command is working on it; try again", name);
 			return r;
 		}
 		proc_sleep_ms(20);

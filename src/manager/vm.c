@@ -72,7 +72,8 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	d->machine = o->machine;
 	d->accel = o->accel;
 	d->created = time(NULL);
-	if (o->kernel && ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
+	if (o->kernel &&
+	    ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
 		return r;
 	if (o->initrd && (r = absolute(o->initrd, &d->initrd, "--initrd")) < 0)
 		return r;
@@ -133,14 +134,13 @@ int vm_create(const struct vm_create_opts *o)
 	fsync(vmsfd);
 	r = 0;
 	goto out;
-out_rm:
-	{
-		int saved = r;
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", err_msg());
-		fs_rm_rf_at(AT_FDCWD, stage);
-		r = err_set(saved, "%s", msg);
-	}
+out_rm : {
+	int saved = r;
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	fs_rm_rf_at(AT_FDCWD, stage);
+	r = err_set(saved, "%s", msg);
+}
 out:
 	vmdef_free(&d);
 	return r;
@@ -160,19 +160,32 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 	return r;
 }
 
+int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, struct vm_status *st)
+{
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, h);
+
+	if (r < 0)
+		return r;
+	if ((r = vmdef_load(h->dirfd, d)) < 0) {
+		vm_close(h);
+		return r;
+	}
+	if ((r = status_derive(h->dirfd, h->dir, st)) < 0) {
+		vmdef_free(d);
+		vm_close(h);
+	}
+	return r;
+}
+
 int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib)
 {
 	struct vm_handle h;
 	struct vm_status st;
 	struct vmdef d;
-	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
+	int r = vm_lock_and_load(name, &h, &d, &st);
 
 	if (r < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) < 0)
-		goto out;
-	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
-		goto out_def;
 	if (vm_state_active(st.state)) {
 		/* microvm offers no CPU or memory hotplug: never pretend */
 		r = err_set(-EBUSY, "VM '%s' is %s; stop it first (CPU and memory changes apply at the next start)",
@@ -186,7 +199,6 @@ int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib)
 	r = vmdef_save(h.dirfd, &d);
 out_def:
 	vmdef_free(&d);
-out:
 	vm_close(&h);
 	return r;
 }
@@ -197,12 +209,14 @@ static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char *ke
 	char root[4096], dir[4200], dst[4300];
 	int r;
 
-	if ((r = store_root(root, sizeof(root))) < 0 || (r = fs_path(dir, sizeof(dir), "%s/disks/%s", root, h->name)) < 0)
+	if ((r = store_root(root, sizeof(root))) < 0 ||
+	    (r = fs_path(dir, sizeof(dir), "%s/disks/%s", root, h->name)) < 0)
 		return r;
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		if (!d->disks[i].owned)
 			continue;
-		if ((r = fs_mkdir_p(dir, 0700)) < 0 || (r = fs_path(dst, sizeof(dst), "%s/%s", dir, d->disks[i].path)) < 0)
+		if ((r = fs_mkdir_p(dir, 0700)) < 0 ||
+		    (r = fs_path(dst, sizeof(dst), "%s/%s", dir, d->disks[i].path)) < 0)
 			return r;
 		if (renameat2(h->dirfd, d->disks[i].path, AT_FDCWD, dst, RENAME_NOREPLACE) < 0 && errno != ENOENT)
 			return err_errno(-errno, "cannot keep disk %s as %s", d->disks[i].path, dst);

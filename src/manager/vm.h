@@ -22,6 +22,10 @@ struct vm_create_opts {
 };
 
 int vm_create(const struct vm_create_opts *o);
+/* Lock a VM and read its definition and true state; on failure nothing
+ * is held.  On success the caller owns h (vm_close) and d (vmdef_free). */
+struct vm_handle;
+int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, struct vm_status *st);
 /* Definition and true state of one VM. */
 int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */

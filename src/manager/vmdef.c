@@ -61,7 +61,6 @@ static int check_memory(uint64_t mib, const char *typed)
 	return 0;
 }
 
-
 int vmdef_parse_memory(const char *s, uint64_t *mib)
 {
 	uint64_t bytes;

@@ -7,9 +7,9 @@
 
 #include "engine/engine.h"
 
-#define VMDEF_MAX_DISKS ENGINE_MAX_DISKS
+#define VMDEF_MAX_DISKS	  ENGINE_MAX_DISKS
 #define VM_MIN_MEMORY_MIB 64
-#define VM_MAX_CPUS 255
+#define VM_MAX_CPUS	  255
 
 struct vmdef_disk {
 	char path[4096]; /* relative to the VM folder when hv owns it */
@@ -23,10 +23,10 @@ struct vmdef {
 	unsigned cpus;
 	uint64_t memory_mib;
 	enum machine machine;
-	enum accel accel;  /* as requested: auto, kvm or tcg */
-	char *kernel;	   /* NULL: the default guest */
-	char *initrd;	   /* NULL: the default guest's initramfs when kernel is NULL */
-	char *cmdline;	   /* NULL: hv's default */
+	enum accel accel; /* as requested: auto, kvm or tcg */
+	char *kernel;	  /* NULL: the default guest */
+	char *initrd;	  /* NULL: the default guest's initramfs when kernel is NULL */
+	char *cmdline;	  /* NULL: hv's default */
 	struct vmdef_disk disks[VMDEF_MAX_DISKS];
 	unsigned ndisks;
 	time_t created;

@@ -27,23 +27,23 @@ static inline void cleanup_closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_free_ __attribute__((cleanup(cleanup_freep)))
-#define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(cleanup_fclosep)))
+#define _cleanup_free_	   __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_	   __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_fclose_   __attribute__((cleanup(cleanup_fclosep)))
 #define _cleanup_closedir_ __attribute__((cleanup(cleanup_closedirp)))
 
 /* Hand ownership out of a cleanup-scoped variable. */
-#define TAKE_PTR(p)                          \
-	({                                   \
-		__typeof__(p) take_ptr_ = (p); \
-		(p) = NULL;                  \
-		take_ptr_;                   \
+#define TAKE_PTR(p)                                                                                                    \
+	({                                                                                                             \
+		__typeof__(p) take_ptr_ = (p);                                                                         \
+		(p) = NULL;                                                                                            \
+		take_ptr_;                                                                                             \
 	})
-#define TAKE_FD(fd)                \
-	({                         \
-		int take_fd_ = (fd); \
-		(fd) = -1;         \
-		take_fd_;          \
+#define TAKE_FD(fd)                                                                                                    \
+	({                                                                                                             \
+		int take_fd_ = (fd);                                                                                   \
+		(fd) = -1;                                                                                             \
+		take_fd_;                                                                                              \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

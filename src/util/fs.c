@@ -14,7 +14,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 
-static int write_full(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -46,7 +46,7 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_errno(-errno, "cannot create %s", tmp);
-	r = write_full(fd, data, len);
+	r = write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {

@@ -17,5 +17,7 @@ int fs_rm_rf_at(int dirfd, const char *name);
  * lives as long as *fd is open.  wait=false returns -EWOULDBLOCK. */
 int fs_lock_at(int dirfd, const char *name, bool wait, int *fd);
 bool fs_exists_at(int dirfd, const char *name);
+/* write() until done (retrying EINTR and short writes); 0 or -errno. */
+int write_all(int fd, const void *buf, size_t n);
 /* Copy a path into a fixed buffer, failing on truncation. */
 int fs_path(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

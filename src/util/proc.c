@@ -187,8 +187,7 @@ static void child_setup_fds(const struct spawn_fd *map, size_t nmap, int errpipe
 	proc_close_fds_from(0, keep, (int)nmap + 1);
 }
 
-int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp,
-	       pid_t *pid)
+int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp, pid_t *pid)
 {
 	int ep[2], e = 0;
 	pid_t p;

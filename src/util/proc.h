@@ -35,5 +35,4 @@ struct spawn_fd {
 /* fork+exec argv[0] with exactly the mapped fds open (plus nothing else),
  * in cwd (or unchanged), in a new process group when new_pgrp.  An exec
  * failure is reported here, not by a dead child. */
-int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp,
-	       pid_t *pid);
+int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp, pid_t *pid);

@@ -14,12 +14,8 @@ static int unit_of(const char *suffix, uint64_t default_unit, uint64_t *unit)
 	static const struct {
 		char c;
 		uint64_t mult;
-	} units[] = { { 'B', 1 },
-		      { 'K', 1ULL << 10 },
-		      { 'M', 1ULL << 20 },
-		      { 'G', 1ULL << 30 },
-		      { 'T', 1ULL << 40 },
-		      { 'P', 1ULL << 50 } };
+	} units[] = { { 'B', 1 },	   { 'K', 1ULL << 10 }, { 'M', 1ULL << 20 },
+		      { 'G', 1ULL << 30 }, { 'T', 1ULL << 40 }, { 'P', 1ULL << 50 } };
 
 	if (!*suffix) {
 		*unit = default_unit;
@@ -46,7 +42,8 @@ int size_parse(const char *s, uint64_t default_unit, uint64_t *out)
 	if (!s || !*s)
 		return err_set(-EINVAL, "empty size");
 	if (!isdigit((unsigned char)*p))
-		return err_set(-EINVAL, "invalid size '%s' (expected a number with an optional K, M, G or T suffix)", s);
+		return err_set(-EINVAL, "invalid size '%s' (expected a number with an optional K, M, G or T suffix)",
+			       s);
 	for (; isdigit((unsigned char)*p); p++) {
 		if (whole > (UINT64_MAX - 9) / 10)
 			return err_set(-ERANGE, "size '%s' is too large", s);

@@ -20,4 +20,3 @@ void tty_restore(struct tty_saved *s);
 bool tty_size(int fd, int *rows, int *cols);
 /* Index of the escape byte in buf, or -1. */
 long tty_find_escape(const char *buf, size_t n);
-int write_all(int fd, const void *buf, size_t n);

@@ -9,26 +9,26 @@
 
 static int t_pass, t_fail;
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			t_pass++;                                            \
-		} else {                                                     \
-			t_fail++;                                            \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
-			printf(__VA_ARGS__);                                 \
-			printf("  [%s]\n", #cond);                           \
-		}                                                            \
+#define CHECK(cond, ...)                                                                                               \
+	do {                                                                                                           \
+		if (cond) {                                                                                            \
+			t_pass++;                                                                                      \
+		} else {                                                                                               \
+			t_fail++;                                                                                      \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                    \
+			printf(__VA_ARGS__);                                                                           \
+			printf("  [%s]\n", #cond);                                                                     \
+		}                                                                                                      \
 	} while (0)
 
-#define CHECK_STR(got, want, what)                                                          \
-	do {                                                                                \
-		const char *g_ = (got), *w_ = (want);                                       \
-		CHECK(g_ && w_ && !strcmp(g_, w_), "%s: got '%s', want '%s'", what, g_ ? g_ : "(null)", w_); \
+#define CHECK_STR(got, want, what)                                                                                     \
+	do {                                                                                                           \
+		const char *g_ = (got), *w_ = (want);                                                                  \
+		CHECK(g_ &&w_ && !strcmp(g_, w_), "%s: got '%s', want '%s'", what, g_ ? g_ : "(null)", w_);            \
 	} while (0)
 
-#define T_DONE()                                                  \
-	do {                                                      \
-		printf("%d passed, %d failed\n", t_pass, t_fail); \
-		return t_fail ? 1 : 0;                            \
+#define T_DONE()                                                                                                       \
+	do {                                                                                                           \
+		printf("%d passed, %d failed\n", t_pass, t_fail);                                                      \
+		return t_fail ? 1 : 0;                                                                                 \
 	} while (0)

@@ -98,7 +98,8 @@ static void host_channel(void)
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
 	chan_init(&c, sp[0]);
-	CHECK(chan_send(&c, HVP_STDIN, "abcd", 4) == 0 && c.credit == HVP_STDIN_WINDOW - 4, "sending stdin uses credit");
+	CHECK(chan_send(&c, HVP_STDIN, "abcd", 4) == 0 && c.credit == HVP_STDIN_WINDOW - 4,
+	      "sending stdin uses credit");
 	/* the guest acknowledges far more than it was sent: clamp */
 	hvp_put_header(buf, HVP_ACK, 4);
 	hvp_put32(buf + HVP_HDR, 0xffffffffu);

@@ -32,8 +32,8 @@ static void golden(const char *name, const struct engine_vm *vm)
 		size_t n = strlen(want);
 		if (n && want[n - 1] == '\n')
 			want[n - 1] = '\0';
-		CHECK(!strcmp(got, want), "%s: command line differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got,
-		      want);
+		CHECK(!strcmp(got, want), "%s: command line differs from %s:\n--- got\n%s\n--- want\n%s", name, path,
+		      got, want);
 	}
 	free(want);
 	free(got);
@@ -121,10 +121,10 @@ int main(void)
 
 	char params[128];
 	CHECK(qemu_kernel_params(MACHINE_MICROVM, ACCEL_TCG, 2600000, params, sizeof(params)) == 0 &&
-		      !strcmp(params, "pci=off tsc_early_khz=2600000"),
+		  !strcmp(params, "pci=off tsc_early_khz=2600000"),
 	      "microvm under TCG gets pci=off and the TSC rate: '%s'", params);
 	CHECK(qemu_kernel_params(MACHINE_MICROVM, ACCEL_KVM, 2600000, params, sizeof(params)) == 0 &&
-		      !strcmp(params, "pci=off"),
+		  !strcmp(params, "pci=off"),
 	      "microvm under KVM calibrates its TSC itself: '%s'", params);
 	CHECK(qemu_kernel_params(MACHINE_Q35, ACCEL_TCG, 2600000, params, sizeof(params)) == 0 && !params[0],
 	      "q35 needs nothing: '%s'", params);

@@ -53,7 +53,7 @@ static void collect(struct json_object *o, void *ctx)
 {
 	struct collected *c = ctx;
 	struct json_object *v;
-	const char *kind = json_object_object_get_ex(o, "event", &v)    ? json_object_get_string(v)
+	const char *kind = json_object_object_get_ex(o, "event", &v)	  ? json_object_get_string(v)
 			   : json_object_object_get_ex(o, "return", NULL) ? "return"
 			   : json_object_object_get_ex(o, "error", NULL)  ? "error"
 			   : json_object_object_get_ex(o, "QMP", NULL)	  ? "greeting"
@@ -64,7 +64,7 @@ static void collect(struct json_object *o, void *ctx)
 	json_object_put(o);
 }
 
-static const char *const expected[] = { "greeting", "return", "return", "STOP",	  "return",
+static const char *const expected[] = { "greeting", "return", "return", "STOP",	    "return",
 					"RESUME",   "return", "error",	"SHUTDOWN", "return" };
 
 static bool parse_in_chunks(size_t chunk)
@@ -187,7 +187,7 @@ static void client(void)
 		return;
 	r = qmp_execute(q, "query-status", NULL, &ret, 2000);
 	CHECK(r == 0 && ret && json_object_object_get_ex(ret, "status", &v) &&
-		      !strcmp(json_object_get_string(v), "running"),
+		  !strcmp(json_object_get_string(v), "running"),
 	      "query-status returns status running");
 	json_object_put(ret);
 	CHECK(qmp_next_event(q, 0, &ev) == -ETIMEDOUT, "no event is queued yet");
@@ -208,7 +208,7 @@ static void client(void)
 	CHECK(qmp_execute(q, "quit", NULL, NULL, 2000) == 0, "quit succeeds");
 	r = qmp_next_event(q, 0, &ev);
 	CHECK(r == 0 && json_object_object_get_ex(ev, "data", &v) && json_object_object_get_ex(v, "reason", &v) &&
-		      !strcmp(json_object_get_string(v), "host-qmp-quit"),
+		  !strcmp(json_object_get_string(v), "host-qmp-quit"),
 	      "the SHUTDOWN event says host-qmp-quit");
 	json_object_put(ev);
 	ev = NULL;

@@ -37,8 +37,8 @@ static void fmt(uint64_t bytes, const char *want)
 static void names(void)
 {
 	static const char *const ok[] = { "web", "db-1", "a", "node_2.lab", "0day", NULL };
-	static const char *const ko[] = { "", "a/b", "..", "a..b", "-x", ".hidden", "with space", "tab\t", "ü",
-					  "x;rm", NULL };
+	static const char *const ko[] = { "",		"a/b",	 "..", "a..b", "-x", ".hidden",
+					  "with space", "tab\t", "ü",  "x;rm", NULL };
 	char long_name[80];
 
 	for (int i = 0; ok[i]; i++)

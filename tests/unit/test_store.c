@@ -124,8 +124,9 @@ static void definitions(void)
 	      "the definition round-trips");
 	vmdef_free(&d);
 	/* tampering: an owned disk that points outside the VM folder */
-	const char *evil = "{\"name\":\"locked\",\"uuid\":\"x\",\"cpus\":1,\"memory\":256,\"machine\":\"microvm\","
-			   "\"accel\":\"auto\",\"disks\":[{\"path\":\"../../etc/passwd\",\"format\":\"raw\",\"owned\":true}]}";
+	const char *evil =
+	    "{\"name\":\"locked\",\"uuid\":\"x\",\"cpus\":1,\"memory\":256,\"machine\":\"microvm\","
+	    "\"accel\":\"auto\",\"disks\":[{\"path\":\"../../etc/passwd\",\"format\":\"raw\",\"owned\":true}]}";
 	fs_write_atomic(h.dirfd, "vm.json", evil, strlen(evil), 0600);
 	CHECK(vmdef_load(h.dirfd, &d) == -EINVAL, "an owned disk outside the folder is refused: %s", err_msg());
 	const char *junk = "{\"name\": 5}";
@@ -175,7 +176,7 @@ static void derive(void)
 	st.monitor = st.qemu;
 	status_save(h.dirfd, &st);
 	CHECK(status_derive(h.dirfd, h.dir, &got) == 0 && got.state == VM_CRASHED &&
-		      strstr(got.reason, "host rebooted"),
+		  strstr(got.reason, "host rebooted"),
 	      "a record from before a host reboot is crashed, with the reason: %s", got.reason);
 
 	/* a live process with its live monitor: believed */
@@ -190,7 +191,7 @@ static void derive(void)
 	snprintf(st.reason, sizeof(st.reason), "the guest powered off");
 	status_save(h.dirfd, &st);
 	CHECK(status_derive(h.dirfd, h.dir, &got) == 0 && got.state == VM_STOPPED &&
-		      !strcmp(got.reason, "the guest powered off"),
+		  !strcmp(got.reason, "the guest powered off"),
 	      "a stopped record keeps its reason");
 	vm_close(&h);
 }
