@@ -66,6 +66,7 @@ refuse "hv run with a missing disk" "cannot open disk" "$HV" run --disk /nonexis
 refuse "hv run with a non-kernel" "not a Linux kernel" "$HV" run --kernel "$tmp/notakernel" -- true
 refuse "hv run with a command but a foreign initrd" "no hv init" "$HV" run --initrd "$tmp/notakernel" -- true
 refuse "missing qemu-system-x86_64 (hv run)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" run -- true
+refuse "no qemu-system-x86_64 on PATH" "qemu-system-x86_64 not found; install it" env PATH=/nonexistent "$HV" run -- true
 refuse "missing qemu-system-x86_64 (hv start)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" start base
 check "hv run's own failures exit 125" bash -c '"$0" run --memory 0 -- true 2>/dev/null; [ $? -eq 125 ]' "$HV"
 refuse "an unwritable store" "HV_HOME|cannot" env HV_HOME=/proc/hv "$HV" create x
