@@ -7,10 +7,10 @@ CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
-JSONC_LIBS = $(shell pkg-config --libs json-c)
+JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables
 
 B := build
-LIB_SRC := $(sort $(wildcard src/util/*.c src/engine/*.c src/manager/*.c src/storage/*.c src/guest/*.c src/cli/*.c))
+LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 ASAN_OBJ := $(LIB_SRC:src/%.c=$(B)/asan/%.o)
 INIT_SRC := $(wildcard guest/init/*.c) src/guest/proto.c
@@ -46,7 +46,7 @@ $(B)/guest/init: $(INIT_SRC) $(wildcard guest/init/*.h) src/guest/proto.h
 	@echo "  LD (static) $@"
 	@$(CC) $(WARN) $(CPPFLAGS) -Os -static -s -o $@ $(INIT_SRC)
 
-$(B)/guest/initramfs.cpio: $(B)/guest/init guest/build.sh
+$(B)/guest/initramfs.cpio: $(B)/guest/init guest/build.sh $(shell find guest/rootfs -type f)
 	guest/build.sh $(B)/guest/init $(B)/guest
 
 # Unit tests build the library again with AddressSanitizer and UBSan.

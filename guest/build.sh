@@ -93,6 +93,8 @@ for applet in $("$stage/bin/busybox" --list-full); do
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
 cp "$init_bin" "$stage/init"
+# files of the guest's root file system kept in the repository
+cp -R "$(dirname "$0")/rootfs/." "$stage/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"
 

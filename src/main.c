@@ -28,6 +28,9 @@ static const struct command commands[] = {
 	{ "resume", cmd_resume, "continue a paused VM" },
 	{ "set", cmd_set, "change a stopped VM's CPUs or memory" },
 	{ "delete", cmd_delete, "remove a VM and its disks" },
+	{ "ip", cmd_ip, "show a VM's NICs and their addresses" },
+	{ "forward", cmd_forward, "add, remove or list port forwards of a VM's nat NIC" },
+	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
 	{ "__monitor", cmd_monitor, NULL },
 };
 

@@ -222,8 +222,10 @@ int main(void)
 		/* a one-shot VM never sees the power button: skip its drivers */
 		static const char *const skip[] = { "button", "evdev", NULL };
 		modules_load_for_devices(skip);
+		net_start(true); /* run_main waits for the leases before the command starts */
 		return run_main();
 	}
 	modules_load_for_devices(NULL);
+	net_start(false);
 	return service_main(&o);
 }

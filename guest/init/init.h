@@ -13,6 +13,21 @@ struct init_opts {
  * by modules.alias and modules.dep); skip names in the NULL-terminated list. */
 void modules_load_for_devices(const char *const *skip);
 
+/* Loopback up and DHCP (busybox udhcpc) on every ethN.  once: udhcpc
+ * quits with its lease (hv run; net_wait() waits for them), else it stays
+ * to renew.  Returns the number of NICs. */
+int net_start(bool once);
+void net_wait(void);
+/* "IFACE MAC ADDR/PREFIX" lines (ADDR "-" without a lease) into buf. */
+size_t net_report(char *buf, size_t n);
+/* An inotify fd that becomes readable when a lease changes, or -1. */
+int net_watch_fd(void);
+
+/* The guest channel on ttyS1 (framing in src/guest/proto.h). */
+int gchan_open(void); /* -1 when the VM has no channel */
+int gchan_fd(void);
+void gchan_send(int type, const void *data, size_t len);
+
 int run_main(void);			     /* never returns */
 int service_main(const struct init_opts *o); /* never returns */
 

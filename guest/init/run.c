@@ -30,22 +30,11 @@ struct cmd {
 	int rows, cols; /* > 0: run on the console as a terminal */
 };
 
-static int chan = -1;
 static struct hvp_decoder dec;
-
-static void send_frame(int type, const void *data, size_t len)
-{
-	uint8_t hdr[HVP_HDR];
-
-	hvp_put_header(hdr, type, len);
-	init_write_all(chan, hdr, sizeof(hdr));
-	if (len)
-		init_write_all(chan, data, len);
-}
 
 static void send_error(const char *msg)
 {
-	send_frame(HVP_ERROR, msg, strnlen(msg, 255));
+	gchan_send(HVP_ERROR, msg, strnlen(msg, 255));
 }
 
 /* Block until a whole frame is available. */
@@ -57,7 +46,7 @@ static int read_frame(int *type, const uint8_t **p, size_t *len)
 			return r;
 		uint8_t buf[4096];
 		size_t room = sizeof(dec.buf) - dec.used;
-		ssize_t n = read(chan, buf, room < sizeof(buf) ? room : sizeof(buf));
+		ssize_t n = read(gchan_fd(), buf, room < sizeof(buf) ? room : sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -101,19 +90,9 @@ static int parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 
 static void open_channel(void)
 {
-	struct termios t;
-
-	chan = open(CHANNEL, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (chan < 0) {
-		init_log("no guest channel on %s (%s): was this VM started by hv run?", CHANNEL, strerror(errno));
+	if (gchan_open() < 0) {
+		init_log("no guest channel on /dev/ttyS1 (%s): was this VM started by hv run?", strerror(errno));
 		init_poweroff_now();
-	}
-	if (tcgetattr(chan, &t) == 0) {
-		cfmakeraw(&t);
-		t.c_cflag |= CLOCAL | CREAD;
-		t.c_cflag &= ~(tcflag_t)CRTSCTS;
-		cfsetspeed(&t, B115200);
-		tcsetattr(chan, TCSANOW, &t);
 	}
 }
 
@@ -172,7 +151,7 @@ static void relay_output(int *fd, int type)
 	ssize_t n = read(*fd, buf, sizeof(buf));
 
 	if (n > 0) {
-		send_frame(type, buf, (size_t)n);
+		gchan_send(type, buf, (size_t)n);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		close(*fd);
 		*fd = -1;
@@ -204,7 +183,7 @@ static void relay_stdin(struct relay *r)
 		memmove(r->inbuf, r->inbuf + done, r->inlen - done);
 		r->inlen -= done;
 		hvp_put32(ack, (uint32_t)done);
-		send_frame(HVP_ACK, ack, sizeof(ack));
+		gchan_send(HVP_ACK, ack, sizeof(ack));
 	}
 	if (r->in_eof && r->inlen == 0 && r->in_w >= 0) {
 		close(r->in_w);
@@ -260,8 +239,8 @@ static void report_exit(int status)
 		ex[1] = (uint8_t)WEXITSTATUS(status);
 	}
 	tcdrain(1); /* the console output comes before the status */
-	send_frame(HVP_EXIT, ex, sizeof(ex));
-	tcdrain(chan);
+	gchan_send(HVP_EXIT, ex, sizeof(ex));
+	tcdrain(gchan_fd());
 }
 
 static int relay_loop(struct relay *r, int sfd)
@@ -282,7 +261,7 @@ static int relay_loop(struct relay *r, int sfd)
 		n++;
 		ichan = n;
 		/* read the channel only while there is room for a full window */
-		pf[n++] = (struct pollfd){ chan, r->inlen == 0 ? POLLIN : 0, 0 };
+		pf[n++] = (struct pollfd){ gchan_fd(), r->inlen == 0 ? POLLIN : 0, 0 };
 		if (r->out_r >= 0) {
 			iout = n;
 			pf[n++] = (struct pollfd){ r->out_r, POLLIN, 0 };
@@ -312,7 +291,7 @@ static int relay_loop(struct relay *r, int sfd)
 		}
 		if (pf[ichan].revents & POLLIN) {
 			uint8_t buf[HVP_STDIN_WINDOW];
-			ssize_t k = read(chan, buf, sizeof(buf));
+			ssize_t k = read(gchan_fd(), buf, sizeof(buf));
 			if (k > 0) {
 				size_t off = 0;
 				while (off < (size_t)k) {
@@ -346,7 +325,7 @@ int run_main(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	send_frame(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
+	gchan_send(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
 	for (;;) {
 		if (read_frame(&type, &p, &len) < 0) {
 			init_log("guest channel closed before a command arrived");
@@ -363,6 +342,7 @@ int run_main(void)
 	}
 	hvp_consume(&dec);
 
+	net_wait(); /* the command may need the network at once */
 	if (c.rows > 0) {
 		r.pid = spawn(&c, -1, -1, -1);
 	} else {

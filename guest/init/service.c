@@ -6,6 +6,7 @@
  * PID 1) and on ctrl-alt-del (SIGINT).
  */
 #include "init.h"
+#include "../../src/guest/proto.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,9 +86,24 @@ static bool power_pressed(int fd)
 	return false;
 }
 
+/* A lease changed: tell the console and hv. */
+static void report_network(int netfd)
+{
+	char ev[4096], report[1024];
+	size_t n;
+
+	while (netfd >= 0 && read(netfd, ev, sizeof(ev)) > 0)
+		;
+	n = net_report(report, sizeof(report));
+	for (char *line = strtok(report, "\n"); line; line = strtok(NULL, "\n"))
+		init_log("network: %s", line);
+	n = net_report(report, sizeof(report));
+	gchan_send(HVP_NETINFO, report, n);
+}
+
 int service_main(const struct init_opts *o)
 {
-	int inputs[MAX_INPUTS], ninputs = 0, sfd;
+	int inputs[MAX_INPUTS], ninputs = 0, sfd, netfd;
 	pid_t shell;
 	time_t last_spawn;
 	sigset_t set;
@@ -104,23 +120,31 @@ int service_main(const struct init_opts *o)
 	reboot(RB_DISABLE_CAD);
 
 	ninputs = open_power_buttons(inputs);
+	netfd = net_watch_fd();
+	if (gchan_open() >= 0)
+		gchan_send(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
+	/* a lease may have come before the watch: report what is there now */
+	report_network(-1);
 	init_log("%s is up; the ACPI power button (hv stop) powers it off", o->name);
 	shell = spawn_shell(o);
 	last_spawn = time(NULL);
 
 	for (;;) {
-		struct pollfd pf[1 + MAX_INPUTS];
+		struct pollfd pf[2 + MAX_INPUTS];
 		int n = 0;
 
 		pf[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ netfd, POLLIN, 0 };
 		for (int i = 0; i < ninputs; i++)
 			pf[n++] = (struct pollfd){ inputs[i], POLLIN, 0 };
 		/* devtmpfs may create the event nodes a moment after the driver loads */
 		if (poll(pf, (nfds_t)n, ninputs ? -1 : 1000) == 0 && !ninputs)
 			ninputs = open_power_buttons(inputs);
 		for (int i = 0; i < ninputs; i++)
-			if ((pf[1 + i].revents & POLLIN) && power_pressed(inputs[i]))
+			if ((pf[2 + i].revents & POLLIN) && power_pressed(inputs[i]))
 				init_shutdown("ACPI power button pressed", false);
+		if (netfd >= 0 && (pf[1].revents & POLLIN))
+			report_network(netfd);
 		if (!(pf[0].revents & POLLIN))
 			continue;
 		struct signalfd_siginfo si;

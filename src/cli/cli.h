@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "manager/nics.h"
 
 /* Exit codes: 0 success, 1 the operation failed, 2 bad usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -23,6 +24,9 @@ int cmd_kill(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_ip(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <recorded error>" on stderr; returns EXIT_FAIL. */
@@ -44,19 +48,27 @@ struct cli_vm_opts {
 	const char *kernel, *initrd, *cmdline;
 	enum machine machine;
 	enum accel accel;
+	struct nic_request nics;
 };
 #define CLI_VM_SHORTOPTS "c:m:"
-#define CLI_VM_LONGOPTS                                                                                                \
-	{ "cpus", required_argument, NULL, 'c' }, { "memory", required_argument, NULL, 'm' },                          \
-	    { "disk", required_argument, NULL, 'd' }, { "kernel", required_argument, NULL, 'k' },                      \
-	    { "initrd", required_argument, NULL, 'i' }, { "cmdline", required_argument, NULL, 'a' },                   \
-	    { "machine", required_argument, NULL, 'M' },                                                               \
-	{                                                                                                              \
-		"accel", required_argument, NULL, 'A'                                                                  \
-	}
+/* clang-format off */
+#define CLI_VM_LONGOPTS                                                     \
+	{ "cpus", required_argument, NULL, 'c' },                           \
+	{ "memory", required_argument, NULL, 'm' },                         \
+	{ "disk", required_argument, NULL, 'd' },                           \
+	{ "kernel", required_argument, NULL, 'k' },                         \
+	{ "initrd", required_argument, NULL, 'i' },                         \
+	{ "cmdline", required_argument, NULL, 'a' },                        \
+	{ "machine", required_argument, NULL, 'M' },                        \
+	{ "accel", required_argument, NULL, 'A' },                          \
+	{ "nic", required_argument, NULL, 'N' },                            \
+	{ "forward", required_argument, NULL, 'F' }
+/* clang-format on */
 void cli_vm_opts_init(struct cli_vm_opts *o);
 /* Apply option c: 1 when it was a VM option, 0 when it is not one,
  * -1 when its value is invalid (the reason is recorded). */
 int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o);
+/* --nic and --forward alone (hv set). */
+int cli_nic_option(int c, const char *arg, struct nic_request *n);
 /* Print the TCG notice once per store. */
 void cli_accel_notice(const char *why);

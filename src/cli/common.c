@@ -120,5 +120,26 @@ int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
 	case 'A':
 		return accel_parse(arg, &o->accel) < 0 ? -1 : 1;
 	}
+	return cli_nic_option(c, arg, &o->nics);
+}
+
+int cli_nic_option(int c, const char *arg, struct nic_request *n)
+{
+	switch (c) {
+	case 'N':
+		if (!strcmp(arg, "none")) {
+			n->none = true;
+			return 1;
+		}
+		if (n->nspecs == NIC_MAX)
+			return err_set(-E2BIG, "at most %d NICs", NIC_MAX), -1;
+		n->specs[n->nspecs++] = arg;
+		return 1;
+	case 'F':
+		if (n->nforwards == NIC_MAX_FORWARDS)
+			return err_set(-E2BIG, "at most %d forwards", NIC_MAX_FORWARDS), -1;
+		n->forwards[n->nforwards++] = arg;
+		return 1;
+	}
 	return 0;
 }

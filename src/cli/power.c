@@ -119,9 +119,9 @@ int cmd_resume(int argc, char **argv)
 
 int cmd_monitor(int argc, char **argv)
 {
-	if (argc != 4) {
+	if (argc != 5) {
 		fprintf(stderr, "hv __monitor is internal to hv start\n");
 		return EXIT_USAGE;
 	}
-	return monitor_main(argv[1], atoi(argv[2]), argv[3]);
+	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]));
 }

@@ -52,6 +52,7 @@ int cmd_run(int argc, char **argv)
 				   .ndisks = v.ndisks,
 				   .machine = v.machine };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
+	o.nics = v.nics;
 	if (optind < argc) {
 		/* getopt stops at "--" or at the first operand; both start COMMAND */
 		o.command = argv + optind;

@@ -10,6 +10,7 @@
 #include "guest/boot.h"
 #include "manager/store.h"
 #include "manager/vm.h"
+#include "network/netlink.h"
 #include "util/err.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
@@ -32,7 +33,8 @@ int cmd_create(int argc, char **argv)
 		if (c == 'h') {
 			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
-			     "                 [--accel auto|kvm|tcg]\n"
+			     "                 [--accel auto|kvm|tcg] [--nic nat|network=NET|bridge=BR|none[,mac=M]]...\n"
+			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image.");
 			return 0;
 		}
@@ -45,7 +47,8 @@ int cmd_create(int argc, char **argv)
 				     .kernel = v.kernel,
 				     .initrd = v.initrd,
 				     .cmdline = v.cmdline,
-				     .ndisks = v.ndisks };
+				     .ndisks = v.ndisks,
+				     .nics = v.nics };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
@@ -93,6 +96,10 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 		}
 	}
 	json_object_object_add(o, "disks", disks);
+	struct json_object *nics = json_object_new_array();
+	for (unsigned i = 0; i < d->nnics; i++)
+		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
+	json_object_object_add(o, "nics", nics);
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
 	return o;
 }
@@ -215,6 +222,18 @@ int cmd_info(int argc, char **argv)
 		printf("disk:     %s (%s)\n", json_object_get_string(json_object_object_get(dk, "path")),
 		       json_object_get_string(json_object_object_get(dk, "format")));
 	}
+	for (unsigned i = 0; i < d.nnics; i++) {
+		char mac[32];
+		mac_format(d.nics[i].mac, mac, sizeof(mac));
+		printf("nic:      %s%s%s %s", nic_mode_name(d.nics[i].mode), d.nics[i].target[0] ? "=" : "", d.nics[i].target,
+		       mac);
+		for (unsigned f = 0; f < d.nics[i].nfwd; f++) {
+			char t[48];
+			forward_format(&d.nics[i].fwd[f], t, sizeof(t));
+			printf("%s%s", f ? "," : " forwards ", t);
+		}
+		printf("\n");
+	}
 	printf("console:  %s\n", json_object_get_string(json_object_object_get(o, "console_log")));
 	vmdef_free(&d);
 	return 0;
@@ -224,15 +243,22 @@ int cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = { { "cpus", required_argument, NULL, 'c' },
 					      { "memory", required_argument, NULL, 'm' },
+					      { "nic", required_argument, NULL, 'N' },
+					      { "forward", required_argument, NULL, 'F' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
+	struct nic_request nics = { 0 };
 	unsigned cpus;
 	uint64_t mem;
 	bool have_cpus = false, have_mem = false;
 	const char *name;
-	int c, r;
+	int c, r, k;
 
 	while ((c = cli_getopt(argc, argv, "c:m:h", opts, "set")) != -1) {
+		if ((k = cli_nic_option(c, optarg, &nics)) < 0)
+			return cli_fail("set");
+		if (k)
+			continue;
 		switch (c) {
 		case 'c':
 			if (vmdef_parse_cpus(optarg, &cpus) < 0)
@@ -245,8 +271,9 @@ int cmd_set(int argc, char **argv)
 			have_mem = true;
 			break;
 		case 'h':
-			puts("usage: hv set NAME [--cpus N] [--memory SIZE]\nApplies at the next start; refused while "
-			     "the VM runs.");
+			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward SPEC]...\n"
+			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a NIC\n"
+			     "that keeps its place and kind keeps its MAC); --nic none removes them.");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -254,9 +281,13 @@ int cmd_set(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "set", &name)) != 0)
 		return r;
-	if (!have_cpus && !have_mem)
-		return cli_usage_error("set", "nothing to change: give --cpus and/or --memory");
-	if (vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL) < 0)
+	bool have_nics = nics.nspecs || nics.none;
+	if (nics.nforwards && !have_nics)
+		return cli_usage_error("set", "--forward goes with --nic here; to change the forwards of a VM use "
+					      "hv forward NAME add|remove");
+	if (!have_cpus && !have_mem && !have_nics)
+		return cli_usage_error("set", "nothing to change: give --cpus, --memory or --nic");
+	if (vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL) < 0)
 		return cli_fail("set");
 	return 0;
 }

@@ -15,11 +15,25 @@ enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum machine { MACHINE_MICROVM, MACHINE_Q35 };
 
 #define ENGINE_MAX_DISKS 8
+#define ENGINE_MAX_NICS 4
+#define ENGINE_MAX_HOSTFWD 16
 
 struct engine_disk {
 	const char *path;
 	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
 	bool readonly;
+};
+
+/* A NIC: QEMU's user-mode NAT (libslirp) with port forwards
+ * ("tcp:ADDR:HOSTPORT-:GUESTPORT", QEMU's hostfwd syntax), or a TAP that
+ * hv opened and passes as an inherited fd. */
+struct engine_nic {
+	bool user;
+	int tap_fd;
+	uint8_t mac[6];
+	const char *hostname; /* user mode: sent to the guest by slirp's DHCP */
+	const char *hostfwd[ENGINE_MAX_HOSTFWD];
+	size_t nhostfwd;
 };
 
 /* Where a serial port goes: an inherited socket (fd >= 0), or a listening
@@ -41,6 +55,8 @@ struct engine_vm {
 	const char *kernel, *initrd, *cmdline;
 	struct engine_disk disks[ENGINE_MAX_DISKS];
 	size_t ndisks;
+	struct engine_nic nics[ENGINE_MAX_NICS];
+	size_t nnics;
 	struct engine_chardev console; /* ttyS0 */
 	struct engine_chardev channel; /* ttyS1, the hv guest channel; fd < 0 and no path: none */
 	const char *qmp_path;	       /* listening QMP socket for hv commands, or NULL */

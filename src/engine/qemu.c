@@ -97,6 +97,45 @@ static int add_disks(struct strv *a, const struct engine_vm *vm)
 	return 0;
 }
 
+static int add_nics(struct strv *a, const struct engine_vm *vm)
+{
+	const char *dev = vm->machine == MACHINE_MICROVM ? "virtio-net-device" : "virtio-net-pci";
+	int r;
+
+	for (size_t i = 0; i < vm->nnics; i++) {
+		const struct engine_nic *n = &vm->nics[i];
+		const uint8_t *m = n->mac;
+		if ((r = strv_add(a, "-netdev")) < 0)
+			return r;
+		if (n->user) {
+			/* slirp's classic addressing: guest 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3 */
+			struct strv opt = { 0 };
+			_cleanup_free_ char *joined = NULL, *host = NULL;
+			r = strv_addf(&opt, "user,id=net%zu,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15", i);
+			if (r == 0 && n->hostname) {
+				host = opt_escape(n->hostname);
+				r = host ? strv_addf(&opt, "hostname=%s", host) : -ENOMEM;
+			}
+			for (size_t f = 0; r == 0 && f < n->nhostfwd; f++)
+				r = strv_addf(&opt, "hostfwd=%s", n->hostfwd[f]);
+			joined = r == 0 ? strv_join(&opt, ",") : NULL;
+			strv_free(&opt);
+			if (!joined)
+				return r < 0 ? r : -ENOMEM;
+			r = strv_add(a, joined);
+		} else {
+			if (n->tap_fd < 0)
+				return err_set(-EINVAL, "NIC %zu has no TAP", i);
+			r = strv_addf(a, "tap,id=net%zu,fd=%d", i, n->tap_fd);
+		}
+		if (r < 0 || (r = strv_add(a, "-device")) < 0 ||
+		    (r = strv_addf(a, "%s,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x", dev, i, m[0], m[1], m[2], m[3],
+				   m[4], m[5])) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
 {
 	int r;
@@ -170,7 +209,7 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("pvpanic");
 	ADD("-action");
 	ADD("panic=exit-failure");
-	if ((r = add_disks(a, vm)) < 0)
+	if ((r = add_disks(a, vm)) < 0 || (r = add_nics(a, vm)) < 0)
 		return r;
 	if (vm->qmp_path) {
 		_cleanup_free_ char *p = opt_escape(vm->qmp_path);

@@ -9,6 +9,8 @@ size_t hvp_max_payload(int type)
 	case HVP_HELLO:
 	case HVP_ERROR:
 		return 256;
+	case HVP_NETINFO:
+		return 1024;
 	case HVP_EXEC:
 		return HVP_EXEC_MAX;
 	case HVP_STDIN:
@@ -32,7 +34,7 @@ size_t hvp_max_payload(int type)
 
 static int hvp_known(int type)
 {
-	return type >= HVP_HELLO && type <= HVP_ERROR;
+	return type >= HVP_HELLO && type <= HVP_NETINFO;
 }
 
 void hvp_put_header(uint8_t *out, int type, size_t len)

@@ -20,6 +20,8 @@
  *   then   host STDIN / STDIN_EOF / WINCH / SIGNAL;
  *          guest STDOUT / STDERR / ACK (stdin bytes consumed, u32) /
  *          ERROR (text) and finally EXIT.
+ * Persistent VMs use the same channel for reports only: HELLO, then a
+ * NETINFO whenever a DHCP lease changes.
  * Flow control: the host never has more than HVP_STDIN_WINDOW stdin bytes
  * unacknowledged, so the guest's tty buffers cannot overflow.
  */
@@ -38,6 +40,7 @@ enum hvp_type {
 	HVP_SIGNAL = 9,	   /* h->g: u8 signal number */
 	HVP_ACK = 10,	   /* g->h: u32 stdin bytes consumed */
 	HVP_ERROR = 11,	   /* g->h: text, e.g. the command was not found */
+	HVP_NETINFO = 12,  /* g->h: "IFACE MAC ADDR/PREFIX" lines ("-" without a lease) */
 };
 
 #define HVP_HDR		 4

@@ -24,10 +24,13 @@
 #include <unistd.h>
 
 #include "engine/qmp.h"
+#include "guest/channel.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/jsonfile.h"
+#include "network/netlink.h"
+#include "network/nic.h"
 #include "util/proc.h"
 
 struct monitor {
@@ -35,6 +38,10 @@ struct monitor {
 	struct vm_status st;
 	char shutdown_reason[64];
 	bool panicked;
+	struct chan_host chan; /* what hv's init reports (NETINFO) */
+	char netinfo[1024];
+	bool netinfo_dirty;
+	uint64_t netinfo_written;
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -164,27 +171,39 @@ static void record_end(struct monitor *m, int status)
 	}
 }
 
-static int run_qemu(struct monitor *m, const char *vmdir, int report_fd, pid_t *qemu, struct qmp **q)
+static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, pid_t *qemu, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	int sp[2], devnull, log, r;
+	struct spawn_fd map[5 + ENGINE_MAX_NICS];
+	int sp[2], ch[2], devnull, log, r;
+	size_t nmap = 0;
 
 	if ((r = load_args(m->dirfd, &argv)) < 0)
 		return r;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0)
 		return err_errno(-errno, "socketpair");
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	log = openat(m->dirfd, "qemu.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (devnull < 0 || log < 0)
 		return err_errno(-errno, "cannot open qemu.log");
-	{
-		/* QEMU gets its own process group: signals aimed at hv's never reach it */
-		struct spawn_fd map[] = { { devnull, 0 }, { log, 1 }, { log, 2 }, { sp[1], 3 } };
-		r = proc_spawn(argv.v, map, 4, vmdir, true, qemu);
-	}
+	map[nmap++] = (struct spawn_fd){ devnull, 0 };
+	map[nmap++] = (struct spawn_fd){ log, 1 };
+	map[nmap++] = (struct spawn_fd){ log, 2 };
+	map[nmap++] = (struct spawn_fd){ sp[1], QEMU_QMP_FD };
+	map[nmap++] = (struct spawn_fd){ ch[1], QEMU_CHANNEL_FD };
+	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
+		map[nmap++] = (struct spawn_fd){ MONITOR_TAP_FD + i, QEMU_TAP_FD + i };
+	/* QEMU gets its own process group: signals aimed at hv's never reach it */
+	r = proc_spawn(argv.v, map, nmap, vmdir, true, qemu);
 	close(sp[1]);
+	close(ch[1]);
 	close(devnull);
 	close(log);
+	/* QEMU holds the TAPs now: when it exits, they vanish */
+	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
+		close(MONITOR_TAP_FD + i);
+	chan_init(&m->chan, ch[0]);
 	if (r < 0) {
 		close(sp[0]);
 		return r;
@@ -199,11 +218,75 @@ static int run_qemu(struct monitor *m, const char *vmdir, int report_fd, pid_t *
 		qemu_last_words(m->dirfd, last, sizeof(last));
 		return err_set(-EIO, "QEMU failed to start: %s", last);
 	}
-	(void)report_fd;
 	return 0;
 }
 
-int monitor_main(const char *vmdir, int report_fd, const char *accel)
+/* NETINFO from the guest: "IFACE MAC ADDR" lines.  The guest is
+ * untrusted: keep only well-formed lines, and write guest.json at most
+ * once a second however often it talks. */
+static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
+{
+	struct monitor *m = ctx;
+	char text[1025], clean[1024] = "";
+	size_t used = 0;
+
+	if (type != HVP_NETINFO)
+		return;
+	memcpy(text, p, n);
+	text[n] = '\0';
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char ifc[16], mac[18], addr[19], extra;
+		uint8_t b[6];
+		uint32_t ip;
+		int prefix, k;
+		if (sscanf(line, "%15s %17s %18s %c", ifc, mac, addr, &extra) != 3 || mac_parse(mac, b) < 0)
+			continue;
+		if (strcmp(addr, "-") && (strchr(addr, '/') == NULL || ip4_parse_host_prefix(addr, &ip, &prefix) < 0))
+			continue;
+		for (char *c = ifc; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+				*c = '_';
+		k = snprintf(clean + used, sizeof(clean) - used, "%s %s %s\n", ifc, mac, addr);
+		if (k < 0 || (size_t)k >= sizeof(clean) - used)
+			break;
+		used += (size_t)k;
+	}
+	err_clear();
+	snprintf(m->netinfo, sizeof(m->netinfo), "%s", clean);
+	m->netinfo_dirty = true;
+}
+
+static void flush_netinfo(struct monitor *m, bool force)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *arr;
+	char copy[1024];
+
+	if (!m->netinfo_dirty || (!force && proc_now_ms() - m->netinfo_written < 1000))
+		return;
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	snprintf(copy, sizeof(copy), "%s", m->netinfo);
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char ifc[16], mac[18], addr[19];
+		struct json_object *e = json_object_new_object();
+		if (sscanf(line, "%15s %17s %18s", ifc, mac, addr) != 3) {
+			json_object_put(e);
+			continue;
+		}
+		json_object_object_add(e, "interface", json_object_new_string(ifc));
+		json_object_object_add(e, "mac", json_object_new_string(mac));
+		json_object_object_add(e, "ipv4", strcmp(addr, "-") ? json_object_new_string(addr) : NULL);
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "nics", arr);
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
+	json_write_atomic(m->dirfd, "guest.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	m->netinfo_dirty = false;
+	m->netinfo_written = proc_now_ms();
+}
+
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps)
 {
 	struct monitor m = { .dirfd = -1 };
 	struct qmp *q = NULL;
@@ -224,7 +307,9 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel)
 		report(report_fd, "error cannot open %s: %s", vmdir, strerror(errno));
 		return 1;
 	}
-	if ((r = run_qemu(&m, vmdir, report_fd, &qemu, &q)) < 0) {
+	/* what the guest said during its previous boot is no longer true */
+	unlinkat(m.dirfd, "guest.json", 0);
+	if ((r = run_qemu(&m, vmdir, ntaps, &qemu, &q)) < 0) {
 		report(report_fd, "error %s", err_msg());
 		return 1;
 	}
@@ -239,13 +324,20 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel)
 	close(report_fd);
 
 	for (;;) {
-		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { q ? qmp_fd(q) : -1, POLLIN, 0 } };
+		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
+					{ q ? qmp_fd(q) : -1, POLLIN, 0 },
+					{ m.chan.fd, POLLIN, 0 } };
 		struct json_object *ev = NULL;
 		struct signalfd_siginfo si;
 		int status;
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		if (poll(pf, 3, m.netinfo_dirty ? 1000 : -1) < 0 && errno != EINTR)
 			break;
+		if (m.chan.fd >= 0 && pf[2].revents && chan_read(&m.chan, on_frame, &m) == -ECONNRESET) {
+			close(m.chan.fd);
+			m.chan.fd = -1;
+		}
+		flush_netinfo(&m, false);
 		if (q && pf[1].revents) {
 			/* take every event that arrived, without blocking */
 			while ((r = qmp_next_event(q, 0, &ev)) == 0) {
@@ -266,6 +358,7 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel)
 				json_object_put(ev);
 			}
 			record_end(&m, status);
+			unlinkat(m.dirfd, "guest.json", 0);
 			break;
 		}
 	}

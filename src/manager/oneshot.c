@@ -33,7 +33,7 @@
 #include "util/proc.h"
 #include "util/tty.h"
 
-enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5 }; /* fd numbers inside QEMU */
+enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6 }; /* fd numbers inside QEMU */
 
 struct loop {
 	const struct oneshot_opts *o;
@@ -342,6 +342,9 @@ struct oneshot_plan {
 	const struct oneshot_opts *o;
 	struct guest_boot boot;
 	struct strv argv;
+	struct nic nics[NIC_MAX];
+	unsigned nnics;
+	struct nics_host taps;
 };
 
 int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
@@ -362,7 +365,12 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 	if (o->command && !p->boot.hv_init)
 		return err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
 					"to get the VM's console");
-	if ((r = build_vm(o, &p->boot, fmts, &vm)) < 0 || (r = qemu_build_argv(&vm, qemu, &p->argv)) < 0) {
+	if ((r = build_vm(o, &p->boot, fmts, &vm)) < 0 ||
+	    (r = nics_resolve(&o->nics, NULL, NULL, 0, p->nics, &p->nnics)) < 0 ||
+	    (r = nics_prepare(p->nics, p->nnics, "hv", FD_TAP, &p->taps, &vm)) < 0)
+		return r;
+	if ((r = qemu_build_argv(&vm, qemu, &p->argv)) < 0) {
+		nics_release(&p->taps);
 		strv_free(&p->argv);
 		return r;
 	}
@@ -412,9 +420,15 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	l.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	{
-		struct spawn_fd map[] = { { devnull, 0 },	  { devnull, 1 },	 { qerr[1], 2 },
-					  { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
-		r = proc_spawn(argv.v, map, ARRAY_SIZE(map), NULL, true, &l.qemu);
+		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	 { devnull, 1 },	{ qerr[1], 2 },
+							     { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
+		size_t nmap = 6;
+		for (size_t i = 0; i < p->taps.n; i++)
+			if (p->taps.tap_fds[i] >= 0)
+				map[nmap++] = (struct spawn_fd){ p->taps.tap_fds[i], FD_TAP + (int)i };
+		r = proc_spawn(argv.v, map, nmap, NULL, true, &l.qemu);
+		/* QEMU holds the TAPs now: they vanish when it exits */
+		nics_release(&p->taps);
 	}
 	close(con[1]);
 	close(ch[1]);
@@ -454,6 +468,7 @@ out_sig:
 		close(l.sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	nics_release(&p->taps);
 	qmp_parser_free(&l.qp);
 	for (int i = 0; i < 2; i++) {
 		if (con[i] >= 0)

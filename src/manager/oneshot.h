@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "engine/engine.h"
+#include "manager/nics.h"
 
 struct oneshot_opts {
 	unsigned cpus;
@@ -15,6 +16,7 @@ struct oneshot_opts {
 	enum accel accel; /* resolved */
 	enum machine machine;
 	char **command; /* NULL: an interactive shell (or the plain console without hv's init) */
+	struct nic_request nics; /* none given: one nat NIC */
 };
 
 enum oneshot_end {

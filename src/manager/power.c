@@ -21,7 +21,6 @@
 #include "util/jsonfile.h"
 #include "util/proc.h"
 
-enum { MONITOR_QMP_FD = 3 };	     /* the monitor's private QMP socket, inside QEMU */
 #define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
@@ -46,9 +45,9 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 	/* relative paths: QEMU runs in the VM folder, and unix socket paths
 	 * must stay short whatever HV_HOME is */
 	vm->console = (struct engine_chardev){ .fd = -1, .path = "console.sock", .logfile = "console.log" };
-	vm->channel.fd = -1;
+	vm->channel.fd = QEMU_CHANNEL_FD; /* the guest reports its addresses here */
 	vm->qmp_path = "qmp.sock";
-	vm->qmp_fd = MONITOR_QMP_FD;
+	vm->qmp_fd = QEMU_QMP_FD;
 	vm->sandbox = true;
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		const char *p = d->disks[i].path;
@@ -126,7 +125,8 @@ int vm_start(const char *name, struct vm_started *out)
 {
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_strv_ struct strv argv = { 0 };
-	char self[4096], fdarg[16], paths[VMDEF_MAX_DISKS][4200];
+	char self[4096], fdarg[16], ntaps[16], paths[VMDEF_MAX_DISKS][4200];
+	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
 	struct guest_boot boot;
 	struct engine_vm vm;
 	struct vm_handle h;
@@ -144,21 +144,34 @@ int vm_start(const char *name, struct vm_started *out)
 		goto out_def;
 	}
 	if ((r = accel_resolve(d.accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
-	    (r = build_engine_vm(&h, &d, out->accel, &boot, paths, &vm)) < 0 ||
-	    (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h.dirfd, &argv)) < 0)
+	    (r = build_engine_vm(&h, &d, out->accel, &boot, paths, &vm)) < 0)
 		goto out_def;
+	/* networks come up on first use (also after a host reboot) */
+	if ((r = nics_prepare(d.nics, d.nnics, d.name, QEMU_TAP_FD, &taps, &vm)) < 0)
+		goto out_def;
+	if ((r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h.dirfd, &argv)) < 0)
+		goto out_taps;
 	prepare_folder(h.dirfd);
 	if ((r = fs_path(self, sizeof(self), "/proc/self/exe")) < 0)
-		goto out_def;
+		goto out_taps;
 	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
 		r = err_errno(-errno, "cannot prepare the monitor");
 		goto out_fds;
 	}
-	snprintf(fdarg, sizeof(fdarg), "%d", 3);
+	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
+	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
 	{
-		char *margv[] = { self, "__monitor", h.dir, fdarg, (char *)accel_name(out->accel), NULL };
-		struct spawn_fd map[] = { { devnull, 0 }, { devnull, 1 }, { devnull, 2 }, { report[1], 3 } };
-		r = proc_spawn(margv, map, 4, h.dir, false, &mon);
+		char *margv[] = { self, "__monitor", h.dir, fdarg, (char *)accel_name(out->accel), ntaps, NULL };
+		struct spawn_fd map[4 + ENGINE_MAX_NICS] = { { devnull, 0 },
+							     { devnull, 1 },
+							     { devnull, 2 },
+							     { report[1], MONITOR_REPORT_FD } };
+		size_t nmap = 4;
+		/* the monitor hands the TAPs on to QEMU; slirp NICs have none */
+		for (size_t i = 0; i < taps.n; i++)
+			map[nmap++] = (struct spawn_fd){ taps.tap_fds[i] >= 0 ? taps.tap_fds[i] : devnull,
+							 MONITOR_TAP_FD + (int)i };
+		r = proc_spawn(margv, map, nmap, h.dir, false, &mon);
 	}
 	close(report[1]);
 	report[1] = -1;
@@ -171,6 +184,8 @@ out_fds:
 			close(report[i]);
 	if (devnull >= 0)
 		close(devnull);
+out_taps:
+	nics_release(&taps);
 out_def:
 	vmdef_free(&d);
 	vm_close(&h);

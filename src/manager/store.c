@@ -14,26 +14,12 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/home.h"
 #include "util/proc.h"
 
 int store_root(char *buf, size_t n)
 {
-	const char *env = getenv("HV_HOME");
-	int r;
-
-	if (env && *env)
-		r = fs_path(buf, n, "%s", env);
-	else if (geteuid() == 0)
-		r = fs_path(buf, n, "/var/lib/hv");
-	else if (getenv("HOME"))
-		r = fs_path(buf, n, "%s/.local/share/hv", getenv("HOME"));
-	else
-		return err_set(-ENOENT, "cannot place the store: set HV_HOME");
-	if (r < 0)
-		return err_set(r, "HV_HOME is too long");
-	if (buf[0] != '/')
-		return err_set(-EINVAL, "HV_HOME must be an absolute path (got '%s')", buf);
-	return 0;
+	return hv_home(buf, n);
 }
 
 int store_vms_dir(char *buf, size_t n)
@@ -169,7 +155,8 @@ int store_list(char ***names, size_t *n)
 		cnt++;
 	}
 	err_clear();
-	qsort(v, cnt, sizeof(*v), cmp_names);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_names);
 	*names = v;
 	*n = cnt;
 	return 0;

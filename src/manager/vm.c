@@ -14,6 +14,7 @@
 
 #include "guest/boot.h"
 #include "manager/store.h"
+#include "network/net.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -82,6 +83,24 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	return 0;
 }
 
+void vm_release_addresses(const char *name, const struct vmdef *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].mode == NIC_NETWORK)
+			net_unreserve(d->nics[i].target, name);
+	err_clear();
+}
+
+/* Undo reservations after a failure, keeping the failure's message. */
+static void release_keeping_error(const char *name, const struct vmdef *d)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	vm_release_addresses(name, d);
+	err_set(0, "%s", msg);
+}
+
 int vm_create(const struct vm_create_opts *o)
 {
 	char vms[4096], stage[4200], final[4200];
@@ -99,9 +118,11 @@ int vm_create(const struct vm_create_opts *o)
 
 	if ((r = fill_def(o, &d)) < 0)
 		goto out;
+	if ((r = nics_resolve(&o->nics, o->name, NULL, 0, d.nics, &d.nnics)) < 0)
+		goto out_addr;
 	for (unsigned i = 0; i < o->ndisks; i++)
 		if ((r = plan_disk(&d, o->disks[i], &sizes[i])) < 0)
-			goto out;
+			goto out_addr;
 	/* build the folder aside, then rename it into place in one step */
 	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, o->name, (int)getpid())) < 0)
 		goto out;
@@ -134,13 +155,11 @@ int vm_create(const struct vm_create_opts *o)
 	fsync(vmsfd);
 	r = 0;
 	goto out;
-out_rm : {
-	int saved = r;
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s", err_msg());
+out_rm:
 	fs_rm_rf_at(AT_FDCWD, stage);
-	r = err_set(saved, "%s", msg);
-}
+out_addr:
+	if (r < 0)
+		release_keeping_error(o->name, &d);
 out:
 	vmdef_free(&d);
 	return r;
@@ -177,7 +196,7 @@ int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, str
 	return r;
 }
 
-int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib)
+int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics)
 {
 	struct vm_handle h;
 	struct vm_status st;
@@ -196,6 +215,19 @@ int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib)
 		d.cpus = *cpus;
 	if (memory_mib)
 		d.memory_mib = *memory_mib;
+	if (nics) {
+		struct vmdef old = d;
+		if ((r = nics_resolve(nics, name, old.nics, old.nnics, d.nics, &d.nnics)) < 0)
+			goto out_def;
+		/* networks the VM left give its address back */
+		for (unsigned i = 0; i < old.nnics; i++) {
+			bool kept = false;
+			for (unsigned k = 0; k < d.nnics; k++)
+				kept |= d.nics[k].mode == NIC_NETWORK && !strcmp(d.nics[k].target, old.nics[i].target);
+			if (old.nics[i].mode == NIC_NETWORK && !kept)
+				net_unreserve(old.nics[i].target, name);
+		}
+	}
 	r = vmdef_save(h.dirfd, &d);
 out_def:
 	vmdef_free(&d);
@@ -262,6 +294,7 @@ int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, siz
 	}
 	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir, kept_n)) < 0)
 		goto out_def;
+	vm_release_addresses(name, &d);
 	/* out of sight in one step, then removed at leisure */
 	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
 		goto out_def;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "manager/status.h"
+#include "manager/nics.h"
 #include "manager/vmdef.h"
 
 #define VM_LOCK_TIMEOUT_MS 30000
@@ -19,6 +20,7 @@ struct vm_create_opts {
 	const char *kernel, *initrd, *cmdline;
 	const char *disks[VMDEF_MAX_DISKS]; /* each a SIZE (new qcow2) or an existing image PATH */
 	unsigned ndisks;
+	struct nic_request nics;
 };
 
 int vm_create(const struct vm_create_opts *o);
@@ -29,7 +31,9 @@ int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, str
 /* Definition and true state of one VM. */
 int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */
-int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib);
+int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics);
+/* Give up the network addresses reserved for a VM's NICs. */
+void vm_release_addresses(const char *name, const struct vmdef *d);
 /* kept_dir receives where --keep-disks put the disks (may be NULL). */
 int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, size_t kept_n);
 
@@ -47,4 +51,12 @@ int vm_resume(const char *name);
 
 /* The per-VM monitor process (hv __monitor): QEMU's parent, which
  * records every state change and how QEMU ended. */
-int monitor_main(const char *vmdir, int report_fd, const char *accel);
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps);
+/* fds of the monitor and of QEMU (QEMU's are named in qemu.args) */
+enum {
+	MONITOR_REPORT_FD = 3, /* in the monitor: the pipe to hv start */
+	MONITOR_TAP_FD = 10,   /* in the monitor: TAP i at 10 + i */
+	QEMU_QMP_FD = 3,       /* in QEMU: the monitor's private QMP */
+	QEMU_CHANNEL_FD = 4,   /* in QEMU: the guest channel */
+	QEMU_TAP_FD = 5,       /* in QEMU: TAP i at 5 + i */
+};

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "manager/store.h"
+#include "network/netlink.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -168,6 +169,80 @@ static int load_disks(struct json_object *root, struct vmdef *d)
 	return 0;
 }
 
+static int load_nic(struct json_object *o, struct nic *n)
+{
+	struct json_object *fw, *v;
+	const char *mode, *target, *mac, *ip;
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	if ((r = get_str(o, "mode", true, &mode)) < 0 || (r = nic_mode_parse(mode, &n->mode)) < 0 ||
+	    (r = get_str(o, "mac", true, &mac)) < 0 || (r = mac_parse(mac, n->mac)) < 0)
+		return err_prefix(r, "vm.json: NIC");
+	n->mac_set = true;
+	if (n->mode != NIC_NAT) {
+		if ((r = get_str(o, n->mode == NIC_NETWORK ? "network" : "bridge", true, &target)) < 0)
+			return r;
+		if (!*target || strlen(target) >= sizeof(n->target))
+			return err_set(-EINVAL, "vm.json: bad NIC %s name", mode);
+		snprintf(n->target, sizeof(n->target), "%s", target);
+	}
+	if ((r = get_str(o, "ip", false, &ip)) < 0 || (ip && (r = ip4_parse(ip, &n->ip)) < 0))
+		return err_prefix(r, "vm.json: NIC ip");
+	if (!json_object_object_get_ex(o, "forwards", &fw))
+		return 0;
+	if (!json_object_is_type(fw, json_type_array) || json_object_array_length(fw) > NIC_MAX_FORWARDS)
+		return err_set(-EINVAL, "vm.json: \"forwards\" must be an array of at most %d", NIC_MAX_FORWARDS);
+	for (size_t i = 0; i < json_object_array_length(fw); i++) {
+		v = json_object_array_get_idx(fw, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    (r = forward_parse(json_object_get_string(v), &n->fwd[n->nfwd])) < 0)
+			return err_prefix(-EINVAL, "vm.json: forward");
+		n->nfwd++;
+	}
+	return 0;
+}
+
+static int load_nics(struct json_object *root, struct vmdef *d)
+{
+	struct json_object *arr;
+	int r;
+
+	if (!json_object_object_get_ex(root, "nics", &arr))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > NIC_MAX)
+		return err_set(-EINVAL, "vm.json: \"nics\" must be an array of at most %d NICs", NIC_MAX);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		if ((r = load_nic(json_object_array_get_idx(arr, i), &d->nics[i])) < 0)
+			return r;
+		d->nnics++;
+	}
+	return 0;
+}
+
+struct json_object *vmdef_nic_json(const struct nic *n)
+{
+	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
+	char buf[64];
+
+	json_object_object_add(o, "mode", json_object_new_string(nic_mode_name(n->mode)));
+	if (n->mode != NIC_NAT)
+		json_object_object_add(o, n->mode == NIC_NETWORK ? "network" : "bridge",
+				       json_object_new_string(n->target));
+	mac_format(n->mac, buf, sizeof(buf));
+	json_object_object_add(o, "mac", json_object_new_string(buf));
+	if (n->ip) {
+		ip4_format(n->ip, buf, sizeof(buf));
+		json_object_object_add(o, "ip", json_object_new_string(buf));
+	}
+	for (unsigned i = 0; i < n->nfwd; i++) {
+		forward_format(&n->fwd[i], buf, sizeof(buf));
+		json_object_array_add(fw, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "forwards", fw);
+	return o;
+}
+
 int vmdef_load(int dirfd, struct vmdef *d)
 {
 	struct json_object *root;
@@ -198,7 +273,7 @@ int vmdef_load(int dirfd, struct vmdef *d)
 	    (r = get_str(root, "initrd", false, &s)) < 0 || (r = dup_opt(s, &d->initrd)) < 0 ||
 	    (r = get_str(root, "cmdline", false, &s)) < 0 || (r = dup_opt(s, &d->cmdline)) < 0)
 		goto out;
-	if ((r = load_disks(root, d)) < 0)
+	if ((r = load_disks(root, d)) < 0 || (r = load_nics(root, d)) < 0)
 		goto out;
 	if (json_object_object_get_ex(root, "created", NULL))
 		get_uint(root, "created", &created);
@@ -241,6 +316,10 @@ int vmdef_save(int dirfd, const struct vmdef *d)
 		json_object_array_add(disks, o);
 	}
 	json_object_object_add(root, "disks", disks);
+	struct json_object *nics = json_object_new_array();
+	for (unsigned i = 0; i < d->nnics; i++)
+		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
+	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	r = json_write_atomic(dirfd, "vm.json", text);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "network/nic.h"
 
 #define VMDEF_MAX_DISKS	  ENGINE_MAX_DISKS
 #define VM_MIN_MEMORY_MIB 64
@@ -29,6 +30,8 @@ struct vmdef {
 	char *cmdline;	  /* NULL: hv's default */
 	struct vmdef_disk disks[VMDEF_MAX_DISKS];
 	unsigned ndisks;
+	struct nic nics[NIC_MAX];
+	unsigned nnics;
 	time_t created;
 };
 
@@ -41,5 +44,8 @@ int vmdef_check_cpus(unsigned long cpus);
 /* Parse "--memory" (MiB by default) and "--cpus" option values. */
 int vmdef_parse_memory(const char *s, uint64_t *mib);
 int vmdef_parse_cpus(const char *s, unsigned *cpus);
+/* One NIC as in vm.json (also used by hv info --json). */
+struct json_object;
+struct json_object *vmdef_nic_json(const struct nic *n);
 /* A fresh random (version 4) UUID. */
 int uuid_generate(char out[37]);

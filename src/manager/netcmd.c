@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+#include "manager/netcmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/qmp.h"
+#include "manager/store.h"
+#include "manager/vm.h"
+#include "network/net.h"
+#include "network/netlink.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/jsonfile.h"
+
+/* The guest's own report (guest.json, written by the VM's monitor). */
+static void guest_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *prefix)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *nics, *v;
+	char want[32];
+
+	*ip = 0;
+	*prefix = 0;
+	if (json_read_object(dirfd, "guest.json", 65536, &o) < 0 || !json_object_object_get_ex(o, "nics", &nics) ||
+	    !json_object_is_type(nics, json_type_array)) {
+		err_clear();
+		return;
+	}
+	mac_format(mac, want, sizeof(want));
+	for (size_t i = 0; i < json_object_array_length(nics); i++) {
+		struct json_object *e = json_object_array_get_idx(nics, i);
+		if (json_object_object_get_ex(e, "mac", &v) && !strcasecmp(json_object_get_string(v), want) &&
+		    json_object_object_get_ex(e, "ipv4", &v) && json_object_is_type(v, json_type_string))
+			ip4_parse_host_prefix(json_object_get_string(v), ip, prefix);
+	}
+	err_clear();
+}
+
+int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *running)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	int r;
+
+	*n = 0;
+	if ((r = vm_open(name, &h)) < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) < 0 || (r = status_derive(h.dirfd, h.dir, &st)) < 0) {
+		vm_close(&h);
+		return r;
+	}
+	*running = vm_state_active(st.state);
+	for (unsigned i = 0; i < d.nnics; i++) {
+		struct vm_nic_addr *a = &out[(*n)++];
+		char ifname[32];
+		memset(a, 0, sizeof(*a));
+		a->nic = d.nics[i];
+		if (a->nic.mode == NIC_NAT)
+			snprintf(a->mode_text, sizeof(a->mode_text), "nat");
+		else
+			snprintf(a->mode_text, sizeof(a->mode_text), "%s=%s", nic_mode_name(a->nic.mode), a->nic.target);
+		if (!*running)
+			continue;
+		guest_report(h.dirfd, a->nic.mac, &a->guest_ip, &a->guest_prefix);
+		if (a->nic.mode == NIC_NETWORK && net_lease_ip(a->nic.target, a->nic.mac, &a->ip) > 0) {
+			struct netdef nd;
+			a->source = "dhcp-lease";
+			if (net_load(a->nic.target, &nd) == 0)
+				a->prefix = nd.prefix;
+		} else if (a->nic.mode == NIC_BRIDGE && nl_neigh_find_mac(a->nic.mac, &a->ip, ifname, sizeof(ifname)) > 0) {
+			a->source = "neighbour";
+		} else if (a->guest_ip) {
+			a->ip = a->guest_ip;
+			a->prefix = a->guest_prefix;
+			a->source = "guest";
+		}
+		err_clear();
+	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return 0;
+}
+
+static int first_nat(const struct vmdef *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].mode == NIC_NAT)
+			return (int)i;
+	return -1;
+}
+
+int vm_forward_list(const char *name, struct nic_forward *out, unsigned *n)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	int r, k;
+
+	*n = 0;
+	if ((r = vm_open(name, &h)) < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) == 0 && (k = first_nat(&d)) >= 0) {
+		memcpy(out, d.nics[k].fwd, d.nics[k].nfwd * sizeof(*out));
+		*n = d.nics[k].nfwd;
+	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+/* Apply to the running QEMU with the monitor's hostfwd commands. */
+static int forward_live(struct vm_handle *h, int nic, bool add, const struct nic_forward *f)
+{
+	char path[4200], cmd[128], addr[16] = "";
+	struct qmp *q = NULL;
+	struct json_object *args, *ret = NULL;
+	const char *out;
+	int r;
+
+	if (f->host_addr)
+		ip4_format(f->host_addr, addr, sizeof(addr));
+	if (add)
+		snprintf(cmd, sizeof(cmd), "hostfwd_add net%d %s:%s:%u-:%u", nic, f->proto, addr, f->host_port, f->guest_port);
+	else
+		snprintf(cmd, sizeof(cmd), "hostfwd_remove net%d %s:%s:%u", nic, f->proto, addr, f->host_port);
+	if ((r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir)) < 0 || (r = qmp_open_path(path, 5000, &q)) < 0)
+		return r;
+	args = json_object_new_object();
+	json_object_object_add(args, "command-line", json_object_new_string(cmd));
+	r = qmp_execute(q, "human-monitor-command", args, &ret, 5000);
+	json_object_put(args);
+	out = ret ? json_object_get_string(ret) : "";
+	/* the human monitor reports failure as text, not as a QMP error;
+	 * success is silent for add and "... removed" for remove */
+	if (r == 0 && out && *out && !(!add && strstr(out, "removed")))
+		r = err_set(-EIO, "QEMU could not %s the forward: %.*s", add ? "add" : "remove", (int)strcspn(out, "\r\n"),
+			    out);
+	json_object_put(ret);
+	qmp_close(q);
+	return r;
+}
+
+int vm_forward_change(const char *name, bool add, const char *spec)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	struct nic_forward f;
+	char text[64];
+	int r, k;
+
+	if ((r = forward_parse(spec, &f)) < 0) {
+		/* remove needs only the host side: "tcp:8080" */
+		char longer[96];
+		snprintf(longer, sizeof(longer), "%s:1", spec);
+		if (add || strlen(spec) > 80 || forward_parse(longer, &f) < 0)
+			return r;
+		err_clear();
+	}
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	if ((k = first_nat(&d)) < 0) {
+		r = err_set(-EINVAL, "VM '%s' has no nat NIC (forwards of hv networks: hv net forward)", name);
+		goto out;
+	}
+	struct nic *n = &d.nics[k];
+	unsigned at = n->nfwd;
+	for (unsigned i = 0; i < n->nfwd; i++)
+		if (forward_same_host_port(&n->fwd[i], &f))
+			at = i;
+	forward_format(&f, text, sizeof(text));
+	if (add && at < n->nfwd) {
+		r = err_set(-EEXIST, "VM '%s' already forwards %s port %u", name, f.proto, f.host_port);
+		goto out;
+	}
+	if (!add && at == n->nfwd) {
+		r = err_set(-ENOENT, "VM '%s' has no forward of %s port %u", name, f.proto, f.host_port);
+		goto out;
+	}
+	if (add && n->nfwd == NIC_MAX_FORWARDS) {
+		r = err_set(-ENOSPC, "at most %d forwards per NIC", NIC_MAX_FORWARDS);
+		goto out;
+	}
+	if (add && (r = host_port_check(f.proto, f.host_addr, f.host_port)) < 0)
+		goto out;
+	if (vm_state_active(st.state) && (r = forward_live(&h, k, add, add ? &f : &n->fwd[at])) < 0)
+		goto out;
+	if (add)
+		n->fwd[n->nfwd++] = f;
+	else
+		n->fwd[at] = n->fwd[--n->nfwd];
+	r = vmdef_save(h.dirfd, &d);
+out:
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+int vms_on_network(const char *net, char ***out, size_t *nout)
+{
+	char **names, **users = NULL;
+	size_t n, k = 0;
+	int r = store_list(&names, &n);
+
+	*out = NULL;
+	*nout = 0;
+	if (r < 0)
+		return r;
+	users = calloc(n + 1, sizeof(*users));
+	for (size_t i = 0; users && i < n; i++) {
+		struct vm_handle h;
+		struct vmdef d;
+		bool on = false;
+		if (vm_open(names[i], &h) < 0)
+			continue;
+		if (vmdef_load(h.dirfd, &d) == 0) {
+			for (unsigned j = 0; j < d.nnics; j++)
+				on |= d.nics[j].mode == NIC_NETWORK && !strcmp(d.nics[j].target, net);
+			vmdef_free(&d);
+		}
+		vm_close(&h);
+		if (on)
+			users[k++] = strdup(names[i]);
+	}
+	store_list_free(names, n);
+	err_clear();
+	if (!users)
+		return -ENOMEM;
+	*out = users;
+	*nout = k;
+	return 0;
+}
+
+int vm_net_delete(const char *net)
+{
+	char **users, list[512] = "";
+	struct netdef d;
+	size_t n;
+	int r;
+
+	if ((r = net_load(net, &d)) < 0 || (r = vms_on_network(net, &users, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(list);
+		snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", users[i]);
+	}
+	store_list_free(users, n);
+	if (n)
+		return err_set(-EBUSY, "network %s is used by VM%s %s: change their --nic (hv set) or delete them first",
+			       net, n > 1 ? "s" : "", list);
+	return net_destroy(net);
+}
