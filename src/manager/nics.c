@@ -111,6 +111,9 @@ int nics_resolve(const struct nic_request *req, const char *vm_name, const struc
 					       fwd.host_port);
 		if (n->nfwd == NIC_MAX_FORWARDS)
 			return err_set(-ENOSPC, "at most %d forwards per NIC", NIC_MAX_FORWARDS);
+		/* taken now is likely taken at start: say so at once */
+		if ((r = host_port_check(fwd.proto, fwd.host_addr, fwd.host_port)) < 0)
+			return r;
 		n->fwd[n->nfwd++] = fwd;
 	}
 	/* fixed addresses on hv networks, so forwards and names stay put */

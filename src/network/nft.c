@@ -108,8 +108,10 @@ int nft_apply(const struct netdef *d, const struct net_reservation *res, size_t 
 	/* add + delete + define: replace the table in one transaction */
 	put(&b, "add table ip hv-%s\ndelete table ip hv-%s\ntable ip hv-%s {\n", d->name, d->name, d->name);
 	put(&b, "  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
+	/* VM to VM on the bridge, in every mode (with br_netfilter such
+	 * bridged packets pass this hook too) */
+	put(&b, "    iifname \"%s\" oifname \"%s\" accept\n", br, br);
 	if (d->mode == NET_NATNET) {
-		put(&b, "    iifname \"%s\" oifname \"%s\" accept\n", br, br);
 		put(&b, "    iifname \"%s\" ip saddr %s accept\n", br, sub);
 		put(&b, "    oifname \"%s\" ct state established,related accept\n", br);
 		put(&b, "    oifname \"%s\" ct status dnat accept\n", br);

@@ -64,10 +64,31 @@ wait_log() {
 type_in() {
 	printf '%s\n' "$2" | "$HV" console "$1" >/dev/null 2>&1
 }
+# guest_run NAME CMD [SECONDS]: run CMD in the guest's shell; prints its
+# output (newlines folded to spaces), read back from the console log.
+guest_run() {
+	local vm=$1 cmd=$2 i tag
+	# unique without shared state: guest_run usually runs in a $(subshell)
+	tag=$((RANDOM * 32768 + RANDOM + 100))
+	# the typed line holds "$((tag-1+1))", the output the computed number
+	type_in "$vm" "echo \"@@\$(($tag - 1 + 1))@@\$( ($cmd) 2>&1 | tr '\\n' ' ')@@\""
+	for ((i = 0; i < ${3:-15} * 10; i++)); do
+		if grep -q "@@$tag@@" "$HV_HOME/vms/$vm/console.log" 2>/dev/null; then
+			grep -a -o "@@$tag@@.*@@" "$HV_HOME/vms/$vm/console.log" | tail -n 1 | sed "s/^@@$tag@@//; s/@@\$//; s/ *\$//"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+HV_NETS=""
 cleanup() {
-	local vm
+	local vm net
 	for vm in $(ls "$HV_HOME/vms" 2>/dev/null); do
-		"$HV" kill "$vm" >/dev/null 2>&1
+		"$HV" delete --force "$vm" >/dev/null 2>&1
+	done
+	for net in $(ls "$HV_HOME/networks" 2>/dev/null); do
+		"$HV" net delete "$net" >/dev/null 2>&1
 	done
 	rm -rf "$HV_HOME"
 }
