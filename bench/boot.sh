@@ -11,7 +11,9 @@
 #   (c2) plain QEMU, -M microvm, PVH vmlinux: for information only, since
 #        nobody writes that by hand (it needs the ELF extracted from the
 #        distribution's bzImage)
-#   hv   `hv run -- true`: boot, run `true` in the guest, power off
+#   hv   `hv run --nic none -- true`: boot, run `true` in the guest, power
+#        off: the same guest as the plain rows (no NIC)
+#   hvnat `hv run -- true`, hv's default: with a NAT NIC and its DHCP lease
 #   (d)  `hv start NAME` against a plain QEMU started in the background,
 #        until its QMP socket greets: hv's own start-up overhead
 #   (e)  `hv list --all` with 100 defined VMs
@@ -183,10 +185,10 @@ boot_plain() { # row machine kernel
 	fi
 }
 
-boot_hv() {
+boot_hv() { # [hv run options]
 	local t0 t1 rc
 	t0=${EPOCHREALTIME/./}
-	timeout -k 5 "$BOOT_TIMEOUT" "$HV" run -- true </dev/null >"$TMP/hv-run.log" 2>&1
+	timeout -k 5 "$BOOT_TIMEOUT" "$HV" run "$@" -- true </dev/null >"$TMP/hv-run.log" 2>&1
 	rc=$?
 	t1=${EPOCHREALTIME/./}
 	if ((rc == 0)); then echo $((t1 - t0)); else echo "fail $rc"; fi
@@ -435,7 +437,7 @@ else
 	echo "libvirt: not available ($LV_REASON)"
 fi
 
-ROWS=(a b c2 hv)
+ROWS=(a b c2 hv hvnat)
 ((LV_OK)) && ROWS+=(c)
 declare -A LABEL=(
 	[a]="(a)  plain QEMU -M microvm, bzImage"
@@ -443,7 +445,8 @@ declare -A LABEL=(
 	[c]="(c)  libvirt virsh create, q35, bzImage"
 	[c_off]="     (c) until guest power-off event"
 	[c2]="(c2) plain QEMU -M microvm, PVH vmlinux *"
-	[hv]="hv run -- true (microvm, PVH)"
+	[hv]="hv run --nic none -- true (same guest)"
+	[hvnat]="hv run -- true (default NAT NIC + DHCP)"
 )
 
 run_row() { # row
@@ -451,7 +454,8 @@ run_row() { # row
 	a) boot_plain a microvm "$GUEST/vmlinuz" ;;
 	b) boot_plain b q35 "$GUEST/vmlinuz" ;;
 	c2) boot_plain c2 microvm "$GUEST/vmlinux" ;;
-	hv) boot_hv ;;
+	hv) boot_hv --nic none ;;
+	hvnat) boot_hv ;;
 	c) boot_libvirt ;;
 	esac
 }
@@ -595,7 +599,7 @@ row_line() { # row
 echo
 echo "Summary (wall clock, ms; failed and hung runs are not in the figures)"
 printf '%-44s %7s %4s %5s %9s %9s %9s\n' "" "ok" "fail" "hang" "median" "min" "max"
-for row in a b c c_off c2 hv; do
+for row in a b c c_off c2 hv hvnat; do
 	if [[ $row == c || $row == c_off ]] && ((!LV_OK)); then
 		[[ $row == c ]] && printf '%-44s not available (%s)\n' "(c)  libvirt" "$LV_REASON"
 		continue
@@ -627,6 +631,10 @@ if [[ -n $hv_med ]] && m=$(median c2); then
 fi
 if [[ -n $hv_med ]] && m=$(median c); then
 	printf 'hv run / (c) libvirt, medians:          %s  (information)\n' "$(ratio "$hv_med" "$m")"
+fi
+if [[ -n $best ]] && m=$(median hvnat); then
+	printf 'hv run with its default NAT NIC / best plain QEMU (no NIC): %s  (%s ms; the NIC and its DHCP lease cost %s ms)\n' \
+		"$(ratio "$m" "$best")" "$(ms "$m")" "$(ms $((m - hv_med)))"
 fi
 if a=$(median d_hv) && b=$(median d_qemu); then
 	printf 'hv start overhead (median hv start - median plain QEMU to QMP): %s ms\n' "$(ms $((a - b)))"

@@ -469,6 +469,19 @@ int net_unreserve(const char *net, const char *vm)
 		return 0;
 	if ((r = save_reservations(dfd, res, k)) < 0)
 		return r;
+	/* forwards to a VM that left the network go with it */
+	struct netdef d;
+	if (net_load(net, &d) == 0) {
+		unsigned kept = 0;
+		for (unsigned i = 0; i < d.nfwd; i++)
+			if (strcmp(d.fwd[i].vm, vm))
+				d.fwd[kept++] = d.fwd[i];
+		if (kept != d.nfwd) {
+			d.nfwd = kept;
+			if ((r = net_save(&d)) < 0)
+				return r;
+		}
+	}
 	return refresh(net, res, k);
 }
 
