@@ -77,7 +77,7 @@ kill_leftovers() {
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		[[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$( (tr '\0' ' ' <"$p/cmdline") 2>/dev/null) || continue
 		cwd=$(readlink "$p/cwd" 2>/dev/null) || cwd=""
 		if [[ $cmd == *"$TMP"* || $cwd == "$TMP"* ]]; then
 			pids+=("$pid")
