@@ -31,6 +31,12 @@ static const struct command commands[] = {
 	{ "ip", cmd_ip, "show a VM's NICs and their addresses" },
 	{ "forward", cmd_forward, "add, remove or list port forwards of a VM's nat NIC" },
 	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
+	{ "disk", cmd_disk, "create, inspect, resize, convert and check disk images" },
+	{ "attach-disk", cmd_attach_disk, "add a disk image to a stopped VM" },
+	{ "detach-disk", cmd_detach_disk, "remove a disk from a stopped VM" },
+	{ "snapshot", cmd_snapshot, "create, list, revert and delete snapshots (with VM state when running)" },
+	{ "save", cmd_save, "suspend a VM to disk; hv start resumes it" },
+	{ "clone", cmd_clone, "full or linked clone of a VM, or of one of its snapshots" },
 	{ "__monitor", cmd_monitor, NULL },
 };
 

@@ -27,6 +27,12 @@ int cmd_console(int argc, char **argv);
 int cmd_ip(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_net(int argc, char **argv);
+int cmd_disk(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_clone(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_attach_disk(int argc, char **argv);
+int cmd_detach_disk(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <recorded error>" on stderr; returns EXIT_FAIL. */

@@ -38,7 +38,7 @@ int cmd_start(int argc, char **argv)
 	if (vm_start(name, &s) < 0)
 		return cli_fail("start");
 	cli_accel_notice(s.tcg_reason);
-	printf("started VM %s (pid %d, %s)\n", name, s.pid, accel_name(s.accel));
+	printf("%s VM %s (pid %d, %s)\n", s.resumed ? "resumed saved" : "started", name, s.pid, accel_name(s.accel));
 	return 0;
 }
 
@@ -119,9 +119,9 @@ int cmd_resume(int argc, char **argv)
 
 int cmd_monitor(int argc, char **argv)
 {
-	if (argc != 5) {
+	if (argc != 6) {
 		fprintf(stderr, "hv __monitor is internal to hv start\n");
 		return EXIT_USAGE;
 	}
-	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]));
+	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]) != 0);
 }

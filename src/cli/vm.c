@@ -18,6 +18,7 @@
 int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_VM_LONGOPTS,
+					      { "disk-from", required_argument, NULL, 'B' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct cli_vm_opts v;
@@ -30,12 +31,22 @@ int cmd_create(int argc, char **argv)
 			return cli_fail("create");
 		if (k)
 			continue;
+		if (c == 'B') {
+			/* a copy-on-write overlay of IMAGE (the manager sees "from:IMAGE") */
+			char *spec = NULL;
+			if (v.ndisks == ENGINE_MAX_DISKS || asprintf(&spec, "from:%s", optarg) < 0)
+				return cli_usage_error("create", "at most %d disks", ENGINE_MAX_DISKS);
+			v.disks[v.ndisks++] = spec;
+			continue;
+		}
 		if (c == 'h') {
 			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
 			     "                 [--accel auto|kvm|tcg] [--nic nat|network=NET|bridge=BR|none[,mac=M]]...\n"
 			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image.");
+			     "                 [--disk-from IMAGE]...\n"
+			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
+			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).");
 			return 0;
 		}
 		return EXIT_USAGE;
@@ -296,9 +307,10 @@ int cmd_delete(int argc, char **argv)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
 					      { "keep-disks", no_argument, NULL, 'k' },
+					      { "flatten-clones", no_argument, NULL, 'F' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	bool force = false, keep = false;
+	bool force = false, keep = false, flatten = false;
 	const char *name;
 	char kept[4096];
 	int c, r;
@@ -308,16 +320,19 @@ int cmd_delete(int argc, char **argv)
 			force = true;
 		else if (c == 'k')
 			keep = true;
+		else if (c == 'F')
+			flatten = true;
 		else if (c == 'h') {
-			puts("usage: hv delete NAME [--force] [--keep-disks]\n--force kills a running VM first; "
-			     "--keep-disks moves the disks hv created to $HV_HOME/disks/NAME/.");
+			puts("usage: hv delete NAME [--force] [--keep-disks] [--flatten-clones]\n--force kills a running VM "
+			     "first; --keep-disks moves the disks hv created to $HV_HOME/disks/NAME/;\n--flatten-clones "
+			     "copies the base data into linked clones of this VM so that it can go.");
 			return 0;
 		} else
 			return EXIT_USAGE;
 	}
 	if ((r = cli_one_name(argc, argv, "delete", &name)) != 0)
 		return r;
-	if (vm_delete(name, force, keep, kept, sizeof(kept)) < 0)
+	if (vm_delete(name, force, keep, flatten, kept, sizeof(kept)) < 0)
 		return cli_fail("delete");
 	if (kept[0])
 		printf("deleted VM %s; its disks are in %s\n", name, kept);

@@ -62,6 +62,8 @@ struct engine_vm {
 	const char *qmp_path;	       /* listening QMP socket for hv commands, or NULL */
 	int qmp_fd;		       /* private QMP connection for the VM's monitor, or -1 */
 	bool no_reboot;		       /* a guest reboot ends QEMU (one-shot VMs) */
+	int incoming_fd;	       /* >= 0: load a saved VM state from this fd (-incoming) */
+	bool start_paused;	       /* -S: the CPUs wait for "cont" */
 	bool sandbox;		       /* QEMU's seccomp sandbox */
 };
 

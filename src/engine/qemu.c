@@ -226,6 +226,12 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	}
 	if (vm->no_reboot)
 		ADD("-no-reboot");
+	if (vm->incoming_fd > 0) {
+		ADD("-incoming");
+		ADD("fd:%d", vm->incoming_fd);
+	}
+	if (vm->start_paused)
+		ADD("-S");
 	if (vm->sandbox) {
 		ADD("-sandbox");
 		ADD("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");

@@ -313,6 +313,37 @@ int qmp_execute(struct qmp *q, const char *command, struct json_object *args, st
 	return r;
 }
 
+int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms)
+{
+	char text[256], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	unsigned id = q->next_id++;
+	struct json_object *reply = NULL, *v;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int r, n;
+
+	n = snprintf(text, sizeof(text), "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"%s\"},\"id\":%u}\n", name, id);
+	if (n < 0 || (size_t)n >= sizeof(text) || strpbrk(name, "\"\\"))
+		return err_set(-EINVAL, "bad fd name");
+	iov = (struct iovec){ text, (size_t)n };
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	/* the fd rides on the first byte: send the whole message at once */
+	while ((r = (int)sendmsg(q->fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (r != n)
+		return err_errno(r < 0 ? -errno : -EIO, "cannot pass a file to QEMU");
+	if ((r = wait_for(q, is_reply_to, &id, timeout_ms, &reply)) < 0)
+		return err_prefix(r, "QMP getfd");
+	if (json_object_object_get_ex(reply, "error", &v))
+		r = err_set(-EIO, "QEMU refused the file: %s", json_object_get_string(json_object_object_get(v, "desc")));
+	json_object_put(reply);
+	return r;
+}
+
 int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event)
 {
 	return wait_for(q, is_event, NULL, timeout_ms, event);

@@ -41,6 +41,9 @@ int qmp_fd(const struct qmp *q);
 /* Run a command; *ret (optional) receives the "return" value.  An
  * {"error"} reply becomes -EIO with QEMU's description as the reason. */
 int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms);
+/* Hand an fd to QEMU under a name (getfd, with SCM_RIGHTS), e.g. for
+ * "migrate" to "fd:NAME". */
+int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms);
 /* Next queued or arriving event; -ETIMEDOUT after timeout_ms (-1: wait
  * forever), -ECONNRESET when QEMU closed the connection. */
 int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event);

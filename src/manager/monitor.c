@@ -171,10 +171,10 @@ static void record_end(struct monitor *m, int status)
 	}
 }
 
-static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, pid_t *qemu, struct qmp **q)
+static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state, pid_t *qemu, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	struct spawn_fd map[5 + ENGINE_MAX_NICS];
+	struct spawn_fd map[6 + ENGINE_MAX_NICS];
 	int sp[2], ch[2], devnull, log, r;
 	size_t nmap = 0;
 
@@ -194,6 +194,8 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, pid_t *qemu
 	map[nmap++] = (struct spawn_fd){ ch[1], QEMU_CHANNEL_FD };
 	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
 		map[nmap++] = (struct spawn_fd){ MONITOR_TAP_FD + i, QEMU_TAP_FD + i };
+	if (state)
+		map[nmap++] = (struct spawn_fd){ MONITOR_STATE_FD, QEMU_STATE_FD };
 	/* QEMU gets its own process group: signals aimed at hv's never reach it */
 	r = proc_spawn(argv.v, map, nmap, vmdir, true, qemu);
 	close(sp[1]);
@@ -203,6 +205,8 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, pid_t *qemu
 	/* QEMU holds the TAPs now: when it exits, they vanish */
 	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
 		close(MONITOR_TAP_FD + i);
+	if (state)
+		close(MONITOR_STATE_FD);
 	chan_init(&m->chan, ch[0]);
 	if (r < 0) {
 		close(sp[0]);
@@ -286,7 +290,7 @@ static void flush_netinfo(struct monitor *m, bool force)
 	m->netinfo_written = proc_now_ms();
 }
 
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps)
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state)
 {
 	struct monitor m = { .dirfd = -1 };
 	struct qmp *q = NULL;
@@ -309,7 +313,7 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps)
 	}
 	/* what the guest said during its previous boot is no longer true */
 	unlinkat(m.dirfd, "guest.json", 0);
-	if ((r = run_qemu(&m, vmdir, ntaps, &qemu, &q)) < 0) {
+	if ((r = run_qemu(&m, vmdir, ntaps, state, &qemu, &q)) < 0) {
 		report(report_fd, "error %s", err_msg());
 		return 1;
 	}
@@ -319,7 +323,16 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps)
 		return 1;
 	}
 	snprintf(m.st.accel, sizeof(m.st.accel), "%s", accel);
-	save(&m, VM_RUNNING, NULL);
+	/* a VM loading a saved state, or started with -S, is not running yet */
+	{
+		struct json_object *ret = NULL, *v;
+		const char *s = "running";
+		if (qmp_execute(q, "query-status", NULL, &ret, 5000) == 0 && json_object_object_get_ex(ret, "status", &v))
+			s = json_object_get_string(v);
+		save(&m, !strcmp(s, "running") || !strcmp(s, "prelaunch") ? VM_RUNNING : VM_PAUSED, NULL);
+		json_object_put(ret);
+		err_clear();
+	}
 	report(report_fd, "ok %d", (int)qemu);
 	close(report_fd);
 

@@ -121,37 +121,70 @@ static int read_report(int fd, struct vm_started *out)
 	return err_set(-EIO, "hv's monitor for the VM ended without a report");
 }
 
-int vm_start(const char *name, struct vm_started *out)
+/* Wait until an incoming VM state has been loaded (QEMU leaves
+ * "inmigrate"), then let it run unless it was saved paused. */
+static int wait_state_loaded(struct vm_handle *h, bool paused)
+{
+	char path[4200];
+	struct qmp *q = NULL;
+	uint64_t deadline = proc_now_ms() + START_TIMEOUT_MS;
+	int r;
+
+	if ((r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir)) < 0 || (r = qmp_open_path(path, 5000, &q)) < 0)
+		return r;
+	for (;;) {
+		struct json_object *ret = NULL, *v;
+		const char *s = "";
+		if ((r = qmp_execute(q, "query-status", NULL, &ret, 5000)) < 0)
+			break;
+		if (json_object_object_get_ex(ret, "status", &v))
+			s = json_object_get_string(v);
+		bool loading = !strcmp(s, "inmigrate");
+		json_object_put(ret);
+		if (!loading) {
+			if (!paused)
+				r = qmp_execute(q, "cont", NULL, NULL, 5000);
+			break;
+		}
+		if (proc_now_ms() > deadline) {
+			r = err_set(-ETIMEDOUT, "QEMU did not finish loading the saved state");
+			break;
+		}
+		proc_sleep_ms(20);
+	}
+	qmp_close(q);
+	return r < 0 ? err_prefix(r, "loading the saved VM state failed (see qemu.log)") : 0;
+}
+
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused,
+		    struct vm_started *out)
 {
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_strv_ struct strv argv = { 0 };
-	char self[4096], fdarg[16], ntaps[16], paths[VMDEF_MAX_DISKS][4200];
+	char self[4096], fdarg[16], ntaps[16], hasstate[4], paths[VMDEF_MAX_DISKS][4200];
 	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
 	struct guest_boot boot;
 	struct engine_vm vm;
-	struct vm_handle h;
-	struct vm_status st;
-	struct vmdef d;
-	int r, report[2] = { -1, -1 }, devnull = -1;
+	int r, report[2] = { -1, -1 }, devnull = -1, statefd = -1;
 	pid_t mon;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
+	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0)
 		return r;
-	if (vm_state_active(st.state)) {
-		r = err_set(-EALREADY, "VM '%s' is already %s (QEMU pid %d)", name, vm_state_name(st.state),
-			    (int)st.qemu.pid);
-		goto out_def;
+	if (state) {
+		statefd = open(state, O_RDONLY | O_CLOEXEC);
+		if (statefd < 0)
+			return err_errno(-errno, "cannot open the saved VM state %s", state);
+		vm.incoming_fd = QEMU_STATE_FD;
+		vm.start_paused = paused;
 	}
-	if ((r = accel_resolve(d.accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
-	    (r = build_engine_vm(&h, &d, out->accel, &boot, paths, &vm)) < 0)
-		goto out_def;
 	/* networks come up on first use (also after a host reboot) */
-	if ((r = nics_prepare(d.nics, d.nnics, d.name, QEMU_TAP_FD, &taps, &vm)) < 0)
-		goto out_def;
-	if ((r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h.dirfd, &argv)) < 0)
+	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
+		goto out_state;
+	if ((r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
 		goto out_taps;
-	prepare_folder(h.dirfd);
+	prepare_folder(h->dirfd);
 	if ((r = fs_path(self, sizeof(self), "/proc/self/exe")) < 0)
 		goto out_taps;
 	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
@@ -160,24 +193,28 @@ int vm_start(const char *name, struct vm_started *out)
 	}
 	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
 	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
+	snprintf(hasstate, sizeof(hasstate), "%d", statefd >= 0);
 	{
-		char *margv[] = { self, "__monitor", h.dir, fdarg, (char *)accel_name(out->accel), ntaps, NULL };
-		struct spawn_fd map[4 + ENGINE_MAX_NICS] = { { devnull, 0 },
+		char *margv[] = { self, "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps, hasstate, NULL };
+		struct spawn_fd map[5 + ENGINE_MAX_NICS] = { { devnull, 0 },
 							     { devnull, 1 },
 							     { devnull, 2 },
 							     { report[1], MONITOR_REPORT_FD } };
 		size_t nmap = 4;
-		/* the monitor hands the TAPs on to QEMU; slirp NICs have none */
+		/* the monitor hands the TAPs (and the saved state) on to QEMU */
 		for (size_t i = 0; i < taps.n; i++)
 			map[nmap++] = (struct spawn_fd){ taps.tap_fds[i] >= 0 ? taps.tap_fds[i] : devnull,
 							 MONITOR_TAP_FD + (int)i };
-		r = proc_spawn(margv, map, nmap, h.dir, false, &mon);
+		if (statefd >= 0)
+			map[nmap++] = (struct spawn_fd){ statefd, MONITOR_STATE_FD };
+		r = proc_spawn(margv, map, nmap, h->dir, false, &mon);
 	}
 	close(report[1]);
 	report[1] = -1;
 	if (r < 0)
 		goto out_fds;
-	r = read_report(report[0], out);
+	if ((r = read_report(report[0], out)) == 0 && state)
+		r = wait_state_loaded(h, paused);
 out_fds:
 	for (int i = 0; i < 2; i++)
 		if (report[i] >= 0)
@@ -186,7 +223,40 @@ out_fds:
 		close(devnull);
 out_taps:
 	nics_release(&taps);
-out_def:
+out_state:
+	if (statefd >= 0)
+		close(statefd);
+	return r;
+}
+
+int vm_start(const char *name, struct vm_started *out)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	struct vmdef d;
+	char saved[4200];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	if (vm_state_active(st.state)) {
+		r = err_set(-EALREADY, "VM '%s' is already %s (QEMU pid %d)", name, vm_state_name(st.state),
+			    (int)st.qemu.pid);
+		goto out;
+	}
+	/* a VM stopped with hv save continues where it was */
+	if (fs_exists_at(h.dirfd, "saved/vmstate")) {
+		bool paused = fs_exists_at(h.dirfd, "saved/paused");
+		if ((r = fs_path(saved, sizeof(saved), "%s/saved/vmstate", h.dir)) < 0 ||
+		    (r = vm_start_locked(&h, &d, saved, paused, out)) < 0)
+			goto out;
+		out->resumed = true;
+		fs_rm_rf_at(h.dirfd, "saved");
+	} else {
+		r = vm_start_locked(&h, &d, NULL, false, out);
+	}
+out:
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;
@@ -262,6 +332,23 @@ static int hard_stop(struct vm_handle *h, struct vm_status *st, struct qmp *q, c
 	if (wait_state(h, is_ended, NULL, 10000, final) < 0)
 		return err_set(-ETIMEDOUT, "QEMU (pid %d) did not exit", (int)st->qemu.pid);
 	return 0;
+}
+
+int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final)
+{
+	struct vm_status st;
+	struct qmp *q = NULL;
+	int r;
+
+	if ((r = status_derive(h->dirfd, h->dir, &st)) < 0)
+		return r;
+	if (!vm_state_active(st.state))
+		return 0;
+	if (open_qmp(h, &q) < 0)
+		q = NULL;
+	r = hard_stop(h, &st, q, why, final);
+	qmp_close(q);
+	return r;
 }
 
 int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final)

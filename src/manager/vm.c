@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "guest/boot.h"
+#include "manager/clone.h"
 #include "manager/store.h"
 #include "network/net.h"
 #include "storage/image.h"
@@ -40,6 +41,19 @@ static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 	int r;
 
 	*size = 0;
+	if (!strncmp(spec, "from:", 5)) {
+		/* --disk-from IMAGE: a qcow2 overlay on IMAGE, created with the VM */
+		_cleanup_free_ char *abs = NULL;
+		char fmt[8];
+		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 || (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
+			return r;
+		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
+		snprintf(disk->format, sizeof(disk->format), "qcow2");
+		snprintf(disk->backing, sizeof(disk->backing), "%s", abs);
+		disk->owned = true;
+		d->ndisks++;
+		return 0;
+	}
 	if (size_parse(spec, SIZE_MIB, size) == 0) {
 		if (*size < SIZE_MIB)
 			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
@@ -137,10 +151,10 @@ int vm_create(const struct vm_create_opts *o)
 	}
 	for (unsigned i = 0; i < d.ndisks; i++) {
 		char path[4300];
-		if (!sizes[i])
+		if (!sizes[i] && !d.disks[i].backing[0])
 			continue;
 		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, d.disks[i].path)) < 0 ||
-		    (r = image_create(path, "qcow2", sizes[i])) < 0)
+		    (r = image_create(path, "qcow2", sizes[i], d.disks[i].backing[0] ? d.disks[i].backing : NULL)) < 0)
 			goto out_rm;
 	}
 	/* the lock file exists from the start: taking it never changes the folder */
@@ -258,7 +272,7 @@ static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char *ke
 	return 0;
 }
 
-int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, size_t kept_n)
+int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char *kept_dir, size_t kept_n)
 {
 	char vms[4096], trash[256];
 	struct vm_handle h;
@@ -282,6 +296,17 @@ int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, siz
 	}
 	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
 		goto out_def;
+	/* linked clones sit on base images in this folder */
+	char users[512];
+	clone_dependants_text(name, users, sizeof(users));
+	if (users[0] && !flatten) {
+		r = err_set(-EBUSY, "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
+				    "with --flatten-clones",
+			    name, users);
+		goto out_def;
+	}
+	if (users[0] && (r = clone_flatten_dependants(name, true)) < 0)
+		goto out_def;
 	if (vm_state_active(st.state)) {
 		if (!force) {
 			r = err_set(-EBUSY, "VM '%s' is %s; stop it first, or delete it with --force", name,
@@ -292,6 +317,8 @@ int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, siz
 		if ((r = vm_kill(name, &st)) < 0 || (r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
 			goto out_def;
 	}
+	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
+		goto out_def;
 	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir, kept_n)) < 0)
 		goto out_def;
 	vm_release_addresses(name, &d);
@@ -309,6 +336,112 @@ int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, siz
 out_def:
 	vmdef_free(&d);
 out:
+	vm_close(&h);
+	return r;
+}
+
+/* An image may be attached to one VM only (two writers corrupt it). */
+static int disk_user(const char *abs, const char *except, char *user, size_t n)
+{
+	char **names;
+	size_t count;
+	int found = 0;
+
+	if (store_list(&names, &count) < 0)
+		return 0;
+	for (size_t i = 0; i < count && !found; i++) {
+		struct vm_handle h;
+		struct vmdef d;
+		if (!strcmp(names[i], except) || vm_open(names[i], &h) < 0)
+			continue;
+		if (vmdef_load(h.dirfd, &d) == 0) {
+			for (unsigned k = 0; k < d.ndisks && !found; k++) {
+				char p[4300];
+				if (d.disks[k].owned)
+					snprintf(p, sizeof(p), "%s/%s", h.dir, d.disks[k].path);
+				else
+					snprintf(p, sizeof(p), "%s", d.disks[k].path);
+				found = !strcmp(p, abs);
+			}
+			vmdef_free(&d);
+		}
+		vm_close(&h);
+		if (found)
+			snprintf(user, n, "%s", names[i]);
+	}
+	store_list_free(names, count);
+	err_clear();
+	return found;
+}
+
+int vm_attach_disk(const char *name, const char *path)
+{
+	_cleanup_free_ char *abs = NULL;
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	char user[64];
+	int r;
+
+	if ((r = absolute(path, &abs, "disk")) < 0)
+		return r;
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	if (vm_state_active(st.state))
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it to attach a disk (live attach is not supported yet)", name,
+			    vm_state_name(st.state));
+	else if (d.ndisks == VMDEF_MAX_DISKS)
+		r = err_set(-ENOSPC, "VM '%s' has %d disks already", name, VMDEF_MAX_DISKS);
+	else if (disk_user(abs, "", user, sizeof(user)))
+		r = err_set(-EBUSY, "%s is already a disk of VM '%s'", abs, user);
+	if (r == 0) {
+		struct vmdef_disk *k = &d.disks[d.ndisks];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->path, sizeof(k->path), "%s", abs);
+		if ((r = image_probe_format(abs, k->format, sizeof(k->format))) == 0) {
+			d.ndisks++;
+			r = vmdef_save(h.dirfd, &d);
+		}
+	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	int r, at = -1;
+
+	moved_to[0] = '\0';
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	for (unsigned k = 0; k < d.ndisks; k++) {
+		char p[4300];
+		snprintf(p, sizeof(p), "%s/%s", h.dir, d.disks[k].path);
+		if (!strcmp(d.disks[k].path, path) || (d.disks[k].owned && !strcmp(p, path)))
+			at = (int)k;
+	}
+	if (vm_state_active(st.state))
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it to detach a disk", name, vm_state_name(st.state));
+	else if (at < 0)
+		r = err_set(-ENOENT, "VM '%s' has no disk %s (see: hv info %s)", name, path, name);
+	if (r == 0 && d.disks[at].owned) {
+		/* the data is the user's: keep it where they can find it */
+		struct vmdef one;
+		vmdef_init(&one);
+		one.disks[0] = d.disks[at];
+		one.ndisks = 1;
+		if ((r = keep_owned_disks(&h, &one, moved_to, n)) == 0)
+			snprintf(moved_to + strlen(moved_to), n - strlen(moved_to), "/%s", d.disks[at].path);
+	}
+	if (r == 0) {
+		d.disks[at] = d.disks[--d.ndisks];
+		r = vmdef_save(h.dirfd, &d);
+	}
+	vmdef_free(&d);
 	vm_close(&h);
 	return r;
 }

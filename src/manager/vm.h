@@ -32,17 +32,27 @@ int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, str
 int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */
 int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics);
+/* Disks of a stopped VM: attach an existing image; detach by path (an
+ * owned disk is moved to $HV_HOME/disks/NAME/, moved_to says where). */
+int vm_attach_disk(const char *name, const char *path);
+int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n);
 /* Give up the network addresses reserved for a VM's NICs. */
 void vm_release_addresses(const char *name, const struct vmdef *d);
 /* kept_dir receives where --keep-disks put the disks (may be NULL). */
-int vm_delete(const char *name, bool force, bool keep_disks, char *kept_dir, size_t kept_n);
+int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char *kept_dir, size_t kept_n);
 
 struct vm_started {
 	int pid;
 	enum accel accel;
 	const char *tcg_reason; /* why TCG was chosen automatically, or NULL */
+	bool resumed;		/* it continued from a state saved by hv save */
 };
 int vm_start(const char *name, struct vm_started *out);
+/* Start a locked VM, optionally from a saved VM state (paused: stay paused). */
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused,
+		    struct vm_started *out);
+/* Stop a locked, running VM at once, recording why. */
+int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final);
 /* ACPI power button, hard stop after timeout_s; force: hard stop now. */
 int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final);
 int vm_kill(const char *name, struct vm_status *final);
@@ -51,12 +61,14 @@ int vm_resume(const char *name);
 
 /* The per-VM monitor process (hv __monitor): QEMU's parent, which
  * records every state change and how QEMU ended. */
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps);
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state);
 /* fds of the monitor and of QEMU (QEMU's are named in qemu.args) */
 enum {
 	MONITOR_REPORT_FD = 3, /* in the monitor: the pipe to hv start */
 	MONITOR_TAP_FD = 10,   /* in the monitor: TAP i at 10 + i */
+	MONITOR_STATE_FD = 9,  /* in the monitor: a saved VM state to load */
 	QEMU_QMP_FD = 3,       /* in QEMU: the monitor's private QMP */
 	QEMU_CHANNEL_FD = 4,   /* in QEMU: the guest channel */
 	QEMU_TAP_FD = 5,       /* in QEMU: TAP i at 5 + i */
+	QEMU_STATE_FD = 9,     /* in QEMU: the saved VM state (-incoming fd:9) */
 };

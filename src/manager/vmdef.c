@@ -164,6 +164,12 @@ static int load_disks(struct json_object *root, struct vmdef *d)
 		/* an owned disk lives in the VM folder: never let vm.json point elsewhere */
 		if (d->disks[i].owned && (strchr(path, '/') || path[0] == '.'))
 			return err_set(-EINVAL, "vm.json: owned disk '%s' must be a plain file name", path);
+		const char *backing;
+		if ((r = get_str(o, "backing", false, &backing)) < 0)
+			return r;
+		if (backing && (backing[0] != '/' || strlen(backing) >= sizeof(d->disks[i].backing)))
+			return err_set(-EINVAL, "vm.json: a disk's backing file must be an absolute path");
+		snprintf(d->disks[i].backing, sizeof(d->disks[i].backing), "%s", backing ? backing : "");
 		d->ndisks++;
 	}
 	return 0;
@@ -245,13 +251,26 @@ struct json_object *vmdef_nic_json(const struct nic *n)
 
 int vmdef_load(int dirfd, struct vmdef *d)
 {
+	return vmdef_load_at(dirfd, NULL, d);
+}
+
+int vmdef_save(int dirfd, const struct vmdef *d)
+{
+	return vmdef_save_at(dirfd, NULL, d);
+}
+
+int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
+{
+	char file[256];
+
 	struct json_object *root;
 	const char *name, *uuid, *machine, *accel, *s;
 	uint64_t cpus, mem, created = 0;
 	int r;
 
 	vmdef_init(d);
-	r = json_read_object(dirfd, "vm.json", 1 << 20, &root);
+	snprintf(file, sizeof(file), "%s%svm.json", sub ? sub : "", sub ? "/" : "");
+	r = json_read_object(dirfd, file, 1 << 20, &root);
 	if (r < 0)
 		return r == -ENOENT ? err_set(r, "vm.json is missing") : r;
 	if ((r = get_str(root, "name", true, &name)) < 0 || (r = get_str(root, "uuid", true, &uuid)) < 0 ||
@@ -291,8 +310,9 @@ static struct json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-int vmdef_save(int dirfd, const struct vmdef *d)
+int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 {
+	char file[256];
 	struct json_object *root = json_object_new_object(), *disks = json_object_new_array();
 	const char *text;
 	int r;
@@ -313,6 +333,8 @@ int vmdef_save(int dirfd, const struct vmdef *d)
 		json_object_object_add(o, "path", json_object_new_string(d->disks[i].path));
 		json_object_object_add(o, "format", json_object_new_string(d->disks[i].format));
 		json_object_object_add(o, "owned", json_object_new_boolean(d->disks[i].owned));
+		json_object_object_add(o, "backing",
+				       d->disks[i].backing[0] ? json_object_new_string(d->disks[i].backing) : NULL);
 		json_object_array_add(disks, o);
 	}
 	json_object_object_add(root, "disks", disks);
@@ -322,7 +344,8 @@ int vmdef_save(int dirfd, const struct vmdef *d)
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-	r = json_write_atomic(dirfd, "vm.json", text);
+	snprintf(file, sizeof(file), "%s%svm.json", sub ? sub : "", sub ? "/" : "");
+	r = json_write_atomic(dirfd, file, text);
 	json_object_put(root);
 	return r;
 }

@@ -16,6 +16,7 @@ struct vmdef_disk {
 	char path[4096]; /* relative to the VM folder when hv owns it */
 	char format[8];	 /* "raw" | "qcow2" */
 	bool owned;	 /* created by hv in the VM folder: deleted with the VM */
+	char backing[4096]; /* a qcow2 overlay's read-only base ("" for none) */
 };
 
 struct vmdef {
@@ -39,6 +40,9 @@ void vmdef_init(struct vmdef *d);
 void vmdef_free(struct vmdef *d);
 int vmdef_load(int dirfd, struct vmdef *d);
 int vmdef_save(int dirfd, const struct vmdef *d);
+/* The same for a copy kept in a subfolder (snapshots/NAME/vm.json). */
+int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d);
+int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d);
 /* Range check shared by --cpus parsing and vm.json loading. */
 int vmdef_check_cpus(unsigned long cpus);
 /* Parse "--memory" (MiB by default) and "--cpus" option values. */

@@ -212,9 +212,9 @@ static void list_and_delete(void)
 	mkdir(stage, 0700);
 	CHECK(store_list(&names, &n) == 0 && n == 2, "staging folders are not listed");
 	store_list_free(names, n);
-	r = vm_delete("locked", false, false, kept, sizeof(kept));
+	r = vm_delete("locked", false, false, false, kept, sizeof(kept));
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
-	CHECK(vm_delete("locked", false, false, kept, sizeof(kept)) == -ENOENT, "deleting twice says no such VM");
+	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT, "deleting twice says no such VM");
 	CHECK(strstr(err_msg(), "no VM named") != NULL, "%s", err_msg());
 }
 
