@@ -41,6 +41,7 @@ struct monitor {
 	struct chan_host chan; /* what hv's init reports (NETINFO) */
 	char netinfo[1024];
 	bool netinfo_dirty;
+	bool status_dirty;
 	uint64_t netinfo_written;
 };
 
@@ -107,7 +108,8 @@ static void save(struct monitor *m, enum vm_state s, const char *reason)
 	m->st.state = s;
 	m->st.since = time(NULL);
 	snprintf(m->st.reason, sizeof(m->st.reason), "%s", reason ? reason : "");
-	status_save(m->dirfd, &m->st);
+	/* a full disk must not leave a stale record: retry until it sticks */
+	m->status_dirty = status_save(m->dirfd, &m->st) < 0;
 }
 
 static void on_event(struct monitor *m, struct qmp *q, struct json_object *ev)
@@ -344,8 +346,10 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 		struct signalfd_siginfo si;
 		int status;
 
-		if (poll(pf, 3, m.netinfo_dirty ? 1000 : -1) < 0 && errno != EINTR)
+		if (poll(pf, 3, m.netinfo_dirty || m.status_dirty ? 1000 : -1) < 0 && errno != EINTR)
 			break;
+		if (m.status_dirty)
+			m.status_dirty = status_save(m.dirfd, &m.st) < 0;
 		if (m.chan.fd >= 0 && pf[2].revents && chan_read(&m.chan, on_frame, &m) == -ECONNRESET) {
 			close(m.chan.fd);
 			m.chan.fd = -1;

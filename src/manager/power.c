@@ -14,6 +14,8 @@
 
 #include "engine/qmp.h"
 #include "guest/boot.h"
+#include "storage/image.h"
+#include "manager/snapshot.h"
 #include "manager/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -156,6 +158,36 @@ static int wait_state_loaded(struct vm_handle *h, bool paused)
 	return r < 0 ? err_prefix(r, "loading the saved VM state failed (see qemu.log)") : 0;
 }
 
+/* QEMU killed in the middle of a write can leave clusters allocated but
+ * unused in a qcow2 image: harmless, but qemu-img check reports them.
+ * After a crash, reclaim them before the image is used again. */
+static void repair_after_crash(struct vm_handle *h, const struct vmdef *d, const struct engine_vm *vm)
+{
+	struct vm_status st;
+
+	(void)d;
+	if (status_load(h->dirfd, &st) < 0 || st.state != VM_CRASHED)
+		return;
+	for (size_t i = 0; i < vm->ndisks; i++)
+		if (!strcmp(vm->disks[i].format, "qcow2")) {
+			const char *args[] = { "check", "-q", "-r", "leaks", vm->disks[i].path, NULL };
+			qemu_img(args, NULL);
+		}
+	err_clear();
+}
+
+/* Return once the monitor has recorded the state QEMU is in. */
+static void wait_recorded(struct vm_handle *h, enum vm_state want)
+{
+	struct vm_status st;
+
+	for (int i = 0; i < 200; i++) {
+		if (status_derive(h->dirfd, h->dir, &st) < 0 || st.state == want || !vm_state_active(st.state))
+			return;
+		proc_sleep_ms(25);
+	}
+}
+
 int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused,
 		    struct vm_started *out)
 {
@@ -172,6 +204,7 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
 	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0)
 		return r;
+	repair_after_crash(h, d, &vm);
 	if (state) {
 		statefd = open(state, O_RDONLY | O_CLOEXEC);
 		if (statefd < 0)
@@ -213,8 +246,8 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	report[1] = -1;
 	if (r < 0)
 		goto out_fds;
-	if ((r = read_report(report[0], out)) == 0 && state)
-		r = wait_state_loaded(h, paused);
+	if ((r = read_report(report[0], out)) == 0 && state && (r = wait_state_loaded(h, paused)) == 0)
+		wait_recorded(h, paused ? VM_PAUSED : VM_RUNNING);
 out_fds:
 	for (int i = 0; i < 2; i++)
 		if (report[i] >= 0)
@@ -423,7 +456,10 @@ static int pause_resume(const char *name, bool pause)
 
 	if (r < 0)
 		return r;
-	if (st.state == want) {
+	/* an interrupted snapshot may have left a state save behind; then
+	 * QEMU, not the record, says what the VM is doing */
+	vm_settle(q);
+	if (vm_qemu_running(q) == (want == VM_RUNNING)) {
 		r = err_set(-EALREADY, "VM '%s' is already %s", name, vm_state_name(want));
 		goto out;
 	}

@@ -124,7 +124,7 @@ static int open_qmp(const struct vm_handle *h, struct qmp **q)
 	return r < 0 ? r : qmp_open_path(path, 5000, q);
 }
 
-static bool qemu_running(struct qmp *q)
+bool vm_qemu_running(struct qmp *q)
 {
 	struct json_object *ret = NULL, *v;
 	bool running = false;
@@ -133,6 +133,38 @@ static bool qemu_running(struct qmp *q)
 		running = json_object_get_boolean(v);
 	json_object_put(ret);
 	return running;
+}
+
+int vm_settle(struct qmp *q)
+{
+	struct json_object *ret = NULL, *v;
+	const char *st;
+	int r = 0;
+
+	/* a state save whose hv was killed may still be running: cancel it */
+	for (int i = 0; i < 500; i++) {
+		if (qmp_execute(q, "query-migrate", NULL, &ret, 5000) < 0)
+			break;
+		st = json_object_object_get_ex(ret, "status", &v) ? json_object_get_string(v) : "none";
+		bool busy = strcmp(st, "none") && strcmp(st, "completed") && strcmp(st, "failed") &&
+			    strcmp(st, "cancelled");
+		json_object_put(ret);
+		ret = NULL;
+		if (!busy)
+			break;
+		if (i == 0)
+			qmp_execute(q, "migrate_cancel", NULL, NULL, 5000);
+		proc_sleep_ms(10);
+	}
+	/* a completed one left the disks inactive: only cont takes them back */
+	if (qmp_execute(q, "query-status", NULL, &ret, 5000) == 0 && json_object_object_get_ex(ret, "status", &v) &&
+	    !strcmp(json_object_get_string(v), "postmigrate")) {
+		if ((r = qmp_execute(q, "cont", NULL, NULL, 5000)) == 0)
+			r = qmp_execute(q, "stop", NULL, NULL, 5000);
+	}
+	json_object_put(ret);
+	err_clear();
+	return r;
 }
 
 static int qmp_disk_snapshot(struct qmp *q, unsigned disk, const char *name, bool create)
@@ -240,9 +272,9 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 	if (active) {
 		/* one instant for every disk and the memory: pause around it
 		 * (QEMU's word, not the record: a resume may be in flight) */
-		if ((r = open_qmp(&h, &q)) < 0)
+		if ((r = open_qmp(&h, &q)) < 0 || (r = vm_settle(q)) < 0)
 			goto fail;
-		was_running = qemu_running(q);
+		was_running = vm_qemu_running(q);
 		if (was_running && (r = qmp_execute(q, "stop", NULL, NULL, 5000)) < 0)
 			goto fail;
 	}
@@ -475,9 +507,9 @@ int vm_save(const char *vm)
 		r = err_errno(-errno, "cannot create the saved state folder");
 		goto out;
 	}
-	if ((r = open_qmp(&h, &q)) < 0)
+	if ((r = open_qmp(&h, &q)) < 0 || (r = vm_settle(q)) < 0)
 		goto fail;
-	running = qemu_running(q);
+	running = vm_qemu_running(q);
 	if (running && (r = qmp_execute(q, "stop", NULL, NULL, 5000)) < 0)
 		goto fail;
 	if ((r = vmstate_save(q, h.dirfd, ".saving/vmstate")) < 0)

@@ -34,5 +34,11 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 int snap_list(const char *vm, struct snap_info *out, size_t max, size_t *n, char current[64]);
 int snap_revert(const char *vm, const char *snap, bool *started);
 int snap_delete(const char *vm, const char *snap);
+/* After an interrupted state save: cancel a migration still running and
+ * take the disks back (the VM is left paused if it was stopped). */
+struct qmp;
+int vm_settle(struct qmp *q);
+/* QEMU's own word on whether the vCPUs run. */
+bool vm_qemu_running(struct qmp *q);
 /* Suspend to disk: keep the state, stop QEMU. */
 int vm_save(const char *vm);
