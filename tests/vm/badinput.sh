@@ -72,6 +72,23 @@ check "hv run's own failures exit 125" bash -c '"$0" run --memory 0 -- true 2>/d
 refuse "an unwritable store" "HV_HOME|cannot" env HV_HOME=/proc/hv "$HV" create x
 refuse "a relative HV_HOME" "absolute" env HV_HOME=relative/dir "$HV" list
 
+# storage
+"$HV" create nodiskvm --nic none >/dev/null
+refuse "an invalid snapshot name" "snapshot name.*invalid" "$HV" snapshot create base bad/name
+refuse "a snapshot of a stopped VM without disks" "nothing to snapshot" "$HV" snapshot create nodiskvm s1
+refuse "a revert to an unknown snapshot" "no snapshot named 'nosuch'" "$HV" snapshot revert base nosuch
+refuse "deleting an unknown snapshot" "no snapshot named" "$HV" snapshot delete base nosuch
+refuse "a clone onto an existing name" "already exists" "$HV" clone base nodiskvm
+refuse "a clone of an unknown VM" "no VM named 'ghost'" "$HV" clone ghost x
+refuse "a clone from an unknown snapshot" "no snapshot named" "$HV" clone base x --snapshot nosuch
+refuse "hv save of a stopped VM" "not running" "$HV" save base
+refuse "disk info of a missing image" "No such file" "$HV" disk info /nonexistent.qcow2
+refuse "disk create with a bad size" "invalid size" "$HV" disk create "$tmp/x.qcow2" --size lots
+refuse "disk create without a size" "size is needed" "$HV" disk create "$tmp/x.qcow2"
+refuse "disk create over an existing file" "already exists" "$HV" disk create "$tmp/notakernel" --size 1M
+refuse "attach-disk of a missing image" "No such file" "$HV" attach-disk base /nonexistent.img
+refuse "detach-disk of a disk the VM does not have" "has no disk" "$HV" detach-disk base /nonexistent.img
+
 # a VM whose disk vanished fails to start, says which disk, and stays stopped
 "$HV" create nodisk --disk "$tmp/gone.img" >/dev/null 2>&1
 truncate -s 1M "$tmp/gone.img"
