@@ -96,6 +96,10 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 				       k->path);
 		return image_copy(src, dst);
 	}
+	/* a self-contained qcow2 without snapshots is copied as it is:
+	 * instantly where the file system reflinks, sparsely otherwise */
+	if (!snap && !active && !k->backing[0] && image_snapshot_count(src) == 0)
+		return image_copy(src, dst);
 	if (snap || !active)
 		return image_convert(src, dst, "qcow2", snap, active);
 	/* a running source: read a moment of it through a temporary snapshot */
@@ -135,6 +139,15 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		return err_set(-EBUSY, "VM '%s' is running: a linked clone of its current state needs it stopped; stop "
 				       "it, or clone one of its snapshots (--snapshot)",
 			       h->name);
+	/* nothing written since the last linked clone: share that base
+	 * rather than stacking another one on it */
+	if (k->backing[0] && image_snapshot_count(src) == 0 && image_overlay_unchanged(src) == 1) {
+		if (strlen(k->backing) >= n)
+			return err_set(-ENAMETOOLONG, "path too long");
+		memcpy(base, k->backing, strlen(k->backing) + 1);
+		return 0;
+	}
+	err_clear();
 	for (int gen = 1;; gen++) {
 		if ((r = fs_path(base, n, "%s/disk%u.base-%d.qcow2", h->dir, i, gen)) < 0)
 			return r;

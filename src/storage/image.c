@@ -332,6 +332,42 @@ int image_has_snapshot(const char *path, const char *name, bool force_share)
 	return found;
 }
 
+int image_snapshot_count(const char *path)
+{
+	struct json_object *info = NULL, *snaps;
+	int r, n = 0;
+
+	if ((r = image_info(path, false, &info)) < 0)
+		return r;
+	if (json_object_object_get_ex(info, "snapshots", &snaps))
+		n = (int)json_object_array_length(snaps);
+	json_object_put(info);
+	return n;
+}
+
+int image_overlay_unchanged(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *args[] = { "map", "-U", "--output=json", path, NULL };
+	struct json_object *map;
+	int r, unchanged = 1;
+
+	if ((r = qemu_img(args, &text)) < 0)
+		return r;
+	if (!(map = text ? json_tokener_parse(text) : NULL) || !json_object_is_type(map, json_type_array)) {
+		json_object_put(map);
+		return err_set(-EIO, "qemu-img map gave no JSON for %s", path);
+	}
+	/* depth 0: clusters of the overlay itself (data, or zeroes written) */
+	for (size_t i = 0; i < json_object_array_length(map); i++) {
+		struct json_object *e = json_object_array_get_idx(map, i), *v;
+		if (json_object_object_get_ex(e, "depth", &v) && json_object_get_int(v) == 0)
+			unchanged = 0;
+	}
+	json_object_put(map);
+	return unchanged;
+}
+
 int image_flatten(const char *path)
 {
 	/* rebase onto nothing in safe mode: every block the chain provides is copied in */

@@ -37,6 +37,11 @@ int image_check(const char *path, char **report);
 int image_snapshot(const char *path, char op, const char *name);
 /* Does the image (itself, not its backing chain) hold snapshot name? */
 int image_has_snapshot(const char *path, const char *name, bool force_share);
+/* How many internal snapshots the image (not its chain) holds. */
+int image_snapshot_count(const char *path);
+/* 1 when an overlay holds no data of its own (everything comes from its
+ * backing chain), 0 when it does. */
+int image_overlay_unchanged(const char *path);
 /* Make dst an independent image: pull every block of its backing chain in. */
 int image_flatten(const char *path);
 /* Run qemu-img; its stdout into *out (may be NULL), its last stderr line

@@ -168,6 +168,17 @@ check "SIGKILL of QEMU during a snapshot: hv reports the VM crashed" wait_state 
 "$HV" snapshot revert k ok1 >/dev/null
 expect_eq "a snapshot taken before still reverts" "$(info k state)" running
 check "and every image passes qemu-img check (leaks left by the kill are reclaimed)" all_images_check
+for delay in 0.1 0.3; do
+	"$HV" snapshot revert k ok1 >/dev/null 2>&1 &
+	sleep $delay
+	kill -9 $! 2>/dev/null
+	wait $! 2>/dev/null
+	check "SIGKILL of hv snapshot revert after ${delay}s: hv still knows the VM ($(info k state))" test -n "$(info k state)"
+done
+"$HV" kill k >/dev/null 2>&1
+"$HV" snapshot revert k ok1 >/dev/null
+expect_eq "after the kills a revert completes" "$(info k state)" running
+check "and every image passes qemu-img check" all_images_check
 "$HV" kill k >/dev/null
 "$HV" clone k kc >/dev/null 2>&1 &
 sleep 0.1
