@@ -7,7 +7,7 @@ CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
-JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables
+JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp
 
 B := build
 LIB_SRC := $(sort $(wildcard src/*/*.c))
@@ -24,7 +24,7 @@ all: deps
 deps:
 	@scripts/deps.sh
 
-hv: $(B)/hv
+hv: $(B)/hv $(B)/hv-runc
 guest: $(B)/guest/initramfs.cpio
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*/*.h)
@@ -39,6 +39,9 @@ $(B)/libhv.a: $(LIB_OBJ)
 $(B)/hv: src/main.c $(B)/libhv.a
 	@echo "  LD $@"
 	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv.a $(JSONC_LIBS)
+
+$(B)/hv-runc: $(B)/hv
+	@ln -sf hv $@
 
 # hv's init: static, so the initramfs needs no libc.
 $(B)/guest/init: $(INIT_SRC) $(wildcard guest/init/*.h) src/guest/proto.h

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "snapshot", cmd_snapshot, "create, list, revert and delete snapshots (with VM state when running)" },
 	{ "save", cmd_save, "suspend a VM to disk; hv start resumes it" },
 	{ "clone", cmd_clone, "full or linked clone of a VM, or of one of its snapshots" },
+	{ "ctr", cmd_ctr, "the OCI container runtime (runc's commands; also as hv-runc)" },
 	{ "__monitor", cmd_monitor, NULL },
 };
 
@@ -50,6 +51,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* installed as hv-runc, hv speaks runc's command line */
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (!strcmp(base, "hv-runc"))
+		return cmd_ctr(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -190,3 +190,90 @@ int fs_path(char *buf, size_t n, const char *fmt, ...)
 		return err_set(-ENAMETOOLONG, "path too long");
 	return 0;
 }
+
+static int copy_file_at(int from, int to, const char *name, const struct stat *st)
+{
+	_cleanup_close_ int in = -1, out = -1;
+	char buf[65536];
+	ssize_t k;
+
+	if ((in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", name);
+	if ((out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return err_errno(-errno, "cannot create %s", name);
+	while ((k = read(in, buf, sizeof(buf))) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(-errno, "cannot read %s", name);
+		}
+		if (write_all(out, buf, (size_t)k) < 0)
+			return err_errno(-errno, "cannot write %s", name);
+	}
+	if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
+		return err_errno(-errno, "cannot set the owner and mode of %s", name);
+	return 0;
+}
+
+static int copy_tree(int from, int to, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd, r;
+
+	if (depth > 64)
+		return err_set(-ELOOP, "directories nested too deep");
+	if ((fd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		struct stat st;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_errno(-errno, "cannot stat %s", name);
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int a = -1, b = -1;
+			if (mkdirat(to, name, 0700) < 0)
+				return err_errno(-errno, "cannot create %s", name);
+			if ((a = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				return err_errno(-errno, "cannot open %s", name);
+			if ((r = copy_tree(a, b, depth + 1)) < 0)
+				return r;
+			if (fchown(b, st.st_uid, st.st_gid) < 0 || fchmod(b, st.st_mode & 07777) < 0)
+				return err_errno(-errno, "cannot set the owner and mode of %s", name);
+		} else if (S_ISREG(st.st_mode)) {
+			if ((r = copy_file_at(from, to, name, &st)) < 0)
+				return r;
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+			if (n < 0)
+				return err_errno(-errno, "cannot read the link %s", name);
+			target[n] = '\0';
+			if (symlinkat(target, to, name) < 0 || fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				return err_errno(-errno, "cannot copy the link %s", name);
+		} else {
+			if (mknodat(to, name, st.st_mode, st.st_rdev) < 0 ||
+			    fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    fchmodat(to, name, st.st_mode & 07777, 0) < 0)
+				return err_errno(-errno, "cannot copy %s", name);
+		}
+	}
+	return 0;
+}
+
+int fs_copy_tree(int from, int to)
+{
+	struct stat st;
+	int r = copy_tree(from, to, 0);
+
+	if (r == 0 && fstat(from, &st) == 0 && (fchown(to, st.st_uid, st.st_gid) < 0 || fchmod(to, st.st_mode & 07777) < 0))
+		r = err_errno(-errno, "cannot set the owner and mode of the copy");
+	return r;
+}

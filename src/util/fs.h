@@ -13,6 +13,9 @@ int fs_read_all(int dirfd, const char *name, size_t max, char **out, size_t *len
 int fs_mkdir_p(const char *path, mode_t mode);
 /* Remove dirfd/name and everything below it (does not follow symlinks). */
 int fs_rm_rf_at(int dirfd, const char *name);
+/* Copy the contents of directory from into directory to: files, links,
+ * devices and directories with their owners and modes (to takes from's). */
+int fs_copy_tree(int from, int to);
 /* Take an exclusive flock on dirfd/name (created if needed); the lock
  * lives as long as *fd is open.  wait=false returns -EWOULDBLOCK. */
 int fs_lock_at(int dirfd, const char *name, bool wait, int *fd);

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/ctr.sh - how fast is hv-runc, the OCI runtime, against runc on the
+# same work in the same run.
+#
+#   1. The runtime alone: one bundle (a busybox root, the config from
+#      `runc spec` with no terminal and a writable root) and `RUNTIME --root
+#      DIR run --bundle B ID` of /bin/true: create, start, wait, delete: the
+#      whole life of a container.  RUNS runs per runtime, alternating.
+#   2. The same life cycle taken apart: `create`, `start` (the process is
+#      /bin/true, so it ends at once), and `delete`, each timed on its own.
+#   3. podman: `podman run --rm --network none IMAGE true` with
+#      --runtime hv-runc and --runtime runc (PODMAN_RUNS runs each,
+#      alternating), from a private store.  This adds podman's and conmon's
+#      own work, which is the same for both.
+#
+# Figures: wall clock with bash's $EPOCHREALTIME around the one command, in
+# milliseconds: median, minimum and maximum.  crun is tried too and left
+# out (with its error) when it refuses the host, as crun 1.8 does on a
+# hybrid cgroup v1 host.
+#
+# Usage: bench/ctr.sh   (as root; run `make` first; needs runc and podman)
+# Environment: RUNS (default 50), PODMAN_RUNS (default 10).
+
+set -u
+export LC_ALL=C
+
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
+HVRUNC=$ROOT/build/hv-runc
+RUNS=${RUNS:-50}
+PODMAN_RUNS=${PODMAN_RUNS:-10}
+die() { printf 'ctr.sh: %s\n' "$*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+[ -x "$HVRUNC" ] || die "no $HVRUNC: run make first"
+command -v runc >/dev/null || die "runc is not installed (apt-get install runc)"
+
+WORK=$(mktemp -d /var/tmp/hv-bench-ctr.XXXXXX)
+cleanup() {
+	for rt in hv runc crun; do
+		for id in $(ls "$WORK/state-$rt" 2>/dev/null); do
+			"$(rt_path $rt)" --root "$WORK/state-$rt" delete --force "$id" >/dev/null 2>&1
+		done
+	done
+	if command -v podman >/dev/null; then
+		pod rm -af -t 0 >/dev/null 2>&1
+		pod system reset -f >/dev/null 2>&1
+		umount -R "$WORK/storage/overlay" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+rt_path() {
+	case $1 in
+	hv) echo "$HVRUNC" ;;
+	*) command -v "$1" ;;
+	esac
+}
+
+# the bundle
+B=$WORK/bundle
+mkdir -p "$B/rootfs"/{bin,etc,proc,sys,dev,tmp}
+cp /bin/busybox "$B/rootfs/bin/"
+ln -s busybox "$B/rootfs/bin/true"
+ln -s busybox "$B/rootfs/bin/sh"
+(cd "$B" && runc spec) || die "runc spec failed"
+python3 - "$B/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+c["root"]["readonly"] = False
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+
+now_ms() { echo "${EPOCHREALTIME/./}"; }
+# stats FILE: "median min max" of one number per line
+stats() {
+	sort -n "$1" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f", m, a[1], a[NR]}'
+}
+# timed FILE COMMAND...: append the command's wall time (ms)
+timed() {
+	local f=$1 t0 t1
+	shift
+	t0=$(now_ms)
+	"$@" >/dev/null 2>"$WORK/err" </dev/null || { cat "$WORK/err" >&2; return 1; }
+	t1=$(now_ms)
+	echo "scale=3; ($t1 - $t0) / 1000" | bc >>"$f"
+}
+
+runtimes="hv runc"
+if command -v crun >/dev/null; then
+	mkdir -p "$WORK/state-crun"
+	if crun --root "$WORK/state-crun" run --bundle "$B" probe </dev/null >/dev/null 2>"$WORK/crun.err"; then
+		runtimes="$runtimes crun"
+	else
+		crun_note="crun left out: $(head -n 1 "$WORK/crun.err")"
+		crun --root "$WORK/state-crun" delete --force probe >/dev/null 2>&1
+	fi
+fi
+
+echo "== 1. run of /bin/true (create+start+wait+delete), $RUNS runs each"
+for ((i = 0; i < RUNS; i++)); do
+	for rt in $runtimes; do
+		mkdir -p "$WORK/state-$rt"
+		timed "$WORK/run-$rt" "$(rt_path $rt)" --root "$WORK/state-$rt" run --bundle "$B" "c$i" || die "$rt run failed"
+	done
+done
+echo "== 2. create / start / delete, $RUNS runs each"
+for ((i = 0; i < RUNS; i++)); do
+	for rt in $runtimes; do
+		r=$(rt_path $rt)
+		timed "$WORK/create-$rt" "$r" --root "$WORK/state-$rt" create --bundle "$B" "d$i" || die "$rt create failed"
+		timed "$WORK/start-$rt" "$r" --root "$WORK/state-$rt" start "d$i" || die "$rt start failed"
+		# the process has ended (or is about to): delete waits for it
+		for _ in $(seq 100); do
+			"$r" --root "$WORK/state-$rt" state "d$i" 2>/dev/null | grep -q '"status": *"stopped"' && break
+			sleep 0.01
+		done
+		timed "$WORK/delete-$rt" "$r" --root "$WORK/state-$rt" delete "d$i" || die "$rt delete failed"
+	done
+done
+
+pod() {
+	podman --root "$WORK/storage" --runroot "$WORK/run" --tmpdir "$WORK/tmp" --cgroup-manager cgroupfs \
+		--events-backend file "$@"
+}
+if command -v podman >/dev/null; then
+	echo "== 3. podman run --rm, $PODMAN_RUNS runs each"
+	mkdir -p "$WORK/img"
+	cp -a "$B/rootfs/." "$WORK/img/"
+	tar -C "$WORK/img" -cf "$WORK/img.tar" .
+	pod import -q "$WORK/img.tar" localhost/hv-bench:1 >/dev/null || die "podman import failed"
+	nofile=$(ulimit -Hn)
+	nproc=$(ulimit -Hu)
+	[ "$nproc" -gt 32768 ] && nproc=32768
+	for ((i = 0; i < PODMAN_RUNS; i++)); do
+		for rt in hv runc; do
+			timed "$WORK/podman-$rt" pod --runtime "$(rt_path $rt)" run --rm --network none \
+				--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc" localhost/hv-bench:1 true ||
+				die "podman with $rt failed"
+		done
+	done
+fi
+
+echo
+printf '%-22s %-24s %-24s %s\n' "operation (ms)" "hv-runc med (min-max)" "runc med (min-max)" "hv/runc"
+for op in run create start delete podman; do
+	[ -s "$WORK/$op-hv" ] || continue
+	read -r hm hn hx <<<"$(stats "$WORK/$op-hv")"
+	read -r rm rn rx <<<"$(stats "$WORK/$op-runc")"
+	printf '%-22s %-24s %-24s %.2f\n' "$op" "$hm ($hn-$hx)" "$rm ($rn-$rx)" "$(echo "scale=4; $hm / $rm" | bc)"
+done
+for rt in $runtimes; do
+	[ "$rt" = crun ] && printf 'crun run: %s ms median\n' "$(stats "$WORK/run-crun" | cut -d' ' -f1)"
+done
+[ -n "${crun_note:-}" ] && echo "$crun_note"
+echo "runc: $(runc --version | head -n 1); podman: $(podman --version 2>/dev/null)"

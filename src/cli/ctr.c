@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hv ctr COMMAND ... and hv-runc COMMAND ...: runc's command line, so
+ * that container engines (podman via conmon, containerd) drive hv as
+ * their OCI runtime.  Global options come before the command:
+ * --root DIR, --log FILE, --log-format text|json, --systemd-cgroup
+ * (refused: hv manages cgroupfs paths), --debug.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "oci/caps.h"
+#include "oci/container.h"
+#include "oci/spec.h"
+#include "oci/state.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/jsonfile.h"
+
+static char root_opt[4096];
+static const char *log_file, *log_format = "text";
+
+/* Errors go to stderr and, for engines, to --log in their format. */
+static int ctr_fail(const char *cmd)
+{
+	fprintf(stderr, "hv-runc %s: %s\n", cmd, err_msg());
+	if (log_file) {
+		FILE *f = fopen(log_file, "ae");
+		if (f) {
+			char when[64];
+			time_t t = time(NULL);
+			struct tm tm;
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+			if (!strcmp(log_format, "json")) {
+				struct json_object *o = json_object_new_object();
+				char msg[1200];
+				snprintf(msg, sizeof(msg), "%s: %s", cmd, err_msg());
+				json_object_object_add(o, "level", json_object_new_string("error"));
+				json_object_object_add(o, "msg", json_object_new_string(msg));
+				json_object_object_add(o, "time", json_object_new_string(when));
+				fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+				json_object_put(o);
+			} else {
+				fprintf(f, "time=\"%s\" level=error msg=\"%s: %s\"\n", when, cmd, err_msg());
+			}
+			fclose(f);
+		}
+	}
+	return EXIT_FAIL;
+}
+
+static int one_id(int argc, char **argv, const char *cmd, const char **id)
+{
+	if (optind >= argc)
+		return cli_usage_error(cmd, "missing the container id");
+	*id = argv[optind];
+	if (optind + 1 < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	return 0;
+}
+
+static int create_or_run(int argc, char **argv, bool run)
+{
+	static const struct option opts[] = { { "bundle", required_argument, NULL, 'b' },
+					      { "console-socket", required_argument, NULL, 'c' },
+					      { "pid-file", required_argument, NULL, 'p' },
+					      { "no-pivot", no_argument, NULL, 'P' },
+					      { "no-new-keyring", no_argument, NULL, 'K' },
+					      { "preserve-fds", required_argument, NULL, 'F' },
+					      { "detach", no_argument, NULL, 'd' },
+					      { "keep", no_argument, NULL, 'k' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *cmd = run ? "run" : "create";
+	struct ctr_opts o = { .root = root_opt, .bundle = "." };
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "b:dh", opts, cmd)) != -1) {
+		switch (c) {
+		case 'b':
+			o.bundle = optarg;
+			break;
+		case 'c':
+			o.console_socket = optarg;
+			break;
+		case 'p':
+			o.pid_file = optarg;
+			break;
+		case 'P':
+			o.no_pivot = true;
+			break;
+		case 'K':
+		case 'k':
+			break;
+		case 'F':
+			o.preserve_fds = atoi(optarg);
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'h':
+			printf("usage: hv-runc %s [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]%s ID\n", cmd,
+			       run ? " [--detach]" : "");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if ((r = one_id(argc, argv, cmd, &o.id)) != 0)
+		return r;
+	if (!run)
+		return ctr_create(&o, NULL) < 0 ? ctr_fail(cmd) : 0;
+	r = ctr_run(&o);
+	return r < 0 ? ctr_fail(cmd) : r;
+}
+
+static int simple(int argc, char **argv, const char *cmd, int (*fn)(const char *root, const char *id))
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *id;
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "h", opts, cmd)) != -1) {
+		if (c == 'h') {
+			printf("usage: hv-runc %s ID\n", cmd);
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	if ((r = one_id(argc, argv, cmd, &id)) != 0)
+		return r;
+	return fn(root_opt, id) < 0 ? ctr_fail(cmd) : 0;
+}
+
+static int do_pause(const char *root, const char *id)
+{
+	return ctr_pause(root, id, true);
+}
+
+static int do_resume(const char *root, const char *id)
+{
+	return ctr_pause(root, id, false);
+}
+
+static int do_state(const char *root, const char *id)
+{
+	struct ctr_state st;
+	int r = ctr_state_load(root, id, &st);
+
+	if (r < 0)
+		return r;
+	struct json_object *o = ctr_state_json(root, &st);
+	json_print(o);
+	json_object_put(o);
+	return 0;
+}
+
+static int cmd_kill_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	bool all = false;
+	int c, sig = 15;
+
+	while ((c = cli_getopt(argc, argv, "ah", opts, "kill")) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'h') {
+			puts("usage: hv-runc kill [--all] ID [SIGNAL]");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cli_usage_error("kill", "missing the container id");
+	if (argc - optind > 2)
+		return cli_usage_error("kill", "unexpected argument '%s'", argv[optind + 2]);
+	if (argc - optind == 2 && ctr_signal_parse(argv[optind + 1], &sig) < 0)
+		return ctr_fail("kill");
+	return ctr_kill(root_opt, argv[optind], sig, all) < 0 ? ctr_fail("kill") : 0;
+}
+
+static int cmd_delete_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	bool force = false;
+	const char *id;
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "fh", opts, "delete")) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'h') {
+			puts("usage: hv-runc delete [--force] ID");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if ((r = one_id(argc, argv, "delete", &id)) != 0)
+		return r;
+	return ctr_delete(root_opt, id, force) < 0 ? ctr_fail("delete") : 0;
+}
+
+static int cmd_exec_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "console-socket", required_argument, NULL, 'c' },
+					      { "cwd", required_argument, NULL, 'w' },
+					      { "env", required_argument, NULL, 'e' },
+					      { "tty", no_argument, NULL, 't' },
+					      { "user", required_argument, NULL, 'u' },
+					      { "process", required_argument, NULL, 'p' },
+					      { "detach", no_argument, NULL, 'd' },
+					      { "pid-file", required_argument, NULL, 'P' },
+					      { "preserve-fds", required_argument, NULL, 'F' },
+					      { "no-new-privs", no_argument, NULL, 'N' },
+					      { "cap", required_argument, NULL, 'C' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	struct ctr_exec_opts o = { .root = root_opt };
+	char *env[64] = { 0 };
+	int c, r, nenv = 0;
+
+	/* options end at the id: what follows is the command */
+	while ((c = cli_getopt(argc, argv, "+c:w:e:tu:p:dh", opts, "exec")) != -1) {
+		switch (c) {
+		case 'c':
+			o.console_socket = optarg;
+			break;
+		case 'w':
+			o.cwd = optarg;
+			break;
+		case 'e':
+			if (nenv == 63)
+				return cli_usage_error("exec", "too many --env");
+			env[nenv++] = optarg;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'p':
+			o.process_file = optarg;
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'P':
+			o.pid_file = optarg;
+			break;
+		case 'F':
+			o.preserve_fds = atoi(optarg);
+			break;
+		case 'N':
+		case 'C':
+			break;
+		case 'h':
+			puts("usage: hv-runc exec [--process F | [-t] [-e K=V] [-u UID[:GID]] [--cwd D]] [--detach] "
+			     "[--pid-file F] [--console-socket S] ID [COMMAND ARGS...]");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("exec", "missing the container id");
+	o.id = argv[optind];
+	o.args = argv + optind + 1;
+	o.env = env;
+	r = ctr_exec(&o);
+	return r < 0 ? ctr_fail("exec") : r;
+}
+
+static int cmd_ps_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *format = "table";
+	pid_t *pids;
+	size_t n;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "+f:h", opts, "ps")) != -1) {
+		if (c == 'f')
+			format = optarg;
+		else if (c == 'h') {
+			puts("usage: hv-runc ps [--format table|json] ID");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cli_usage_error("ps", "missing the container id");
+	if (ctr_pids(root_opt, argv[optind], &pids, &n) < 0)
+		return ctr_fail("ps");
+	if (!strcmp(format, "json")) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		printf("]\n");
+	} else {
+		printf("PID\n");
+		for (size_t i = 0; i < n; i++)
+			printf("%d\n", (int)pids[i]);
+	}
+	free(pids);
+	return 0;
+}
+
+static int cmd_list_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "quiet", no_argument, NULL, 'q' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *format = "table";
+	bool quiet = false;
+	char **ids;
+	size_t n;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "f:qh", opts, "list")) != -1) {
+		if (c == 'f')
+			format = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else if (c == 'h') {
+			puts("usage: hv-runc list [--format table|json] [--quiet]");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if (ctr_list(root_opt, &ids, &n) < 0)
+		return ctr_fail("list");
+	struct json_object *arr = json_object_new_array();
+	if (!quiet && strcmp(format, "json"))
+		printf("%-20s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+	for (size_t i = 0; i < n; i++) {
+		struct ctr_state st;
+		if (ctr_state_load(root_opt, ids[i], &st) == 0) {
+			struct json_object *o = ctr_state_json(root_opt, &st);
+			if (!strcmp(format, "json"))
+				json_object_array_add(arr, o);
+			else {
+				if (quiet)
+					puts(st.id);
+				else
+					printf("%-20s %-8d %-10s %-40s %s\n", st.id,
+					       json_object_get_int(json_object_object_get(o, "pid")),
+					       json_object_get_string(json_object_object_get(o, "status")), st.bundle,
+					       st.created);
+				json_object_put(o);
+			}
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	if (!strcmp(format, "json"))
+		json_print(arr);
+	json_object_put(arr);
+	err_clear();
+	return 0;
+}
+
+static int cmd_spec_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "bundle", required_argument, NULL, 'b' },
+					      { "rootless", no_argument, NULL, 'r' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *bundle = ".";
+	char path[4200];
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "b:h", opts, "spec")) != -1) {
+		if (c == 'b')
+			bundle = optarg;
+		else if (c == 'r') {
+			fprintf(stderr, "hv-runc spec: --rootless is not supported yet\n");
+			return EXIT_FAIL;
+		} else if (c == 'h') {
+			puts("usage: hv-runc spec [--bundle DIR]: writes DIR/config.json (a shell in DIR/rootfs)");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "hv-runc spec: %s already exists\n", path);
+		return EXIT_FAIL;
+	}
+	struct json_object *o = oci_spec_default();
+	int r = fs_write_atomic(AT_FDCWD, path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
+				strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY)), 0644);
+	json_object_put(o);
+	return r < 0 ? ctr_fail("spec") : 0;
+}
+
+static int cmd_features_ctr(int argc, char **argv)
+{
+	static const char features[] =
+		"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\","
+		"\"hooks\":[\"prestart\",\"createRuntime\",\"createContainer\",\"startContainer\",\"poststart\","
+		"\"poststop\"],"
+		"\"mountOptions\":[\"ro\",\"rw\",\"nosuid\",\"suid\",\"nodev\",\"dev\",\"noexec\",\"exec\",\"sync\","
+		"\"async\",\"dirsync\",\"remount\",\"mand\",\"nomand\",\"atime\",\"noatime\",\"diratime\",\"nodiratime\","
+		"\"relatime\",\"norelatime\",\"strictatime\",\"nostrictatime\",\"bind\",\"rbind\",\"private\","
+		"\"rprivate\",\"shared\",\"rshared\",\"slave\",\"rslave\",\"unbindable\",\"runbindable\"],"
+		"\"linux\":{\"namespaces\":[\"cgroup\",\"ipc\",\"mount\",\"network\",\"pid\",\"user\",\"uts\"],"
+		"\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false},"
+		"\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","
+		"\"SCMP_ACT_KILL_PROCESS\",\"SCMP_ACT_KILL_THREAD\",\"SCMP_ACT_LOG\",\"SCMP_ACT_TRACE\",\"SCMP_ACT_TRAP\"],"
+		"\"operators\":[\"SCMP_CMP_EQ\",\"SCMP_CMP_GE\",\"SCMP_CMP_GT\",\"SCMP_CMP_LE\",\"SCMP_CMP_LT\","
+		"\"SCMP_CMP_MASKED_EQ\",\"SCMP_CMP_NE\"]},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}},"
+		"\"annotations\":{\"org.hv.runtime\":\"hv-runc\"}}";
+	struct json_object *o = json_tokener_parse(features), *caps = json_object_new_array();
+
+	(void)argc;
+	(void)argv;
+	for (int i = 0; i <= caps_last(); i++)
+		json_object_array_add(caps, json_object_new_string(caps_name(i)));
+	json_object_object_add(json_object_object_get(o, "linux"), "capabilities", caps);
+	json_print(o);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_start(const char *root, const char *id)
+{
+	return ctr_start(root, id);
+}
+
+int cmd_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
+					      { "log", required_argument, NULL, 'l' },
+					      { "log-format", required_argument, NULL, 'f' },
+					      { "systemd-cgroup", no_argument, NULL, 's' },
+					      { "debug", no_argument, NULL, 'd' },
+					      { "rootless", required_argument, NULL, 'R' },
+					      { "criu", required_argument, NULL, 'C' },
+					      { "version", no_argument, NULL, 'v' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *root = NULL;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "+h", opts, "ctr")) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'l':
+			log_file = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				return cli_usage_error("ctr", "--log-format must be text or json");
+			log_format = optarg;
+			break;
+		case 's':
+			err_set(-ENOTSUP, "--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
+					  "cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
+			return ctr_fail("ctr");
+		case 'd':
+		case 'R':
+		case 'C':
+			break;
+		case 'v':
+			puts("hv-runc version 0.1\nspec: 1.0.2");
+			return 0;
+		case 'h':
+			puts("usage: hv-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n"
+			     "commands: create start run state kill delete exec ps list pause resume spec features");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (ctr_root(root, root_opt, sizeof(root_opt)) < 0)
+		return ctr_fail("ctr");
+	if (optind >= argc)
+		return cli_usage_error("ctr", "missing a command (create, start, run, state, kill, delete, exec, ...)");
+	char **sub = argv + optind;
+	int subc = argc - optind;
+	const char *name = sub[0];
+	optind = 1;
+	if (!strcmp(name, "create"))
+		return create_or_run(subc, sub, false);
+	if (!strcmp(name, "run"))
+		return create_or_run(subc, sub, true);
+	if (!strcmp(name, "start"))
+		return simple(subc, sub, "start", do_start);
+	if (!strcmp(name, "state"))
+		return simple(subc, sub, "state", do_state);
+	if (!strcmp(name, "pause"))
+		return simple(subc, sub, "pause", do_pause);
+	if (!strcmp(name, "resume"))
+		return simple(subc, sub, "resume", do_resume);
+	if (!strcmp(name, "kill"))
+		return cmd_kill_ctr(subc, sub);
+	if (!strcmp(name, "delete"))
+		return cmd_delete_ctr(subc, sub);
+	if (!strcmp(name, "exec"))
+		return cmd_exec_ctr(subc, sub);
+	if (!strcmp(name, "ps"))
+		return cmd_ps_ctr(subc, sub);
+	if (!strcmp(name, "list") || !strcmp(name, "ls"))
+		return cmd_list_ctr(subc, sub);
+	if (!strcmp(name, "spec"))
+		return cmd_spec_ctr(subc, sub);
+	if (!strcmp(name, "features"))
+		return cmd_features_ctr(subc, sub);
+	fprintf(stderr, "hv-runc: unknown command '%s'\n", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The insides of cgroups.c that the unit tests reach: linux.resources is
+ * first turned into a list of cgroup file writes (pure: no file is
+ * touched, so the v2 mapping is checked on v1 hosts too), then the list
+ * is written.  Not for other modules.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oci/cgroups-bpf.h"
+#include "oci/cgroups.h"
+
+struct cg_write {
+	const char *field; /* "linux.resources.memory.limit", for messages */
+	const char *file;  /* "memory.max"; on v1 the prefix names the controller */
+	char *value;
+	/* Tried when file is missing (blkio.weight -> blkio.bfq.weight). */
+	const char *alt_file;
+	char *alt_value;
+	/* A missing file is skipped quietly; else it is an error, explained
+	 * by missing_hint when there is one. */
+	bool skip_if_missing;
+	const char *missing_hint;
+	/* v1 memory limit followed by memory+swap, which must stay >= the
+	 * limit: when this write fails with EINVAL, the next one goes first. */
+	bool swap_pair;
+};
+
+struct cg_plan {
+	struct cg_write *w;
+	size_t n, cap;
+	/* v2: linux.resources.devices (when not empty), which an eBPF
+	 * program enforces (cgroups-bpf.c) */
+	struct cg_dev_rule *dev;
+	size_t n_dev;
+};
+
+/* Validate linux.resources (NULL: nothing) and list its writes for v. */
+int cg_plan_resources(enum cg_version v, struct json_object *resources, struct cg_plan *plan);
+void cg_plan_free(struct cg_plan *plan);
+/* cpu.shares (2..262144) -> cgroup v2 cpu.weight (1..10000). */
+uint64_t cg_shares_to_weight(uint64_t shares);
+/* Point the module at another cgroupfs root with a fixed version (tests
+ * use the v2 mount of hybrid hosts); NULL restores /sys/fs/cgroup. */
+void cg_use_root(const char *root, enum cg_version v);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * Control groups for containers, v1 (one hierarchy per controller, as on
+ * this project's hosts) and v2 (the unified hierarchy, the norm
+ * elsewhere) behind one interface.  A container's cgroup is named by the
+ * config's linux.cgroupsPath ("/a/b"), relative to each hierarchy's root.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct json_object;
+
+enum cg_version { CG_V1 = 1, CG_V2 = 2 };
+
+struct cgroup {
+	enum cg_version version;
+	char path[512]; /* "/hv-runc/ID": the same under every v1 controller */
+};
+
+/* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
+enum cg_version cg_detect(void);
+/* Create the cgroup (every v1 controller hv uses / the unified one with
+ * the controllers enabled in its parents); existing is fine. */
+int cg_create(struct cgroup *cg, const char *path);
+/* Describe an existing cgroup (no changes). */
+int cg_open(struct cgroup *cg, const char *path);
+/* linux.resources: memory (limit, reservation, swap), cpu (shares,
+ * quota, period, cpus, mems), pids (limit), blockIO weight, devices (v1:
+ * devices.allow/deny; v2: an eBPF program, see cgroups-bpf.h). */
+int cg_apply(struct cgroup *cg, struct json_object *resources);
+int cg_add_pid(struct cgroup *cg, pid_t pid);
+/* The pids in the cgroup (malloc'ed). */
+int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n);
+int cg_kill_all(struct cgroup *cg, int sig);
+int cg_freeze(struct cgroup *cg, bool frozen);
+int cg_is_frozen(struct cgroup *cg, bool *frozen);
+/* Remove the cgroup (its processes must be gone; waits briefly). */
+int cg_destroy(struct cgroup *cg);
+/* Where the cgroup lives for a controller ("memory"; v2: any), for the
+ * container's /sys/fs/cgroup view and for tests. */
+int cg_dir(const struct cgroup *cg, const char *controller, char *buf, size_t n);

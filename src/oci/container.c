@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/* create, start, run, kill, delete, pause/resume and ps of OCI containers. */
+#include "oci/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci/cgroups.h"
+#include "oci/devices.h"
+#include "oci/hooks.h"
+#include "oci/pty.h"
+#include "oci/seccomp.h"
+#include "oci/spec.h"
+#include "oci/state.h"
+#include "oci/sync.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/jsonfile.h"
+#include "util/proc.h"
+
+static void rfc3339(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + k, n - k, ".%09ldZ", ts.tv_nsec);
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
+{
+	char path[64], buf[1024] = "";
+	int fd, r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%u %u %u\n", m[i].container, m[i].host, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, buf, strlen(buf)) < 0)
+		r = err_errno(-errno, "cannot write %s", file);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* The state JSON the hooks read on stdin. */
+static char *hook_state(const char *root, struct ctr_state *st, const char *status)
+{
+	struct json_object *o = ctr_state_json(root, st);
+	char *text;
+
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "pid", json_object_new_int(st->pid));
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return text;
+}
+
+static int wait_ready(int sock, const char *console, int *pty, pid_t pid)
+{
+	char msg[1024];
+	int fd, k;
+
+	for (;;) {
+		k = sync_recv(sock, msg, sizeof(msg), &fd);
+		if (k == SYNC_READY)
+			return 0;
+		if (k == SYNC_PTY) {
+			if (!console && pty) {
+				*pty = fd;
+				continue;
+			}
+			int r = console ? console_socket_send(console, fd)
+					: err_set(-EINVAL, "process.terminal is true but no --console-socket was given "
+							   "(or run it in the foreground with hv-runc run)");
+			close(fd);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (k == SYNC_ERROR)
+			return err_set(-EIO, "%s", msg);
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status))
+			return err_set(-EIO, "the container's init was killed by signal %d during setup", WTERMSIG(status));
+		return err_set(-EIO, "the container's init ended during setup");
+	}
+}
+
+static int lock_ctr(const char *root, const char *id, int *fd)
+{
+	char dir[4300];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if ((r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
+		return r;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(-ENOENT, "container %s does not exist", id);
+	if (flock(dfd, LOCK_EX) < 0)
+		return err_errno(-errno, "cannot lock container %s", id);
+	*fd = TAKE_FD(dfd);
+	return 0;
+}
+
+int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
+{
+	char dir[4300], path[4400], cgpath[512];
+	struct oci_spec *s = NULL;
+	struct oci_seccomp *sc = NULL;
+	struct ctr_state st = { 0 };
+	struct cgroup cg = { 0 };
+	int sp[2] = { -1, -1 }, fifo = -1, r, flags = 0;
+	bool made_dir = false, made_cg = false;
+	pid_t pid = -1;
+	char *state_text = NULL;
+	struct json_object *res = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if ((r = ctr_id_validate(o->id)) < 0 || (r = ctr_dir(o->root, o->id, dir, sizeof(dir))) < 0)
+		return r;
+	if ((r = oci_spec_load(o->bundle ? o->bundle : ".", &s)) < 0)
+		return r;
+	if ((r = oci_seccomp_build(s->seccomp, &sc)) < 0)
+		goto fail;
+	if (mkdir(dir, 0700) < 0) {
+		r = errno == EEXIST ? err_set(-EEXIST, "container %s already exists", o->id)
+				    : err_errno(-errno, "cannot create %s", dir);
+		goto fail;
+	}
+	made_dir = true;
+	/* others wait while the container is half made */
+	if ((r = lock_ctr(o->root, o->id, &lock)) < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	/* writable by all: the init reopens it after taking the process's
+	 * uid; only root can reach it by name (the directory is 0700) */
+	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0 || (fifo = open(path, O_PATH | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "cannot create %s", path);
+		goto fail;
+	}
+	snprintf(cgpath, sizeof(cgpath), "%s", s->cgroups_path && *s->cgroups_path ? s->cgroups_path : "");
+	if (!cgpath[0])
+		snprintf(cgpath, sizeof(cgpath), "/hv-runc/%s", o->id);
+	else if (cgpath[0] != '/' || strchr(cgpath, ':')) {
+		r = err_set(-EINVAL, "linux.cgroupsPath '%s': hv supports cgroupfs paths (\"/a/b\"), not systemd slices "
+				     "(use podman --cgroup-manager cgroupfs)",
+			    cgpath);
+		goto fail;
+	}
+	if ((r = cg_create(&cg, cgpath)) < 0)
+		goto fail;
+	made_cg = true;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = err_errno(-errno, "socketpair");
+		goto fail;
+	}
+	/* namespaces to create; those given by path are joined by the init,
+	 * except the pid namespace, which only the next child can enter */
+	static const int kinds[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWUSER,
+				     CLONE_NEWCGROUP };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *nspath = NULL;
+		if (!oci_spec_has_ns(s, kinds[i], NULL))
+			continue;
+		if (oci_spec_has_ns(s, kinds[i], &nspath) && nspath) {
+			if (kinds[i] == CLONE_NEWPID) {
+				int fd = open(nspath, O_RDONLY | O_CLOEXEC);
+				if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
+					r = err_errno(-errno, "cannot join the pid namespace %s", nspath);
+					if (fd >= 0)
+						close(fd);
+					goto fail;
+				}
+				close(fd);
+			}
+			continue;
+		}
+		flags |= kinds[i];
+	}
+	snprintf(path, sizeof(path), "%s/hookstate.json", dir);
+	struct init_args args = { .s = s,
+				  .sync = sp[1],
+				  .fifo = fifo,
+				  .cgroup = cgpath,
+				  .hookfile = path,
+				  .seccomp = sc,
+				  .no_pivot = o->no_pivot,
+				  .lock = lock,
+				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		r = err_errno(-errno, "cannot create the container's namespaces");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		container_init(&args);
+	}
+	close(sp[1]);
+	sp[1] = -1;
+	if ((flags & CLONE_NEWUSER) && ((r = write_idmap(pid, "uid_map", s->uidmap, s->nuidmap)) < 0 ||
+					(r = write_idmap(pid, "gid_map", s->gidmap, s->ngidmap)) < 0))
+		goto fail;
+	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0 || (r = cg_add_pid(&cg, pid)) < 0)
+		goto fail;
+	/* the record, for state and for the hooks */
+	snprintf(st.id, sizeof(st.id), "%s", o->id);
+	snprintf(st.bundle, sizeof(st.bundle), "%s", s->bundle);
+	snprintf(st.rootfs, sizeof(st.rootfs), "%s", s->rootfs);
+	snprintf(st.cgroup, sizeof(st.cgroup), "%s", cgpath);
+	rfc3339(st.created, sizeof(st.created));
+	st.owner = geteuid();
+	st.pid = pid;
+	proc_start_time(pid, &st.pid_start);
+	if ((r = ctr_state_save(o->root, &st)) < 0)
+		goto fail;
+	state_text = hook_state(o->root, &st, "creating");
+	if ((r = fs_write_atomic(AT_FDCWD, path, state_text, strlen(state_text), 0600)) < 0 ||
+	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 || (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
+		goto fail;
+	if (sync_send(sp[0], SYNC_GO, NULL, -1) < 0) {
+		r = err_set(-EIO, "the container's init ended during setup");
+		goto fail;
+	}
+	if ((r = wait_ready(sp[0], o->console_socket, o->pty_master, pid)) < 0)
+		goto fail;
+	if (o->pid_file) {
+		char pidtext[32];
+		snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+		if ((r = fs_write_atomic(AT_FDCWD, o->pid_file, pidtext, strlen(pidtext), 0644)) < 0)
+			goto fail;
+	}
+	if (out_pid)
+		*out_pid = pid;
+	r = 0;
+	goto out;
+fail : {
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (made_cg)
+		cg_destroy(&cg);
+	if (made_dir)
+		fs_rm_rf_at(AT_FDCWD, dir);
+	err_set(r, "%s", msg);
+}
+out:
+	json_object_put(res);
+	free(state_text);
+	if (fifo >= 0)
+		close(fifo);
+	for (int i = 0; i < 2; i++)
+		if (sp[i] >= 0)
+			close(sp[i]);
+	oci_seccomp_free(sc);
+	oci_spec_free(s);
+	return r;
+}
+
+
+/* poststart and poststop: the container goes on whatever they do (the
+ * spec wants a warning only). */
+static void late_hooks(const char *root, struct ctr_state *st, enum oci_hook_kind kind, const char *status)
+{
+	struct oci_spec *s = NULL;
+
+	if (oci_spec_load(st->bundle, &s) == 0) {
+		char *text = hook_state(root, st, status);
+		if (text && hooks_run(s, kind, text) < 0)
+			fprintf(stderr, "hv-runc: warning: %s\n", err_msg());
+		free(text);
+		oci_spec_free(s);
+	}
+	err_clear();
+}
+
+int ctr_start(const char *root, const char *id)
+{
+	char fifo[4400], c;
+	struct ctr_state st;
+	_cleanup_close_ int lock = -1, fd = -1;
+	int r;
+
+	if ((r = lock_ctr(root, id, &lock)) < 0 || (r = ctr_state_load(root, id, &st)) < 0)
+		return r;
+	enum ctr_status status = ctr_status(root, &st);
+	if (status != CTR_CREATED)
+		return err_set(-EINVAL, "container %s is %s: only a created container can be started", id,
+			       ctr_status_name(status));
+	snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, id);
+	/* non-blocking open, then wait for the init's byte: a dead init
+	 * cannot hang us */
+	if ((fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", fifo);
+	struct pollfd pf = { fd, POLLIN, 0 };
+	struct proc_id init = { .pid = st.pid, .start = st.pid_start };
+	while ((r = poll(&pf, 1, 100)) == 0 || (r < 0 && errno == EINTR))
+		if (!proc_id_alive(&init))
+			break;
+	if (r <= 0 || read(fd, &c, 1) != 1)
+		return err_set(-EIO, "container %s did not start: its init is gone", id);
+	unlink(fifo);
+	st.started = true;
+	if ((r = ctr_state_save(root, &st)) < 0)
+		return r;
+	late_hooks(root, &st, HOOK_POSTSTART, "running");
+	return 0;
+}
+
+int ctr_run(const struct ctr_opts *o)
+{
+	struct ctr_opts fg = *o;
+	_cleanup_close_ int pty = -1;
+	pid_t pid;
+	int r, status;
+
+	if (!o->detach)
+		fg.pty_master = &pty;
+	if ((r = ctr_create(&fg, &pid)) < 0)
+		return r;
+	if ((r = ctr_start(o->root, o->id)) < 0) {
+		ctr_delete(o->root, o->id, true);
+		return r;
+	}
+	if (o->detach)
+		return 0;
+	if (pty >= 0)
+		pty_relay(pty);
+	/* the runtime is the init's parent here: wait for it, then clean up */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			status = 0;
+			break;
+		}
+	ctr_delete(o->root, o->id, true);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int ctr_signal_parse(const char *s, int *sig)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} t[] = { { "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		  { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "STOP", SIGSTOP },
+		  { "CONT", SIGCONT }, { "ALRM", SIGALRM },   { "PIPE", SIGPIPE }, { "CHLD", SIGCHLD },
+		  { "WINCH", SIGWINCH }, { "TSTP", SIGTSTP }, { "ABRT", SIGABRT }, { "PWR", SIGPWR } };
+	const char *name = !strncmp(s, "SIG", 3) ? s + 3 : s;
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end) {
+		if (n < 1 || n > 64)
+			return err_set(-EINVAL, "unknown signal '%s'", s);
+		*sig = (int)n;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(name, t[i].name)) {
+			*sig = t[i].sig;
+			return 0;
+		}
+	if (!strncmp(name, "RTMIN+", 6) && (n = strtol(name + 6, &end, 10)) >= 0 && !*end && SIGRTMIN + n <= SIGRTMAX) {
+		*sig = SIGRTMIN + (int)n;
+		return 0;
+	}
+	return err_set(-EINVAL, "unknown signal '%s' (use a name such as TERM or a number)", s);
+}
+
+int ctr_kill(const char *root, const char *id, int sig, bool all)
+{
+	struct ctr_state st;
+	struct cgroup cg;
+	int r;
+
+	if ((r = ctr_state_load(root, id, &st)) < 0)
+		return r;
+	enum ctr_status status = ctr_status(root, &st);
+	if (status == CTR_STOPPED && !all)
+		return err_set(-ESRCH, "container %s is not running", id);
+	if (all && cg_open(&cg, st.cgroup) == 0)
+		return cg_kill_all(&cg, sig);
+	if (kill(st.pid, sig) < 0)
+		return err_errno(-errno, "cannot signal container %s", id);
+	return 0;
+}
+
+int ctr_delete(const char *root, const char *id, bool force)
+{
+	char dir[4300];
+	struct ctr_state st;
+	struct cgroup cg;
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	if ((r = lock_ctr(root, id, &lock)) < 0)
+		return r;
+	if ((r = ctr_state_load(root, id, &st)) < 0) {
+		/* a state hv cannot read: --force removes what is left of it */
+		if (r == -ENOENT || !force || (r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
+			return r;
+		return fs_rm_rf_at(AT_FDCWD, dir);
+	}
+	enum ctr_status status = ctr_status(root, &st);
+	if (status != CTR_STOPPED && status != CTR_CREATED && !force)
+		return err_set(-EBUSY, "container %s is %s: stop it first, or delete it with --force", id,
+			       ctr_status_name(status));
+	if (cg_open(&cg, st.cgroup) == 0) {
+		bool frozen = false;
+		if (cg_is_frozen(&cg, &frozen) == 0 && frozen)
+			cg_freeze(&cg, false);
+		cg_kill_all(&cg, SIGKILL);
+	}
+	if (st.pid > 0 && status != CTR_STOPPED)
+		kill(st.pid, SIGKILL);
+	/* our child only when this process created it (run) */
+	waitpid(st.pid, NULL, WNOHANG);
+	for (int i = 0; i < 200 && ctr_status(root, &st) != CTR_STOPPED; i++)
+		proc_sleep_ms(5);
+	if (cg_open(&cg, st.cgroup) == 0 && (r = cg_destroy(&cg)) < 0)
+		return r;
+	late_hooks(root, &st, HOOK_POSTSTOP, "stopped");
+	if ((r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
+		return r;
+	return fs_rm_rf_at(AT_FDCWD, dir);
+}
+
+int ctr_pause(const char *root, const char *id, bool pause)
+{
+	struct ctr_state st;
+	struct cgroup cg;
+	int r;
+
+	if ((r = ctr_state_load(root, id, &st)) < 0)
+		return r;
+	enum ctr_status status = ctr_status(root, &st);
+	if (pause && status != CTR_RUNNING)
+		return err_set(-EINVAL, "container %s is %s, not running", id, ctr_status_name(status));
+	if (!pause && status != CTR_PAUSED)
+		return err_set(-EINVAL, "container %s is %s, not paused", id, ctr_status_name(status));
+	if ((r = cg_open(&cg, st.cgroup)) < 0)
+		return r;
+	return cg_freeze(&cg, pause);
+}
+
+int ctr_pids(const char *root, const char *id, pid_t **pids, size_t *n)
+{
+	struct ctr_state st;
+	struct cgroup cg;
+	int r;
+
+	*pids = NULL;
+	*n = 0;
+	if ((r = ctr_state_load(root, id, &st)) < 0)
+		return r;
+	if ((r = cg_open(&cg, st.cgroup)) < 0)
+		return r;
+	return cg_pids(&cg, pids, n);
+}
