@@ -7,9 +7,15 @@
 #   1. The runtime alone: one bundle (a busybox root, the config from
 #      `runc spec` with no terminal and a writable root) and `RUNTIME --root
 #      DIR run --bundle B ID` of /bin/true: create, start, wait, delete: the
-#      whole life of a container.  RUNS runs per runtime, alternating.
+#      whole life of a container.  A whole run is SEQ (default 100) such
+#      containers one after the other; REPS (default 5) whole runs per
+#      runtime, alternating.  Also the peak RSS of the runtime: GNU time's
+#      %M (the largest maximum RSS of the runtime process and the children
+#      it waits for, its init among them), the largest of 10 untimed runs;
+#      `/usr/bin/time -f %M /bin/true` gives about 1 MiB here.
 #   2. The same life cycle taken apart: `create`, `start` (the process is
-#      /bin/true, so it ends at once), and `delete`, each timed on its own.
+#      /bin/true, so it ends at once), and `delete`, each timed on its own,
+#      RUNS (default 50) times per runtime, alternating.
 #   3. podman: `podman run --rm --network none IMAGE true` with
 #      --runtime hv-runc and --runtime runc (PODMAN_RUNS runs each,
 #      alternating), from a private store.  This adds podman's and conmon's
@@ -21,7 +27,7 @@
 # hybrid cgroup v1 host.
 #
 # Usage: bench/ctr.sh   (as root; run `make` first; needs runc and podman)
-# Environment: RUNS (default 50), PODMAN_RUNS (default 10).
+# Environment: SEQ (100), REPS (5), RUNS (50), PODMAN_RUNS (10).
 
 set -u
 export LC_ALL=C
@@ -29,11 +35,14 @@ export LC_ALL=C
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
 HVRUNC=$ROOT/build/hv-runc
 RUNS=${RUNS:-50}
+SEQ=${SEQ:-100}
+REPS=${REPS:-5}
 PODMAN_RUNS=${PODMAN_RUNS:-10}
 die() { printf 'ctr.sh: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -x "$HVRUNC" ] || die "no $HVRUNC: run make first"
 command -v runc >/dev/null || die "runc is not installed (apt-get install runc)"
+[ -x /usr/bin/time ] || die "GNU time is not installed (apt-get install time)"
 
 WORK=$(mktemp -d /var/tmp/hv-bench-ctr.XXXXXX)
 cleanup() {
@@ -99,12 +108,26 @@ if command -v crun >/dev/null; then
 	fi
 fi
 
-echo "== 1. run of /bin/true (create+start+wait+delete), $RUNS runs each"
-for ((i = 0; i < RUNS; i++)); do
+echo "== 1. $REPS whole runs of $SEQ sequential \`run\` of /bin/true (create+start+wait+delete)"
+# seq_run RUNTIME REP: SEQ containers, one after the other
+seq_run() {
+	local r i
+	r=$(rt_path "$1")
+	for ((i = 0; i < SEQ; i++)); do
+		"$r" --root "$WORK/state-$1" run --bundle "$B" "s$2-$i" </dev/null >/dev/null || return 1
+	done
+}
+for ((k = 0; k < REPS; k++)); do
 	for rt in $runtimes; do
 		mkdir -p "$WORK/state-$rt"
-		timed "$WORK/run-$rt" "$(rt_path $rt)" --root "$WORK/state-$rt" run --bundle "$B" "c$i" || die "$rt run failed"
+		timed "$WORK/seq-$rt" seq_run "$rt" "$k" || die "$rt run failed"
 	done
+done
+for rt in $runtimes; do
+	for ((i = 0; i < 10; i++)); do
+		/usr/bin/time -f %M "$(rt_path "$rt")" --root "$WORK/state-$rt" run --bundle "$B" "rss$i" \
+			</dev/null 2>&1 >/dev/null | tail -n 1
+	done | sort -n | tail -n 1 >"$WORK/rss-$rt"
 done
 echo "== 2. create / start / delete, $RUNS runs each"
 for ((i = 0; i < RUNS; i++)); do
@@ -145,14 +168,21 @@ fi
 
 echo
 printf '%-22s %-24s %-24s %s\n' "operation (ms)" "hv-runc med (min-max)" "runc med (min-max)" "hv/runc"
-for op in run create start delete podman; do
+for op in seq create start delete podman; do
 	[ -s "$WORK/$op-hv" ] || continue
 	read -r hm hn hx <<<"$(stats "$WORK/$op-hv")"
 	read -r rm rn rx <<<"$(stats "$WORK/$op-runc")"
-	printf '%-22s %-24s %-24s %.2f\n' "$op" "$hm ($hn-$hx)" "$rm ($rn-$rx)" "$(echo "scale=4; $hm / $rm" | bc)"
+	label=$op
+	[ "$op" = seq ] && label="$SEQ x run (whole)"
+	printf '%-22s %-24s %-24s %.2f\n' "$label" "$hm ($hn-$hx)" "$rm ($rn-$rx)" "$(echo "scale=4; $hm / $rm" | bc)"
 done
+read -r hm _ <<<"$(stats "$WORK/seq-hv")"
+read -r rm _ <<<"$(stats "$WORK/seq-runc")"
+printf '%-22s %-24s %-24s\n' "per container (ms)" "$(echo "scale=2; $hm / $SEQ" | bc)" "$(echo "scale=2; $rm / $SEQ" | bc)"
+printf '%-22s %-24s %-24s %.2f\n' "peak RSS (KiB)" "$(cat "$WORK/rss-hv")" "$(cat "$WORK/rss-runc")" \
+	"$(echo "scale=4; $(cat "$WORK/rss-hv") / $(cat "$WORK/rss-runc")" | bc)"
 for rt in $runtimes; do
-	[ "$rt" = crun ] && printf 'crun run: %s ms median\n' "$(stats "$WORK/run-crun" | cut -d' ' -f1)"
+	[ "$rt" = crun ] && printf 'crun: %s ms median per whole run\n' "$(stats "$WORK/seq-crun" | cut -d' ' -f1)"
 done
 [ -n "${crun_note:-}" ] && echo "$crun_note"
 echo "runc: $(runc --version | head -n 1); podman: $(podman --version 2>/dev/null)"

@@ -31,7 +31,7 @@ static const char *log_file, *log_format = "text";
 /* Errors go to stderr and, for engines, to --log in their format. */
 static int ctr_fail(const char *cmd)
 {
-	fprintf(stderr, "hv-runc %s: %s\n", cmd, err_msg());
+	fprintf(stderr, "hv-runc%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", err_msg());
 	if (log_file) {
 		FILE *f = fopen(log_file, "ae");
 		if (f) {
@@ -42,14 +42,15 @@ static int ctr_fail(const char *cmd)
 			if (!strcmp(log_format, "json")) {
 				struct json_object *o = json_object_new_object();
 				char msg[1200];
-				snprintf(msg, sizeof(msg), "%s: %s", cmd, err_msg());
+				snprintf(msg, sizeof(msg), "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", err_msg());
 				json_object_object_add(o, "level", json_object_new_string("error"));
 				json_object_object_add(o, "msg", json_object_new_string(msg));
 				json_object_object_add(o, "time", json_object_new_string(when));
 				fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 				json_object_put(o);
 			} else {
-				fprintf(f, "time=\"%s\" level=error msg=\"%s: %s\"\n", when, cmd, err_msg());
+				fprintf(f, "time=\"%s\" level=error msg=\"%s%s%s\"\n", when, cmd ? cmd : "", cmd ? ": " : "",
+					err_msg());
 			}
 			fclose(f);
 		}
@@ -474,7 +475,7 @@ int cmd_ctr(int argc, char **argv)
 		case 's':
 			err_set(-ENOTSUP, "--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
 					  "cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
-			return ctr_fail("ctr");
+			return ctr_fail(NULL);
 		case 'd':
 		case 'R':
 		case 'C':

@@ -923,6 +923,25 @@ int cg_add_pid(struct cgroup *cg, pid_t pid)
 	return 0;
 }
 
+int cg_add_self(struct cgroup *cg)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {
+		if (cg->version == CG_V1 && !cg_v1_mounted(cg_v1_controllers[i]))
+			continue;
+		r = cg_dir(cg, cg_v1_controllers[i], dir, sizeof(dir));
+		if (r == 0)
+			r = cg_write_at(dir, cg->version == CG_V1 ? "tasks" : "cgroup.procs", "0");
+		if (r < 0)
+			return r;
+		if (cg->version == CG_V2)
+			break;
+	}
+	return 0;
+}
+
 struct pid_list {
 	pid_t *v;
 	size_t n, cap;

@@ -31,6 +31,11 @@ int cg_open(struct cgroup *cg, const char *path);
  * devices.allow/deny; v2: an eBPF program, see cgroups-bpf.h). */
 int cg_apply(struct cgroup *cg, struct json_object *resources);
 int cg_add_pid(struct cgroup *cg, pid_t pid);
+/* Move the calling single-threaded process in: through the v1 "tasks"
+ * files ("0", the calling thread, which the kernel moves without the
+ * global lock that makes each cgroup.procs write cost ~10 ms here), or
+ * the v2 cgroup.procs. */
+int cg_add_self(struct cgroup *cg);
 /* The pids in the cgroup (malloc'ed). */
 int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n);
 int cg_kill_all(struct cgroup *cg, int sig);

@@ -72,6 +72,18 @@ static char *hook_state(const char *root, struct ctr_state *st, const char *stat
 	return text;
 }
 
+static int wait_joined(int sock)
+{
+	char msg[1024];
+	int fd = -1, k = sync_recv(sock, msg, sizeof(msg), &fd);
+
+	if (fd >= 0)
+		close(fd);
+	if (k == SYNC_JOINED)
+		return 0;
+	return err_set(-EIO, "%s", k == SYNC_ERROR ? msg : "the container's init ended during setup");
+}
+
 static int wait_ready(int sock, const char *console, int *pty, pid_t pid)
 {
 	char msg[1024];
@@ -199,11 +211,15 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 				  .sync = sp[1],
 				  .fifo = fifo,
 				  .cgroup = cgpath,
+				  .cg = &cg,
 				  .hookfile = path,
 				  .seccomp = sc,
 				  .no_pivot = o->no_pivot,
 				  .lock = lock,
 				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
+	/* limits first: the init joins a cgroup that is ready */
+	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)
+		goto fail;
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		r = err_errno(-errno, "cannot create the container's namespaces");
@@ -215,11 +231,15 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	}
 	close(sp[1]);
 	sp[1] = -1;
-	if ((flags & CLONE_NEWUSER) && ((r = write_idmap(pid, "uid_map", s->uidmap, s->nuidmap)) < 0 ||
-					(r = write_idmap(pid, "gid_map", s->gidmap, s->ngidmap)) < 0))
+	if (flags & CLONE_NEWUSER) {
+		/* the init cannot write the host's cgroup files from its user
+		 * namespace: move it from here */
+		if ((r = write_idmap(pid, "uid_map", s->uidmap, s->nuidmap)) < 0 ||
+		    (r = write_idmap(pid, "gid_map", s->gidmap, s->ngidmap)) < 0 || (r = cg_add_pid(&cg, pid)) < 0)
+			goto fail;
+	} else if ((r = wait_joined(sp[0])) < 0) {
 		goto fail;
-	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0 || (r = cg_add_pid(&cg, pid)) < 0)
-		goto fail;
+	}
 	/* the record, for state and for the hooks */
 	snprintf(st.id, sizeof(st.id), "%s", o->id);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", s->bundle);

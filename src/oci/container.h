@@ -44,11 +44,13 @@ int ctr_exec(const struct ctr_exec_opts *o);
 /* Internal: the container's first process, from clone to execve. */
 struct oci_spec;
 struct oci_seccomp;
+struct cgroup;
 struct init_args {
 	const struct oci_spec *s;
 	int sync;
 	int fifo;	      /* O_PATH fd of exec.fifo */
 	const char *cgroup;   /* its cgroup path */
+	struct cgroup *cg;    /* to join first thing, unless in a new user namespace */
 	const char *hookfile; /* the state JSON for hooks, a host path */
 	struct oci_seccomp *seccomp;
 	bool no_pivot, new_userns;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "oci/caps.h"
+#include "oci/cgroups.h"
 #include "oci/hooks.h"
 #include "oci/mounts.h"
 #include "oci/seccomp.h"
@@ -257,6 +258,13 @@ void container_init(struct init_args *a)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the runtime died before start: so do we */
+	if (!a->new_userns) {
+		if (cg_add_self(a->cg) < 0) {
+			sync_send(a->sync, SYNC_ERROR, err_msg(), -1);
+			_exit(1);
+		}
+		sync_send(a->sync, SYNC_JOINED, NULL, -1);
+	}
 	k = sync_recv(a->sync, msg, sizeof(msg), &fd);
 	if (k != SYNC_GO)
 		_exit(1);

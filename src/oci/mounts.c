@@ -31,16 +31,20 @@ static int open_in_root(int rootfd, const char *path, int flags)
 }
 
 /* Create every missing component of path inside the root; the last one
- * is a directory, or an empty file when file is true. */
+ * is a directory, or an empty file when file is true.  A dangling symlink
+ * on the way is followed as the kernel would inside the root (its target,
+ * made relative to the root, replaces it), so that what is created is
+ * what RESOLVE_IN_ROOT will later find, and never outside the root. */
 static int mkpath_in_root(int rootfd, const char *path, bool file)
 {
-	char buf[4096], *p;
-	int r;
+	char buf[4096], next[4096], target[4096];
+	int r, links = 0;
 
 	if (strlen(path) >= sizeof(buf))
 		return err_set(-ENAMETOOLONG, "path too long: %s", path);
 	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1;; p++) {
+restart:
+	for (char *p = buf + 1;; p++) {
 		bool last = *p == '\0';
 		if (*p != '/' && !last)
 			continue;
@@ -50,18 +54,31 @@ static int mkpath_in_root(int rootfd, const char *path, bool file)
 			close(fd);
 		} else if (fd == -ENOENT) {
 			char *slash = strrchr(buf, '/');
-			int parent;
+			_cleanup_close_ int parent = -1;
 			*slash = '\0';
 			parent = open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
 			*slash = '/';
 			if (parent < 0)
 				return err_errno(parent, "cannot create %s in the container", buf);
+			ssize_t n = readlinkat(parent, slash + 1, target, sizeof(target) - 1);
+			if (n >= 0) {
+				/* a dangling link: go on from its target */
+				target[n] = '\0';
+				if (++links > 40)
+					return err_set(-ELOOP, "cannot create %s in the container: too many links", path);
+				*slash = '\0';
+				int k = snprintf(next, sizeof(next), "%s/%s%s%s", target[0] == '/' ? "" : buf, target,
+						 last ? "" : "/", last ? "" : p + 1);
+				if (k < 0 || (size_t)k >= sizeof(next))
+					return err_set(-ENAMETOOLONG, "path too long: %s", path);
+				snprintf(buf, sizeof(buf), "%s", next);
+				goto restart;
+			}
 			if (last && file)
 				r = (fd = openat(parent, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644)) < 0 ? -errno
 														: (close(fd), 0);
 			else
 				r = mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST ? -errno : 0;
-			close(parent);
 			if (r < 0)
 				return err_errno(r, "cannot create %s in the container", buf);
 		} else {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 enum sync_kind {
+	SYNC_JOINED = 'j', /* init -> runtime: in the container's cgroup */
 	SYNC_GO = 'g',	  /* runtime -> init: ids mapped, cgroup joined: go on */
 	SYNC_READY = 'r', /* init -> runtime: set up, waiting for start */
 	SYNC_ERROR = 'e', /* init -> runtime: text */

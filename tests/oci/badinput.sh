@@ -69,6 +69,17 @@ expect_error "an unknown rlimit" "RLIMIT_BOGUS" rt create --bundle "$BUNDLES/bad
 edit baduser 'c["process"]["user"]={"uid":-5,"gid":0}'
 expect_error "a negative uid" "uid" rt create --bundle "$BUNDLES/baduser" x14
 
+# symlinks in the root file system cannot move a mount out of it
+target=$(mktemp -d /tmp/hv-test-escape.XXXXXX)
+b2=$(mkbundle links 'c["process"]["args"]=["sh","-c","ls -d '"$target"'/* 2>/dev/null | wc -l"]; c["mounts"] += [{"destination":"/up/m","type":"tmpfs","source":"tmpfs"}, {"destination":"/abs/m","type":"tmpfs","source":"tmpfs"}, {"destination":"/abs/f","type":"bind","source":"/etc/hostname","options":["bind"]}]')
+ln -s "../../../../../../../../..$target" "$b2/rootfs/up"
+ln -s "$target" "$b2/rootfs/abs"
+out=$(rt run --bundle "$b2" links </dev/null 2>&1)
+expect_eq "mounts through ../ and absolute symlinks land inside the root (m and f there)" "$out" 2
+check "and nothing on the host's side of the link" test -z "$(ls -A "$target")"
+check "the links' targets were made inside the root" test -d "$b2/rootfs$target"
+rm -rf "$target"
+
 # ids
 expect_error "an id with a slash" "id" rt create --bundle "$b" ../escape
 check "nothing made outside the root" test ! -e "$(dirname "$CTR_ROOT")/escape"

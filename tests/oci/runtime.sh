@@ -21,6 +21,8 @@ echo devmode=$(stat -c %a /dev/null)
 echo host_shell=$(test -e /proc/$HOSTPID && echo visible || echo hidden)
 echo net=$(ls /sys/class/net | tr "\n" " ")
 echo mknod=$(mknod /tmp/sda b 8 0 2>/dev/null && echo made || echo refused)
+echo mounts=$(awk '{print $5}' /proc/self/mountinfo | grep -cvE '^/$|^/(proc|dev|sys)(/|$)')
+echo root=$(awk '$5 == "/" {print $4}' /proc/self/mountinfo)
 SH
 out=$(rt run --bundle "$b" iso </dev/null 2>&1)
 expect_match "a container's process is pid 1 of its own pid namespace" "$out" "pid=1"
@@ -37,6 +39,8 @@ expect_match "standard devices get their mode regardless of the umask" "$out" "d
 expect_match "the container does not see host processes" "$out" "host_shell=hidden"
 expect_match "a new network namespace has only lo" "$out" "net=lo"$'\n'
 expect_match "without CAP_MKNOD, block devices cannot be made" "$out" "mknod=refused"
+expect_match "the mount table has nothing of the host's outside /proc, /dev and /sys" "$out" "mounts=0"
+expect_match "and / is the bundle's rootfs" "$out" "root=.*/iso/rootfs"
 
 # --- exit status, stdout and stderr go through
 b=$(mkbundle status 'c["process"]["args"]=["sh","-c","echo to-out; echo to-err >&2; exit 42"]')
@@ -92,6 +96,7 @@ expect_eq "the process handled the signal" "$(cat "$BUNDLES/life/rootfs/tmp/got"
 check "delete" rt delete life
 refuse "state is gone" rt state life
 check "cgroups are gone" test -z "$(ctr_cgroup_dirs life)"
+refuse "no mount of the container is left on the host" grep -q "$BUNDLES/life" /proc/self/mountinfo
 refuse "no process is left" alive "$pid"
 
 # --- delete --force of a running container with children
