@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 /*
- * The insides of cgroups.c that the unit tests reach: linux.resources is
- * first turned into a list of cgroup file writes (pure: no file is
- * touched, so the v2 mapping is checked on v1 hosts too), then the list
- * is written.  Not for other modules.
+ * What cgroups.c and cgroups-resources.c share, and the unit tests reach:
+ * linux.resources is first turned into a list of cgroup file writes
+ * (cgroups-resources.c; pure: no file is touched, so the v2 mapping is
+ * checked on v1 hosts too), then the list is written (cgroups.c).  Not
+ * for other modules.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -216,6 +216,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 				  .seccomp = sc,
 				  .no_pivot = o->no_pivot,
 				  .lock = lock,
+				  .preserve_fds = o->preserve_fds > 0 ? o->preserve_fds : 0,
 				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
 	/* limits first: the init joins a cgroup that is ready */
 	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)

@@ -118,7 +118,7 @@ static int exec_process(const struct ctr_exec_opts *o, const struct oci_spec *s,
 }
 
 static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int sync, int nsfds[NS_COUNT],
-		       struct cgroup *cg, bool detach)
+		       struct cgroup *cg, bool detach, int preserve_fds)
 {
 	char prog[4096];
 	pid_t pid;
@@ -145,6 +145,7 @@ static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int 
 		if (oci_process_enter(p, &sc) < 0 || oci_find_program(p, prog, sizeof(prog)) < 0 ||
 		    (sc && oci_seccomp_load(sc) < 0))
 			goto fail;
+		oci_fds_cloexec_from(3 + preserve_fds);
 		execve(prog, p->args, p->env ? p->env : (char *[]){ NULL });
 		err_errno(-errno, "exec %s", prog);
 		goto fail;
@@ -204,7 +205,7 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	}
 	if (helper == 0) {
 		close(sp[0]);
-		exec_child(&p, sc, sp[1], nsfds, &cg, o->detach);
+		exec_child(&p, sc, sp[1], nsfds, &cg, o->detach, o->preserve_fds > 0 ? o->preserve_fds : 0);
 	}
 	close(sp[1]);
 	sp[1] = -1;

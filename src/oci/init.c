@@ -10,7 +10,9 @@
  */
 #include "oci/container.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
@@ -44,6 +46,24 @@ static const char *env_get(char **env, const char *name)
 		if (!strncmp(*env, name, n) && (*env)[n] == '=')
 			return *env + n + 1;
 	return NULL;
+}
+
+void oci_fds_cloexec_from(int first)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* kernels before 5.11 */
+	if (!(d = opendir("/proc/self/fd")))
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= first && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
 }
 
 int oci_find_program(const struct oci_process *p, char *out, size_t n)
@@ -293,6 +313,7 @@ void container_init(struct init_args *a)
 		fprintf(stderr, "hv-runc: %s\n", err_msg());
 		_exit(1);
 	}
+	oci_fds_cloexec_from(3 + a->preserve_fds);
 	execve(prog, a->s->process.args, a->s->process.env ? a->s->process.env : (char *[]){ NULL });
 	fprintf(stderr, "hv-runc: exec %s: %s\n", prog, strerror(errno));
 	_exit(127);

@@ -53,6 +53,14 @@ rm -f /tmp/hv-test-err.$$
 check "run deletes the container afterwards" test ! -e "$CTR_ROOT/status"
 check "and its cgroups" test -z "$(ctr_cgroup_dirs status)"
 
+# --- the runtime's open files stay outside; --preserve-fds passes some in
+mkbundle fds 'c["process"]["args"]=["sh","-c","ls /proc/self/fd | tr \"\\n\" \" \"; read line <&3 && echo fd3=$line"]' >/dev/null
+echo secret-line >"$BUNDLES/fds.txt"
+out=$(rt run --bundle "$BUNDLES/fds" fds 5<"$BUNDLES/fds.txt" </dev/null 2>/dev/null)
+refuse "an fd the runtime inherited does not reach the container" grep -qE "(^| )5 " <<<"$out"
+out=$(rt run --bundle "$BUNDLES/fds" --preserve-fds 1 fds 3<"$BUNDLES/fds.txt" </dev/null 2>/dev/null)
+expect_match "--preserve-fds 1 passes fd 3" "$out" "fd3=secret-line"
+
 # --- a missing program fails at create, before anything runs
 mkbundle noprog 'c["process"]["args"]=["/bin/nonexistent"]' >/dev/null
 err=$(rt run --bundle "$BUNDLES/noprog" noprog </dev/null 2>&1)
