@@ -44,6 +44,14 @@ static enum cg_version cg_forced;
 /* The v1 controllers hv uses; each is its own mount under the root. */
 static const char *const cg_v1_controllers[] = { "memory", "cpu",     "cpuacct", "cpuset",
 						 "pids",   "freezer", "devices", "blkio" };
+/* On v1, hierarchies without controllers that a container joins too, as
+ * runc does: systemd's named one, and the unified (v2) one of a hybrid
+ * host, so that tools in the container see its own cgroup there. */
+static const struct {
+	const char *name;
+	long magic;
+	const char *self; /* the file through which a process moves itself */
+} cg_v1_extras[] = { { "systemd", CGROUP_SUPER_MAGIC, "tasks" }, { "unified", CGROUP2_SUPER_MAGIC, NULL } };
 /* What hv enables for its cgroups on v2, where the parent offers it. */
 static const char *const cg_v2_controllers[] = { "cpu", "memory", "pids", "cpuset", "io" };
 
@@ -72,6 +80,15 @@ static bool cg_v1_mounted(const char *controller)
 	if (fs_path(p, sizeof(p), "%s/%s", cg_root, controller) < 0)
 		return false;
 	return statfs(p, &st) == 0 && st.f_type == CGROUP_SUPER_MAGIC;
+}
+
+static bool cg_extra_mounted(size_t i, char *dir, size_t n, const struct cgroup *cg)
+{
+	struct statfs st;
+
+	return fs_path(dir, n, "%s/%s", cg_root, cg_v1_extras[i].name) == 0 && statfs(dir, &st) == 0 &&
+	       st.f_type == cg_v1_extras[i].magic &&
+	       (!cg || fs_path(dir, n, "%s/%s%s", cg_root, cg_v1_extras[i].name, cg->path) == 0);
 }
 
 int cg_dir(const struct cgroup *cg, const char *controller, char *buf, size_t n)
@@ -298,6 +315,9 @@ int cg_create(struct cgroup *cg, const char *path)
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++)
+		if (cg_extra_mounted(i, base, sizeof(base), NULL) && (r = cg_mkdir_levels(base, cg->path, false, false)) < 0)
+			return r;
 	return 0;
 }
 
@@ -411,28 +431,61 @@ int cg_add_pid(struct cgroup *cg, pid_t pid)
 		if (r < 0)
 			return r;
 		if (cg->version == CG_V2)
-			break;
+			return 0;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++)
+		if (cg_extra_mounted(i, dir, sizeof(dir), cg) && (r = cg_write_at(dir, "cgroup.procs", num)) < 0)
+			return r;
 	return 0;
 }
 
-int cg_add_self(struct cgroup *cg)
+int cg_add_self(struct cgroup *cg, bool in_unified)
 {
 	char dir[PATH_MAX];
 	int r;
 
+	if (cg->version == CG_V2) {
+		if (in_unified)
+			return 0;
+		if ((r = cg_dir(cg, NULL, dir, sizeof(dir))) < 0)
+			return r;
+		return cg_write_at(dir, "cgroup.procs", "0");
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {
-		if (cg->version == CG_V1 && !cg_v1_mounted(cg_v1_controllers[i]))
+		if (!cg_v1_mounted(cg_v1_controllers[i]))
 			continue;
 		r = cg_dir(cg, cg_v1_controllers[i], dir, sizeof(dir));
 		if (r == 0)
-			r = cg_write_at(dir, cg->version == CG_V1 ? "tasks" : "cgroup.procs", "0");
+			r = cg_write_at(dir, "tasks", "0");
 		if (r < 0)
 			return r;
-		if (cg->version == CG_V2)
-			break;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++) {
+		if (!cg_extra_mounted(i, dir, sizeof(dir), cg) || (!cg_v1_extras[i].self && in_unified))
+			continue;
+		if ((r = cg_write_at(dir, cg_v1_extras[i].self ? cg_v1_extras[i].self : "cgroup.procs", "0")) < 0)
+			return r;
 	}
 	return 0;
+}
+
+int cg_unified_fd(struct cgroup *cg)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (cg->version == CG_V2) {
+		if ((fd = cg_dir(cg, NULL, dir, sizeof(dir))) < 0)
+			return fd;
+	} else {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(cg_v1_extras) && cg_v1_extras[i].self)
+			i++;
+		if (i == ARRAY_SIZE(cg_v1_extras) || !cg_extra_mounted(i, dir, sizeof(dir), cg))
+			return -ENOENT;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 struct pid_list {
@@ -703,6 +756,14 @@ int cg_destroy(struct cgroup *cg)
 		}
 		if (cg->version == CG_V2)
 			break;
+	}
+	for (size_t i = 0; cg->version == CG_V1 && i < ARRAY_SIZE(cg_v1_extras); i++) {
+		if (!cg_extra_mounted(i, dir, sizeof(dir), cg) || access(dir, F_OK) < 0)
+			continue;
+		if ((r = cg_rmdir_tree(dir, deadline, 0)) < 0 && first == 0) {
+			first = r;
+			snprintf(why, sizeof(why), "%s", err_msg());
+		}
 	}
 	if (first < 0)
 		return err_set(first, "%s", why);

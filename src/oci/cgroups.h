@@ -33,9 +33,13 @@ int cg_apply(struct cgroup *cg, struct json_object *resources);
 int cg_add_pid(struct cgroup *cg, pid_t pid);
 /* Move the calling single-threaded process in: through the v1 "tasks"
  * files ("0", the calling thread, which the kernel moves without the
- * global lock that makes each cgroup.procs write cost ~10 ms here), or
- * the v2 cgroup.procs. */
-int cg_add_self(struct cgroup *cg);
+ * global lock that makes each cgroup.procs write cost ~10 ms here), and
+ * the v2 (or hybrid unified) cgroup.procs unless in_unified says the
+ * process was born there (clone3 CLONE_INTO_CGROUP on cg_unified_fd). */
+int cg_add_self(struct cgroup *cg, bool in_unified);
+/* A directory fd of the cgroup in the v2 hierarchy (v2, or a hybrid
+ * host's unified one), for CLONE_INTO_CGROUP; -ENOENT when there is none. */
+int cg_unified_fd(struct cgroup *cg);
 /* The pids in the cgroup (malloc'ed). */
 int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n);
 int cg_kill_all(struct cgroup *cg, int sig);

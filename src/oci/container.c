@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +71,29 @@ static char *hook_state(const char *root, struct ctr_state *st, const char *stat
 	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return text;
+}
+
+/* clone() with the new namespaces; where there is a v2 hierarchy, clone3
+ * puts the child straight into its cgroup there (no migration at all). */
+static pid_t spawn_init(int flags, struct cgroup *cg, bool *in_unified)
+{
+	_cleanup_close_ int ufd = cg_unified_fd(cg);
+	pid_t pid;
+
+	*in_unified = false;
+	if (ufd >= 0) {
+		struct clone_args ca = { .flags = (uint64_t)flags | CLONE_INTO_CGROUP,
+					 .exit_signal = SIGCHLD,
+					 .cgroup = (uint64_t)ufd };
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*in_unified = true; /* the child sees this too: it is a copy */
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
 static int wait_joined(int sock)
@@ -206,6 +230,10 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		}
 		flags |= kinds[i];
 	}
+	/* a new cgroup namespace is made by the init once it is in its
+	 * cgroups, so that they are its root in every hierarchy */
+	bool new_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+	flags &= ~CLONE_NEWCGROUP;
 	snprintf(path, sizeof(path), "%s/hookstate.json", dir);
 	struct init_args args = { .s = s,
 				  .sync = sp[1],
@@ -216,12 +244,13 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 				  .seccomp = sc,
 				  .no_pivot = o->no_pivot,
 				  .lock = lock,
+				  .new_cgroupns = new_cgroupns,
 				  .preserve_fds = o->preserve_fds > 0 ? o->preserve_fds : 0,
 				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
 	/* limits first: the init joins a cgroup that is ready */
 	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)
 		goto fail;
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	pid = spawn_init(flags, &cg, &args.in_unified);
 	if (pid < 0) {
 		r = err_errno(-errno, "cannot create the container's namespaces");
 		goto fail;
@@ -434,8 +463,14 @@ int ctr_delete(const char *root, const char *id, bool force)
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	if ((r = lock_ctr(root, id, &lock)) < 0)
+	if ((r = lock_ctr(root, id, &lock)) < 0) {
+		/* --force: gone already is fine (engines clean up twice) */
+		if (r == -ENOENT && force && ctr_id_validate(id) == 0) {
+			err_clear();
+			return 0;
+		}
 		return r;
+	}
 	if ((r = ctr_state_load(root, id, &st)) < 0) {
 		/* a state hv cannot read: --force removes what is left of it */
 		if (r == -ENOENT || !force || (r = ctr_dir(root, id, dir, sizeof(dir))) < 0)

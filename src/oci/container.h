@@ -51,9 +51,10 @@ struct init_args {
 	int fifo;	      /* O_PATH fd of exec.fifo */
 	const char *cgroup;   /* its cgroup path */
 	struct cgroup *cg;    /* to join first thing, unless in a new user namespace */
+	bool in_unified;      /* born in its v2 cgroup (CLONE_INTO_CGROUP) */
 	const char *hookfile; /* the state JSON for hooks, a host path */
 	struct oci_seccomp *seccomp;
-	bool no_pivot, new_userns;
+	bool no_pivot, new_userns, new_cgroupns;
 	int lock; /* the runtime's lock on the container: not the init's to keep */
 	int preserve_fds; /* fds 3..3+N-1 pass to the process; the rest close at exec */
 };

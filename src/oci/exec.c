@@ -124,7 +124,7 @@ static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int 
 	pid_t pid;
 	int status;
 
-	if (cg_add_self(cg) < 0)
+	if (cg_add_self(cg, false) < 0)
 		goto fail;
 	for (int i = 0; i < NS_COUNT; i++)
 		if (nsfds[i] >= 0 && setns(nsfds[i], ns_order[i].type) < 0) {

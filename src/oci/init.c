@@ -235,6 +235,8 @@ static int init_setup(struct init_args *a, char *hook_state, size_t hsn, char *p
 		return err_errno(-errno, "cannot become root in the user namespace");
 	if ((r = join_namespaces(s)) < 0)
 		return r;
+	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return err_errno(-errno, "cannot create the cgroup namespace");
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return err_errno(-errno, "sethostname (does the container have a uts namespace?)");
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
@@ -279,7 +281,7 @@ void container_init(struct init_args *a)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the runtime died before start: so do we */
 	if (!a->new_userns) {
-		if (cg_add_self(a->cg) < 0) {
+		if (cg_add_self(a->cg, a->in_unified) < 0) {
 			sync_send(a->sync, SYNC_ERROR, err_msg(), -1);
 			_exit(1);
 		}

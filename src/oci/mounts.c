@@ -107,7 +107,8 @@ static int mount_at(int rootfd, const char *dest, const char *src, const char *t
 
 static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpath)
 {
-	static const char *const ctrls[] = { "memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", "devices", "blkio" };
+	static const char *const ctrls[] = { "memory", "cpu",     "cpuacct", "cpuset",  "pids",
+					     "freezer", "devices", "blkio",   "systemd", "unified" };
 	unsigned long ro = m->flags & MS_RDONLY;
 	int r;
 

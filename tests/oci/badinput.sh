@@ -91,6 +91,7 @@ expect_error "start of an unknown container" "does not exist" rt start nosuch
 expect_error "state of an unknown container" "does not exist" rt state nosuch
 expect_error "kill of an unknown container" "does not exist" rt kill nosuch
 expect_error "delete of an unknown container" "does not exist" rt delete nosuch
+check "delete --force of an unknown container succeeds, as with runc (engines clean up twice)" rt delete --force nosuch
 expect_error "exec in an unknown container" "does not exist" rt exec nosuch true
 check "create of a good bundle" rt create --bundle "$b" dup
 expect_error "creating an id twice" "already exists" rt create --bundle "$b" dup

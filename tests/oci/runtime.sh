@@ -23,6 +23,8 @@ echo net=$(ls /sys/class/net | tr "\n" " ")
 echo mknod=$(mknod /tmp/sda b 8 0 2>/dev/null && echo made || echo refused)
 echo mounts=$(awk '{print $5}' /proc/self/mountinfo | grep -cvE '^/$|^/(proc|dev|sys)(/|$)')
 echo root=$(awk '$5 == "/" {print $4}' /proc/self/mountinfo)
+echo cgroups=$(cut -d: -f3 /proc/self/cgroup | sort -u | tr "\n" " ")
+echo own_cgroup=$(for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/cgroup.procs; do [ -e $f ] && grep -qx 1 $f && echo yes; done)
 SH
 out=$(rt run --bundle "$b" iso </dev/null 2>&1)
 expect_match "a container's process is pid 1 of its own pid namespace" "$out" "pid=1"
@@ -41,6 +43,8 @@ expect_match "a new network namespace has only lo" "$out" "net=lo"$'\n'
 expect_match "without CAP_MKNOD, block devices cannot be made" "$out" "mknod=refused"
 expect_match "the mount table has nothing of the host's outside /proc, /dev and /sys" "$out" "mounts=0"
 expect_match "and / is the bundle's rootfs" "$out" "root=.*/iso/rootfs"
+expect_match "a new cgroup namespace has the container's cgroups as its root" "$out" "cgroups=/"$'\n'
+expect_match "the container sees its own cgroup's files" "$out" "own_cgroup=yes"
 
 # --- exit status, stdout and stderr go through
 b=$(mkbundle status 'c["process"]["args"]=["sh","-c","echo to-out; echo to-err >&2; exit 42"]')
