@@ -53,8 +53,10 @@ int main(int argc, char **argv)
 {
 	/* installed as hv-runc, hv speaks runc's command line */
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	if (!strcmp(base, "hv-runc"))
+	if (!strcmp(base, "hv-runc")) {
+		cli_prog = "hv-runc";
 		return cmd_ctr(argc, argv);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

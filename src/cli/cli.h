@@ -43,6 +43,8 @@ int cli_fail(const char *cmd);
  * Options may follow operands unless shortopts starts with '+'. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd);
 /* "hv CMD: <msg>" + usage hint; returns EXIT_USAGE. */
+/* "hv", or "hv-runc" when hv runs under that name: usage errors say it. */
+extern const char *cli_prog;
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Require exactly one positional NAME after the options. */
 int cli_one_name(int argc, char **argv, const char *cmd, const char **name);

@@ -18,15 +18,17 @@ int cli_fail(const char *cmd)
 	return EXIT_FAIL;
 }
 
+const char *cli_prog = "hv";
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "hv %s: ", cmd);
+	fprintf(stderr, "%s %s: ", cli_prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see: hv %s --help)\n", cmd);
+	fprintf(stderr, " (see: %s %s --help)\n", cli_prog, cmd);
 	return EXIT_USAGE;
 }
 

@@ -21,9 +21,11 @@
 #include "oci/container.h"
 #include "oci/spec.h"
 #include "oci/state.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/jsonfile.h"
+#include "util/size.h"
 
 static char root_opt[4096];
 static const char *log_file, *log_format = "text";
@@ -49,8 +51,8 @@ static int ctr_fail(const char *cmd)
 				fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 				json_object_put(o);
 			} else {
-				fprintf(f, "time=\"%s\" level=error msg=\"%s%s%s\"\n", when, cmd ? cmd : "", cmd ? ": " : "",
-					err_msg());
+				fprintf(f, "time=\"%s\" level=error msg=\"%s%s%s\"\n", when, cmd ? cmd : "",
+					cmd ? ": " : "", err_msg());
 			}
 			fclose(f);
 		}
@@ -70,16 +72,13 @@ static int one_id(int argc, char **argv, const char *cmd, const char **id)
 
 static int create_or_run(int argc, char **argv, bool run)
 {
-	static const struct option opts[] = { { "bundle", required_argument, NULL, 'b' },
-					      { "console-socket", required_argument, NULL, 'c' },
-					      { "pid-file", required_argument, NULL, 'p' },
-					      { "no-pivot", no_argument, NULL, 'P' },
-					      { "no-new-keyring", no_argument, NULL, 'K' },
-					      { "preserve-fds", required_argument, NULL, 'F' },
-					      { "detach", no_argument, NULL, 'd' },
-					      { "keep", no_argument, NULL, 'k' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },   { "console-socket", required_argument, NULL, 'c' },
+		{ "pid-file", required_argument, NULL, 'p' }, { "no-pivot", no_argument, NULL, 'P' },
+		{ "no-new-keyring", no_argument, NULL, 'K' }, { "preserve-fds", required_argument, NULL, 'F' },
+		{ "detach", no_argument, NULL, 'd' },	      { "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },	      { NULL, 0, NULL, 0 }
+	};
 	const char *cmd = run ? "run" : "create";
 	struct ctr_opts o = { .root = root_opt, .bundle = "." };
 	int c, r;
@@ -108,8 +107,9 @@ static int create_or_run(int argc, char **argv, bool run)
 			o.detach = true;
 			break;
 		case 'h':
-			printf("usage: hv-runc %s [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]%s ID\n", cmd,
-			       run ? " [--detach]" : "");
+			printf(
+			    "usage: hv-runc %s [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]%s ID\n",
+			    cmd, run ? " [--detach]" : "");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -410,23 +410,148 @@ static int cmd_spec_ctr(int argc, char **argv)
 	return r < 0 ? ctr_fail("spec") : 0;
 }
 
+/* section.key = value, making the section when needed */
+static void put(struct json_object *res, const char *section, const char *key, struct json_object *v)
+{
+	struct json_object *sec;
+
+	if (!json_object_object_get_ex(res, section, &sec) || !json_object_is_type(sec, json_type_object)) {
+		sec = json_object_new_object();
+		json_object_object_add(res, section, sec);
+	}
+	json_object_object_add(sec, key, v);
+}
+
+static int cmd_update_ctr(int argc, char **argv)
+{
+	static const struct option opts[] = { { "resources", required_argument, NULL, 'r' },
+					      { "memory", required_argument, NULL, 'm' },
+					      { "memory-reservation", required_argument, NULL, 'M' },
+					      { "memory-swap", required_argument, NULL, 's' },
+					      { "pids-limit", required_argument, NULL, 'p' },
+					      { "cpu-shares", required_argument, NULL, 'S' },
+					      { "cpu-quota", required_argument, NULL, 'q' },
+					      { "cpu-period", required_argument, NULL, 'P' },
+					      { "cpuset-cpus", required_argument, NULL, 'c' },
+					      { "cpuset-mems", required_argument, NULL, 'e' },
+					      { "blkio-weight", required_argument, NULL, 'b' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *id, *file = NULL;
+	int c, r;
+
+	if (!(res = json_object_new_object()))
+		return cli_usage_error("update", "out of memory");
+	while ((c = cli_getopt(argc, argv, "r:h", opts, "update")) != -1) {
+		uint64_t v;
+		char *end;
+		long long n;
+		switch (c) {
+		case 'r':
+			file = optarg;
+			break;
+		case 'm':
+		case 'M':
+		case 's':
+			if (size_parse(optarg, 1, &v) < 0)
+				return cli_usage_error("update", "--%s: %s",
+						       c == 'm'	  ? "memory"
+						       : c == 'M' ? "memory-reservation"
+								  : "memory-swap",
+						       err_msg());
+			put(res, "memory",
+			    c == 'm'   ? "limit"
+			    : c == 'M' ? "reservation"
+				       : "swap",
+			    json_object_new_int64((int64_t)v));
+			break;
+		case 'p':
+		case 'S':
+		case 'q':
+		case 'P':
+		case 'b':
+			errno = 0;
+			n = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end)
+				return cli_usage_error("update", "'%s' is not a number", optarg);
+			if (c == 'p')
+				put(res, "pids", "limit", json_object_new_int64(n));
+			else if (c == 'b')
+				put(res, "blockIO", "weight", json_object_new_int64(n));
+			else
+				put(res, "cpu",
+				    c == 'S'   ? "shares"
+				    : c == 'q' ? "quota"
+					       : "period",
+				    json_object_new_int64(n));
+			break;
+		case 'c':
+		case 'e':
+			put(res, "cpu", c == 'c' ? "cpus" : "mems", json_object_new_string(optarg));
+			break;
+		case 'h':
+			puts("usage: hv-runc update [--resources FILE|-] [--memory N] [--memory-reservation N] "
+			     "[--memory-swap N]\n"
+			     "       [--pids-limit N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus "
+			     "S]\n"
+			     "       [--cpuset-mems S] [--blkio-weight N] ID\n"
+			     "--resources: linux.resources JSON (devices are not changed); the other options override "
+			     "it");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if ((r = one_id(argc, argv, "update", &id)) != 0)
+		return r;
+	if (file) {
+		struct json_object *from =
+		    !strcmp(file, "-") ? json_object_from_fd(STDIN_FILENO) : json_object_from_file(file);
+		if (!from || !json_object_is_type(from, json_type_object)) {
+			json_object_put(from);
+			char why[200];
+			snprintf(why, sizeof(why), "%s",
+				 json_util_get_last_err() ? json_util_get_last_err() : "wrong type");
+			why[strcspn(why, "\n")] = '\0';
+			err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, why);
+			return ctr_fail("update");
+		}
+		/* the options win over the file */
+		json_object_object_foreach(res, key, val)
+		{
+			struct json_object *sec;
+			if (!json_object_object_get_ex(from, key, &sec) ||
+			    !json_object_is_type(sec, json_type_object)) {
+				json_object_object_add(from, key, json_object_get(val));
+				continue;
+			}
+			json_object_object_foreach(val, k2, v2) json_object_object_add(sec, k2, json_object_get(v2));
+		}
+		json_object_put(res);
+		res = from;
+	}
+	return ctr_update(root_opt, id, res) < 0 ? ctr_fail("update") : 0;
+}
+
 static int cmd_features_ctr(int argc, char **argv)
 {
 	static const char features[] =
-		"{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\","
-		"\"hooks\":[\"prestart\",\"createRuntime\",\"createContainer\",\"startContainer\",\"poststart\","
-		"\"poststop\"],"
-		"\"mountOptions\":[\"ro\",\"rw\",\"nosuid\",\"suid\",\"nodev\",\"dev\",\"noexec\",\"exec\",\"sync\","
-		"\"async\",\"dirsync\",\"remount\",\"mand\",\"nomand\",\"atime\",\"noatime\",\"diratime\",\"nodiratime\","
-		"\"relatime\",\"norelatime\",\"strictatime\",\"nostrictatime\",\"bind\",\"rbind\",\"private\","
-		"\"rprivate\",\"shared\",\"rshared\",\"slave\",\"rslave\",\"unbindable\",\"runbindable\"],"
-		"\"linux\":{\"namespaces\":[\"cgroup\",\"ipc\",\"mount\",\"network\",\"pid\",\"user\",\"uts\"],"
-		"\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false},"
-		"\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","
-		"\"SCMP_ACT_KILL_PROCESS\",\"SCMP_ACT_KILL_THREAD\",\"SCMP_ACT_LOG\",\"SCMP_ACT_TRACE\",\"SCMP_ACT_TRAP\"],"
-		"\"operators\":[\"SCMP_CMP_EQ\",\"SCMP_CMP_GE\",\"SCMP_CMP_GT\",\"SCMP_CMP_LE\",\"SCMP_CMP_LT\","
-		"\"SCMP_CMP_MASKED_EQ\",\"SCMP_CMP_NE\"]},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}},"
-		"\"annotations\":{\"org.hv.runtime\":\"hv-runc\"}}";
+	    "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\","
+	    "\"hooks\":[\"prestart\",\"createRuntime\",\"createContainer\",\"startContainer\",\"poststart\","
+	    "\"poststop\"],"
+	    "\"mountOptions\":[\"ro\",\"rw\",\"nosuid\",\"suid\",\"nodev\",\"dev\",\"noexec\",\"exec\",\"sync\","
+	    "\"async\",\"dirsync\",\"remount\",\"mand\",\"nomand\",\"atime\",\"noatime\",\"diratime\",\"nodiratime\","
+	    "\"relatime\",\"norelatime\",\"strictatime\",\"nostrictatime\",\"bind\",\"rbind\",\"private\","
+	    "\"rprivate\",\"shared\",\"rshared\",\"slave\",\"rslave\",\"unbindable\",\"runbindable\"],"
+	    "\"linux\":{\"namespaces\":[\"cgroup\",\"ipc\",\"mount\",\"network\",\"pid\",\"user\",\"uts\"],"
+	    "\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false},"
+	    "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","
+	    "\"SCMP_ACT_KILL_PROCESS\",\"SCMP_ACT_KILL_THREAD\",\"SCMP_ACT_LOG\",\"SCMP_ACT_TRACE\",\"SCMP_ACT_TRAP\"],"
+	    "\"operators\":[\"SCMP_CMP_EQ\",\"SCMP_CMP_GE\",\"SCMP_CMP_GT\",\"SCMP_CMP_LE\",\"SCMP_CMP_LT\","
+	    "\"SCMP_CMP_MASKED_EQ\",\"SCMP_CMP_NE\"]},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}}"
+	    ","
+	    "\"annotations\":{\"org.hv.runtime\":\"hv-runc\"}}";
 	struct json_object *o = json_tokener_parse(features), *caps = json_object_new_array();
 
 	(void)argc;
@@ -459,6 +584,9 @@ int cmd_ctr(int argc, char **argv)
 	const char *root = NULL;
 	int c;
 
+	if (!strcmp(cli_prog, "hv"))
+		cli_prog = "hv ctr";
+
 	while ((c = cli_getopt(argc, argv, "+h", opts, "ctr")) != -1) {
 		switch (c) {
 		case 'r':
@@ -473,8 +601,9 @@ int cmd_ctr(int argc, char **argv)
 			log_format = optarg;
 			break;
 		case 's':
-			err_set(-ENOTSUP, "--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
-					  "cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
+			err_set(-ENOTSUP,
+				"--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
+				"cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
 			return ctr_fail(NULL);
 		case 'd':
 		case 'R':
@@ -485,7 +614,8 @@ int cmd_ctr(int argc, char **argv)
 			return 0;
 		case 'h':
 			puts("usage: hv-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n"
-			     "commands: create start run state kill delete exec ps list pause resume spec features");
+			     "commands: create start run state kill delete exec ps list pause resume update spec "
+			     "features");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -525,6 +655,8 @@ int cmd_ctr(int argc, char **argv)
 		return cmd_spec_ctr(subc, sub);
 	if (!strcmp(name, "features"))
 		return cmd_features_ctr(subc, sub);
+	if (!strcmp(name, "update"))
+		return cmd_update_ctr(subc, sub);
 	fprintf(stderr, "hv-runc: unknown command '%s'\n", name);
 	return EXIT_USAGE;
 }

@@ -519,6 +519,25 @@ int ctr_pause(const char *root, const char *id, bool pause)
 	return cg_freeze(&cg, pause);
 }
 
+int ctr_update(const char *root, const char *id, struct json_object *resources)
+{
+	_cleanup_close_ int lock = -1;
+	struct ctr_state st;
+	struct cgroup cg;
+	int r;
+
+	if ((r = lock_ctr(root, id, &lock)) < 0 || (r = ctr_state_load(root, id, &st)) < 0)
+		return r;
+	enum ctr_status status = ctr_status(root, &st);
+	if (status == CTR_STOPPED)
+		return err_set(-EINVAL, "container %s is stopped: there is nothing to update", id);
+	/* device rules stay as created: a partial list would cut /dev off */
+	json_object_object_del(resources, "devices");
+	if ((r = cg_open(&cg, st.cgroup)) < 0)
+		return r;
+	return cg_apply(&cg, resources);
+}
+
 int ctr_pids(const char *root, const char *id, pid_t **pids, size_t *n)
 {
 	struct ctr_state st;

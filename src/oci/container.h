@@ -25,6 +25,9 @@ int ctr_run(const struct ctr_opts *o);
 int ctr_kill(const char *root, const char *id, int sig, bool all);
 int ctr_delete(const char *root, const char *id, bool force);
 int ctr_pause(const char *root, const char *id, bool pause);
+/* runc update: new linux.resources for a live container (devices excepted). */
+struct json_object;
+int ctr_update(const char *root, const char *id, struct json_object *resources);
 int ctr_pids(const char *root, const char *id, pid_t **pids, size_t *n);
 int ctr_signal_parse(const char *s, int *sig);
 

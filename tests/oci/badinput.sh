@@ -98,6 +98,9 @@ expect_error "creating an id twice" "already exists" rt create --bundle "$b" dup
 expect_error "a bad signal name" "signal" rt kill dup SIGBOGUS
 expect_error "exec in a container that is not running" "created" rt exec dup true
 expect_error "pause of a created container" "created" rt pause dup
+expect_error "update with a bad number" "not a number" rt update --pids-limit many dup
+expect_error "update with resources that are not JSON" "not a JSON object" rt update --resources /etc/hostname dup
+expect_error "update of an unknown container" "does not exist" rt update --pids-limit 5 nosuch
 check "the existing container is untouched" test "$(ctr_state dup status)" = created
 check "delete" rt delete --force dup
 nothing_left "deleted" dup

@@ -100,6 +100,12 @@ freezer=$(cat /sys/fs/cgroup/freezer/hv-runc/life/freezer.state 2>/dev/null || c
 expect_match "the cgroup is frozen" "$freezer" "FROZEN|1"
 check "resume" rt resume life
 expect_eq "state: running again" "$(ctr_state life status)" running
+check "update --memory --pids-limit" rt update --memory 48M --pids-limit 25 life
+mem=$(cat /sys/fs/cgroup/memory/hv-runc/life/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/hv-runc/life/memory.max)
+pids=$(cat /sys/fs/cgroup/pids/hv-runc/life/pids.max 2>/dev/null || cat /sys/fs/cgroup/hv-runc/life/pids.max)
+expect_eq "the new limits are in force" "$mem $pids" "50331648 25"
+echo '{"pids": {"limit": 40}}' | rt update --resources - life
+expect_eq "update --resources - (JSON on stdin)" "$(rt exec life sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')" 40
 refuse "delete refuses a running container" rt delete life
 check "kill sends the signal (TERM)" rt kill life TERM
 for _ in $(seq 50); do [ "$(ctr_state life status)" = stopped ] && break; sleep 0.1; done
