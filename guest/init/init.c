@@ -55,6 +55,9 @@ void init_log(const char *fmt, ...)
 	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0) {
 		init_write_all(fd, buf, (size_t)n);
+		/* out of the tty before going on: a hangup (the console's
+		 * shell leaving at shutdown) discards what is still queued */
+		tcdrain(fd);
 		close(fd);
 	}
 }
