@@ -65,7 +65,8 @@ restart:
 				/* a dangling link: go on from its target */
 				target[n] = '\0';
 				if (++links > 40)
-					return err_set(-ELOOP, "cannot create %s in the container: too many links", path);
+					return err_set(-ELOOP, "cannot create %s in the container: too many links",
+						       path);
 				*slash = '\0';
 				int k = snprintf(next, sizeof(next), "%s/%s%s%s", target[0] == '/' ? "" : buf, target,
 						 last ? "" : "/", last ? "" : p + 1);
@@ -75,8 +76,9 @@ restart:
 				goto restart;
 			}
 			if (last && file)
-				r = (fd = openat(parent, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644)) < 0 ? -errno
-														: (close(fd), 0);
+				r = (fd = openat(parent, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644)) < 0
+					? -errno
+					: (close(fd), 0);
 			else
 				r = mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST ? -errno : 0;
 			if (r < 0)
@@ -107,7 +109,7 @@ static int mount_at(int rootfd, const char *dest, const char *src, const char *t
 
 static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpath)
 {
-	static const char *const ctrls[] = { "memory", "cpu",     "cpuacct", "cpuset",  "pids",
+	static const char *const ctrls[] = { "memory",	"cpu",	   "cpuacct", "cpuset",	 "pids",
 					     "freezer", "devices", "blkio",   "systemd", "unified" };
 	unsigned long ro = m->flags & MS_RDONLY;
 	int r;
@@ -123,16 +125,16 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpat
 		if (access(src, F_OK) < 0)
 			continue;
 		snprintf(dst, sizeof(dst), "%s/%s", m->destination, ctrls[i]);
-		if ((r = mkpath_in_root(rootfd, dst, false)) < 0 || (r = mount_at(rootfd, dst, src, NULL, MS_BIND, NULL)) < 0)
+		if ((r = mkpath_in_root(rootfd, dst, false)) < 0 ||
+		    (r = mount_at(rootfd, dst, src, NULL, MS_BIND, NULL)) < 0)
 			return r;
-		if (ro && (r = mount_at(rootfd, dst, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-									MS_NOEXEC,
-					  NULL)) < 0)
+		if (ro && (r = mount_at(rootfd, dst, NULL, NULL,
+					MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
 			return r;
 	}
 	if (ro)
-		return mount_at(rootfd, m->destination, NULL, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				"mode=755");
+		return mount_at(rootfd, m->destination, NULL, NULL,
+				MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
 	return 0;
 }
 
@@ -166,7 +168,8 @@ static int do_mount(int rootfd, const struct oci_mount *m, const char *cgpath)
 		if (copyup && (under = open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY)) < 0)
 			return err_errno(under, "tmpcopyup: cannot open %s", m->destination);
 		if ((r = mount_at(rootfd, m->destination, m->source ? m->source : m->type, m->type,
-				  m->flags & ~(MS_REMOUNT | (copyup ? MS_RDONLY : 0)), m->data[0] ? m->data : NULL)) < 0)
+				  m->flags & ~(MS_REMOUNT | (copyup ? MS_RDONLY : 0)), m->data[0] ? m->data : NULL)) <
+		    0)
 			return r;
 		if (copyup) {
 			if ((over = open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY)) < 0)
@@ -222,14 +225,16 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 
 static int setup_dev(int rootfd, const struct oci_spec *s, bool userns)
 {
-	static const char *const links[][2] = { { "/proc/self/fd", "/dev/fd" },	  { "/proc/self/fd/0", "/dev/stdin" },
-						{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+	static const char *const links[][2] = { { "/proc/self/fd", "/dev/fd" },
+						{ "/proc/self/fd/0", "/dev/stdin" },
+						{ "/proc/self/fd/1", "/dev/stdout" },
+						{ "/proc/self/fd/2", "/dev/stderr" },
 						{ "pts/ptmx", "/dev/ptmx" } };
 	int r;
 
 	for (size_t i = 0; i < oci_n_std_devices; i++)
-		if ((r = make_device(rootfd, oci_std_devices[i].path, 'c', oci_std_devices[i].maj, oci_std_devices[i].min,
-				     0666, 0, 0, userns)) < 0)
+		if ((r = make_device(rootfd, oci_std_devices[i].path, 'c', oci_std_devices[i].maj,
+				     oci_std_devices[i].min, 0666, 0, 0, userns)) < 0)
 			return r;
 	for (size_t i = 0; i < s->ndevices; i++) {
 		const struct oci_device *d = &s->devices[i];

@@ -41,7 +41,9 @@ int pty_relay(int master)
 	sigprocmask(SIG_BLOCK, &winch, &old);
 	sig = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
-		struct pollfd p[3] = { { master, POLLIN, 0 }, { in_open ? STDIN_FILENO : -1, POLLIN, 0 }, { sig, POLLIN, 0 } };
+		struct pollfd p[3] = { { master, POLLIN, 0 },
+				       { in_open ? STDIN_FILENO : -1, POLLIN, 0 },
+				       { sig, POLLIN, 0 } };
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;

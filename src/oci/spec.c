@@ -28,8 +28,8 @@ static struct json_object *get(struct json_object *o, const char *key)
 
 static int want(struct json_object *v, enum json_type t, const char *where)
 {
-	static const char *const names[] = { "null", "a boolean", "a number", "an integer", "an object", "an array",
-					     "a string" };
+	static const char *const names[] = { "null",	  "a boolean", "a number", "an integer",
+					     "an object", "an array",  "a string" };
 	if (v && !json_object_is_type(v, t) && !(t == json_type_double && json_object_is_type(v, json_type_int)))
 		return err_set(-EINVAL, "config.json: %s must be %s", where, names[t]);
 	return 0;
@@ -87,14 +87,22 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_names[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },	      { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },	      { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },	      { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },   { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+	{ "RLIMIT_AS", RLIMIT_AS },
+	{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
 };
 
 static int parse_rlimits(struct json_object *arr, struct oci_process *p, const char *where)
@@ -102,7 +110,8 @@ static int parse_rlimits(struct json_object *arr, struct oci_process *p, const c
 	if (!arr)
 		return 0;
 	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > OCI_MAX_RLIMITS)
-		return err_set(-EINVAL, "config.json: %s.rlimits must be an array of at most %d", where, OCI_MAX_RLIMITS);
+		return err_set(-EINVAL, "config.json: %s.rlimits must be an array of at most %d", where,
+			       OCI_MAX_RLIMITS);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i), *v;
 		const char *type = NULL;
@@ -117,7 +126,8 @@ static int parse_rlimits(struct json_object *arr, struct oci_process *p, const c
 				l->name = rlimit_names[k].name;
 			}
 		if (l->resource < 0)
-			return err_set(-EINVAL, "config.json: %s.rlimits[%zu]: unknown type '%s'", where, i, type ? type : "");
+			return err_set(-EINVAL, "config.json: %s.rlimits[%zu]: unknown type '%s'", where, i,
+				       type ? type : "");
 		if (!(v = get(e, "soft")) || !json_object_is_type(v, json_type_int))
 			return err_set(-EINVAL, "config.json: %s.rlimits[%zu].soft must be a number", where, i);
 		l->soft = (uint64_t)json_object_get_uint64(v);
@@ -167,12 +177,14 @@ int oci_process_parse(struct json_object *p, struct oci_process *out, const char
 	}
 	if ((v = get(user, "additionalGids"))) {
 		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > OCI_MAX_GROUPS)
-			return err_set(-EINVAL, "config.json: process.user.additionalGids must be an array of at most %d",
+			return err_set(-EINVAL,
+				       "config.json: process.user.additionalGids must be an array of at most %d",
 				       OCI_MAX_GROUPS);
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *g = json_object_array_get_idx(v, i);
 			if (!json_object_is_type(g, json_type_int) || json_object_get_int64(g) < 0)
-				return err_set(-EINVAL, "config.json: process.user.additionalGids[%zu] must be a gid", i);
+				return err_set(-EINVAL, "config.json: process.user.additionalGids[%zu] must be a gid",
+					       i);
 			out->groups[out->ngroups++] = (gid_t)json_object_get_int64(g);
 		}
 	}
@@ -194,7 +206,8 @@ int oci_process_parse(struct json_object *p, struct oci_process *out, const char
 	if ((v = get(p, "noNewPrivileges")))
 		out->no_new_privileges = json_object_get_boolean(v);
 	if ((v = get(p, "oomScoreAdj"))) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < -1000 || json_object_get_int(v) > 1000)
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < -1000 ||
+		    json_object_get_int(v) > 1000)
 			return err_set(-EINVAL, "config.json: process.oomScoreAdj must be -1000 to 1000");
 		out->has_oom_score_adj = true;
 		out->oom_score_adj = json_object_get_int(v);
@@ -216,22 +229,38 @@ static const struct {
 	unsigned long set, clear;
 	bool propagation;
 } mount_opts[] = {
-	{ "ro", MS_RDONLY, 0, false },		   { "rw", 0, MS_RDONLY, false },
-	{ "nosuid", MS_NOSUID, 0, false },	   { "suid", 0, MS_NOSUID, false },
-	{ "nodev", MS_NODEV, 0, false },	   { "dev", 0, MS_NODEV, false },
-	{ "noexec", MS_NOEXEC, 0, false },	   { "exec", 0, MS_NOEXEC, false },
-	{ "sync", MS_SYNCHRONOUS, 0, false },	   { "async", 0, MS_SYNCHRONOUS, false },
-	{ "dirsync", MS_DIRSYNC, 0, false },	   { "remount", MS_REMOUNT, 0, false },
-	{ "mand", MS_MANDLOCK, 0, false },	   { "nomand", 0, MS_MANDLOCK, false },
-	{ "atime", 0, MS_NOATIME, false },	   { "noatime", MS_NOATIME, 0, false },
-	{ "diratime", 0, MS_NODIRATIME, false },   { "nodiratime", MS_NODIRATIME, 0, false },
-	{ "relatime", MS_RELATIME, 0, false },	   { "norelatime", 0, MS_RELATIME, false },
-	{ "strictatime", MS_STRICTATIME, 0, false }, { "nostrictatime", 0, MS_STRICTATIME, false },
-	{ "bind", MS_BIND, 0, false },		   { "rbind", MS_BIND | MS_REC, 0, false },
-	{ "private", MS_PRIVATE, 0, true },	   { "rprivate", MS_PRIVATE | MS_REC, 0, true },
-	{ "shared", MS_SHARED, 0, true },	   { "rshared", MS_SHARED | MS_REC, 0, true },
-	{ "slave", MS_SLAVE, 0, true },		   { "rslave", MS_SLAVE | MS_REC, 0, true },
-	{ "unbindable", MS_UNBINDABLE, 0, true },  { "runbindable", MS_UNBINDABLE | MS_REC, 0, true },
+	{ "ro", MS_RDONLY, 0, false },
+	{ "rw", 0, MS_RDONLY, false },
+	{ "nosuid", MS_NOSUID, 0, false },
+	{ "suid", 0, MS_NOSUID, false },
+	{ "nodev", MS_NODEV, 0, false },
+	{ "dev", 0, MS_NODEV, false },
+	{ "noexec", MS_NOEXEC, 0, false },
+	{ "exec", 0, MS_NOEXEC, false },
+	{ "sync", MS_SYNCHRONOUS, 0, false },
+	{ "async", 0, MS_SYNCHRONOUS, false },
+	{ "dirsync", MS_DIRSYNC, 0, false },
+	{ "remount", MS_REMOUNT, 0, false },
+	{ "mand", MS_MANDLOCK, 0, false },
+	{ "nomand", 0, MS_MANDLOCK, false },
+	{ "atime", 0, MS_NOATIME, false },
+	{ "noatime", MS_NOATIME, 0, false },
+	{ "diratime", 0, MS_NODIRATIME, false },
+	{ "nodiratime", MS_NODIRATIME, 0, false },
+	{ "relatime", MS_RELATIME, 0, false },
+	{ "norelatime", 0, MS_RELATIME, false },
+	{ "strictatime", MS_STRICTATIME, 0, false },
+	{ "nostrictatime", 0, MS_STRICTATIME, false },
+	{ "bind", MS_BIND, 0, false },
+	{ "rbind", MS_BIND | MS_REC, 0, false },
+	{ "private", MS_PRIVATE, 0, true },
+	{ "rprivate", MS_PRIVATE | MS_REC, 0, true },
+	{ "shared", MS_SHARED, 0, true },
+	{ "rshared", MS_SHARED | MS_REC, 0, true },
+	{ "slave", MS_SLAVE, 0, true },
+	{ "rslave", MS_SLAVE | MS_REC, 0, true },
+	{ "unbindable", MS_UNBINDABLE, 0, true },
+	{ "runbindable", MS_UNBINDABLE | MS_REC, 0, true },
 };
 
 static int parse_mount(struct json_object *o, size_t i, struct oci_mount *m)
@@ -241,15 +270,16 @@ static int parse_mount(struct json_object *o, size_t i, struct oci_mount *m)
 	int r;
 
 	snprintf(where, sizeof(where), "mounts[%zu]", i);
-	if ((r = get_str(o, "destination", where, &m->destination)) < 0 || (r = get_str(o, "type", where, &m->type)) < 0 ||
-	    (r = get_str(o, "source", where, &m->source)) < 0)
+	if ((r = get_str(o, "destination", where, &m->destination)) < 0 ||
+	    (r = get_str(o, "type", where, &m->type)) < 0 || (r = get_str(o, "source", where, &m->source)) < 0)
 		return r;
 	if (!m->destination || m->destination[0] != '/')
 		return err_set(-EINVAL, "config.json: %s.destination must be an absolute path", where);
 	/* ".." could climb out of the root file system: refuse it outright */
 	for (const char *p = m->destination; (p = strstr(p, "..")); p += 2)
 		if ((p == m->destination || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-			return err_set(-EINVAL, "config.json: %s.destination '%s' contains '..'", where, m->destination);
+			return err_set(-EINVAL, "config.json: %s.destination '%s' contains '..'", where,
+				       m->destination);
 	if ((opts = get(o, "options"))) {
 		if (!json_object_is_type(opts, json_type_array))
 			return err_set(-EINVAL, "config.json: %s.options must be an array of strings", where);
@@ -293,8 +323,8 @@ static int parse_mount(struct json_object *o, size_t i, struct oci_mount *m)
 static const struct {
 	const char *name;
 	int type;
-} ns_names[] = { { "pid", CLONE_NEWPID },   { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
-		 { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },	 { "user", CLONE_NEWUSER },
+} ns_names[] = { { "pid", CLONE_NEWPID },      { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
+		 { "ipc", CLONE_NEWIPC },      { "uts", CLONE_NEWUTS },	    { "user", CLONE_NEWUSER },
 		 { "cgroup", CLONE_NEWCGROUP } };
 
 static int parse_namespaces(struct json_object *arr, struct oci_spec *s)
@@ -314,7 +344,8 @@ static int parse_namespaces(struct json_object *arr, struct oci_spec *s)
 			if (!strcmp(type, ns_names[k].name))
 				t = ns_names[k].type;
 		if (!t)
-			return err_set(-EINVAL, "config.json: linux.namespaces[%zu]: unknown type '%s'", i, type ? type : "");
+			return err_set(-EINVAL, "config.json: linux.namespaces[%zu]: unknown type '%s'", i,
+				       type ? type : "");
 		for (size_t k = 0; k < s->nns; k++)
 			if (s->ns[k].type == t)
 				return err_set(-EINVAL, "config.json: linux.namespaces: '%s' twice", type);
@@ -401,8 +432,8 @@ static int parse_paths(struct json_object *arr, const char ***out, size_t *n, co
 
 static int parse_hooks(struct json_object *hooks, struct oci_spec *s)
 {
-	static const char *const keys[HOOK_KINDS] = { "prestart",   "createRuntime", "createContainer",
-						      "startContainer", "poststart",   "poststop" };
+	static const char *const keys[HOOK_KINDS] = { "prestart",	"createRuntime", "createContainer",
+						      "startContainer", "poststart",	 "poststop" };
 
 	if (!hooks)
 		return 0;
@@ -423,14 +454,15 @@ static int parse_hooks(struct json_object *hooks, struct oci_spec *s)
 			if ((r = get_str(e, "path", "hooks[].path", &h->path)) < 0)
 				return r;
 			if (!h->path || h->path[0] != '/')
-				return err_set(-EINVAL, "config.json: hooks.%s[%zu].path must be an absolute path", keys[k], i);
+				return err_set(-EINVAL, "config.json: hooks.%s[%zu].path must be an absolute path",
+					       keys[k], i);
 			if ((r = strings(get(e, "args"), "hooks[].args", &h->args)) < 0 ||
 			    (r = strings(get(e, "env"), "hooks[].env", &h->env)) < 0)
 				return r;
 			if ((v = get(e, "timeout"))) {
 				if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) <= 0)
-					return err_set(-EINVAL, "config.json: hooks.%s[%zu].timeout must be positive", keys[k],
-						       i);
+					return err_set(-EINVAL, "config.json: hooks.%s[%zu].timeout must be positive",
+						       keys[k], i);
 				h->timeout = json_object_get_int(v);
 			}
 			s->nhooks[k]++;
@@ -451,8 +483,9 @@ static int parse_propagation(const char *p, unsigned long *out)
 	static const struct {
 		const char *name;
 		unsigned long flags;
-	} t[] = { { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC }, { "slave", MS_SLAVE },
-		  { "rslave", MS_SLAVE | MS_REC }, { "shared", MS_SHARED },	   { "rshared", MS_SHARED | MS_REC },
+	} t[] = { { "private", MS_PRIVATE },	   { "rprivate", MS_PRIVATE | MS_REC },
+		  { "slave", MS_SLAVE },	   { "rslave", MS_SLAVE | MS_REC },
+		  { "shared", MS_SHARED },	   { "rshared", MS_SHARED | MS_REC },
 		  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC } };
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)

@@ -15,8 +15,8 @@
 
 struct json_object;
 
-#define OCI_MAX_IDMAP 16
-#define OCI_MAX_GROUPS 64
+#define OCI_MAX_IDMAP	16
+#define OCI_MAX_GROUPS	64
 #define OCI_MAX_RLIMITS 16
 
 struct oci_rlimit {

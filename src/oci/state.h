@@ -23,7 +23,7 @@ struct ctr_state {
 	char cgroup[512];
 	pid_t pid;
 	uint64_t pid_start; /* /proc/PID/stat start time */
-	char created[40];	      /* RFC 3339 */
+	char created[40];   /* RFC 3339 */
 	bool started;
 	uid_t owner;
 };

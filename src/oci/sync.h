@@ -7,11 +7,11 @@
 
 enum sync_kind {
 	SYNC_JOINED = 'j', /* init -> runtime: in the container's cgroup */
-	SYNC_GO = 'g',	  /* runtime -> init: ids mapped, cgroup joined: go on */
-	SYNC_READY = 'r', /* init -> runtime: set up, waiting for start */
-	SYNC_ERROR = 'e', /* init -> runtime: text */
-	SYNC_PTY = 'p',	  /* init -> runtime: the terminal master (fd) */
-	SYNC_PID = 'i',	  /* exec helper -> runtime: the process's pid (text) */
+	SYNC_GO = 'g',	   /* runtime -> init: ids mapped, cgroup joined: go on */
+	SYNC_READY = 'r',  /* init -> runtime: set up, waiting for start */
+	SYNC_ERROR = 'e',  /* init -> runtime: text */
+	SYNC_PTY = 'p',	   /* init -> runtime: the terminal master (fd) */
+	SYNC_PID = 'i',	   /* exec helper -> runtime: the process's pid (text) */
 };
 
 int sync_send(int sock, char kind, const char *text, int fd);
