@@ -116,55 +116,19 @@ void vm_close(struct vm_handle *h)
 	h->lockfd = h->dirfd = -1;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int store_list(char ***names, size_t *n)
 {
 	char vms[4096];
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	char **v = NULL;
-	size_t cnt = 0, cap = 0;
 	int r;
 
 	*names = NULL;
 	*n = 0;
 	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
 		return r;
-	d = opendir(vms);
-	if (!d)
-		return err_errno(-errno, "cannot read %s", vms);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || vm_name_validate(de->d_name) < 0)
-			continue; /* staging and trash folders start with '.' */
-		if (cnt == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
-			if (!nv) {
-				store_list_free(v, cnt);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		if (!(v[cnt] = strdup(de->d_name))) {
-			store_list_free(v, cnt);
-			return -ENOMEM;
-		}
-		cnt++;
-	}
-	err_clear();
-	if (cnt > 1)
-		qsort(v, cnt, sizeof(*v), cmp_names);
-	*names = v;
-	*n = cnt;
-	return 0;
+	return fs_list_names(vms, vm_name_validate, names, n);
 }
 
 void store_list_free(char **names, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	fs_names_free(names, n);
 }

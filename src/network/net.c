@@ -127,37 +127,13 @@ int net_lock(const char *name, int *fd)
 int net_list(char ***names, size_t *n)
 {
 	char dir[4096];
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	char **v = NULL;
-	size_t cnt = 0;
 	int r;
 
 	*names = NULL;
 	*n = 0;
 	if ((r = nets_dir(dir, sizeof(dir))) < 0)
 		return r;
-	if (!(d = opendir(dir)))
-		return err_errno(-errno, "cannot read %s", dir);
-	while ((de = readdir(d))) {
-		char **nv;
-		if (de->d_name[0] == '.' || net_name_validate(de->d_name) < 0)
-			continue;
-		if (!(nv = realloc(v, (cnt + 1) * sizeof(*v))))
-			break;
-		v = nv;
-		v[cnt++] = strdup(de->d_name);
-	}
-	err_clear();
-	for (size_t i = 1; i < cnt; i++) /* few networks: insertion sort */
-		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-			char *t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	*names = v;
-	*n = cnt;
-	return 0;
+	return fs_list_names(dir, net_name_validate, names, n);
 }
 
 int net_load(const char *name, struct netdef *d)
@@ -233,10 +209,11 @@ static int check_subnet(const char *name, uint32_t net, int prefix)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct netdef o;
-		if (strcmp(names[i], name) && net_load(names[i], &o) == 0 && ip4_overlap(net, prefix, o.subnet, o.prefix)) {
+		if (strcmp(names[i], name) && net_load(names[i], &o) == 0 &&
+		    ip4_overlap(net, prefix, o.subnet, o.prefix)) {
 			ip4_format(o.subnet, a, sizeof(a));
-			r = err_set(-EEXIST, "the subnet overlaps network '%s' (%s/%d); pick another --subnet", o.name, a,
-				    o.prefix);
+			r = err_set(-EEXIST, "the subnet overlaps network '%s' (%s/%d); pick another --subnet", o.name,
+				    a, o.prefix);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -266,7 +243,8 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 		return err_set(-EEXIST, "a network named '%s' already exists", name);
 	snprintf(d.name, sizeof(d.name), "%s", name);
 	if (cidr) {
-		if ((r = ip4_parse_cidr(cidr, &d.subnet, &d.prefix)) < 0 || (r = check_subnet(name, d.subnet, d.prefix)) < 0)
+		if ((r = ip4_parse_cidr(cidr, &d.subnet, &d.prefix)) < 0 ||
+		    (r = check_subnet(name, d.subnet, d.prefix)) < 0)
 			return r;
 	} else {
 		/* the first free 10.77.N.0/24 */
@@ -303,7 +281,9 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 		json_object_object_add(o, "subnet", json_object_new_string(buf));
 		json_object_object_add(o, "created", json_object_new_int64((int64_t)d.created));
 		json_object_object_add(o, "forwards", json_object_new_array());
-		r = sfd < 0 ? -errno : json_write_atomic(sfd, "net.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		r = sfd < 0 ? -errno
+			    : json_write_atomic(sfd, "net.json",
+						json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 		if (r == 0)
 			r = fs_write_atomic(sfd, "lock", "", 0, 0600);
 		if (sfd >= 0)
@@ -460,7 +440,8 @@ int net_unreserve(const char *net, const char *vm)
 
 	if (dfd < 0)
 		return dfd;
-	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 || (r = load_reservations(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
+	    (r = load_reservations(dfd, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(res[i].vm, vm))
@@ -533,7 +514,8 @@ int net_forward_parse(const char *spec, struct net_forward *f)
 	vp = strtoul(p[3], &e2, 10);
 	if (*e1 || *e2 || hp < 1 || hp > 65535 || vp < 1 || vp > 65535)
 		return err_set(-EINVAL, "invalid forward '%s': ports are 1 to 65535", spec);
-	if (strlen(p[2]) >= sizeof(f->vm) || strspn(p[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(p[2]))
+	if (strlen(p[2]) >= sizeof(f->vm) ||
+	    strspn(p[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(p[2]))
 		return err_set(-EINVAL, "invalid forward '%s': bad VM name", spec);
 	snprintf(f->proto, sizeof(f->proto), "%s", p[0]);
 	f->host_port = (uint16_t)hp;
@@ -555,7 +537,8 @@ int net_forward_add(const char *name, const char *spec)
 	if ((r = net_forward_parse(spec, &f)) < 0 || (r = net_lock(name, &lock)) < 0 || (r = net_load(name, &d)) < 0)
 		return r;
 	if (d.mode != NET_NATNET)
-		return err_set(-EINVAL, "network %s is %s: only natnet networks forward ports", name, net_mode_name(d.mode));
+		return err_set(-EINVAL, "network %s is %s: only natnet networks forward ports", name,
+			       net_mode_name(d.mode));
 	if ((r = net_reservations(name, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)

@@ -49,9 +49,8 @@ static const char *const cg_v1_controllers[] = { "memory", "cpu",     "cpuacct",
  * host, so that tools in the container see its own cgroup there. */
 static const struct {
 	const char *name;
-	long magic;
-	const char *self; /* the file through which a process moves itself */
-} cg_v1_extras[] = { { "systemd", CGROUP_SUPER_MAGIC, "tasks" }, { "unified", CGROUP2_SUPER_MAGIC, NULL } };
+	long magic; /* CGROUP2_SUPER_MAGIC: the unified one */
+} cg_v1_extras[] = { { "systemd", CGROUP_SUPER_MAGIC }, { "unified", CGROUP2_SUPER_MAGIC } };
 /* What hv enables for its cgroups on v2, where the parent offers it. */
 static const char *const cg_v2_controllers[] = { "cpu", "memory", "pids", "cpuset", "io" };
 
@@ -316,7 +315,8 @@ int cg_create(struct cgroup *cg, const char *path)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++)
-		if (cg_extra_mounted(i, base, sizeof(base), NULL) && (r = cg_mkdir_levels(base, cg->path, false, false)) < 0)
+		if (cg_extra_mounted(i, base, sizeof(base), NULL) &&
+		    (r = cg_mkdir_levels(base, cg->path, false, false)) < 0)
 			return r;
 	return 0;
 }
@@ -414,59 +414,54 @@ int cg_apply(struct cgroup *cg, struct json_object *resources)
 	return r;
 }
 
-int cg_add_pid(struct cgroup *cg, pid_t pid)
+/* Write value into the membership file of every hierarchy hv uses: v2's
+ * cgroup.procs, or on v1 each controller's and extra hierarchy's.  self:
+ * value is "0" and v1 hierarchies take it through "tasks" (the calling
+ * thread, moved without the global lock); skip_unified leaves out the v2
+ * hierarchy the process was born into. */
+static int cg_join(struct cgroup *cg, const char *value, bool self, bool skip_unified)
 {
-	char dir[PATH_MAX], num[24];
-	int r;
-
-	if (pid <= 0)
-		return err_set(-EINVAL, "cannot add pid %d to cgroup %s", (int)pid, cg->path);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {
-		if (cg->version == CG_V1 && !cg_v1_mounted(cg_v1_controllers[i]))
-			continue;
-		r = cg_dir(cg, cg_v1_controllers[i], dir, sizeof(dir));
-		if (r == 0)
-			r = cg_write_at(dir, "cgroup.procs", num);
-		if (r < 0)
-			return r;
-		if (cg->version == CG_V2)
-			return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++)
-		if (cg_extra_mounted(i, dir, sizeof(dir), cg) && (r = cg_write_at(dir, "cgroup.procs", num)) < 0)
-			return r;
-	return 0;
-}
-
-int cg_add_self(struct cgroup *cg, bool in_unified)
-{
+	const char *v1_file = self ? "tasks" : "cgroup.procs";
 	char dir[PATH_MAX];
 	int r;
 
 	if (cg->version == CG_V2) {
-		if (in_unified)
+		if (skip_unified)
 			return 0;
 		if ((r = cg_dir(cg, NULL, dir, sizeof(dir))) < 0)
 			return r;
-		return cg_write_at(dir, "cgroup.procs", "0");
+		return cg_write_at(dir, "cgroup.procs", value);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {
 		if (!cg_v1_mounted(cg_v1_controllers[i]))
 			continue;
-		r = cg_dir(cg, cg_v1_controllers[i], dir, sizeof(dir));
-		if (r == 0)
-			r = cg_write_at(dir, "tasks", "0");
-		if (r < 0)
+		if ((r = cg_dir(cg, cg_v1_controllers[i], dir, sizeof(dir))) < 0 ||
+		    (r = cg_write_at(dir, v1_file, value)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++) {
-		if (!cg_extra_mounted(i, dir, sizeof(dir), cg) || (!cg_v1_extras[i].self && in_unified))
+		bool unified = cg_v1_extras[i].magic == CGROUP2_SUPER_MAGIC;
+		if (!cg_extra_mounted(i, dir, sizeof(dir), cg) || (unified && skip_unified))
 			continue;
-		if ((r = cg_write_at(dir, cg_v1_extras[i].self ? cg_v1_extras[i].self : "cgroup.procs", "0")) < 0)
+		if ((r = cg_write_at(dir, unified ? "cgroup.procs" : v1_file, value)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+int cg_add_pid(struct cgroup *cg, pid_t pid)
+{
+	char num[24];
+
+	if (pid <= 0)
+		return err_set(-EINVAL, "cannot add pid %d to cgroup %s", (int)pid, cg->path);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return cg_join(cg, num, false, false);
+}
+
+int cg_add_self(struct cgroup *cg, bool in_unified)
+{
+	return cg_join(cg, "0", true, in_unified);
 }
 
 int cg_unified_fd(struct cgroup *cg)
@@ -479,7 +474,7 @@ int cg_unified_fd(struct cgroup *cg)
 			return fd;
 	} else {
 		size_t i = 0;
-		while (i < ARRAY_SIZE(cg_v1_extras) && cg_v1_extras[i].self)
+		while (i < ARRAY_SIZE(cg_v1_extras) && cg_v1_extras[i].magic != CGROUP2_SUPER_MAGIC)
 			i++;
 		if (i == ARRAY_SIZE(cg_v1_extras) || !cg_extra_mounted(i, dir, sizeof(dir), cg))
 			return -ENOENT;

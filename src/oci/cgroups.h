@@ -42,6 +42,8 @@ int cg_add_self(struct cgroup *cg, bool in_unified);
 int cg_unified_fd(struct cgroup *cg);
 /* The pids in the cgroup (malloc'ed). */
 int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n);
+/* Signal every process (also in nested cgroups); SIGKILL also thaws a
+ * frozen cgroup so that its processes can die. */
 int cg_kill_all(struct cgroup *cg, int sig);
 int cg_freeze(struct cgroup *cg, bool frozen);
 int cg_is_frozen(struct cgroup *cg, bool *frozen);

@@ -51,7 +51,8 @@ static int write_idmap(pid_t pid, const char *file, const struct oci_idmap *m, s
 	int fd, r = 0;
 
 	for (size_t i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%u %u %u\n", m[i].container, m[i].host, m[i].size);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%u %u %u\n", m[i].container, m[i].host,
+			 m[i].size);
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, buf, strlen(buf)) < 0)
 		r = err_errno(-errno, "cannot write %s", file);
@@ -134,7 +135,8 @@ static int wait_ready(int sock, const char *console, int *pty, pid_t pid)
 			return err_set(-EIO, "%s", msg);
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status))
-			return err_set(-EIO, "the container's init was killed by signal %d during setup", WTERMSIG(status));
+			return err_set(-EIO, "the container's init was killed by signal %d during setup",
+				       WTERMSIG(status));
 		return err_set(-EIO, "the container's init ended during setup");
 	}
 }
@@ -195,8 +197,9 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	if (!cgpath[0])
 		snprintf(cgpath, sizeof(cgpath), "/hv-runc/%s", o->id);
 	else if (cgpath[0] != '/' || strchr(cgpath, ':')) {
-		r = err_set(-EINVAL, "linux.cgroupsPath '%s': hv supports cgroupfs paths (\"/a/b\"), not systemd slices "
-				     "(use podman --cgroup-manager cgroupfs)",
+		r = err_set(-EINVAL,
+			    "linux.cgroupsPath '%s': hv supports cgroupfs paths (\"/a/b\"), not systemd slices "
+			    "(use podman --cgroup-manager cgroupfs)",
 			    cgpath);
 		goto fail;
 	}
@@ -209,8 +212,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	}
 	/* namespaces to create; those given by path are joined by the init,
 	 * except the pid namespace, which only the next child can enter */
-	static const int kinds[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWUSER,
-				     CLONE_NEWCGROUP };
+	static const int kinds[] = { CLONE_NEWNS,  CLONE_NEWUTS,  CLONE_NEWIPC,	  CLONE_NEWNET,
+				     CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWCGROUP };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		const char *nspath = NULL;
 		if (!oci_spec_has_ns(s, kinds[i], NULL))
@@ -283,7 +286,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		goto fail;
 	state_text = hook_state(o->root, &st, "creating");
 	if ((r = fs_write_atomic(AT_FDCWD, path, state_text, strlen(state_text), 0600)) < 0 ||
-	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 || (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
+	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 ||
+	    (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
 		goto fail;
 	if (sync_send(sp[0], SYNC_GO, NULL, -1) < 0) {
 		r = err_set(-EIO, "the container's init ended during setup");
@@ -326,7 +330,6 @@ out:
 	oci_spec_free(s);
 	return r;
 }
-
 
 /* poststart and poststop: the container goes on whatever they do (the
  * spec wants a warning only). */
@@ -411,9 +414,9 @@ int ctr_signal_parse(const char *s, int *sig)
 	static const struct {
 		const char *name;
 		int sig;
-	} t[] = { { "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		  { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "STOP", SIGSTOP },
-		  { "CONT", SIGCONT }, { "ALRM", SIGALRM },   { "PIPE", SIGPIPE }, { "CHLD", SIGCHLD },
+	} t[] = { { "HUP", SIGHUP },	 { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		  { "USR1", SIGUSR1 },	 { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
+		  { "CONT", SIGCONT },	 { "ALRM", SIGALRM }, { "PIPE", SIGPIPE }, { "CHLD", SIGCHLD },
 		  { "WINCH", SIGWINCH }, { "TSTP", SIGTSTP }, { "ABRT", SIGABRT }, { "PWR", SIGPWR } };
 	const char *name = !strncmp(s, "SIG", 3) ? s + 3 : s;
 	char *end;
@@ -481,12 +484,8 @@ int ctr_delete(const char *root, const char *id, bool force)
 	if (status != CTR_STOPPED && status != CTR_CREATED && !force)
 		return err_set(-EBUSY, "container %s is %s: stop it first, or delete it with --force", id,
 			       ctr_status_name(status));
-	if (cg_open(&cg, st.cgroup) == 0) {
-		bool frozen = false;
-		if (cg_is_frozen(&cg, &frozen) == 0 && frozen)
-			cg_freeze(&cg, false);
-		cg_kill_all(&cg, SIGKILL);
-	}
+	if (cg_open(&cg, st.cgroup) == 0)
+		cg_kill_all(&cg, SIGKILL); /* thaws a paused container too */
 	if (st.pid > 0 && status != CTR_STOPPED)
 		kill(st.pid, SIGKILL);
 	/* our child only when this process created it (run) */

@@ -58,7 +58,7 @@ struct init_args {
 	const char *hookfile; /* the state JSON for hooks, a host path */
 	struct oci_seccomp *seccomp;
 	bool no_pivot, new_userns, new_cgroupns;
-	int lock; /* the runtime's lock on the container: not the init's to keep */
+	int lock;	  /* the runtime's lock on the container: not the init's to keep */
 	int preserve_fds; /* fds 3..3+N-1 pass to the process; the rest close at exec */
 };
 void container_init(struct init_args *a) __attribute__((noreturn));
@@ -69,8 +69,6 @@ void container_init(struct init_args *a) __attribute__((noreturn));
  * the filter last, just before execve, as fewer syscalls then run under it. */
 struct oci_process;
 int oci_process_enter(const struct oci_process *p, struct oci_seccomp **sc);
-/* Every fd from first on closes at execve (--preserve-fds keeps 3..first-1). */
-void oci_fds_cloexec_from(int first);
 /* The program of args[0] on the process's PATH, checked before the
  * container is declared ready. */
 int oci_find_program(const struct oci_process *p, char *out, size_t n);

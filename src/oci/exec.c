@@ -31,13 +31,14 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/jsonfile.h"
+#include "util/proc.h"
 
 #define NS_COUNT 7
 static const struct {
 	const char *name;
 	int type;
-} ns_order[NS_COUNT] = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },	   { "uts", CLONE_NEWUTS },
-			 { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },	   { "cgroup", CLONE_NEWCGROUP },
+} ns_order[NS_COUNT] = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+			 { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
 			 { "mnt", CLONE_NEWNS } };
 
 /* Open the init's namespaces that differ from ours. */
@@ -142,10 +143,10 @@ static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int 
 		} else {
 			setsid();
 		}
+		proc_cloexec_fds_from(3 + preserve_fds); /* before seccomp */
 		if (oci_process_enter(p, &sc) < 0 || oci_find_program(p, prog, sizeof(prog)) < 0 ||
 		    (sc && oci_seccomp_load(sc) < 0))
 			goto fail;
-		oci_fds_cloexec_from(3 + preserve_fds);
 		execve(prog, p->args, p->env ? p->env : (char *[]){ NULL });
 		err_errno(-errno, "exec %s", prog);
 		goto fail;

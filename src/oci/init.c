@@ -10,9 +10,7 @@
  */
 #include "oci/container.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <linux/close_range.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
@@ -37,6 +35,7 @@
 #include "oci/sync.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/proc.h"
 
 static const char *env_get(char **env, const char *name)
 {
@@ -46,24 +45,6 @@ static const char *env_get(char **env, const char *name)
 		if (!strncmp(*env, name, n) && (*env)[n] == '=')
 			return *env + n + 1;
 	return NULL;
-}
-
-void oci_fds_cloexec_from(int first)
-{
-	DIR *d;
-	struct dirent *de;
-
-	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	/* kernels before 5.11 */
-	if (!(d = opendir("/proc/self/fd")))
-		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd >= first && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	closedir(d);
 }
 
 int oci_find_program(const struct oci_process *p, char *out, size_t n)
@@ -179,8 +160,8 @@ int oci_process_enter(const struct oci_process *p, struct oci_seccomp **sc)
 static int join_namespaces(const struct oci_spec *s)
 {
 	/* the user namespace first: the others are owned by it */
-	static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP,
-				     CLONE_NEWNS };
+	static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC,    CLONE_NEWUTS,
+				     CLONE_NEWNET,  CLONE_NEWCGROUP, CLONE_NEWNS };
 
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 		for (size_t i = 0; i < s->nns; i++) {
@@ -261,6 +242,9 @@ static int init_setup(struct init_args *a, char *hook_state, size_t hsn, char *p
 	} else if (setsid() < 0) {
 		return err_errno(-errno, "setsid");
 	}
+	/* what the runtime had open stays out (--preserve-fds passes some);
+	 * before seccomp, which might refuse close_range */
+	proc_cloexec_fds_from(3 + a->preserve_fds);
 	if ((r = oci_process_enter(p, &a->seccomp)) < 0)
 		return r;
 	if ((r = oci_find_program(p, prog, pn)) < 0)
@@ -315,7 +299,6 @@ void container_init(struct init_args *a)
 		fprintf(stderr, "hv-runc: %s\n", err_msg());
 		_exit(1);
 	}
-	oci_fds_cloexec_from(3 + a->preserve_fds);
 	execve(prog, a->s->process.args, a->s->process.env ? a->s->process.env : (char *[]){ NULL });
 	fprintf(stderr, "hv-runc: exec %s: %s\n", prog, strerror(errno));
 	_exit(127);

@@ -26,7 +26,8 @@ int ctr_id_validate(const char *id)
 		return err_set(-EINVAL, "invalid container id '%s': use 1 to 127 characters", id);
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_-.+", *p))
-			return err_set(-EINVAL, "invalid container id '%s': use letters, digits, '_', '-', '.' and '+'", id);
+			return err_set(-EINVAL, "invalid container id '%s': use letters, digits, '_', '-', '.' and '+'",
+				       id);
 	if (id[0] == '.')
 		return err_set(-EINVAL, "invalid container id '%s'", id);
 	return 0;
@@ -65,10 +66,10 @@ int ctr_state_load(const char *root, const char *id, struct ctr_state *st)
 	if (dfd < 0)
 		return err_set(-ENOENT, "container %s does not exist", id);
 	if (json_read_object(dfd, "state.json", 1 << 20, &o) < 0)
-		return err_set(-EIO, "container %s has no readable state (%s): hv-runc delete --force %s removes it", id,
-			       err_msg(), id);
-#define STR(key, field)                                                                          \
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) \
+		return err_set(-EIO, "container %s has no readable state (%s): hv-runc delete --force %s removes it",
+			       id, err_msg(), id);
+#define STR(key, field)                                                                                                \
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))                         \
 	snprintf(st->field, sizeof(st->field), "%s", json_object_get_string(v))
 	STR("id", id);
 	STR("bundle", bundle);
@@ -85,7 +86,8 @@ int ctr_state_load(const char *root, const char *id, struct ctr_state *st)
 	if (json_object_object_get_ex(o, "owner", &v))
 		st->owner = (uid_t)json_object_get_int(v);
 	if (st->pid <= 0 || strcmp(st->id, id))
-		return err_set(-EIO, "container %s has a corrupt state file: hv-runc delete --force %s removes it", id, id);
+		return err_set(-EIO, "container %s has a corrupt state file: hv-runc delete --force %s removes it", id,
+			       id);
 	return 0;
 }
 
@@ -134,7 +136,8 @@ enum ctr_status ctr_status(const char *root, const struct ctr_state *st)
 		return CTR_CREATING;
 	if (!init_alive(st))
 		return CTR_STOPPED;
-	if (!st->started && snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, st->id) > 0 && access(fifo, F_OK) == 0)
+	if (!st->started && snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, st->id) > 0 &&
+	    access(fifo, F_OK) == 0)
 		return CTR_CREATED;
 	if (st->cgroup[0] && cg_open(&cg, st->cgroup) == 0 && cg_is_frozen(&cg, &frozen) == 0 && frozen)
 		return CTR_PAUSED;
@@ -171,26 +174,11 @@ struct json_object *ctr_state_json(const char *root, const struct ctr_state *st)
 
 int ctr_list(const char *root, char ***ids, size_t *n)
 {
-	_cleanup_closedir_ DIR *d = opendir(root);
-	struct dirent *de;
-	char **v = NULL;
-	size_t k = 0;
+	int r = fs_list_names(root, ctr_id_validate, ids, n);
 
-	*ids = NULL;
-	*n = 0;
-	if (!d)
-		return errno == ENOENT ? 0 : err_errno(-errno, "cannot read %s", root);
-	while ((de = readdir(d))) {
-		char **nv;
-		if (de->d_name[0] == '.' || ctr_id_validate(de->d_name) < 0)
-			continue;
-		if (!(nv = realloc(v, (k + 1) * sizeof(*v))))
-			break;
-		v = nv;
-		v[k++] = strdup(de->d_name);
+	if (r == -ENOENT) { /* no container was ever made here */
+		err_clear();
+		return 0;
 	}
-	err_clear();
-	*ids = v;
-	*n = k;
-	return 0;
+	return r;
 }

@@ -256,7 +256,8 @@ static int copy_tree(int from, int to, int depth)
 			if (n < 0)
 				return err_errno(-errno, "cannot read the link %s", name);
 			target[n] = '\0';
-			if (symlinkat(target, to, name) < 0 || fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			if (symlinkat(target, to, name) < 0 ||
+			    fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 				return err_errno(-errno, "cannot copy the link %s", name);
 		} else {
 			if (mknodat(to, name, st.st_mode, st.st_rdev) < 0 ||
@@ -273,7 +274,56 @@ int fs_copy_tree(int from, int to)
 	struct stat st;
 	int r = copy_tree(from, to, 0);
 
-	if (r == 0 && fstat(from, &st) == 0 && (fchown(to, st.st_uid, st.st_gid) < 0 || fchmod(to, st.st_mode & 07777) < 0))
+	if (r == 0 && fstat(from, &st) == 0 &&
+	    (fchown(to, st.st_uid, st.st_gid) < 0 || fchmod(to, st.st_mode & 07777) < 0))
 		r = err_errno(-errno, "cannot set the owner and mode of the copy");
 	return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int fs_list_names(const char *dir, int (*valid)(const char *), char ***names, size_t *n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!(d = opendir(dir)))
+		return err_errno(-errno, "cannot read %s", dir);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || valid(de->d_name) < 0)
+			continue; /* staging and trash folders start with '.' */
+		if (cnt == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+			if (!nv) {
+				fs_names_free(v, cnt);
+				return err_set(-ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		if (!(v[cnt] = strdup(de->d_name))) {
+			fs_names_free(v, cnt);
+			return err_set(-ENOMEM, "out of memory");
+		}
+		cnt++;
+	}
+	err_clear(); /* the validators' verdicts on what was skipped */
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_names);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+void fs_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

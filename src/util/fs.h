@@ -16,6 +16,10 @@ int fs_rm_rf_at(int dirfd, const char *name);
 /* Copy the contents of directory from into directory to: files, links,
  * devices and directories with their owners and modes (to takes from's). */
 int fs_copy_tree(int from, int to);
+/* The entries of dir that valid() accepts (never dot-names: staging and
+ * trash), sorted; free with fs_names_free. */
+int fs_list_names(const char *dir, int (*valid)(const char *), char ***names, size_t *n);
+void fs_names_free(char **names, size_t n);
 /* Take an exclusive flock on dirfd/name (created if needed); the lock
  * lives as long as *fd is open.  wait=false returns -EWOULDBLOCK. */
 int fs_lock_at(int dirfd, const char *name, bool wait, int *fd);

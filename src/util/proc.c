@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -136,7 +137,8 @@ int proc_self_dir(char *buf, size_t n)
 	return 0;
 }
 
-void proc_close_fds_from(int lowfd, const int *keep, int nkeep)
+/* Close (or mark close-on-exec) every fd from lowfd on but those kept. */
+static void fds_from(int lowfd, const int *keep, int nkeep, bool cloexec)
 {
 	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -148,9 +150,25 @@ void proc_close_fds_from(int lowfd, const int *keep, int nkeep)
 		bool kept = fd < lowfd || fd == dirfd(d) || de->d_name[0] == '.';
 		for (int i = 0; i < nkeep && !kept; i++)
 			kept = keep[i] == fd;
-		if (!kept)
+		if (kept)
+			continue;
+		if (cloexec)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+		else
 			close(fd);
 	}
+}
+
+void proc_close_fds_from(int lowfd, const int *keep, int nkeep)
+{
+	fds_from(lowfd, keep, nkeep, false);
+}
+
+void proc_cloexec_fds_from(int lowfd)
+{
+	if (close_range((unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	fds_from(lowfd, NULL, 0, true); /* kernels before 5.11 */
 }
 
 uint64_t proc_now_ms(void)

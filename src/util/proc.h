@@ -24,6 +24,9 @@ int proc_find_exe(const char *name, char **out);
 int proc_self_dir(char *buf, size_t n);
 /* Close every fd >= lowfd except those listed in keep[nkeep]. */
 void proc_close_fds_from(int lowfd, const int *keep, int nkeep);
+/* Every fd from lowfd on closes at the next execve (they stay usable
+ * until then). */
+void proc_cloexec_fds_from(int lowfd);
 /* Sleep helpers in milliseconds, and a monotonic clock in ms. */
 uint64_t proc_now_ms(void);
 void proc_sleep_ms(unsigned ms);
