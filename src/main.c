@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/trace.h"
 
 #ifndef HV_VERSION
 #define HV_VERSION "0.1"
@@ -43,7 +44,7 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hv COMMAND [ARGS...]    (hv COMMAND --help for details)\n\ncommands:\n");
+	fprintf(f, "usage: hv [--debug] COMMAND [ARGS...]    (hv COMMAND --help for details)\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].summary)
 			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
@@ -56,6 +57,13 @@ int main(int argc, char **argv)
 	if (!strcmp(base, "hv-runc")) {
 		cli_prog = "hv-runc";
 		return cmd_ctr(argc, argv);
+	}
+	/* hv --debug COMMAND ...: trace QMP, channel and agent traffic (also HV_DEBUG=1 or =/file) */
+	if (argc >= 2 && !strcmp(argv[1], "--debug")) {
+		trace_enable();
+		argv[1] = argv[0];
+		argc--;
+		argv++;
 	}
 	if (argc < 2) {
 		usage(stderr);

@@ -108,11 +108,11 @@ void vm_release_addresses(const char *name, const struct vmdef *d)
 /* Undo reservations after a failure, keeping the failure's message. */
 static void release_keeping_error(const char *name, const struct vmdef *d)
 {
-	char msg[1024];
+	struct err_saved e;
 
-	snprintf(msg, sizeof(msg), "%s", err_msg());
+	err_save(&e);
 	vm_release_addresses(name, d);
-	err_set(0, "%s", msg);
+	err_restore(&e);
 }
 
 int vm_create(const struct vm_create_opts *o)

@@ -6,6 +6,8 @@
 #include <string.h>
 
 static _Thread_local char err_buf[1024];
+static _Thread_local int err_last;
+static _Thread_local char err_fallback[128];
 
 static void err_vformat(const char *fmt, va_list ap)
 {
@@ -19,6 +21,7 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	err_vformat(fmt, ap);
 	va_end(ap);
+	err_last = code;
 	return code;
 }
 
@@ -32,6 +35,7 @@ int err_errno(int code, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err_buf);
 	snprintf(err_buf + n, sizeof(err_buf) - n, ": %s", strerror(code < 0 ? -code : code));
+	err_last = code;
 	return code;
 }
 
@@ -52,7 +56,12 @@ int err_prefix(int code, const char *fmt, ...)
 		memcpy(err_buf + n, ": ", 2);
 		memcpy(err_buf + n + 2, old, len);
 		err_buf[n + 2 + len] = '\0';
+	} else if (!old[0]) {
+		/* nothing was recorded below: say what the code means */
+		if (n + 3 < sizeof(err_buf) && code < 0)
+			snprintf(err_buf + n, sizeof(err_buf) - n, ": %s", strerror(-code));
 	}
+	err_last = code;
 	return code;
 }
 
@@ -63,7 +72,37 @@ const char *err_msg(void)
 	return err_buf;
 }
 
+int err_code(void)
+{
+	return err_buf[0] ? err_last : 0;
+}
+
 void err_clear(void)
 {
 	err_buf[0] = '\0';
+	err_last = 0;
+}
+
+const char *err_msg_for(int code)
+{
+	if (err_buf[0] && (code >= 0 || err_last == code))
+		return err_buf;
+	if (code < 0) {
+		snprintf(err_fallback, sizeof(err_fallback), "%s", strerror(-code));
+		return err_fallback;
+	}
+	return err_msg();
+}
+
+void err_save(struct err_saved *s)
+{
+	s->code = err_last;
+	memcpy(s->msg, err_buf, sizeof(s->msg));
+}
+
+int err_restore(const struct err_saved *s)
+{
+	memcpy(err_buf, s->msg, sizeof(err_buf));
+	err_last = s->code;
+	return s->code;
 }

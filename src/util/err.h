@@ -15,4 +15,19 @@ int err_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Prepends "<context>: " to the recorded message, returns code. */
 int err_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *err_msg(void);
+/* The code the recorded message was recorded with (0: none recorded). */
+int err_code(void);
 void err_clear(void);
+/* The message for a failure that returned code: the recorded one when it
+ * was recorded with that code, else strerror(-code) (a bare `return
+ * -errno` records nothing, and an older message would be stale). */
+const char *err_msg_for(int code);
+
+/* Keep the first failure's reason while cleanup code that may fail too
+ * runs: err_save() before the cleanup, err_restore() after. */
+struct err_saved {
+	int code;
+	char msg[1024];
+};
+void err_save(struct err_saved *s);
+int err_restore(const struct err_saved *s); /* returns the saved code */
