@@ -341,7 +341,7 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 		if ((r = image_spec_parse(o->disks[i], &paths[i], fmts[i], 8)) < 0 ||
 		    (r = image_adopt(paths[i], fmts[i][0] ? fmts[i] : NULL, fmts[i], 8)) < 0)
 			return r;
-		vm->disks[i] = (struct engine_disk){ paths[i], fmts[i], false };
+		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = fmts[i] };
 	}
 	vm->ndisks = o->ndisks;
 	return 0;

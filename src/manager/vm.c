@@ -330,8 +330,9 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	char users[512];
 	clone_dependants_text(name, users, sizeof(users));
 	if (users[0] && !flatten) {
-		r = err_set(-EBUSY, "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
-				    "with --flatten-clones",
+		r = err_set(-EBUSY,
+			    "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
+			    "with --flatten-clones",
 			    name, users);
 		goto out_def;
 	}
