@@ -45,7 +45,8 @@ static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 		/* --disk-from IMAGE: a qcow2 overlay on IMAGE, created with the VM */
 		_cleanup_free_ char *abs = NULL;
 		char fmt[8];
-		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 || (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
+		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 ||
+		    (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
@@ -300,8 +301,9 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	char users[512];
 	clone_dependants_text(name, users, sizeof(users));
 	if (users[0] && !flatten) {
-		r = err_set(-EBUSY, "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
-				    "with --flatten-clones",
+		r = err_set(-EBUSY,
+			    "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
+			    "with --flatten-clones",
 			    name, users);
 		goto out_def;
 	}
@@ -313,9 +315,17 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 				    vm_state_name(st.state));
 			goto out_def;
 		}
-		vm_close(&h); /* vm_kill takes the lock itself */
-		if ((r = vm_kill(name, &st)) < 0 || (r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+		/* killed under the lock held since the start: dropping it for the
+		 * kill let a concurrent hv start run the VM again, whose folder was
+		 * then removed under it */
+		if ((r = vm_hard_stop_locked(&h, "killed (hv delete --force)", &st)) < 0 ||
+		    (r = status_derive(h.dirfd, h.dir, &st)) < 0)
 			goto out_def;
+		if (vm_state_active(st.state)) {
+			r = err_set(-EBUSY, "VM '%s' is still %s after it was killed; not deleting it", name,
+				    vm_state_name(st.state));
+			goto out_def;
+		}
 	}
 	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
 		goto out_def;

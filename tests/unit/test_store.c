@@ -327,6 +327,113 @@ static void derive(void)
 	vm_close(&h);
 }
 
+/* A fake running VM: status.json names a live sleeping child as QEMU and
+ * as its monitor (killing it ends both, as for a real VM). */
+static pid_t fake_running(int dirfd)
+{
+	struct vm_status st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* like QEMU, it holds no lock and no pipe of its parent */
+		close_range(3, ~0U, 0);
+		sleep(30);
+		_exit(0);
+	}
+	memset(&st, 0, sizeof(st));
+	st.state = VM_RUNNING;
+	proc_identify(pid, &st.qemu);
+	st.monitor = st.qemu;
+	status_save(dirfd, &st);
+	return pid;
+}
+
+/* What a spinning `hv start` does: take the lock, and start the VM (here:
+ * record a fake QEMU) as soon as it is no longer running.  Reports 'S' and
+ * the new QEMU's pid, or 'G' once the VM is gone. */
+static void fake_starter(int report)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	int lock;
+
+	if (vm_open("racer", &h) < 0) {
+		(void)!write(report, "G", 1);
+		_exit(0);
+	}
+	for (;;) {
+		if (fs_lock_at(h.dirfd, "lock", true, &lock) < 0 || !fs_exists_at(h.dirfd, "vm.json")) {
+			(void)!write(report, "G", 1);
+			_exit(0);
+		}
+		if (status_derive(h.dirfd, h.dir, &st) == 0 && !vm_state_active(st.state)) {
+			char msg[16];
+			pid_t qemu = fake_running(h.dirfd);
+			int n = snprintf(msg, sizeof(msg), "S%d", (int)qemu);
+			close(lock);
+			(void)!write(report, msg, (size_t)n);
+			_exit(0);
+		}
+		close(lock);
+		usleep(500);
+	}
+}
+
+/* Regression: delete --force dropped the lock to kill the VM and removed
+ * the folder after taking it back without looking again, so a start in
+ * between lost its running VM's folder. */
+static void delete_force_race(void)
+{
+	char vmdir[300], kept[256];
+	int lost = 0, started = 0, gone = 0;
+
+	snprintf(vmdir, sizeof(vmdir), "%s/vms/racer", home);
+	for (int i = 0; i < 12; i++) {
+		struct vm_handle h;
+		int pfd[2];
+		char msg[16] = "";
+		pid_t qemu, starter, again = 0;
+		make_vm("racer");
+		if (vm_open("racer", &h) < 0)
+			break;
+		qemu = fake_running(h.dirfd);
+		vm_close(&h);
+		if (pipe(pfd) < 0)
+			break;
+		starter = fork();
+		if (starter == 0) {
+			close(pfd[0]);
+			fake_starter(pfd[1]);
+		}
+		close(pfd[1]);
+		int r = vm_delete("racer", true, false, false, kept, sizeof(kept));
+		(void)!read(pfd[0], msg, sizeof(msg) - 1);
+		close(pfd[0]);
+		waitpid(starter, NULL, 0);
+		waitpid(qemu, NULL, 0);
+		bool exists = access(vmdir, F_OK) == 0;
+		if (msg[0] == 'S') {
+			again = atoi(msg + 1);
+			started++;
+			/* the VM runs again: its folder must still be there */
+			lost += !exists;
+			kill(again, SIGKILL);
+		} else {
+			gone++;
+			lost += exists && r == 0;
+		}
+		if (exists) {
+			while (kill(again, 0) == 0)
+				usleep(1000);
+			vm_delete("racer", true, false, false, kept, sizeof(kept));
+		}
+	}
+	CHECK(lost == 0,
+	      "delete --force never removes the folder of a VM that runs again (%d of %d started, %d gone, %d lost)",
+	      started, started + gone, gone, lost);
+	CHECK(started + gone == 12, "every race ended (%d)", started + gone);
+}
+
 static void list_and_delete(void)
 {
 	char **names;
@@ -360,6 +467,7 @@ int main(void)
 	definitions();
 	field_errors();
 	derive();
+	delete_force_race();
 	list_and_delete();
 	fs_rm_rf_at(AT_FDCWD, home);
 	T_DONE();
