@@ -45,8 +45,7 @@ static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 		/* --disk-from IMAGE: a qcow2 overlay on IMAGE, created with the VM */
 		_cleanup_free_ char *abs = NULL;
 		char fmt[8];
-		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 ||
-		    (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
+		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 || (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
