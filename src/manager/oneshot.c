@@ -58,7 +58,6 @@ struct loop {
 /* Shell of an interactive hv run. */
 static char *const default_command[] = { "/bin/sh", NULL };
 
-
 static void on_qmp(struct json_object *obj, void *ctx)
 {
 	struct loop *l = ctx;
@@ -363,8 +362,8 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 
 struct oneshot_plan {
 	const struct oneshot_opts *o;
-	char *term;	/* "TERM=...", the environment the command gets from hv */
-	char *env[2];	/* { term, NULL } */
+	char *term;   /* "TERM=...", the environment the command gets from hv */
+	char *env[2]; /* { term, NULL } */
 	struct guest_boot boot;
 	struct strv argv;
 	struct nic nics[NIC_MAX];
@@ -496,8 +495,9 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	if ((r = signals_block(&sigs, &l.sfd)) < 0)
 		goto out_sig;
 	{
-		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	 { devnull, 1 },	{ qerr[1], 2 },
-							     { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
+		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	    { devnull, 1 },
+							     { qerr[1], 2 },	    { con[1], FD_CONSOLE },
+							     { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
 		size_t nmap = 6;
 		for (size_t i = 0; i < p->taps.n; i++)
 			if (p->taps.tap_fds[i] >= 0)

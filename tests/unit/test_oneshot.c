@@ -18,44 +18,43 @@
 #include "util/err.h"
 #include "t.h"
 
-static const char fake_qemu[] =
-    "#!/usr/bin/python3\n"
-    "import os, struct, sys, time\n"
-    "mode = os.environ.get('FAKE_MODE', 'ok')\n"
-    "def send(t, p=b''):\n"
-    "    os.write(4, bytes([t, 0]) + struct.pack('<H', len(p)) + p)\n"
-    "def readn(n):\n"
-    "    b = b''\n"
-    "    while len(b) < n:\n"
-    "        k = os.read(4, n - len(b))\n"
-    "        if not k: sys.exit(3)\n"
-    "        b += k\n"
-    "    return b\n"
-    "os.write(3, b'console \\x1b]0;title\\x07line\\r\\n')\n"
-    "send(1, b'hv-init 1')\n"
-    "h = readn(4)\n"
-    "p = readn(struct.unpack('<H', h[2:])[0])\n"
-    "if h[0] != 2: sys.exit(4)\n"
-    "if mode == 'ok':\n"
-    "    argv = [x[1:] for x in p.split(b'\\0') if x.startswith(b'A')]\n"
-    "    send(5, b' '.join(argv) + b'\\n')\n"
-    "    send(11, b'bad \\x1b]0;pwned\\x07\\xc2\\x9b2J\\x9b31mthing\\x1b[0m')\n"
-    "    send(7, bytes([0, 7]))\n"
-    "elif mode == 'pipe':\n"
-    "    # hv is stopped while the output and the exit arrive, so that it\n"
-    "    # sees both at once and writes the output after QEMU has gone\n"
-    "    hv = os.getppid()\n"
-    "    os.kill(hv, 19)\n"
-    "    for i in range(8): send(5, b'x' * 4000)\n"
-    "    send(7, bytes([0, 0]))\n"
-    "    if os.fork() == 0:\n"
-    "        os.closerange(3, 6)\n"
-    "        time.sleep(0.3)\n"
-    "        os.kill(hv, 18)\n"
-    "        os._exit(0)\n"
-    "else:\n"
-    "    send(int(mode))\n"
-    "    time.sleep(20)\n";
+static const char fake_qemu[] = "#!/usr/bin/python3\n"
+				"import os, struct, sys, time\n"
+				"mode = os.environ.get('FAKE_MODE', 'ok')\n"
+				"def send(t, p=b''):\n"
+				"    os.write(4, bytes([t, 0]) + struct.pack('<H', len(p)) + p)\n"
+				"def readn(n):\n"
+				"    b = b''\n"
+				"    while len(b) < n:\n"
+				"        k = os.read(4, n - len(b))\n"
+				"        if not k: sys.exit(3)\n"
+				"        b += k\n"
+				"    return b\n"
+				"os.write(3, b'console \\x1b]0;title\\x07line\\r\\n')\n"
+				"send(1, b'hv-init 1')\n"
+				"h = readn(4)\n"
+				"p = readn(struct.unpack('<H', h[2:])[0])\n"
+				"if h[0] != 2: sys.exit(4)\n"
+				"if mode == 'ok':\n"
+				"    argv = [x[1:] for x in p.split(b'\\0') if x.startswith(b'A')]\n"
+				"    send(5, b' '.join(argv) + b'\\n')\n"
+				"    send(11, b'bad \\x1b]0;pwned\\x07\\xc2\\x9b2J\\x9b31mthing\\x1b[0m')\n"
+				"    send(7, bytes([0, 7]))\n"
+				"elif mode == 'pipe':\n"
+				"    # hv is stopped while the output and the exit arrive, so that it\n"
+				"    # sees both at once and writes the output after QEMU has gone\n"
+				"    hv = os.getppid()\n"
+				"    os.kill(hv, 19)\n"
+				"    for i in range(8): send(5, b'x' * 4000)\n"
+				"    send(7, bytes([0, 0]))\n"
+				"    if os.fork() == 0:\n"
+				"        os.closerange(3, 6)\n"
+				"        time.sleep(0.3)\n"
+				"        os.kill(hv, 18)\n"
+				"        os._exit(0)\n"
+				"else:\n"
+				"    send(int(mode))\n"
+				"    time.sleep(20)\n";
 
 static char dir[] = "/tmp/hv-test-oneshot.XXXXXX";
 
@@ -78,7 +77,10 @@ static void setup(void)
 		perror("mkdtemp");
 		exit(1);
 	}
-	write_file("vmlinux", "\x7f" "ELF fake kernel", 15, 0644);
+	write_file("vmlinux",
+		   "\x7f"
+		   "ELF fake kernel",
+		   15, 0644);
 	write_file("initramfs.cpio", "", 0, 0644);
 	write_file("qemu", fake_qemu, sizeof(fake_qemu) - 1, 0755);
 	snprintf(qemu, sizeof(qemu), "%s/qemu", dir);
@@ -138,8 +140,8 @@ static void relays_a_command(void)
 	char out[256];
 	int r = run("ok", cmd_echo, &res, out, sizeof(out));
 
-	CHECK(r == 0 && res.end == ONESHOT_EXITED && res.status == 7, "the fake guest's exit status 7 comes back (%d: %s)",
-	      r, r < 0 ? err_msg() : "");
+	CHECK(r == 0 && res.end == ONESHOT_EXITED && res.status == 7,
+	      "the fake guest's exit status 7 comes back (%d: %s)", r, r < 0 ? err_msg() : "");
 	CHECK_STR(out, "echo hi\n", "its STDOUT frame reaches stdout");
 	CHECK_STR(res.guest_error, "bad thing", "an ERROR frame's escape sequences and C1 controls are stripped");
 }
@@ -156,7 +158,7 @@ static void refuses_host_frames(void)
 		err_clear();
 		r = run(mode, cmd_echo, &res, out, sizeof(out));
 		CHECK(r == -EPROTO && strstr(err_msg(), "guest channel closed") &&
-			      strstr(err_msg(), hvp_type_name(host_only[i])) && strstr(err_msg(), "only the host"),
+			  strstr(err_msg(), hvp_type_name(host_only[i])) && strstr(err_msg(), "only the host"),
 		      "a guest sending %s ends hv run with a protocol error (%d: %s)", hvp_type_name(host_only[i]), r,
 		      err_msg());
 	}

@@ -141,7 +141,7 @@ static void host_channel(void)
 		/* what chan_exec_check lets through is sent whole, with the largest terminal size */
 		uint8_t hdr[HVP_HDR];
 		CHECK(chan_send_exec(&c, argv, NULL, 65535, 65535) == 0 && read(sp[1], hdr, HVP_HDR) == HVP_HDR &&
-			      hdr[0] == HVP_EXEC,
+			  hdr[0] == HVP_EXEC,
 		      "and it is sent as one EXEC frame");
 	}
 	close(sp[0]);
@@ -239,12 +239,13 @@ static void host_refuses_host_types(void)
 		r = chan_read(&c, on_frame, NULL);
 		if (in(host_types, ARRAY_LEN(host_types), t)) {
 			CHECK(r == -EPROTO && c.broken && frames_seen == 0 && strstr(err_msg(), hvp_type_name(t)) &&
-				      strstr(err_msg(), "only the host may send"),
+				  strstr(err_msg(), "only the host may send"),
 			      "the host end refuses %s from the guest (%d, %d frames, '%s')", hvp_type_name(t), r,
 			      frames_seen, err_msg());
 		} else {
 			CHECK(r == 0 && !c.broken && frames_seen == 2 && last_type == t,
-			      "the host end accepts %s from the guest (%d, %d frames)", hvp_type_name(t), r, frames_seen);
+			      "the host end accepts %s from the guest (%d, %d frames)", hvp_type_name(t), r,
+			      frames_seen);
 		}
 		close(sp[0]);
 		close(sp[1]);
