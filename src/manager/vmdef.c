@@ -40,6 +40,8 @@ void vmdef_free(struct vmdef *d)
 	d->ci.n_ssh_keys = 0;
 	free(d->ci.password_hash);
 	d->ci.password_hash = NULL;
+	free(d->ci.identity);
+	d->ci.identity = NULL;
 }
 
 static uint64_t host_memory_mib(void)
@@ -243,7 +245,7 @@ static const struct json_field vm_fields[] = {
 };
 
 struct ci_json {
-	const char *user, *password_hash;
+	const char *user, *password_hash, *identity;
 	struct json_object *ssh_keys;
 	bool user_data;
 };
@@ -253,6 +255,7 @@ static const struct json_field ci_fields[] = {
 	JSON_FIELD("ssh_keys", JSON_ARRAY, JSON_NULLABLE, struct ci_json, ssh_keys),
 	JSON_FIELD("password_hash", JSON_STR, JSON_NULLABLE, struct ci_json, password_hash),
 	JSON_FIELD("user_data", JSON_BOOL, JSON_NULLABLE, struct ci_json, user_data),
+	JSON_FIELD("identity", JSON_STR, JSON_NULLABLE, struct ci_json, identity),
 	JSON_FIELD_END,
 };
 
@@ -283,6 +286,8 @@ static int load_cloud_init(struct json_object *o, struct vmdef_cloud_init *ci)
 		return r;
 	if (j.password_hash && !(ci->password_hash = strdup(j.password_hash)))
 		return -ENOMEM;
+	if (j.identity && (j.identity[0] != '/' || !(ci->identity = strdup(j.identity))))
+		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path") : -ENOMEM;
 	ci->user_data = j.user_data;
 	ci->enabled = true;
 	return 0;
@@ -488,6 +493,8 @@ static int save_os(struct json_object *root, const struct vmdef *d)
 		if (d->ci.password_hash)
 			json_object_object_add(ci, "password_hash", json_object_new_string(d->ci.password_hash));
 		json_object_object_add(ci, "user_data", json_object_new_boolean(d->ci.user_data));
+		if (d->ci.identity)
+			json_object_object_add(ci, "identity", json_object_new_string(d->ci.identity));
 		json_object_object_add(root, "cloud_init", ci);
 	}
 	return 0;

@@ -28,6 +28,7 @@ struct vmdef_cloud_init {
 	unsigned n_ssh_keys;
 	char *password_hash; /* crypt(3), or NULL: password locked */
 	bool user_data;	     /* the user's user-data is kept as user-data.in in the VM folder */
+	char *identity;	     /* the private key beside a --ssh-key FILE.pub, for hv ssh (or NULL) */
 };
 
 /* A graphical console (VNC): on vnc.sock in the VM folder, or host:port. */
