@@ -102,10 +102,10 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 
 /* What making a base changed in the source, so a failure can undo it. */
 struct base_undo {
-	char *made;  /* a base file this clone created (removed on undo) */
-	char *src;   /* the source disk now an overlay on made (NULL: untouched) */
-	mode_t mode; /* the source disk's mode before it became the base */
-	char backing[sizeof(((struct vmdef_disk *)0)->backing)]; /* its backing before */
+	char *made;    /* a base file this clone created (removed on undo) */
+	char *src;     /* the source disk now an overlay on made (NULL: untouched) */
+	mode_t mode;   /* the source disk's mode before it became the base */
+	char *backing; /* its backing before */
 };
 
 static void base_undo(struct base_undo *u)
@@ -122,7 +122,8 @@ static void base_undo(struct base_undo *u)
 		unlink(u->made);
 	free(u->made);
 	free(u->src);
-	u->made = u->src = NULL;
+	free(u->backing);
+	u->made = u->src = u->backing = NULL;
 }
 
 /* Can disk k be cloned as asked?  Checked for every disk before any is
@@ -206,11 +207,11 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 	}
 	chmod(base, 0444);
 	u->mode = sb.st_mode & 07777;
-	memcpy(u->backing, k->backing, sizeof(u->backing));
+	u->backing = strdup(k->backing);
 	u->made = strdup(base);
 	u->src = TAKE_PTR(src);
 	snprintf(k->backing, sizeof(k->backing), "%s", base);
-	return u->made ? 0 : err_set(-ENOMEM, "out of memory");
+	return u->made && u->backing ? 0 : err_set(-ENOMEM, "out of memory");
 }
 
 /* Make the clone's disk i in the stage folder. */
@@ -317,6 +318,7 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 	for (unsigned i = 0; i < d.ndisks; i++) {
 		free(undo[i].made);
 		free(undo[i].src);
+		free(undo[i].backing);
 	}
 	goto out_c;
 fail : {
@@ -327,7 +329,8 @@ fail : {
 	/* the source gets its disks back as they were, and a definition to match */
 	for (unsigned i = 0; i < d.ndisks; i++) {
 		if (undo[i].src)
-			memcpy(d.disks[i].backing, undo[i].backing, sizeof(d.disks[i].backing));
+			snprintf(d.disks[i].backing, sizeof(d.disks[i].backing), "%s",
+				 undo[i].backing ? undo[i].backing : "");
 		base_undo(&undo[i]);
 	}
 	if (src_saved)

@@ -8,7 +8,7 @@
 
 #include "engine/qmp-ops.h"
 #include "manager/store.h"
-#include "manager/vm.h"
+#include "manager/vmops.h"
 #include "network/net.h"
 #include "network/netlink.h"
 #include "util/cleanup.h"
