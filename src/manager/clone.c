@@ -90,22 +90,23 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 	if (!snap && !active && !k->backing[0] && image_snapshot_count(src) == 0)
 		return image_copy(src, dst);
 	if (snap || !active)
-		return image_convert(src, dst, "qcow2", snap, active);
+		return image_convert(src, "qcow2", dst, "qcow2", snap, active);
 	/* a running source: read a moment of it through a temporary snapshot */
 	snprintf(tmpsnap, sizeof(tmpsnap), "hv-clone-%d", (int)getpid());
 	if ((r = live_snapshot(h, i, tmpsnap, true)) < 0)
 		return r;
-	r = image_convert(src, dst, "qcow2", tmpsnap, true);
+	r = image_convert(src, "qcow2", dst, "qcow2", tmpsnap, true);
 	live_snapshot(h, i, tmpsnap, false);
 	return r;
 }
 
 /* What making a base changed in the source, so a failure can undo it. */
 struct base_undo {
-	char *made;    /* a base file this clone created (removed on undo) */
-	char *src;     /* the source disk now an overlay on made (NULL: untouched) */
-	mode_t mode;   /* the source disk's mode before it became the base */
-	char *backing; /* its backing before */
+	char *made;	/* a base file this clone created (removed on undo) */
+	char *src;	/* the source disk now an overlay on made (NULL: untouched) */
+	mode_t mode;	/* the source disk's mode before it became the base */
+	char *backing;	/* its backing before */
+	char format[8]; /* and its format */
 };
 
 static void base_undo(struct base_undo *u)
@@ -153,7 +154,7 @@ static int clone_check_disk(const struct vm_handle *h, const struct vmdef_disk *
 
 /* The base a linked clone sits on, created once in the source's folder. */
 static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i, const char *snap, bool active,
-		     char *base, size_t n, struct base_undo *u)
+		     char *base, size_t n, char bfmt[8], struct base_undo *u)
 {
 	_cleanup_free_ char *src = NULL, *ovl = NULL;
 	struct stat sb;
@@ -167,17 +168,22 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		/* a snapshot is frozen already: export it once, share it */
 		if ((r = fs_path(base, n, "%s/disk%u.%s.base.qcow2", h->dir, i, snap)) < 0)
 			return r;
+		snprintf(bfmt, 8, "qcow2");
 		if (access(base, F_OK) == 0)
 			return 0;
-		if ((r = image_convert(src, base, "qcow2", snap, active)) < 0)
+		if ((r = image_convert(src, "qcow2", base, "qcow2", snap, active)) < 0)
 			return r;
 		chmod(base, 0444);
 		return (u->made = strdup(base)) ? 0 : err_set(-ENOMEM, "out of memory");
 	}
 	/* nothing written since the last linked clone: share that base
 	 * rather than stacking another one on it */
-	if (k->backing[0] && image_snapshot_count(src) == 0 && image_overlay_unchanged(src) == 1)
-		return fs_path(base, n, "%s", k->backing);
+	if (k->backing[0] && image_snapshot_count(src) == 0 && image_overlay_unchanged(src) == 1) {
+		if ((r = fs_path(base, n, "%s", k->backing)) < 0)
+			return r;
+		/* the overlay's header recorded the base's format when hv made it */
+		return image_backing_format(src, bfmt, 8);
+	}
 	err_clear();
 	for (int gen = 1;; gen++) {
 		if ((r = fs_path(base, n, "%s/disk%u.base-%d.qcow2", h->dir, i, gen)) < 0)
@@ -195,7 +201,8 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		unlink(base);
 		return err_set(-ENOMEM, "out of memory");
 	}
-	if ((r = image_create(ovl, "qcow2", 0, base)) < 0) {
+	snprintf(bfmt, 8, "%s", k->format);
+	if ((r = image_create(ovl, "qcow2", 0, base, bfmt)) < 0) {
 		unlink(base);
 		return r;
 	}
@@ -208,9 +215,12 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 	chmod(base, 0444);
 	u->mode = sb.st_mode & 07777;
 	u->backing = strdup(k->backing);
+	snprintf(u->format, sizeof(u->format), "%s", k->format);
 	u->made = strdup(base);
 	u->src = TAKE_PTR(src);
 	snprintf(k->backing, sizeof(k->backing), "%s", base);
+	/* the disk's name now holds a qcow2 overlay, even where the disk was raw */
+	snprintf(k->format, sizeof(k->format), "qcow2");
 	return u->made && u->backing ? 0 : err_set(-ENOMEM, "out of memory");
 }
 
@@ -229,9 +239,9 @@ static int clone_disk(const struct vm_handle *h, struct vmdef *d, struct vmdef *
 	if (asprintf(&path, "%s/%s", stage, k->path) < 0)
 		return err_set(-ENOMEM, "out of memory");
 	if (linked) {
-		char base[sizeof(k->backing)];
-		if ((r = make_base(h, &d->disks[i], i, snap, active, base, sizeof(base), u)) < 0 ||
-		    (r = image_create(path, "qcow2", 0, base)) < 0)
+		char base[sizeof(k->backing)], bfmt[8];
+		if ((r = make_base(h, &d->disks[i], i, snap, active, base, sizeof(base), bfmt, u)) < 0 ||
+		    (r = image_create(path, "qcow2", 0, base, bfmt)) < 0)
 			return r;
 		snprintf(k->format, sizeof(k->format), "qcow2");
 		memcpy(k->backing, base, sizeof(k->backing));
@@ -328,9 +338,11 @@ fail : {
 	vm_release_addresses(dst, &c);
 	/* the source gets its disks back as they were, and a definition to match */
 	for (unsigned i = 0; i < d.ndisks; i++) {
-		if (undo[i].src)
+		if (undo[i].src) {
 			snprintf(d.disks[i].backing, sizeof(d.disks[i].backing), "%s",
 				 undo[i].backing ? undo[i].backing : "");
+			snprintf(d.disks[i].format, sizeof(d.disks[i].format), "%s", undo[i].format);
+		}
 		base_undo(&undo[i]);
 	}
 	if (src_saved)
