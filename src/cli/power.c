@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "manager/vm.h"
+#include "manager/power.h"
 #include "util/err.h"
 
 /* Commands that take only NAME and --help. */

@@ -14,6 +14,7 @@
 
 #include "guest/boot.h"
 #include "manager/clone.h"
+#include "manager/power.h"
 #include "manager/store.h"
 #include "network/net.h"
 #include "storage/image.h"
@@ -126,14 +127,6 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	return 0;
 }
 
-void vm_release_addresses(const char *name, const struct vmdef *d)
-{
-	for (unsigned i = 0; i < d->nnics; i++)
-		if (d->nics[i].mode == NIC_NETWORK)
-			net_unreserve(d->nics[i].target, name);
-	err_clear();
-}
-
 /* Undo reservations after a failure, keeping the failure's message. */
 static void release_keeping_error(const char *name, const struct vmdef *d)
 {
@@ -220,23 +213,6 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 	if (r == 0 && (r = status_derive(h.dirfd, h.dir, st)) < 0)
 		vmdef_free(def);
 	vm_close(&h);
-	return r;
-}
-
-int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, struct vm_status *st)
-{
-	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, h);
-
-	if (r < 0)
-		return r;
-	if ((r = vmdef_load(h->dirfd, d)) < 0) {
-		vm_close(h);
-		return r;
-	}
-	if ((r = status_derive(h->dirfd, h->dir, st)) < 0) {
-		vmdef_free(d);
-		vm_close(h);
-	}
 	return r;
 }
 
