@@ -14,12 +14,12 @@
 #include "util/size.h"
 
 static const char disk_usage[] =
-	"usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE]\n"
-	"       hv disk info PATH [--json]\n"
-	"       hv disk resize PATH SIZE [--shrink]\n"
-	"       hv disk convert SRC DST [--format qcow2|raw]\n"
-	"       hv disk check PATH\n"
-	"Images hv writes appear under their name only when complete; a backing file's format is always recorded.";
+    "usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE]\n"
+    "       hv disk info PATH [--json]\n"
+    "       hv disk resize PATH SIZE [--shrink]\n"
+    "       hv disk convert SRC DST [--format qcow2|raw]\n"
+    "       hv disk check PATH\n"
+    "Images hv writes appear under their name only when complete; a backing file's format is always recorded.";
 
 static int disk_create(int argc, char **argv)
 {
@@ -35,8 +35,8 @@ static int disk_create(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "s:f:b:h", opts, "disk create")) != -1) {
 		if (c == 's') {
-			if (size_parse(optarg, 1, &size) < 0)
-				return cli_fail("disk create");
+			if ((r = size_parse(optarg, 1, &size)) < 0)
+				return cli_failr("disk create", r);
 			have_size = true;
 		} else if (c == 'f') {
 			format = optarg;
@@ -58,8 +58,8 @@ static int disk_create(int argc, char **argv)
 		fprintf(stderr, "hv disk create: backing file %s: %s\n", backing, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (image_create(path, format, size, backing) < 0)
-		return cli_fail("disk create");
+	if ((r = image_create(path, format, size, backing)) < 0)
+		return cli_failr("disk create", r);
 	return 0;
 }
 
@@ -72,13 +72,13 @@ static void print_info(struct json_object *chain)
 			size_format((uint64_t)json_object_get_int64(v), vs, sizeof(vs));
 		if (json_object_object_get_ex(o, "actual-size", &v))
 			size_format((uint64_t)json_object_get_int64(v), as, sizeof(as));
-		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n", i ? "backed by: " : "image:     ",
-		       json_object_get_string(json_object_object_get(o, "filename")),
+		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n",
+		       i ? "backed by: " : "image:     ", json_object_get_string(json_object_object_get(o, "filename")),
 		       json_object_get_string(json_object_object_get(o, "format")), vs, as);
 		if (json_object_object_get_ex(o, "snapshots", &snaps))
 			for (size_t k = 0; k < json_object_array_length(snaps); k++)
 				printf("  snapshot:  %s\n", json_object_get_string(json_object_object_get(
-								     json_object_array_get_idx(snaps, k), "name")));
+								json_object_array_get_idx(snaps, k), "name")));
 	}
 }
 
@@ -103,8 +103,8 @@ static int disk_info(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "disk info", &path)) != 0)
 		return r;
-	if (image_info(path, true, &chain) < 0)
-		return cli_fail("disk info");
+	if ((r = image_info(path, true, &chain)) < 0)
+		return cli_failr("disk info", r);
 	if (json)
 		json_print(chain);
 	else
@@ -120,7 +120,7 @@ static int disk_resize(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	bool shrink = false;
 	uint64_t size;
-	int c;
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, "disk resize")) != -1) {
 		if (c == 's')
@@ -133,19 +133,20 @@ static int disk_resize(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("disk resize", "use: hv disk resize PATH SIZE");
-	if (size_parse(argv[optind + 1], 1, &size) < 0)
-		return cli_fail("disk resize");
+	if ((r = size_parse(argv[optind + 1], 1, &size)) < 0)
+		return cli_failr("disk resize", r);
 	if (access(argv[optind], F_OK) < 0) {
 		fprintf(stderr, "hv disk resize: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (image_resize(argv[optind], size, shrink) < 0) {
-		if (strcasestr(err_msg(), "shrink"))
-			fprintf(stderr, "hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
-					"mean it\n",
+	if ((r = image_resize(argv[optind], size, shrink)) < 0) {
+		if (strcasestr(err_msg_for(r), "shrink"))
+			fprintf(stderr,
+				"hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
+				"mean it\n",
 				argv[optind], argv[optind + 1]);
 		else
-			cli_fail("disk resize");
+			cli_failr("disk resize", r);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -157,7 +158,7 @@ static int disk_convert(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *format = "qcow2";
-	int c;
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "disk convert")) != -1) {
 		if (c == 'f')
@@ -176,8 +177,8 @@ static int disk_convert(int argc, char **argv)
 		fprintf(stderr, "hv disk convert: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (image_convert(argv[optind], argv[optind + 1], format, NULL, false) < 0)
-		return cli_fail("disk convert");
+	if ((r = image_convert(argv[optind], argv[optind + 1], format, NULL, false)) < 0)
+		return cli_failr("disk convert", r);
 	return 0;
 }
 
@@ -198,7 +199,7 @@ static int disk_check(int argc, char **argv)
 	if (report)
 		fputs(report, stdout);
 	free(report);
-	return r < 0 ? cli_fail("disk check") : 0;
+	return r < 0 ? cli_failr("disk check", r) : 0;
 }
 
 int cmd_disk(int argc, char **argv)

@@ -33,13 +33,15 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */
 int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics);
 /* Disks of a stopped VM: attach an existing image; detach by path (an
- * owned disk is moved to $HV_HOME/disks/NAME/, moved_to says where). */
+ * owned disk is moved to $HV_HOME/disks/NAME/: *moved_to, malloc'ed,
+ * says where; NULL for a disk that stays where it is). */
 int vm_attach_disk(const char *name, const char *path);
-int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n);
+int vm_detach_disk(const char *name, const char *path, char **moved_to);
 /* Give up the network addresses reserved for a VM's NICs. */
 void vm_release_addresses(const char *name, const struct vmdef *d);
-/* kept_dir receives where --keep-disks put the disks (may be NULL). */
-int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char *kept_dir, size_t kept_n);
+/* *kept_dir (malloc'ed) receives where --keep-disks put the disks, NULL
+ * when nothing was kept; kept_dir may be NULL. */
+int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char **kept_dir);
 
 struct vm_started {
 	int pid;
@@ -49,8 +51,7 @@ struct vm_started {
 };
 int vm_start(const char *name, struct vm_started *out);
 /* Start a locked VM, optionally from a saved VM state (paused: stay paused). */
-int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused,
-		    struct vm_started *out);
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out);
 /* Stop a locked, running VM at once, recording why. */
 int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final);
 /* ACPI power button, hard stop after timeout_s; force: hard stop now. */

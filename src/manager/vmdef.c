@@ -327,6 +327,34 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 	return 0;
 }
 
+int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken)
+{
+	vmdef_init(&it->def);
+	it->keep_broken = keep_broken;
+	it->load_error = 0;
+	return store_vm_iter_open(&it->vm);
+}
+
+int vmdef_iter_next(struct vmdef_iter *it)
+{
+	int r;
+
+	vmdef_free(&it->def);
+	while ((r = store_vm_iter_next(&it->vm)) > 0) {
+		it->load_error = vmdef_load(it->vm.dirfd, &it->def);
+		if (it->load_error == 0 || it->keep_broken)
+			return 1;
+		err_clear(); /* a broken VM is none of this caller's business */
+	}
+	return r;
+}
+
+void vmdef_iter_close(struct vmdef_iter *it)
+{
+	vmdef_free(&it->def);
+	store_vm_iter_close(&it->vm);
+}
+
 static struct json_object *str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;

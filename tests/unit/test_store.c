@@ -384,7 +384,7 @@ static void fake_starter(int report)
  * between lost its running VM's folder. */
 static void delete_force_race(void)
 {
-	char vmdir[300], kept[256];
+	char vmdir[300];
 	int lost = 0, started = 0, gone = 0;
 
 	snprintf(vmdir, sizeof(vmdir), "%s/vms/racer", home);
@@ -406,7 +406,7 @@ static void delete_force_race(void)
 			fake_starter(pfd[1]);
 		}
 		close(pfd[1]);
-		int r = vm_delete("racer", true, false, false, kept, sizeof(kept));
+		int r = vm_delete("racer", true, false, false, NULL);
 		(void)!read(pfd[0], msg, sizeof(msg) - 1);
 		close(pfd[0]);
 		waitpid(starter, NULL, 0);
@@ -425,7 +425,7 @@ static void delete_force_race(void)
 		if (exists) {
 			while (kill(again, 0) == 0)
 				usleep(1000);
-			vm_delete("racer", true, false, false, kept, sizeof(kept));
+			vm_delete("racer", true, false, false, NULL);
 		}
 	}
 	CHECK(lost == 0,
@@ -438,7 +438,6 @@ static void list_and_delete(void)
 {
 	char **names;
 	size_t n;
-	char kept[256];
 	int r;
 
 	CHECK(store_list(&names, &n) == 0 && n == 2 && !strcmp(names[0], "locked") && !strcmp(names[1], "states"),
@@ -450,10 +449,9 @@ static void list_and_delete(void)
 	mkdir(stage, 0700);
 	CHECK(store_list(&names, &n) == 0 && n == 2, "staging folders are not listed");
 	store_list_free(names, n);
-	r = vm_delete("locked", false, false, false, kept, sizeof(kept));
+	r = vm_delete("locked", false, false, false, NULL);
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
-	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT,
-	      "deleting twice says no such VM");
+	CHECK(vm_delete("locked", false, false, false, NULL) == -ENOENT, "deleting twice says no such VM");
 	CHECK(strstr(err_msg(), "no VM named") != NULL, "%s", err_msg());
 }
 
