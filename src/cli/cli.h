@@ -40,8 +40,8 @@ int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process 
  * errno): the reason recorded with r, else strerror(-r), so a bare
  * `return -errno` never prints "unknown error" or an older message.
  * Returns EXIT_FAIL. */
-int cli_failr(const char *cmd, int r);
-/* The same with whatever was recorded last (prefer cli_failr). */
+int cli_fail_code(const char *cmd, int r);
+/* The same with whatever was recorded last (prefer cli_fail_code). */
 int cli_fail(const char *cmd);
 /* getopt_long wrapper with hv's messages for unknown options and missing
  * values.  Returns the option, -1 at the end, or '?' after printing.

@@ -15,7 +15,7 @@
 
 const char *cli_prog = "hv";
 
-int cli_failr(const char *cmd, int r)
+int cli_fail_code(const char *cmd, int r)
 {
 	fprintf(stderr, "%s %s: %s\n", cli_prog, cmd, err_msg_for(r < 0 ? r : -EIO));
 	return EXIT_FAIL;
@@ -23,7 +23,7 @@ int cli_failr(const char *cmd, int r)
 
 int cli_fail(const char *cmd)
 {
-	return cli_failr(cmd, err_code() ? err_code() : -EIO);
+	return cli_fail_code(cmd, err_code() ? err_code() : -EIO);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

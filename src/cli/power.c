@@ -36,7 +36,7 @@ int cmd_start(int argc, char **argv)
 	if (r)
 		return r;
 	if ((r = vm_start(name, &s)) < 0)
-		return cli_failr("start", r);
+		return cli_fail_code("start", r);
 	cli_accel_notice(s.tcg_reason);
 	printf("%s VM %s (pid %d, %s)\n", s.resumed ? "resumed saved" : "started", name, s.pid, accel_name(s.accel));
 	return 0;
@@ -77,7 +77,7 @@ int cmd_stop(int argc, char **argv)
 	if ((r = cli_one_name(argc, argv, "stop", &name)) != 0)
 		return r;
 	if ((r = vm_stop(name, timeout, force, &final)) < 0)
-		return cli_failr("stop", r);
+		return cli_fail_code("stop", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
 	return 0;
 }
@@ -92,7 +92,7 @@ int cmd_kill(int argc, char **argv)
 	if (r)
 		return r;
 	if ((r = vm_kill(name, &final)) < 0)
-		return cli_failr("kill", r);
+		return cli_fail_code("kill", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
 	return 0;
 }
@@ -104,7 +104,7 @@ int cmd_pause(int argc, char **argv)
 
 	if (r)
 		return r;
-	return (r = vm_pause(name)) < 0 ? cli_failr("pause", r) : 0;
+	return (r = vm_pause(name)) < 0 ? cli_fail_code("pause", r) : 0;
 }
 
 int cmd_resume(int argc, char **argv)
@@ -114,7 +114,7 @@ int cmd_resume(int argc, char **argv)
 
 	if (r)
 		return r;
-	return (r = vm_resume(name)) < 0 ? cli_failr("resume", r) : 0;
+	return (r = vm_resume(name)) < 0 ? cli_fail_code("resume", r) : 0;
 }
 
 int cmd_monitor(int argc, char **argv)

@@ -47,7 +47,7 @@ static int snapshot_list(const char *vm, bool json)
 	int r;
 
 	if ((r = snap_list(vm, s, SNAP_MAX, &n, current)) < 0)
-		return cli_failr("snapshot list", r);
+		return cli_fail_code("snapshot list", r);
 	if (!json) {
 		if (!n)
 			printf("VM %s has no snapshots\n", vm);
@@ -108,15 +108,15 @@ int cmd_snapshot(int argc, char **argv)
 		return cli_usage_error("snapshot", "%s needs NAME and SNAP", verb);
 	if (!strcmp(verb, "create")) {
 		if ((r = snap_create(vm, snap, disk_only, desc)) < 0)
-			return cli_failr("snapshot create", r);
+			return cli_fail_code("snapshot create", r);
 		printf("took snapshot %s of VM %s\n", snap, vm);
 	} else if (!strcmp(verb, "revert")) {
 		if ((r = snap_revert(vm, snap, &started)) < 0)
-			return cli_failr("snapshot revert", r);
+			return cli_fail_code("snapshot revert", r);
 		printf("VM %s reverted to snapshot %s%s\n", vm, snap, started ? " (its state resumed)" : "");
 	} else if (!strcmp(verb, "delete")) {
 		if ((r = snap_delete(vm, snap)) < 0)
-			return cli_failr("snapshot delete", r);
+			return cli_fail_code("snapshot delete", r);
 	} else {
 		return cli_usage_error("snapshot", "unknown action '%s' (use create, list, revert or delete)", verb);
 	}
@@ -153,7 +153,7 @@ int cmd_clone(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error("clone", "use: hv clone SRC DST");
 	if ((r = vm_clone(argv[optind], argv[optind + 1], linked, snap)) < 0)
-		return cli_failr("clone", r);
+		return cli_fail_code("clone", r);
 	printf("cloned VM %s to %s (%s)\n", argv[optind], argv[optind + 1], linked ? "linked" : "full");
 	return 0;
 }
@@ -176,7 +176,7 @@ int cmd_save(int argc, char **argv)
 	if ((r = cli_one_name(argc, argv, "save", &name)) != 0)
 		return r;
 	if ((r = vm_save(name)) < 0)
-		return cli_failr("save", r);
+		return cli_fail_code("save", r);
 	printf("saved VM %s: hv start %s resumes it\n", name, name);
 	return 0;
 }
@@ -203,7 +203,7 @@ static int disk_attach(int argc, char **argv, bool attach)
 	r = attach ? vm_attach_disk(argv[optind], argv[optind + 1])
 		   : vm_detach_disk(argv[optind], argv[optind + 1], &moved);
 	if (r < 0)
-		return cli_failr(cmd, r);
+		return cli_fail_code(cmd, r);
 	if (moved)
 		printf("the disk is now %s\n", moved);
 	return 0;

@@ -29,7 +29,7 @@ int cmd_create(int argc, char **argv)
 	cli_vm_opts_init(&v);
 	while ((c = cli_getopt(argc, argv, CLI_VM_SHORTOPTS "h", opts, "create")) != -1) {
 		if ((k = cli_vm_option(c, optarg, &v)) < 0)
-			return cli_failr("create", k);
+			return cli_fail_code("create", k);
 		if (k)
 			continue;
 		if (c == 'B') {
@@ -41,14 +41,16 @@ int cmd_create(int argc, char **argv)
 			continue;
 		}
 		if (c == 'h') {
-			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH]...\n"
+			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
 			     "                 [--accel auto|kvm|tcg] [--nic "
 			     "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
 			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			     "                 [--disk-from IMAGE]...\n"
+			     "                 [--disk-from IMAGE[,format=F]]...\n"
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
-			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).");
+			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
+			     "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
+			     ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).");
 			return 0;
 		}
 		return EXIT_USAGE;
@@ -66,7 +68,7 @@ int cmd_create(int argc, char **argv)
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
 	if ((r = vm_create(&o)) < 0)
-		return cli_failr("create", r);
+		return cli_fail_code("create", r);
 	printf("created VM %s\n", o.name);
 	return 0;
 }
@@ -142,7 +144,7 @@ int cmd_list(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
 	if ((r = vmdef_iter_open(&it, true)) < 0)
-		return cli_failr("list", r);
+		return cli_fail_code("list", r);
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	if (!json)
 		printf("%-24s %-8s %4s %8s %8s\n", "NAME", "STATE", "CPUS", "MEMORY", "PID");
@@ -168,7 +170,7 @@ int cmd_list(int argc, char **argv)
 	}
 	vmdef_iter_close(&it);
 	if (r < 0)
-		return cli_failr("list", r);
+		return cli_fail_code("list", r);
 	if (json)
 		json_print(arr);
 	return 0;
@@ -198,7 +200,7 @@ int cmd_info(int argc, char **argv)
 	if ((r = cli_one_name(argc, argv, "info", &name)) != 0)
 		return r;
 	if ((r = vm_inspect(name, &d, &st)) < 0)
-		return cli_failr("info", r);
+		return cli_fail_code("info", r);
 	_cleanup_json_ struct json_object *o = vm_json(name, &d, &st);
 	if (json) {
 		json_print(o);
@@ -261,18 +263,18 @@ int cmd_set(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "c:m:h", opts, "set")) != -1) {
 		if ((k = cli_nic_option(c, optarg, &nics)) < 0)
-			return cli_failr("set", k);
+			return cli_fail_code("set", k);
 		if (k)
 			continue;
 		switch (c) {
 		case 'c':
 			if ((r = vmdef_parse_cpus(optarg, &cpus)) < 0)
-				return cli_failr("set", r);
+				return cli_fail_code("set", r);
 			have_cpus = true;
 			break;
 		case 'm':
 			if ((r = vmdef_parse_memory(optarg, &mem)) < 0)
-				return cli_failr("set", r);
+				return cli_fail_code("set", r);
 			have_mem = true;
 			break;
 		case 'h':
@@ -295,7 +297,7 @@ int cmd_set(int argc, char **argv)
 	if (!have_cpus && !have_mem && !have_nics)
 		return cli_usage_error("set", "nothing to change: give --cpus, --memory or --nic");
 	if ((r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
-		return cli_failr("set", r);
+		return cli_fail_code("set", r);
 	return 0;
 }
 
@@ -331,7 +333,7 @@ int cmd_delete(int argc, char **argv)
 	if ((r = cli_one_name(argc, argv, "delete", &name)) != 0)
 		return r;
 	if ((r = vm_delete(name, force, keep, flatten, &kept)) < 0)
-		return cli_failr("delete", r);
+		return cli_fail_code("delete", r);
 	if (kept)
 		printf("deleted VM %s; its disks are in %s\n", name, kept);
 	else

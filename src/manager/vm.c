@@ -32,20 +32,47 @@ static int absolute(const char *path, char **out, const char *what)
 	return 0;
 }
 
-/* "--disk 10G" will be a new qcow2 in the VM folder (sizes[i] > 0);
- * "--disk PATH" an existing image.  Everything is checked before the
- * store is touched. */
-static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
+/* What vm_create makes for a disk: a new image of size bytes, or an
+ * overlay on an adopted base of backing_format. */
+struct disk_plan {
+	uint64_t size;
+	char backing_format[8];
+};
+
+/* Resolve and adopt an image the user names (PATH[,format=F]). */
+static int adopt_spec(const char *spec, const char *what, char **abs, char *fmt, size_t n)
 {
-	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	_cleanup_free_ char *path = NULL;
+	char stated[8];
 	int r;
 
-	*size = 0;
+	*abs = NULL;
+	if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
+		return r;
+	if ((r = absolute(path, abs, what)) < 0)
+		return r;
+	if ((r = image_adopt(*abs, stated[0] ? stated : NULL, fmt, n)) < 0) {
+		free(*abs);
+		*abs = NULL;
+	}
+	return r;
+}
+
+/* "--disk 10G" will be a new qcow2 in the VM folder (plan->size > 0);
+ * "--disk PATH[,format=F]" an existing image, adopted now: its format is
+ * recorded and never guessed again.  Everything is checked before the
+ * store is touched. */
+static int plan_disk(struct vmdef *d, const char *spec, struct disk_plan *plan)
+{
+	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	_cleanup_free_ char *abs = NULL;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
 	if (!strncmp(spec, "from:", 5)) {
 		/* --disk-from IMAGE: a qcow2 overlay on IMAGE, created with the VM */
-		_cleanup_free_ char *abs = NULL;
-		char fmt[8];
-		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 || (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
+		if ((r = adopt_spec(spec + 5, "--disk-from", &abs, plan->backing_format,
+				    sizeof(plan->backing_format))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
@@ -54,19 +81,21 @@ static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 		d->ndisks++;
 		return 0;
 	}
-	if (size_parse(spec, SIZE_MIB, size) == 0) {
-		if (*size < SIZE_MIB)
+	if (size_parse(spec, SIZE_MIB, &plan->size) == 0) {
+		if (plan->size < SIZE_MIB)
 			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
 		disk->owned = true;
 	} else {
-		_cleanup_free_ char *abs = NULL;
-		*size = 0;
-		if (access(spec, F_OK) < 0)
+		plan->size = 0;
+		_cleanup_free_ char *path = NULL;
+		char stated[8];
+		if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
+			return r;
+		if (access(path, F_OK) < 0)
 			return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
-		if ((r = absolute(spec, &abs, "--disk")) < 0 ||
-		    (r = image_probe_format(abs, disk->format, sizeof(disk->format))) < 0)
+		if ((r = adopt_spec(spec, "--disk", &abs, disk->format, sizeof(disk->format))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "%s", abs);
 	}
@@ -128,14 +157,14 @@ int vm_create(const struct vm_create_opts *o)
 		return err_errno(-errno, "cannot open %s", vms);
 	if (faccessat(vmsfd, o->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", o->name);
-	uint64_t sizes[VMDEF_MAX_DISKS];
+	struct disk_plan plans[VMDEF_MAX_DISKS];
 
 	if ((r = fill_def(o, &d)) < 0)
 		goto out;
 	if ((r = nics_resolve(&o->nics, o->name, NULL, 0, d.nics, &d.nnics)) < 0)
 		goto out_addr;
 	for (unsigned i = 0; i < o->ndisks; i++)
-		if ((r = plan_disk(&d, o->disks[i], &sizes[i])) < 0)
+		if ((r = plan_disk(&d, o->disks[i], &plans[i])) < 0)
 			goto out_addr;
 	/* build the folder aside, then rename it into place in one step */
 	if (asprintf(&stage, ".new-%s-%d", o->name, (int)getpid()) < 0) {
@@ -154,7 +183,8 @@ int vm_create(const struct vm_create_opts *o)
 	}
 	for (unsigned i = 0; i < d.ndisks; i++) {
 		_cleanup_free_ char *path = NULL;
-		if (!sizes[i] && !d.disks[i].backing[0])
+		const char *base = d.disks[i].backing[0] ? d.disks[i].backing : NULL;
+		if (!plans[i].size && !base)
 			continue;
 		/* qemu-img needs a path: the staged folder's, by name */
 		if (asprintf(&path, "%s/%s/%s", vms, stage, d.disks[i].path) < 0) {
@@ -162,7 +192,7 @@ int vm_create(const struct vm_create_opts *o)
 			r = err_set(-ENOMEM, "out of memory");
 			goto out_rm;
 		}
-		if ((r = image_create(path, "qcow2", sizes[i], d.disks[i].backing[0] ? d.disks[i].backing : NULL)) < 0)
+		if ((r = image_create(path, "qcow2", plans[i].size, base, plans[i].backing_format)) < 0)
 			goto out_rm;
 	}
 	/* the lock file exists from the start: taking it never changes the folder */
@@ -372,8 +402,9 @@ static bool disk_is(const struct vmdef_disk *dk, const char *vmdir, const char *
 	return !strncmp(path, vmdir, n) && path[n] == '/' && !strcmp(path + n + 1, dk->path);
 }
 
-/* An image may be attached to one VM only (two writers corrupt it). */
-static int disk_user(const char *abs, const char *except, char *user, size_t n)
+/* An image may be attached to one VM only (two writers corrupt it).
+ * Which VM has abs as a disk, and that disk's record (rec may be NULL). */
+static int disk_user(const char *abs, const char *except, char *user, size_t n, struct vmdef_disk *rec)
 {
 	struct vmdef_iter it;
 	int found = 0;
@@ -381,8 +412,11 @@ static int disk_user(const char *abs, const char *except, char *user, size_t n)
 	for (int r = vmdef_iter_open(&it, false); r >= 0 && !found && (r = vmdef_iter_next(&it)) > 0;) {
 		if (!strcmp(it.vm.name, except))
 			continue;
-		for (unsigned k = 0; k < it.def.ndisks && !found; k++)
+		for (unsigned k = 0; k < it.def.ndisks && !found; k++) {
 			found = disk_is(&it.def.disks[k], it.vm.dir, abs);
+			if (found && rec)
+				*rec = it.def.disks[k];
+		}
 		if (found)
 			snprintf(user, n, "%s", it.vm.name);
 	}
@@ -391,16 +425,38 @@ static int disk_user(const char *abs, const char *except, char *user, size_t n)
 	return found;
 }
 
-int vm_attach_disk(const char *name, const char *path)
+int vm_disk_format(const char *spec, char **path, char *fmt, size_t n)
 {
-	_cleanup_free_ char *abs = NULL;
+	_cleanup_free_ char *given = NULL;
+	struct vmdef_disk rec;
+	char user[64], stated[8];
+	int r;
+
+	*path = NULL;
+	if ((r = image_spec_parse(spec, &given, stated, sizeof(stated))) < 0 || (r = absolute(given, path, "disk")) < 0)
+		return r;
+	if (!stated[0] && disk_user(*path, "", user, sizeof(user), &rec)) {
+		/* a VM's disk: what hv recorded, never what the bytes say now */
+		snprintf(fmt, n, "%s", rec.format);
+		return 0;
+	}
+	if ((r = image_adopt(*path, stated[0] ? stated : NULL, fmt, n)) < 0) {
+		free(*path);
+		*path = NULL;
+	}
+	return r;
+}
+
+int vm_attach_disk(const char *name, const char *spec)
+{
+	_cleanup_free_ char *abs = NULL, *path = NULL;
 	struct vm_handle h;
 	struct vmdef d;
 	struct vm_status st;
-	char user[64];
+	char user[64], stated[8];
 	int r;
 
-	if ((r = absolute(path, &abs, "disk")) < 0)
+	if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0 || (r = absolute(path, &abs, "disk")) < 0)
 		return r;
 	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
 		return r;
@@ -409,13 +465,13 @@ int vm_attach_disk(const char *name, const char *path)
 			    vm_state_name(st.state));
 	else if (d.ndisks == VMDEF_MAX_DISKS)
 		r = err_set(-ENOSPC, "VM '%s' has %d disks already", name, VMDEF_MAX_DISKS);
-	else if (disk_user(abs, "", user, sizeof(user)))
+	else if (disk_user(abs, "", user, sizeof(user), NULL))
 		r = err_set(-EBUSY, "%s is already a disk of VM '%s'", abs, user);
 	if (r == 0) {
 		struct vmdef_disk *k = &d.disks[d.ndisks];
 		memset(k, 0, sizeof(*k));
 		snprintf(k->path, sizeof(k->path), "%s", abs);
-		if ((r = image_probe_format(abs, k->format, sizeof(k->format))) == 0) {
+		if ((r = image_adopt(abs, stated[0] ? stated : NULL, k->format, sizeof(k->format))) == 0) {
 			d.ndisks++;
 			r = vmdef_save(h.dirfd, &d);
 		}
