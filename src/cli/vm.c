@@ -160,6 +160,7 @@ int cmd_list(int argc, char **argv)
 		if (!all && !vm_state_active(st.state))
 			continue;
 		if (json) {
+			vm_nic_addresses(it.vm.name, &it.def);
 			json_object_array_add(arr, vm_json(it.vm.name, d, &st));
 			continue;
 		}
@@ -235,6 +236,11 @@ int cmd_info(int argc, char **argv)
 		mac_format(d.nics[i].mac, mac, sizeof(mac));
 		printf("nic:      %s%s%s %s", nic_mode_name(d.nics[i].mode), d.nics[i].target[0] ? "=" : "",
 		       d.nics[i].target, mac);
+		if (d.nics[i].ip) {
+			char ip[32];
+			ip4_format(d.nics[i].ip, ip, sizeof(ip));
+			printf(" %s", ip);
+		}
 		for (unsigned f = 0; f < d.nics[i].nfwd; f++) {
 			char t[48];
 			forward_format(&d.nics[i].fwd[f], t, sizeof(t));

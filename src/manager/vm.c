@@ -126,6 +126,23 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	return 0;
 }
 
+void vm_nic_addresses(const char *name, struct vmdef *d)
+{
+	_cleanup_free_ struct net_reservation *res = calloc(NET_MAX_RESERVED, sizeof(*res));
+	size_t n;
+
+	for (unsigned i = 0; i < d->nnics; i++) {
+		struct nic *nic = &d->nics[i];
+		nic->ip = 0;
+		if (nic->mode != NIC_NETWORK || !res || net_reservations(nic->target, res, NET_MAX_RESERVED, &n) < 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(res[k].vm, name))
+				nic->ip = res[k].ip;
+	}
+	err_clear(); /* a network deleted meanwhile: no address */
+}
+
 void vm_release_addresses(const char *name, const struct vmdef *d)
 {
 	for (unsigned i = 0; i < d->nnics; i++)
@@ -226,6 +243,8 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 	r = vmdef_load(h.dirfd, def);
 	if (r == 0 && (r = status_derive(h.dirfd, h.dir, st)) < 0)
 		vmdef_free(def);
+	if (r == 0)
+		vm_nic_addresses(name, def);
 	vm_close(&h);
 	return r;
 }

@@ -41,6 +41,10 @@ int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, c
 int vm_disk_format(const char *spec, char **path, char *fmt, size_t n);
 int vm_attach_disk(const char *name, const char *spec); /* PATH[,format=raw|qcow2] */
 int vm_detach_disk(const char *name, const char *path, char **moved_to);
+/* The address of each network NIC is its network's reservation for the
+ * VM (reservations.json is the one record; vm.json keeps none): fill
+ * d->nics[].ip from it (0 where there is none). */
+void vm_nic_addresses(const char *name, struct vmdef *d);
 /* Give up the network addresses reserved for a VM's NICs. */
 void vm_release_addresses(const char *name, const struct vmdef *d);
 /* *kept_dir (malloc'ed) receives where --keep-disks put the disks, NULL

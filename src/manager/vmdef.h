@@ -67,7 +67,8 @@ int vmdef_check_cpus(unsigned long cpus);
 /* Parse "--memory" (MiB by default) and "--cpus" option values. */
 int vmdef_parse_memory(const char *s, uint64_t *mib);
 int vmdef_parse_cpus(const char *s, unsigned *cpus);
-/* One NIC as in vm.json (also used by hv info --json). */
+/* One NIC for hv info --json: as in vm.json, plus its "ip" when set
+ * (vm.json itself keeps no address: see vm_nic_addresses). */
 struct json_object;
 struct json_object *vmdef_nic_json(const struct nic *n);
 /* A fresh random (version 4) UUID. */
