@@ -321,9 +321,10 @@ static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char **k
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		if (!d->disks[i].owned)
 			continue;
-		if (keepfd < 0 && ((r = fs_mkdir_p(dir, 0700)) < 0 ||
-				   (keepfd = r = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
-			return r == -1 ? err_errno(-errno, "cannot open %s", dir) : r;
+		if (keepfd < 0 && (r = fs_mkdir_p(dir, 0700)) < 0)
+			return r;
+		if (keepfd < 0 && (keepfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return err_errno(-errno, "cannot open %s", dir);
 		if (renameat2(h->dirfd, d->disks[i].path, keepfd, d->disks[i].path, RENAME_NOREPLACE) < 0 &&
 		    errno != ENOENT)
 			return err_errno(-errno, "cannot keep disk %s as %s/%s", d->disks[i].path, dir,
