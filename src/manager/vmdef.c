@@ -33,6 +33,15 @@ void vmdef_free(struct vmdef *d)
 	free(d->initrd);
 	free(d->cmdline);
 	d->kernel = d->initrd = d->cmdline = NULL;
+	free(d->cdrom);
+	d->cdrom = NULL;
+	for (unsigned i = 0; i < d->ci.n_ssh_keys; i++)
+		free(d->ci.ssh_keys[i]);
+	d->ci.n_ssh_keys = 0;
+	free(d->ci.password_hash);
+	d->ci.password_hash = NULL;
+	free(d->ci.identity);
+	d->ci.identity = NULL;
 }
 
 static uint64_t host_memory_mib(void)
@@ -210,7 +219,8 @@ static int load_nic(struct json_object *o, size_t i, const char *path, void *ctx
 }
 
 struct vm_json {
-	const char *name, *uuid, *machine, *accel;
+	const char *name, *uuid, *machine, *accel, *firmware, *image, *boot, *display;
+	struct json_object *cloud_init;
 	unsigned cpus;
 	uint64_t memory;
 	int64_t created;
@@ -227,11 +237,130 @@ static const struct json_field vm_fields[] = {
 	JSON_FIELD("created", JSON_INT64, JSON_NULLABLE, struct vm_json, created),
 	JSON_FIELD("disks", JSON_ARRAY, JSON_NULLABLE, struct vm_json, disks),
 	JSON_FIELD("nics", JSON_ARRAY, JSON_NULLABLE, struct vm_json, nics),
+	JSON_FIELD("firmware", JSON_STR, JSON_NULLABLE, struct vm_json, firmware),
+	JSON_FIELD("image", JSON_STR, JSON_NULLABLE, struct vm_json, image),
+	JSON_FIELD("boot", JSON_STR, JSON_NULLABLE, struct vm_json, boot),
+	JSON_FIELD("display", JSON_STR, JSON_NULLABLE, struct vm_json, display),
+	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
 	JSON_FIELD_END,
 };
 
+struct ci_json {
+	const char *user, *password_hash, *identity;
+	struct json_object *ssh_keys;
+	bool user_data;
+};
+
+static const struct json_field ci_fields[] = {
+	JSON_FIELD("user", JSON_STR, JSON_REQUIRED, struct ci_json, user),
+	JSON_FIELD("ssh_keys", JSON_ARRAY, JSON_NULLABLE, struct ci_json, ssh_keys),
+	JSON_FIELD("password_hash", JSON_STR, JSON_NULLABLE, struct ci_json, password_hash),
+	JSON_FIELD("user_data", JSON_BOOL, JSON_NULLABLE, struct ci_json, user_data),
+	JSON_FIELD("identity", JSON_STR, JSON_NULLABLE, struct ci_json, identity),
+	JSON_FIELD_END,
+};
+
+static int load_key(struct json_object *v, size_t i, const char *path, void *ctx)
+{
+	struct vmdef_cloud_init *ci = ctx;
+
+	if (!json_object_is_type(v, json_type_string))
+		return err_set(-EINVAL, "%s: expected a string, got %s", path, json_kind_name(v));
+	if (!(ci->ssh_keys[i] = strdup(json_object_get_string(v))))
+		return -ENOMEM;
+	ci->n_ssh_keys++;
+	return 0;
+}
+
+static int load_cloud_init(struct json_object *o, struct vmdef_cloud_init *ci)
+{
+	struct ci_json j = { 0 };
+	int r;
+
+	if ((r = json_dispatch(o, ci_fields, &j, "cloud_init", 0)) < 0)
+		return r;
+	if (!*j.user || strlen(j.user) >= sizeof(ci->user))
+		return err_set(-EINVAL, "cloud_init.user: empty or longer than %zu characters", sizeof(ci->user) - 1);
+	snprintf(ci->user, sizeof(ci->user), "%s", j.user);
+	if (j.ssh_keys &&
+	    (r = json_array_each(j.ssh_keys, "cloud_init.ssh_keys", VMDEF_MAX_SSH_KEYS, load_key, ci)) < 0)
+		return r;
+	if (j.password_hash && !(ci->password_hash = strdup(j.password_hash)))
+		return -ENOMEM;
+	if (j.identity && (j.identity[0] != '/' || !(ci->identity = strdup(j.identity))))
+		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path") : -ENOMEM;
+	ci->user_data = j.user_data;
+	ci->enabled = true;
+	return 0;
+}
+
+int vmdef_display_parse(const char *s, struct vmdef_display *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(s, "none"))
+		return 0;
+	if (!strcmp(s, "vnc")) {
+		out->vnc = true;
+		return 0;
+	}
+	if (strncmp(s, "vnc=", 4))
+		return err_set(-EINVAL, "graphics '%s': use none, vnc, or vnc=127.0.0.1:PORT", s);
+	const char *colon = strrchr(s + 4, ':');
+	char *end;
+	unsigned long port;
+	if (!colon || colon == s + 4 || (size_t)(colon - (s + 4)) >= sizeof(out->host))
+		return err_set(-EINVAL, "graphics '%s': use vnc=ADDRESS:PORT, e.g. vnc=127.0.0.1:5901", s);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port < 5900 || port > 65535)
+		return err_set(-EINVAL, "graphics '%s': the VNC port must be from 5900 to 65535", s);
+	memcpy(out->host, s + 4, (size_t)(colon - (s + 4)));
+	out->host[colon - (s + 4)] = '\0';
+	if (strchr(out->host, ','))
+		return err_set(-EINVAL, "graphics '%s': bad address", s);
+	out->vnc = true;
+	out->port = (unsigned)port;
+	return 0;
+}
+
+void vmdef_display_format(const struct vmdef_display *d, char *buf, size_t n)
+{
+	if (!d->vnc)
+		snprintf(buf, n, "none");
+	else if (!d->host[0])
+		snprintf(buf, n, "vnc");
+	else
+		snprintf(buf, n, "vnc=%s:%u", d->host, d->port);
+}
+
+/* The fields of a distribution VM (absent in older vm.json files). */
+static int load_os(const struct vm_json *j, struct vmdef *d)
+{
+	int r;
+
+	d->firmware = FIRMWARE_NONE;
+	if (j->firmware && strcmp(j->firmware, "none") && (r = firmware_parse(j->firmware, &d->firmware)) < 0)
+		return err_prefix(r, "firmware");
+	if (j->image) {
+		if (!*j->image || strlen(j->image) >= sizeof(d->image) || strchr(j->image, '/'))
+			return err_set(-EINVAL, "image: not an image name");
+		snprintf(d->image, sizeof(d->image), "%s", j->image);
+	}
+	if (j->boot && strcmp(j->boot, "kernel") && strcmp(j->boot, "firmware"))
+		return err_set(-EINVAL, "boot: must be kernel or firmware (got '%s')", j->boot);
+	d->boot_kernel = j->boot && !strcmp(j->boot, "kernel");
+	if (j->display && (r = vmdef_display_parse(j->display, &d->display)) < 0)
+		return err_prefix(r, "display");
+	if (j->cloud_init && (r = load_cloud_init(j->cloud_init, &d->ci)) < 0)
+		return r;
+	if (d->firmware != FIRMWARE_NONE && d->machine != MACHINE_Q35)
+		return err_set(-EINVAL, "firmware: %s boot needs machine q35", firmware_name(d->firmware));
+	return 0;
+}
+
 /* The free-form strings go straight into the definition. */
 static const struct json_field vm_strings[] = {
+	JSON_FIELD("cdrom", JSON_STRDUP, JSON_NULLABLE, struct vmdef, cdrom),
 	JSON_FIELD("kernel", JSON_STRDUP, JSON_NULLABLE, struct vmdef, kernel),
 	JSON_FIELD("initrd", JSON_STRDUP, JSON_NULLABLE, struct vmdef, initrd),
 	JSON_FIELD("cmdline", JSON_STRDUP, JSON_NULLABLE, struct vmdef, cmdline),
@@ -267,7 +396,9 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 		return r;
 	if (j.nics && (r = json_array_each(j.nics, "nics", NIC_MAX, load_nic, d)) < 0)
 		return r;
-	return 0;
+	if (d->cdrom && d->cdrom[0] != '/')
+		return err_set(-EINVAL, "cdrom: must be an absolute path");
+	return load_os(&j, d);
 }
 
 /* with_ip: the address reserved on the NIC's network, for people and
@@ -369,6 +500,43 @@ static struct json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+static int save_os(struct json_object *root, const struct vmdef *d)
+{
+	char disp[96];
+
+	if (d->firmware != FIRMWARE_NONE)
+		json_object_object_add(root, "firmware", json_object_new_string(firmware_name(d->firmware)));
+	if (d->image[0])
+		json_object_object_add(root, "image", json_object_new_string(d->image));
+	if (d->boot_kernel)
+		json_object_object_add(root, "boot", json_object_new_string("kernel"));
+	if (d->cdrom)
+		json_object_object_add(root, "cdrom", json_object_new_string(d->cdrom));
+	if (d->display.vnc) {
+		vmdef_display_format(&d->display, disp, sizeof(disp));
+		json_object_object_add(root, "display", json_object_new_string(disp));
+	}
+	if (d->ci.enabled) {
+		struct json_object *ci = json_object_new_object(), *keys = json_object_new_array();
+		if (!ci || !keys) {
+			json_object_put(ci);
+			json_object_put(keys);
+			return -ENOMEM;
+		}
+		json_object_object_add(ci, "user", json_object_new_string(d->ci.user));
+		for (unsigned i = 0; i < d->ci.n_ssh_keys; i++)
+			json_object_array_add(keys, json_object_new_string(d->ci.ssh_keys[i]));
+		json_object_object_add(ci, "ssh_keys", keys);
+		if (d->ci.password_hash)
+			json_object_object_add(ci, "password_hash", json_object_new_string(d->ci.password_hash));
+		json_object_object_add(ci, "user_data", json_object_new_boolean(d->ci.user_data));
+		if (d->ci.identity)
+			json_object_object_add(ci, "identity", json_object_new_string(d->ci.identity));
+		json_object_object_add(root, "cloud_init", ci);
+	}
+	return 0;
+}
+
 int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 {
 	_cleanup_free_ char *file = NULL;
@@ -402,6 +570,10 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 		json_object_array_add(nics, nic_json(&d->nics[i], false));
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
+	if ((r = save_os(root, d)) < 0) {
+		json_object_put(root);
+		return r;
+	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	if (asprintf(&file, "%s%svm.json", sub ? sub : "", sub ? "/" : "") < 0)
 		r = -ENOMEM;
