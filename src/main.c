@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/err.h"
 #include "util/trace.h"
 
 #ifndef HV_VERSION
@@ -78,8 +79,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			err_clear(); /* a command's failure reports only its own reason */
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

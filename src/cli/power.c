@@ -35,8 +35,8 @@ int cmd_start(int argc, char **argv)
 
 	if (r)
 		return r;
-	if (vm_start(name, &s) < 0)
-		return cli_fail("start");
+	if ((r = vm_start(name, &s)) < 0)
+		return cli_fail_code("start", r);
 	cli_accel_notice(s.tcg_reason);
 	printf("%s VM %s (pid %d, %s)\n", s.resumed ? "resumed saved" : "started", name, s.pid, accel_name(s.accel));
 	return 0;
@@ -76,8 +76,8 @@ int cmd_stop(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "stop", &name)) != 0)
 		return r;
-	if (vm_stop(name, timeout, force, &final) < 0)
-		return cli_fail("stop");
+	if ((r = vm_stop(name, timeout, force, &final)) < 0)
+		return cli_fail_code("stop", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
 	return 0;
 }
@@ -91,8 +91,8 @@ int cmd_kill(int argc, char **argv)
 
 	if (r)
 		return r;
-	if (vm_kill(name, &final) < 0)
-		return cli_fail("kill");
+	if ((r = vm_kill(name, &final)) < 0)
+		return cli_fail_code("kill", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
 	return 0;
 }
@@ -104,7 +104,7 @@ int cmd_pause(int argc, char **argv)
 
 	if (r)
 		return r;
-	return vm_pause(name) < 0 ? cli_fail("pause") : 0;
+	return (r = vm_pause(name)) < 0 ? cli_fail_code("pause", r) : 0;
 }
 
 int cmd_resume(int argc, char **argv)
@@ -114,7 +114,7 @@ int cmd_resume(int argc, char **argv)
 
 	if (r)
 		return r;
-	return vm_resume(name) < 0 ? cli_fail("resume") : 0;
+	return (r = vm_resume(name)) < 0 ? cli_fail_code("resume", r) : 0;
 }
 
 int cmd_monitor(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include "manager/store.h"
 #include "manager/vm.h"
 #include "network/netlink.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
@@ -28,7 +29,7 @@ int cmd_create(int argc, char **argv)
 	cli_vm_opts_init(&v);
 	while ((c = cli_getopt(argc, argv, CLI_VM_SHORTOPTS "h", opts, "create")) != -1) {
 		if ((k = cli_vm_option(c, optarg, &v)) < 0)
-			return cli_fail("create");
+			return cli_fail_code("create", k);
 		if (k)
 			continue;
 		if (c == 'B') {
@@ -42,7 +43,8 @@ int cmd_create(int argc, char **argv)
 		if (c == 'h') {
 			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
-			     "                 [--accel auto|kvm|tcg] [--nic nat|network=NET|bridge=BR|none[,mac=M]]...\n"
+			     "                 [--accel auto|kvm|tcg] [--nic "
+			     "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
 			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
 			     "                 [--disk-from IMAGE[,format=F]]...\n"
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
@@ -65,8 +67,8 @@ int cmd_create(int argc, char **argv)
 	memcpy(o.disks, v.disks, sizeof(o.disks));
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
-	if (vm_create(&o) < 0)
-		return cli_fail("create");
+	if ((r = vm_create(&o)) < 0)
+		return cli_fail_code("create", r);
 	printf("created VM %s\n", o.name);
 	return 0;
 }
@@ -74,7 +76,7 @@ int cmd_create(int argc, char **argv)
 static struct json_object *vm_json(const char *name, const struct vmdef *d, const struct vm_status *st)
 {
 	struct json_object *o = json_object_new_object(), *disks = json_object_new_array();
-	char dir[4096];
+	_cleanup_free_ char *vms = NULL;
 
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "state", json_object_new_string(vm_state_name(st->state)));
@@ -92,22 +94,22 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	json_object_object_add(o, "kernel", d->kernel ? json_object_new_string(d->kernel) : NULL);
 	json_object_object_add(o, "initrd", d->initrd ? json_object_new_string(d->initrd) : NULL);
 	json_object_object_add(o, "cmdline", d->cmdline ? json_object_new_string(d->cmdline) : NULL);
-	if (store_vms_dir(dir, sizeof(dir)) == 0) {
-		char p[4200];
-		snprintf(p, sizeof(p), "%s/%s/console.log", dir, name);
-		json_object_object_add(o, "console_log", json_object_new_string(p));
+	if (store_vms_dir_alloc(&vms) == 0) {
+		_cleanup_free_ char *log = NULL;
+		if (asprintf(&log, "%s/%s/console.log", vms, name) > 0)
+			json_object_object_add(o, "console_log", json_object_new_string(log));
 		for (unsigned i = 0; i < d->ndisks; i++) {
 			struct json_object *dk = json_object_new_object();
-			if (d->disks[i].owned)
-				snprintf(p, sizeof(p), "%s/%s/%s", dir, name, d->disks[i].path);
-			else
-				snprintf(p, sizeof(p), "%s", d->disks[i].path);
-			json_object_object_add(dk, "path", json_object_new_string(p));
+			_cleanup_free_ char *p = NULL;
+			if (d->disks[i].owned && asprintf(&p, "%s/%s/%s", vms, name, d->disks[i].path) < 0)
+				p = NULL;
+			json_object_object_add(dk, "path", json_object_new_string(p ? p : d->disks[i].path));
 			json_object_object_add(dk, "format", json_object_new_string(d->disks[i].format));
 			json_object_object_add(dk, "owned", json_object_new_boolean(d->disks[i].owned));
 			json_object_array_add(disks, dk);
 		}
 	}
+	err_clear();
 	json_object_object_add(o, "disks", disks);
 	struct json_object *nics = json_object_new_array();
 	for (unsigned i = 0; i < d->nnics; i++)
@@ -117,12 +119,6 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	return o;
 }
 
-/* A VM deleted while we listed it is no news. */
-static bool access_err_is_gone(void)
-{
-	return strstr(err_msg(), "no VM named") != NULL;
-}
-
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
@@ -130,9 +126,8 @@ int cmd_list(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	bool all = false, json = false;
-	char **names;
-	size_t n;
-	int c;
+	struct vmdef_iter it;
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "ah", opts, "list")) != -1) {
 		if (c == 'a')
@@ -148,34 +143,35 @@ int cmd_list(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
-	if (store_list(&names, &n) < 0)
-		return cli_fail("list");
+	if ((r = vmdef_iter_open(&it, true)) < 0)
+		return cli_fail_code("list", r);
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	if (!json)
 		printf("%-24s %-8s %4s %8s %8s\n", "NAME", "STATE", "CPUS", "MEMORY", "PID");
-	for (size_t i = 0; i < n; i++) {
-		struct vmdef d;
+	while ((r = vmdef_iter_next(&it)) > 0) {
+		const struct vmdef *d = &it.def;
 		struct vm_status st;
 		char mem[32], pid[16] = "-";
-		if (vm_inspect(names[i], &d, &st) < 0) {
-			if (access_err_is_gone())
-				continue; /* deleted meanwhile */
-			fprintf(stderr, "hv list: skipping VM '%s': %s\n", names[i], err_msg());
+		if (it.load_error < 0 || (r = status_derive(it.vm.dirfd, it.vm.dir, &st)) < 0) {
+			fprintf(stderr, "hv list: skipping VM '%s': %s\n", it.vm.name,
+				err_msg_for(it.load_error < 0 ? it.load_error : r));
 			continue;
 		}
-		if (all || vm_state_active(st.state)) {
-			if (json) {
-				json_object_array_add(arr, vm_json(names[i], &d, &st));
-			} else {
-				size_format(d.memory_mib * SIZE_MIB, mem, sizeof(mem));
-				if (vm_state_active(st.state))
-					snprintf(pid, sizeof(pid), "%d", (int)st.qemu.pid);
-				printf("%-24s %-8s %4u %8s %8s\n", names[i], vm_state_name(st.state), d.cpus, mem, pid);
-			}
+		if (!all && !vm_state_active(st.state))
+			continue;
+		if (json) {
+			vm_nic_addresses(it.vm.name, &it.def);
+			json_object_array_add(arr, vm_json(it.vm.name, d, &st));
+			continue;
 		}
-		vmdef_free(&d);
+		size_format(d->memory_mib * SIZE_MIB, mem, sizeof(mem));
+		if (vm_state_active(st.state))
+			snprintf(pid, sizeof(pid), "%d", (int)st.qemu.pid);
+		printf("%-24s %-8s %4u %8s %8s\n", it.vm.name, vm_state_name(st.state), d->cpus, mem, pid);
 	}
-	store_list_free(names, n);
+	vmdef_iter_close(&it);
+	if (r < 0)
+		return cli_fail_code("list", r);
 	if (json)
 		json_print(arr);
 	return 0;
@@ -204,8 +200,8 @@ int cmd_info(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "info", &name)) != 0)
 		return r;
-	if (vm_inspect(name, &d, &st) < 0)
-		return cli_fail("info");
+	if ((r = vm_inspect(name, &d, &st)) < 0)
+		return cli_fail_code("info", r);
 	_cleanup_json_ struct json_object *o = vm_json(name, &d, &st);
 	if (json) {
 		json_print(o);
@@ -238,8 +234,13 @@ int cmd_info(int argc, char **argv)
 	for (unsigned i = 0; i < d.nnics; i++) {
 		char mac[32];
 		mac_format(d.nics[i].mac, mac, sizeof(mac));
-		printf("nic:      %s%s%s %s", nic_mode_name(d.nics[i].mode), d.nics[i].target[0] ? "=" : "", d.nics[i].target,
-		       mac);
+		printf("nic:      %s%s%s %s", nic_mode_name(d.nics[i].mode), d.nics[i].target[0] ? "=" : "",
+		       d.nics[i].target, mac);
+		if (d.nics[i].ip) {
+			char ip[32];
+			ip4_format(d.nics[i].ip, ip, sizeof(ip));
+			printf(" %s", ip);
+		}
 		for (unsigned f = 0; f < d.nics[i].nfwd; f++) {
 			char t[48];
 			forward_format(&d.nics[i].fwd[f], t, sizeof(t));
@@ -254,12 +255,11 @@ int cmd_info(int argc, char **argv)
 
 int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = { { "cpus", required_argument, NULL, 'c' },
-					      { "memory", required_argument, NULL, 'm' },
-					      { "nic", required_argument, NULL, 'N' },
-					      { "forward", required_argument, NULL, 'F' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "cpus", required_argument, NULL, 'c' }, { "memory", required_argument, NULL, 'm' },
+		{ "nic", required_argument, NULL, 'N' },  { "forward", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 }
+	};
 	struct nic_request nics = { 0 };
 	unsigned cpus;
 	uint64_t mem;
@@ -269,23 +269,25 @@ int cmd_set(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "c:m:h", opts, "set")) != -1) {
 		if ((k = cli_nic_option(c, optarg, &nics)) < 0)
-			return cli_fail("set");
+			return cli_fail_code("set", k);
 		if (k)
 			continue;
 		switch (c) {
 		case 'c':
-			if (vmdef_parse_cpus(optarg, &cpus) < 0)
-				return cli_fail("set");
+			if ((r = vmdef_parse_cpus(optarg, &cpus)) < 0)
+				return cli_fail_code("set", r);
 			have_cpus = true;
 			break;
 		case 'm':
-			if (vmdef_parse_memory(optarg, &mem) < 0)
-				return cli_fail("set");
+			if ((r = vmdef_parse_memory(optarg, &mem)) < 0)
+				return cli_fail_code("set", r);
 			have_mem = true;
 			break;
 		case 'h':
-			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward SPEC]...\n"
-			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a NIC\n"
+			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward "
+			     "SPEC]...\n"
+			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a "
+			     "NIC\n"
 			     "that keeps its place and kind keeps its MAC); --nic none removes them.");
 			return 0;
 		default:
@@ -300,8 +302,8 @@ int cmd_set(int argc, char **argv)
 					      "hv forward NAME add|remove");
 	if (!have_cpus && !have_mem && !have_nics)
 		return cli_usage_error("set", "nothing to change: give --cpus, --memory or --nic");
-	if (vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL) < 0)
-		return cli_fail("set");
+	if ((r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
+		return cli_fail_code("set", r);
 	return 0;
 }
 
@@ -314,7 +316,7 @@ int cmd_delete(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	bool force = false, keep = false, flatten = false;
 	const char *name;
-	char kept[4096];
+	_cleanup_free_ char *kept = NULL;
 	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "fh", opts, "delete")) != -1) {
@@ -325,18 +327,20 @@ int cmd_delete(int argc, char **argv)
 		else if (c == 'F')
 			flatten = true;
 		else if (c == 'h') {
-			puts("usage: hv delete NAME [--force] [--keep-disks] [--flatten-clones]\n--force kills a running VM "
-			     "first; --keep-disks moves the disks hv created to $HV_HOME/disks/NAME/;\n--flatten-clones "
-			     "copies the base data into linked clones of this VM so that it can go.");
+			puts(
+			    "usage: hv delete NAME [--force] [--keep-disks] [--flatten-clones]\n--force kills a "
+			    "running VM "
+			    "first; --keep-disks moves the disks hv created to $HV_HOME/disks/NAME/;\n--flatten-clones "
+			    "copies the base data into linked clones of this VM so that it can go.");
 			return 0;
 		} else
 			return EXIT_USAGE;
 	}
 	if ((r = cli_one_name(argc, argv, "delete", &name)) != 0)
 		return r;
-	if (vm_delete(name, force, keep, flatten, kept, sizeof(kept)) < 0)
-		return cli_fail("delete");
-	if (kept[0])
+	if ((r = vm_delete(name, force, keep, flatten, &kept)) < 0)
+		return cli_fail_code("delete", r);
+	if (kept)
 		printf("deleted VM %s; its disks are in %s\n", name, kept);
 	else
 		printf("deleted VM %s\n", name);

@@ -25,12 +25,18 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */
 int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics);
 /* Disks of a stopped VM: attach an existing image; detach by path (an
- * owned disk is moved to $HV_HOME/disks/NAME/, moved_to says where). */
+ * owned disk is moved to $HV_HOME/disks/NAME/: *moved_to, malloc'ed,
+ * says where; NULL for a disk that stays where it is). */
 /* The format of an image named on hv disk's command line
  * (PATH[,format=F]): the stated one, else the one recorded for the VM
  * whose disk it is, else adopted (image_adopt).  *path: absolute. */
 int vm_disk_format(const char *spec, char **path, char *fmt, size_t n);
 int vm_attach_disk(const char *name, const char *spec); /* PATH[,format=raw|qcow2] */
-int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n);
-/* kept_dir receives where --keep-disks put the disks (may be NULL). */
-int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char *kept_dir, size_t kept_n);
+int vm_detach_disk(const char *name, const char *path, char **moved_to);
+/* The address of each network NIC is its network's reservation for the
+ * VM (reservations.json is the one record; vm.json keeps none): fill
+ * d->nics[].ip from it (0 where there is none). */
+void vm_nic_addresses(const char *name, struct vmdef *d);
+/* *kept_dir (malloc'ed) receives where --keep-disks put the disks, NULL
+ * when nothing was kept; kept_dir may be NULL. */
+int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char **kept_dir);

@@ -166,7 +166,8 @@ static const struct json_field nic_fields[] = {
 	JSON_FIELD("mac", JSON_STR, JSON_REQUIRED, struct nic_json, mac),
 	JSON_FIELD("network", JSON_STR, 0, struct nic_json, network),
 	JSON_FIELD("bridge", JSON_STR, 0, struct nic_json, bridge),
-	/* written by older versions; the network's reservations are the truth */
+	/* written by older versions and ignored: the network's reservation is
+	 * the one record of a NIC's address (vm_nic_addresses) */
 	JSON_FIELD("ip", JSON_STR, JSON_NULLABLE, struct nic_json, ip),
 	JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct nic_json, forwards),
 	JSON_FIELD_END,
@@ -400,7 +401,10 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	return load_os(&j, d);
 }
 
-struct json_object *vmdef_nic_json(const struct nic *n)
+/* with_ip: the address reserved on the NIC's network, for people and
+ * scripts; vm.json never keeps it (the network's reservations.json is
+ * the one record of it, see vm_nic_addresses). */
+static struct json_object *nic_json(const struct nic *n, bool with_ip)
 {
 	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
 	char buf[64];
@@ -411,7 +415,7 @@ struct json_object *vmdef_nic_json(const struct nic *n)
 				       json_object_new_string(n->target));
 	mac_format(n->mac, buf, sizeof(buf));
 	json_object_object_add(o, "mac", json_object_new_string(buf));
-	if (n->ip) {
+	if (with_ip && n->ip) {
 		ip4_format(n->ip, buf, sizeof(buf));
 		json_object_object_add(o, "ip", json_object_new_string(buf));
 	}
@@ -421,6 +425,11 @@ struct json_object *vmdef_nic_json(const struct nic *n)
 	}
 	json_object_object_add(o, "forwards", fw);
 	return o;
+}
+
+struct json_object *vmdef_nic_json(const struct nic *n)
+{
+	return nic_json(n, true);
 }
 
 int vmdef_load(int dirfd, struct vmdef *d)
@@ -456,6 +465,34 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 		return err_prefix(r, "%s", file);
 	}
 	return 0;
+}
+
+int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken)
+{
+	vmdef_init(&it->def);
+	it->keep_broken = keep_broken;
+	it->load_error = 0;
+	return store_vm_iter_open(&it->vm);
+}
+
+int vmdef_iter_next(struct vmdef_iter *it)
+{
+	int r;
+
+	vmdef_free(&it->def);
+	while ((r = store_vm_iter_next(&it->vm)) > 0) {
+		it->load_error = vmdef_load(it->vm.dirfd, &it->def);
+		if (it->load_error == 0 || it->keep_broken)
+			return 1;
+		err_clear(); /* a broken VM is none of this caller's business */
+	}
+	return r;
+}
+
+void vmdef_iter_close(struct vmdef_iter *it)
+{
+	vmdef_free(&it->def);
+	store_vm_iter_close(&it->vm);
 }
 
 static struct json_object *str_or_null(const char *s)
@@ -530,7 +567,7 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 	json_object_object_add(root, "disks", disks);
 	struct json_object *nics = json_object_new_array();
 	for (unsigned i = 0; i < d->nnics; i++)
-		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
+		json_object_array_add(nics, nic_json(&d->nics[i], false));
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	if ((r = save_os(root, d)) < 0) {
