@@ -38,6 +38,10 @@ int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process 
 
 /* "hv CMD: <recorded error>" on stderr; returns EXIT_FAIL. */
 int cli_fail(const char *cmd);
+/* The same for a failure that returned code r: when the failing call
+ * recorded no reason (a bare -errno), strerror(-r) is printed instead of
+ * a stale or missing message. */
+int cli_fail_code(const char *cmd, int r);
 /* getopt_long wrapper with hv's messages for unknown options and missing
  * values.  Returns the option, -1 at the end, or '?' after printing.
  * Options may follow operands unless shortopts starts with '+'. */

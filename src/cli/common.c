@@ -18,6 +18,12 @@ int cli_fail(const char *cmd)
 	return EXIT_FAIL;
 }
 
+int cli_fail_code(const char *cmd, int r)
+{
+	fprintf(stderr, "hv %s: %s\n", cmd, err_msg_for(r));
+	return EXIT_FAIL;
+}
+
 const char *cli_prog = "hv";
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -8,18 +8,34 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "manager/vm.h"
 #include "storage/image.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
 
 static const char disk_usage[] =
-	"usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE]\n"
-	"       hv disk info PATH [--json]\n"
-	"       hv disk resize PATH SIZE [--shrink]\n"
-	"       hv disk convert SRC DST [--format qcow2|raw]\n"
-	"       hv disk check PATH\n"
-	"Images hv writes appear under their name only when complete; a backing file's format is always recorded.";
+    "usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE[,format=F]]\n"
+    "       hv disk info PATH [--format F] [--json]\n"
+    "       hv disk resize PATH SIZE [--format F] [--shrink]\n"
+    "       hv disk convert SRC DST [--format qcow2|raw] [--source-format F]\n"
+    "       hv disk check PATH [--format F]\n"
+    "Images hv writes appear under their name only when complete; a backing file's format is always recorded.\n"
+    "An image's format is never guessed from bytes a guest may have written: a VM's disk is read in the\n"
+    "format hv recorded for it; another image in the one you state (--format, or PATH,format=F), else its\n"
+    "header is read once and an image that looks like qcow2 may name no backing or data file.";
+
+/* PATH (+ --format F) to an absolute path and a format hv did not have to
+ * trust a guest for (see vm_disk_format). */
+static int resolve(const char *path, const char *format, char **abs, char *fmt, size_t n)
+{
+	_cleanup_free_ char *spec = NULL;
+
+	if (format && asprintf(&spec, "%s,format=%s", path, format) < 0)
+		return -ENOMEM;
+	return vm_disk_format(spec ? spec : path, abs, fmt, n);
+}
 
 static int disk_create(int argc, char **argv)
 {
@@ -54,12 +70,12 @@ static int disk_create(int argc, char **argv)
 		return cli_usage_error("disk create", "--size is needed (e.g. --size 10G)");
 	if (have_size && size < 512)
 		return cli_usage_error("disk create", "--size must be at least 512 bytes");
-	if (backing && access(backing, R_OK) < 0) {
-		fprintf(stderr, "hv disk create: backing file %s: %s\n", backing, strerror(errno));
-		return EXIT_FAIL;
-	}
-	if (image_create(path, format, size, backing) < 0)
-		return cli_fail("disk create");
+	_cleanup_free_ char *base = NULL;
+	char bfmt[8] = "";
+	if (backing && (r = vm_disk_format(backing, &base, bfmt, sizeof(bfmt))) < 0)
+		return cli_fail_code("disk create", r);
+	if ((r = image_create(path, format, size, base, bfmt)) < 0)
+		return cli_fail_code("disk create", r);
 	return 0;
 }
 
@@ -72,29 +88,34 @@ static void print_info(struct json_object *chain)
 			size_format((uint64_t)json_object_get_int64(v), vs, sizeof(vs));
 		if (json_object_object_get_ex(o, "actual-size", &v))
 			size_format((uint64_t)json_object_get_int64(v), as, sizeof(as));
-		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n", i ? "backed by: " : "image:     ",
-		       json_object_get_string(json_object_object_get(o, "filename")),
+		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n",
+		       i ? "backed by: " : "image:     ", json_object_get_string(json_object_object_get(o, "filename")),
 		       json_object_get_string(json_object_object_get(o, "format")), vs, as);
 		if (json_object_object_get_ex(o, "snapshots", &snaps))
 			for (size_t k = 0; k < json_object_array_length(snaps); k++)
 				printf("  snapshot:  %s\n", json_object_get_string(json_object_object_get(
-								     json_object_array_get_idx(snaps, k), "name")));
+								json_object_array_get_idx(snaps, k), "name")));
 	}
 }
 
 static int disk_info(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "format", required_argument, NULL, 'f' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct json_object *chain = NULL;
-	const char *path;
+	_cleanup_free_ char *abs = NULL;
+	const char *path, *format = NULL;
+	char fmt[8];
 	bool json = false;
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "h", opts, "disk info")) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "disk info")) != -1) {
 		if (c == 'j')
 			json = true;
+		else if (c == 'f')
+			format = optarg;
 		else if (c == 'h') {
 			puts(disk_usage);
 			return 0;
@@ -103,8 +124,8 @@ static int disk_info(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "disk info", &path)) != 0)
 		return r;
-	if (image_info(path, true, &chain) < 0)
-		return cli_fail("disk info");
+	if ((r = resolve(path, format, &abs, fmt, sizeof(fmt))) < 0 || (r = image_info(abs, fmt, true, &chain)) < 0)
+		return cli_fail_code("disk info", r);
 	if (json)
 		json_print(chain);
 	else
@@ -116,15 +137,21 @@ static int disk_info(int argc, char **argv)
 static int disk_resize(int argc, char **argv)
 {
 	static const struct option opts[] = { { "shrink", no_argument, NULL, 's' },
+					      { "format", required_argument, NULL, 'f' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
+	_cleanup_free_ char *abs = NULL;
+	const char *format = NULL;
+	char fmt[8];
 	bool shrink = false;
 	uint64_t size;
-	int c;
+	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "h", opts, "disk resize")) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "disk resize")) != -1) {
 		if (c == 's')
 			shrink = true;
+		else if (c == 'f')
+			format = optarg;
 		else if (c == 'h') {
 			puts(disk_usage);
 			return 0;
@@ -139,10 +166,13 @@ static int disk_resize(int argc, char **argv)
 		fprintf(stderr, "hv disk resize: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (image_resize(argv[optind], size, shrink) < 0) {
+	if ((r = resolve(argv[optind], format, &abs, fmt, sizeof(fmt))) < 0)
+		return cli_fail_code("disk resize", r);
+	if (image_resize(abs, fmt, size, shrink) < 0) {
 		if (strcasestr(err_msg(), "shrink"))
-			fprintf(stderr, "hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
-					"mean it\n",
+			fprintf(stderr,
+				"hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
+				"mean it\n",
 				argv[optind], argv[optind + 1]);
 		else
 			cli_fail("disk resize");
@@ -154,14 +184,19 @@ static int disk_resize(int argc, char **argv)
 static int disk_convert(int argc, char **argv)
 {
 	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "source-format", required_argument, NULL, 'S' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	const char *format = "qcow2";
-	int c;
+	_cleanup_free_ char *abs = NULL;
+	const char *format = "qcow2", *source_format = NULL;
+	char fmt[8];
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "disk convert")) != -1) {
 		if (c == 'f')
 			format = optarg;
+		else if (c == 'S')
+			source_format = optarg;
 		else if (c == 'h') {
 			puts(disk_usage);
 			return 0;
@@ -176,29 +211,40 @@ static int disk_convert(int argc, char **argv)
 		fprintf(stderr, "hv disk convert: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (image_convert(argv[optind], argv[optind + 1], format, NULL, false) < 0)
-		return cli_fail("disk convert");
+	if ((r = resolve(argv[optind], source_format, &abs, fmt, sizeof(fmt))) < 0 ||
+	    (r = image_convert(abs, fmt, argv[optind + 1], format, NULL, false)) < 0)
+		return cli_fail_code("disk convert", r);
 	return 0;
 }
 
 static int disk_check(int argc, char **argv)
 {
-	const char *path;
-	char *report = NULL;
-	int r;
+	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	_cleanup_free_ char *abs = NULL;
+	const char *path, *format = NULL;
+	char *report = NULL, fmt[8];
+	int c, r;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts(disk_usage);
-		return 0;
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "disk check")) != -1) {
+		if (c == 'f')
+			format = optarg;
+		else if (c == 'h') {
+			puts(disk_usage);
+			return 0;
+		} else
+			return EXIT_USAGE;
 	}
-	optind = 1;
 	if ((r = cli_one_name(argc, argv, "disk check", &path)) != 0)
 		return r;
-	r = image_check(path, &report);
+	if ((r = resolve(path, format, &abs, fmt, sizeof(fmt))) < 0)
+		return cli_fail_code("disk check", r);
+	r = image_check(abs, fmt, &report);
 	if (report)
 		fputs(report, stdout);
 	free(report);
-	return r < 0 ? cli_fail("disk check") : 0;
+	return r < 0 ? cli_fail_code("disk check", r) : 0;
 }
 
 int cmd_disk(int argc, char **argv)

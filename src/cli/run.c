@@ -16,7 +16,7 @@
 #define RUN_FAILED 125
 
 static const char run_usage[] =
-    "usage: hv run [--cpus N] [--memory SIZE] [--disk FILE]... [--kernel F] [--initrd F]\n"
+    "usage: hv run [--cpus N] [--memory SIZE] [--disk FILE[,format=F]]... [--kernel F] [--initrd F]\n"
     "              [--cmdline S] [--machine microvm|q35] [--accel auto|kvm|tcg] [-- COMMAND [ARGS...]]\n"
     "Boots a throwaway VM with the default guest, runs COMMAND with stdin, stdout and stderr\n"
     "relayed, powers off and exits with COMMAND's exit status.  Without COMMAND: a shell on\n"

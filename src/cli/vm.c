@@ -40,13 +40,15 @@ int cmd_create(int argc, char **argv)
 			continue;
 		}
 		if (c == 'h') {
-			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH]...\n"
+			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
 			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
 			     "                 [--accel auto|kvm|tcg] [--nic nat|network=NET|bridge=BR|none[,mac=M]]...\n"
 			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			     "                 [--disk-from IMAGE]...\n"
+			     "                 [--disk-from IMAGE[,format=F]]...\n"
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
-			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).");
+			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
+			     "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
+			     ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).");
 			return 0;
 		}
 		return EXIT_USAGE;

@@ -101,19 +101,19 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 	if (!snap && !active && !k->backing[0] && image_snapshot_count(src) == 0)
 		return image_copy(src, dst);
 	if (snap || !active)
-		return image_convert(src, dst, "qcow2", snap, active);
+		return image_convert(src, "qcow2", dst, "qcow2", snap, active);
 	/* a running source: read a moment of it through a temporary snapshot */
 	snprintf(tmpsnap, sizeof(tmpsnap), "hv-clone-%d", (int)getpid());
 	if ((r = qmp_internal(h->dir, i, tmpsnap, true)) < 0)
 		return r;
-	r = image_convert(src, dst, "qcow2", tmpsnap, true);
+	r = image_convert(src, "qcow2", dst, "qcow2", tmpsnap, true);
 	qmp_internal(h->dir, i, tmpsnap, false);
 	return r;
 }
 
 /* The base a linked clone sits on, created once in the source's folder. */
 static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i, const char *snap, bool active,
-		     char *base, size_t n)
+		     char *base, size_t n, char bfmt[8])
 {
 	char src[4300], ovl[4400];
 	int r;
@@ -128,9 +128,10 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		/* a snapshot is frozen already: export it once, share it */
 		if ((r = fs_path(base, n, "%s/disk%u.%s.base.qcow2", h->dir, i, snap)) < 0)
 			return r;
+		snprintf(bfmt, 8, "qcow2");
 		if (access(base, F_OK) == 0)
 			return 0;
-		if ((r = image_convert(src, base, "qcow2", snap, active)) < 0)
+		if ((r = image_convert(src, "qcow2", base, "qcow2", snap, active)) < 0)
 			return r;
 		chmod(base, 0444);
 		return 0;
@@ -145,7 +146,8 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		if (strlen(k->backing) >= n)
 			return err_set(-ENAMETOOLONG, "path too long");
 		memcpy(base, k->backing, strlen(k->backing) + 1);
-		return 0;
+		/* the overlay's header recorded the base's format when hv made it */
+		return image_backing_format(src, bfmt, 8);
 	}
 	err_clear();
 	for (int gen = 1;; gen++) {
@@ -158,8 +160,9 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 	 * name moves to a fresh overlay: at no moment is the disk missing) */
 	if (link(src, base) < 0)
 		return err_errno(-errno, "cannot make a base image of %s", src);
+	snprintf(bfmt, 8, "%s", k->format);
 	if ((r = fs_path(ovl, sizeof(ovl), "%s/.%s.overlay-%d", h->dir, k->path, (int)getpid())) < 0 ||
-	    (r = image_create(ovl, "qcow2", 0, base)) < 0) {
+	    (r = image_create(ovl, "qcow2", 0, base, bfmt)) < 0) {
 		unlink(base);
 		return r;
 	}
@@ -171,6 +174,8 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 	}
 	chmod(base, 0444);
 	memcpy(k->backing, base, strlen(base) + 1 <= sizeof(k->backing) ? strlen(base) + 1 : 0);
+	/* the disk's name now holds a qcow2 overlay, even where the disk was raw */
+	snprintf(k->format, sizeof(k->format), "qcow2");
 	return 0;
 }
 
@@ -223,11 +228,11 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 			goto fail;
 		}
 		if (linked) {
-			char base[sizeof(k->backing)];
-			if ((r = make_base(&h, &d.disks[i], i, snap, active, base, sizeof(base))) < 0)
+			char base[sizeof(k->backing)], bfmt[8];
+			if ((r = make_base(&h, &d.disks[i], i, snap, active, base, sizeof(base), bfmt)) < 0)
 				goto fail;
 			src_changed |= !snap;
-			if ((r = image_create(path, "qcow2", 0, base)) < 0)
+			if ((r = image_create(path, "qcow2", 0, base, bfmt)) < 0)
 				goto fail;
 			snprintf(k->format, sizeof(k->format), "qcow2");
 			memcpy(k->backing, base, sizeof(k->backing));

@@ -333,7 +333,14 @@ static int event_loop(struct loop *l)
 	return l->failed ? err_restore(&l->fail) : 0;
 }
 
-static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8], struct engine_vm *vm)
+static void disk_paths_free(char *(*paths)[ENGINE_MAX_DISKS + 1])
+{
+	for (size_t i = 0; i < ENGINE_MAX_DISKS; i++)
+		free((*paths)[i]);
+}
+
+static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8], char **paths,
+		    struct engine_vm *vm)
 {
 	int r;
 
@@ -352,9 +359,11 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 	vm->no_reboot = true;
 	vm->sandbox = true;
 	for (size_t i = 0; i < o->ndisks; i++) {
-		if ((r = image_probe_format(o->disks[i], fmts[i], 8)) < 0)
+		/* adopted afresh on every run: a guessed qcow2 may name no other file */
+		if ((r = image_spec_parse(o->disks[i], &paths[i], fmts[i], 8)) < 0 ||
+		    (r = image_adopt(paths[i], fmts[i][0] ? fmts[i] : NULL, fmts[i], 8)) < 0)
 			return r;
-		vm->disks[i] = (struct engine_disk){ o->disks[i], fmts[i], false };
+		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = fmts[i] };
 	}
 	vm->ndisks = o->ndisks;
 	return 0;
@@ -377,6 +386,7 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 	_cleanup_free_ struct oneshot_plan *p = calloc(1, sizeof(*p));
 	struct engine_vm vm;
 	char fmts[ENGINE_MAX_DISKS][8];
+	__attribute__((cleanup(disk_paths_free))) char *paths[ENGINE_MAX_DISKS + 1] = { 0 };
 	int r;
 
 	if (!p)
@@ -398,7 +408,7 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 				     "to get the VM's console");
 		goto fail;
 	}
-	if ((r = build_vm(o, &p->boot, fmts, &vm)) < 0 ||
+	if ((r = build_vm(o, &p->boot, fmts, paths, &vm)) < 0 ||
 	    (r = nics_resolve(&o->nics, NULL, NULL, 0, p->nics, &p->nnics)) < 0 ||
 	    (r = nics_prepare(p->nics, p->nnics, "hv", FD_TAP, &p->taps, &vm)) < 0)
 		goto fail;

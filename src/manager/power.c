@@ -61,7 +61,10 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 			return r;
 		if (access(paths[i], R_OK | W_OK) < 0)
 			return err_errno(-errno, "disk %s of VM '%s'", paths[i], d->name);
-		vm->disks[i] = (struct engine_disk){ paths[i], d->disks[i].format, false };
+		/* hv's own disks must still be what hv made; formats come from vm.json, never from the image */
+		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) < 0)
+			return err_prefix(r, "VM '%s'", d->name);
+		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = d->disks[i].format };
 	}
 	vm->ndisks = d->ndisks;
 	return 0;
@@ -169,10 +172,8 @@ static void repair_after_crash(struct vm_handle *h, const struct vmdef *d, const
 	if (status_load(h->dirfd, &st) < 0 || st.state != VM_CRASHED)
 		return;
 	for (size_t i = 0; i < vm->ndisks; i++)
-		if (!strcmp(vm->disks[i].format, "qcow2")) {
-			const char *args[] = { "check", "-q", "-r", "leaks", vm->disks[i].path, NULL };
-			qemu_img(args, NULL);
-		}
+		if (!strcmp(vm->disks[i].format, "qcow2"))
+			image_repair_leaks(vm->disks[i].path);
 	err_clear();
 }
 

@@ -32,20 +32,47 @@ static int absolute(const char *path, char **out, const char *what)
 	return 0;
 }
 
-/* "--disk 10G" will be a new qcow2 in the VM folder (sizes[i] > 0);
- * "--disk PATH" an existing image.  Everything is checked before the
- * store is touched. */
-static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
+/* What vm_create makes for a disk: a new image of size bytes, or an
+ * overlay on an adopted base of backing_format. */
+struct disk_plan {
+	uint64_t size;
+	char backing_format[8];
+};
+
+/* Resolve and adopt an image the user names (PATH[,format=F]). */
+static int adopt_spec(const char *spec, const char *what, char **abs, char *fmt, size_t n)
 {
-	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	_cleanup_free_ char *path = NULL;
+	char stated[8];
 	int r;
 
-	*size = 0;
+	*abs = NULL;
+	if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
+		return r;
+	if ((r = absolute(path, abs, what)) < 0)
+		return r;
+	if ((r = image_adopt(*abs, stated[0] ? stated : NULL, fmt, n)) < 0) {
+		free(*abs);
+		*abs = NULL;
+	}
+	return r;
+}
+
+/* "--disk 10G" will be a new qcow2 in the VM folder (plan->size > 0);
+ * "--disk PATH[,format=F]" an existing image, adopted now: its format is
+ * recorded and never guessed again.  Everything is checked before the
+ * store is touched. */
+static int plan_disk(struct vmdef *d, const char *spec, struct disk_plan *plan)
+{
+	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	_cleanup_free_ char *abs = NULL;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
 	if (!strncmp(spec, "from:", 5)) {
 		/* --disk-from IMAGE: a qcow2 overlay on IMAGE, created with the VM */
-		_cleanup_free_ char *abs = NULL;
-		char fmt[8];
-		if ((r = absolute(spec + 5, &abs, "--disk-from")) < 0 || (r = image_probe_format(abs, fmt, sizeof(fmt))) < 0)
+		if ((r = adopt_spec(spec + 5, "--disk-from", &abs, plan->backing_format,
+				    sizeof(plan->backing_format))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
@@ -54,19 +81,21 @@ static int plan_disk(struct vmdef *d, const char *spec, uint64_t *size)
 		d->ndisks++;
 		return 0;
 	}
-	if (size_parse(spec, SIZE_MIB, size) == 0) {
-		if (*size < SIZE_MIB)
+	if (size_parse(spec, SIZE_MIB, &plan->size) == 0) {
+		if (plan->size < SIZE_MIB)
 			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
 		disk->owned = true;
 	} else {
-		_cleanup_free_ char *abs = NULL;
-		*size = 0;
-		if (access(spec, F_OK) < 0)
+		plan->size = 0;
+		_cleanup_free_ char *path = NULL;
+		char stated[8];
+		if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
+			return r;
+		if (access(path, F_OK) < 0)
 			return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
-		if ((r = absolute(spec, &abs, "--disk")) < 0 ||
-		    (r = image_probe_format(abs, disk->format, sizeof(disk->format))) < 0)
+		if ((r = adopt_spec(spec, "--disk", &abs, disk->format, sizeof(disk->format))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "%s", abs);
 	}
@@ -128,14 +157,14 @@ int vm_create(const struct vm_create_opts *o)
 		return r;
 	if (access(final, F_OK) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", o->name);
-	uint64_t sizes[VMDEF_MAX_DISKS];
+	struct disk_plan plans[VMDEF_MAX_DISKS];
 
 	if ((r = fill_def(o, &d)) < 0)
 		goto out;
 	if ((r = nics_resolve(&o->nics, o->name, NULL, 0, d.nics, &d.nnics)) < 0)
 		goto out_addr;
 	for (unsigned i = 0; i < o->ndisks; i++)
-		if ((r = plan_disk(&d, o->disks[i], &sizes[i])) < 0)
+		if ((r = plan_disk(&d, o->disks[i], &plans[i])) < 0)
 			goto out_addr;
 	/* build the folder aside, then rename it into place in one step */
 	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, o->name, (int)getpid())) < 0)
@@ -151,10 +180,11 @@ int vm_create(const struct vm_create_opts *o)
 	}
 	for (unsigned i = 0; i < d.ndisks; i++) {
 		char path[4300];
-		if (!sizes[i] && !d.disks[i].backing[0])
+		const char *base = d.disks[i].backing[0] ? d.disks[i].backing : NULL;
+		if (!plans[i].size && !base)
 			continue;
 		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, d.disks[i].path)) < 0 ||
-		    (r = image_create(path, "qcow2", sizes[i], d.disks[i].backing[0] ? d.disks[i].backing : NULL)) < 0)
+		    (r = image_create(path, "qcow2", plans[i].size, base, plans[i].backing_format)) < 0)
 			goto out_rm;
 	}
 	/* the lock file exists from the start: taking it never changes the folder */
@@ -300,8 +330,9 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	char users[512];
 	clone_dependants_text(name, users, sizeof(users));
 	if (users[0] && !flatten) {
-		r = err_set(-EBUSY, "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
-				    "with --flatten-clones",
+		r = err_set(-EBUSY,
+			    "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
+			    "with --flatten-clones",
 			    name, users);
 		goto out_def;
 	}
@@ -313,9 +344,17 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 				    vm_state_name(st.state));
 			goto out_def;
 		}
-		vm_close(&h); /* vm_kill takes the lock itself */
-		if ((r = vm_kill(name, &st)) < 0 || (r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+		/* killed under the lock held since the start: dropping it for the
+		 * kill let a concurrent hv start run the VM again, whose folder was
+		 * then removed under it */
+		if ((r = vm_hard_stop_locked(&h, "killed (hv delete --force)", &st)) < 0 ||
+		    (r = status_derive(h.dirfd, h.dir, &st)) < 0)
 			goto out_def;
+		if (vm_state_active(st.state)) {
+			r = err_set(-EBUSY, "VM '%s' is still %s after it was killed; not deleting it", name,
+				    vm_state_name(st.state));
+			goto out_def;
+		}
 	}
 	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
 		goto out_def;
@@ -340,8 +379,9 @@ out:
 	return r;
 }
 
-/* An image may be attached to one VM only (two writers corrupt it). */
-static int disk_user(const char *abs, const char *except, char *user, size_t n)
+/* An image may be attached to one VM only (two writers corrupt it).
+ * Which VM has abs as a disk, and that disk's record (rec may be NULL). */
+static int disk_user(const char *abs, const char *except, char *user, size_t n, struct vmdef_disk *rec)
 {
 	char **names;
 	size_t count;
@@ -362,6 +402,8 @@ static int disk_user(const char *abs, const char *except, char *user, size_t n)
 				else
 					snprintf(p, sizeof(p), "%s", d.disks[k].path);
 				found = !strcmp(p, abs);
+				if (found && rec)
+					*rec = d.disks[k];
 			}
 			vmdef_free(&d);
 		}
@@ -374,16 +416,38 @@ static int disk_user(const char *abs, const char *except, char *user, size_t n)
 	return found;
 }
 
-int vm_attach_disk(const char *name, const char *path)
+int vm_disk_format(const char *spec, char **path, char *fmt, size_t n)
 {
-	_cleanup_free_ char *abs = NULL;
+	_cleanup_free_ char *given = NULL;
+	struct vmdef_disk rec;
+	char user[64], stated[8];
+	int r;
+
+	*path = NULL;
+	if ((r = image_spec_parse(spec, &given, stated, sizeof(stated))) < 0 || (r = absolute(given, path, "disk")) < 0)
+		return r;
+	if (!stated[0] && disk_user(*path, "", user, sizeof(user), &rec)) {
+		/* a VM's disk: what hv recorded, never what the bytes say now */
+		snprintf(fmt, n, "%s", rec.format);
+		return 0;
+	}
+	if ((r = image_adopt(*path, stated[0] ? stated : NULL, fmt, n)) < 0) {
+		free(*path);
+		*path = NULL;
+	}
+	return r;
+}
+
+int vm_attach_disk(const char *name, const char *spec)
+{
+	_cleanup_free_ char *abs = NULL, *path = NULL;
 	struct vm_handle h;
 	struct vmdef d;
 	struct vm_status st;
-	char user[64];
+	char user[64], stated[8];
 	int r;
 
-	if ((r = absolute(path, &abs, "disk")) < 0)
+	if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0 || (r = absolute(path, &abs, "disk")) < 0)
 		return r;
 	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
 		return r;
@@ -392,13 +456,13 @@ int vm_attach_disk(const char *name, const char *path)
 			    vm_state_name(st.state));
 	else if (d.ndisks == VMDEF_MAX_DISKS)
 		r = err_set(-ENOSPC, "VM '%s' has %d disks already", name, VMDEF_MAX_DISKS);
-	else if (disk_user(abs, "", user, sizeof(user)))
+	else if (disk_user(abs, "", user, sizeof(user), NULL))
 		r = err_set(-EBUSY, "%s is already a disk of VM '%s'", abs, user);
 	if (r == 0) {
 		struct vmdef_disk *k = &d.disks[d.ndisks];
 		memset(k, 0, sizeof(*k));
 		snprintf(k->path, sizeof(k->path), "%s", abs);
-		if ((r = image_probe_format(abs, k->format, sizeof(k->format))) == 0) {
+		if ((r = image_adopt(abs, stated[0] ? stated : NULL, k->format, sizeof(k->format))) == 0) {
 			d.ndisks++;
 			r = vmdef_save(h.dirfd, &d);
 		}

@@ -34,7 +34,11 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 int vm_set(const char *name, const unsigned *cpus, const uint64_t *memory_mib, const struct nic_request *nics);
 /* Disks of a stopped VM: attach an existing image; detach by path (an
  * owned disk is moved to $HV_HOME/disks/NAME/, moved_to says where). */
-int vm_attach_disk(const char *name, const char *path);
+/* The format of an image named on hv disk's command line
+ * (PATH[,format=F]): the stated one, else the one recorded for the VM
+ * whose disk it is, else adopted (image_adopt).  *path: absolute. */
+int vm_disk_format(const char *spec, char **path, char *fmt, size_t n);
+int vm_attach_disk(const char *name, const char *spec); /* PATH[,format=raw|qcow2] */
 int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n);
 /* Give up the network addresses reserved for a VM's NICs. */
 void vm_release_addresses(const char *name, const struct vmdef *d);

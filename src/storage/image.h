@@ -6,8 +6,9 @@
  * owns validation, naming, placement and clear errors.  Every image hv
  * writes is written beside its final name and renamed into place, so an
  * interrupted operation never leaves a half image under a real name.
- * Backing files are always recorded with their format (-F): QEMU never
- * probes the format of an image hv hands it.
+ * Formats are never guessed once a guest could have written to an image:
+ * they are stated or recorded at adoption (image_adopt), and every
+ * qemu-img and QEMU call is told them (-f, -F, format=).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,34 +16,55 @@
 
 struct json_object;
 
-/* The format of an existing image from its header: "qcow2" or "raw".
- * Fails clearly when the path is missing or not a regular file/device. */
-int image_probe_format(const char *path, char *fmt, size_t n);
+/* Adopt an image the user names (hv create --disk, --disk-from,
+ * attach-disk, hv run --disk, hv disk on a file outside the store): its
+ * format is the stated one ("raw"/"qcow2"), or, when stated is NULL,
+ * guessed from its header once, here, before any guest could have
+ * written to it through hv.  A guessed qcow2 that names a backing file
+ * or an external data file is refused (a guest can write such a header
+ * into a raw disk: see docs/security.md); so is a qcow2 whose backing
+ * file has no recorded format.  The format goes to fmt. */
+/* Split a disk argument "PATH[,format=raw|qcow2]": *path is malloc'ed,
+ * fmt is "" when no format was stated. */
+int image_spec_parse(const char *spec, char **path, char *fmt, size_t n);
+int image_adopt(const char *path, const char *stated, char *fmt, size_t n);
+/* Before QEMU opens a disk hv recorded: a qcow2 disk must still be a
+ * qcow2 image, and one that hv made (backing != NULL; "" for none) must
+ * name exactly that backing file and no external data file.  Raw disks
+ * pass: QEMU opens them as raw whatever their bytes say. */
+int image_verify(const char *path, const char *format, const char *backing);
+/* The backing format a qcow2 overlay's header records (raw or qcow2). */
+int image_backing_format(const char *path, char *fmt, size_t n);
 /* Create an image (format "qcow2" or "raw"); backing (may be NULL) makes
- * a qcow2 overlay, size 0 then means the backing file's size. */
-int image_create(const char *path, const char *format, uint64_t size, const char *backing);
-/* qemu-img info as JSON (with the whole backing chain: an array). */
-int image_info(const char *path, bool chain, struct json_object **out);
-int image_resize(const char *path, uint64_t size, bool shrink);
+ * a qcow2 overlay recorded with backing_format, size 0 then means the
+ * backing file's size. */
+int image_create(const char *path, const char *format, uint64_t size, const char *backing, const char *backing_format);
+/* qemu-img info as JSON (with the whole backing chain: an array).  Every
+ * qemu-img call below is told the format (-f): qemu-img never guesses. */
+int image_info(const char *path, const char *format, bool chain, struct json_object **out);
+int image_resize(const char *path, const char *format, uint64_t size, bool shrink);
 /* Convert (or copy) src to dst in format; snapshot (may be NULL) reads an
  * internal snapshot; force_share reads an image a running QEMU holds.
  * dst appears only when complete. */
-int image_convert(const char *src, const char *dst, const char *format, const char *snapshot, bool force_share);
+int image_convert(const char *src, const char *src_format, const char *dst, const char *format, const char *snapshot,
+		  bool force_share);
 /* A plain copy (reflinked when the file system can, sparse otherwise),
  * appearing at dst only when complete. */
 int image_copy(const char *src, const char *dst);
 /* 0 when qemu-img check finds the image clean; -EIO with the report. */
-int image_check(const char *path, char **report);
+int image_check(const char *path, const char *format, char **report);
+/* Reclaim clusters a killed QEMU left allocated in a qcow2 image. */
+int image_repair_leaks(const char *path);
 /* Internal snapshots of a qcow2 image: 'c'reate, 'a'pply, 'd'elete. */
 int image_snapshot(const char *path, char op, const char *name);
-/* Does the image (itself, not its backing chain) hold snapshot name? */
+/* Does the qcow2 image (itself, not its backing chain) hold snapshot name? */
 int image_has_snapshot(const char *path, const char *name, bool force_share);
-/* How many internal snapshots the image (not its chain) holds. */
+/* How many internal snapshots the qcow2 image (not its chain) holds. */
 int image_snapshot_count(const char *path);
-/* 1 when an overlay holds no data of its own (everything comes from its
- * backing chain), 0 when it does. */
+/* 1 when a qcow2 overlay holds no data of its own (everything comes from
+ * its backing chain), 0 when it does. */
 int image_overlay_unchanged(const char *path);
-/* Make dst an independent image: pull every block of its backing chain in. */
+/* Make a qcow2 image independent: pull every block of its backing chain in. */
 int image_flatten(const char *path);
 /* Run qemu-img; its stdout into *out (may be NULL), its last stderr line
  * into the error on failure. */

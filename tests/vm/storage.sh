@@ -22,8 +22,9 @@ expect_eq "disk create: qcow2 of 1 GiB (qemu-img info)" "$(info_field "$T/a.qcow
 qemu-io -c "write -P 0x5a 0 1M" "$T/a.qcow2" >/dev/null
 "$HV" disk create "$T/b.qcow2" --backing "$T/a.qcow2"
 expect_eq "disk create --backing records the base and its format" "$(info_field "$T/b.qcow2" backing-filename)|$(info_field "$T/b.qcow2" backing-filename-format)" "$T/a.qcow2|qcow2"
-expect_match "disk info shows the whole chain" "$("$HV" disk info "$T/b.qcow2")" "backed by: $T/a.qcow2"
-expect_eq "disk info --json is qemu-img's chain (2 images)" "$("$HV" disk info "$T/b.qcow2" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "2"
+expect_match "disk info refuses to guess that an image naming a backing file is qcow2" "$("$HV" disk info "$T/b.qcow2" 2>&1)" "backing file is $T/a.qcow2.*--format qcow2"
+expect_match "disk info --format qcow2 shows the whole chain" "$("$HV" disk info --format qcow2 "$T/b.qcow2")" "backed by: $T/a.qcow2"
+expect_eq "disk info --json is qemu-img's chain (2 images)" "$("$HV" disk info "$T/b.qcow2,format=qcow2" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "2"
 check "the overlay reads the base's data" quiet qemu-io -r -U -c "read -P 0x5a 0 1M" "$T/b.qcow2"
 "$HV" disk resize "$T/a.qcow2" 2G
 expect_eq "disk resize grows to 2 GiB" "$(info_field "$T/a.qcow2" virtual-size)" "2147483648"

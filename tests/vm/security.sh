@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A guest must not make the host open a file it names.  A guest that
+# writes a qcow2 header naming a host file as its backing file into a raw
+# disk must not read that file through any hv entry point (the class of
+# hole libvirt closed by never probing guest-writable images).
+. "$(dirname "$0")/lib.bash"
+T=$(mktemp -d)
+trap 'cleanup; rm -rf "$T"' EXIT
+quiet() { "$@" >/dev/null 2>&1; }
+# The host file a guest wants: a marker it cannot otherwise see.
+SECRET=$T/host-secret
+printf 'HOST-SECRET-%s\n' "$$" >"$SECRET"
+printf 'x%.0s' $(seq 1 2000) >>"$SECRET"
+qemu-img create -q -f qcow2 -b "$SECRET" -F raw "$T/evil.qcow2"
+truncate -s 1M "$T/raw.img"
+
+# --- hv run: the guest writes the header, then a second run adopts the disk again ---
+"$HV" run --nic none --disk "$T/raw.img" -- sh -c 'cat > /dev/vda; sync' <"$T/evil.qcow2"
+expect_eq "the guest wrote a qcow2 header into its raw disk" "$(head -c 4 "$T/raw.img" | od -An -c | tr -d ' ')" "QFI373"
+out=$("$HV" run --nic none --disk "$T/raw.img" -- head -c 200 /dev/vda 2>"$T/err")
+rc=$?
+expect_eq "hv run refuses the guessed qcow2 that names a host file (exit 125)" "$rc" "125"
+check "and the host file's content never reaches the guest" test "${out/HOST-SECRET/}" == "$out"
+expect_match "the reason names the backing file and the fix" "$(cat "$T/err")" "backing file is $SECRET.*format=qcow2"
+out=$("$HV" run --nic none --disk "$T/raw.img,format=raw" -- sh -c 'head -c 4 /dev/vda | od -An -c')
+expect_match "stated raw: the guest sees its own bytes" "$out" "Q +F +I +373"
+
+# --- persistent VMs: the format is recorded at create and never guessed again ---
+truncate -s 1M "$T/vmraw.img"
+"$HV" create rv --nic none --disk "$T/vmraw.img" >/dev/null
+expect_eq "create records a raw disk as raw" "$("$HV" info rv --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["disks"][0]["format"])')" "raw"
+# what a guest would write into it (the same bytes the guest above wrote)
+dd if="$T/evil.qcow2" of="$T/vmraw.img" conv=notrunc status=none
+"$HV" start rv >/dev/null
+qpid=$(python3 -c "import json; print(json.load(open('$HV_HOME/vms/rv/status.json'))['qemu']['pid'])" 2>/dev/null)
+check "hv start runs the VM" test -n "$qpid"
+check "QEMU opened the disk as raw" grep -q "vmraw.img,format=raw" "$HV_HOME/vms/rv/qemu.args"
+check "and never opened the host file the header names" bash -c "! ls -l /proc/$qpid/fd 2>/dev/null | grep -q host-secret"
+"$HV" kill rv >/dev/null 2>&1
+out=$("$HV" disk info "$T/vmraw.img" 2>&1)
+expect_match "disk info of a VM's disk uses the recorded format" "$out" "format: +raw"
+check "and shows no backing file" test "${out/backed by/}" == "$out"
+"$HV" disk convert "$T/vmraw.img" "$T/conv.img" --format raw
+check "disk convert of a VM's disk copies its bytes, not the host file" cmp -s "$T/vmraw.img" "$T/conv.img"
+check "disk check of a VM's disk works on the recorded format" quiet "$HV" disk check "$T/vmraw.img"
+"$HV" clone rv rvc >/dev/null
+check "a clone of that VM copies the raw bytes, not the host file" cmp -s "$T/vmraw.img" "$HV_HOME/vms/rvc/disk0.raw"
+
+# --- every other way in adopts the image and refuses the guessed qcow2 ---
+cp "$T/raw.img" "$T/loose.img" # a guest-written disk no VM records (e.g. detached)
+refuse() { # refuse DESCRIPTION COMMAND...: fails with one line naming the backing file, changes nothing
+	local what=$1 err
+	shift
+	err=$("$@" 2>&1 >/dev/null)
+	local rc=$?
+	if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] && [[ $err == *"$SECRET"* ]]; then
+		ok "$what"
+	else
+		fail "$what: exit $rc, '$err'"
+	fi
+}
+refuse "hv create --disk" "$HV" create e1 --nic none --disk "$T/loose.img"
+check "and leaves no VM behind" test ! -e "$HV_HOME/vms/e1"
+refuse "hv create --disk-from" "$HV" create e2 --nic none --disk-from "$T/loose.img"
+refuse "hv attach-disk" "$HV" attach-disk rv "$T/loose.img"
+expect_eq "attach-disk left the VM's disks alone" "$("$HV" info rv --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["disks"]))')" "1"
+refuse "hv disk info" "$HV" disk info "$T/loose.img"
+refuse "hv disk convert" "$HV" disk convert "$T/loose.img" "$T/out.img"
+check "and writes nothing" test ! -e "$T/out.img"
+refuse "hv disk check" "$HV" disk check "$T/loose.img"
+refuse "hv disk create --backing" "$HV" disk create "$T/ovl.qcow2" --backing "$T/loose.img"
+out=$("$HV" disk info --format raw "$T/loose.img")
+expect_match "a stated format is used as stated" "$out" "format: +raw"
+
+# --- hv's own overlays: the backing recorded in vm.json must match the header ---
+"$HV" disk create "$T/base.qcow2" --size 16M
+"$HV" create ov --nic none --disk-from "$T/base.qcow2" >/dev/null
+qemu-img rebase -u -f qcow2 -b "$SECRET" -F raw "$HV_HOME/vms/ov/disk0.qcow2"
+err=$("$HV" start ov 2>&1)
+check "hv start refuses an overlay whose backing file changed outside hv" test $? -ne 0
+expect_match "naming both files" "$err" "backing file is '$SECRET' but hv made it on '$T/base.qcow2'"
+
+# --- malformed images ---
+qemu-img create -q -f qcow2 "$T/good.qcow2" 16M
+head -c 50 "$T/good.qcow2" >"$T/trunc.qcow2"
+err=$("$HV" create tr --nic none --disk "$T/trunc.qcow2" 2>&1)
+expect_match "a truncated qcow2 is refused clearly" "$err" "truncated qcow2 image"
+qemu-img create -q -f qcow2 -b "$T/good.qcow2" -F qcow2 "$T/nofmt.qcow2"
+qemu-img rebase -u -f qcow2 -b "$T/good.qcow2" "$T/nofmt.qcow2" 2>/dev/null
+python3 - "$T/nofmt.qcow2" <<'PY'
+import struct, sys
+# drop the backing-format header extension (0xe2792aca) by renaming its type
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read(65536))
+i = b.find(struct.pack('>I', 0xe2792aca))
+if i >= 0:
+    b[i:i + 4] = struct.pack('>I', 0x0badf00d)
+with open(p, 'r+b') as f:
+    f.write(b)
+PY
+err=$("$HV" create nf --nic none --disk "$T/nofmt.qcow2,format=qcow2" 2>&1)
+expect_match "a stated qcow2 whose backing format is not recorded is refused" "$err" "without its format.*qemu-img rebase"
+err=$("$HV" create bf --nic none --disk "$T/good.qcow2,format=vmdk" 2>&1)
+expect_match "an unknown stated format is refused" "$err" "format must be raw or qcow2"
+done_testing
