@@ -167,7 +167,7 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	_cleanup_strv_ struct strv argv = { 0 };
 	char fdarg[16], ntaps[16], hasstate[4], *paths[VMDEF_MAX_DISKS] = { NULL };
 	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
-	struct guest_boot boot;
+	_cleanup_guest_boot_ struct guest_boot boot = { 0 };
 	struct engine_vm vm;
 	int r, report[2] = { -1, -1 }, devnull = -1, statefd = -1;
 	pid_t mon;
