@@ -376,9 +376,10 @@ static void put_part(FILE *f, const char *boundary, const char *type, const char
 		fputs("Merge-Type: " MERGE_TYPE "\n", f);
 	fputs("\n", f);
 	if (ascii) {
+		/* the line break before a boundary belongs to the boundary
+		 * (RFC 2046 5.1.1): one more keeps the body's own last one */
 		fwrite(body, 1, n, f);
-		if (n && body[n - 1] != '\n')
-			fputs("\n", f);
+		fputs("\n", f);
 	} else {
 		put_base64(f, (const unsigned char *)body, n);
 	}

@@ -9,52 +9,12 @@
 
 #include "guest/iso9660.h"
 #include "t.h"
+#include "t_run.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 
 static char dir[] = "/tmp/hv-iso9660-XXXXXX";
-
-/* The output of a shell command (test-made paths only), NUL-terminated. */
-static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *run(const char *fmt, ...)
-{
-	char *cmd, *buf = NULL;
-	size_t cap = 0, len = 0, r;
-	va_list ap;
-	FILE *p;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	p = popen(cmd, "r");
-	free(cmd);
-	if (!p)
-		return NULL;
-	do {
-		if (cap - len < 4096 && !(buf = realloc(buf, cap += 65536)))
-			abort();
-		r = fread(buf + len, 1, cap - len - 1, p);
-		len += r;
-	} while (r > 0);
-	buf[len] = 0;
-	if (pclose(p) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-static bool same_bytes(const char *path, const void *data, size_t len)
-{
-	_cleanup_free_ char *got = NULL;
-	size_t n;
-
-	if (fs_read_all(AT_FDCWD, path, 1 << 24, &got, &n) < 0)
-		return false;
-	return n == len && (len == 0 || !memcmp(got, data, len));
-}
 
 static const char meta[] = "instance-id: \"0b0c\"\nlocal-hostname: \"web\"\n";
 static const char user[] = "#cloud-config\nusers: []\n";
@@ -80,19 +40,19 @@ static void test_seed(void)
 	CHECK(stat(iso, &st) == 0 && st.st_size % ISO9660_SECTOR == 0 && (st.st_mode & 0777) == 0644,
 	      "size %lld mode %o", (long long)st.st_size, st.st_mode & 0777);
 
-	d = run("isoinfo -d -i %s", iso);
+	d = t_run("isoinfo -d -i %s", iso);
 	CHECK(d && strstr(d, "Volume id: cidata\n"), "isoinfo -d: %s", d ? d : "(failed)");
 	CHECK(d && strstr(d, "Joliet with UCS level 3 found"), "no Joliet: %s", d ? d : "");
 	CHECK(d && strstr(d, "Logical block size is: 2048\n"), "block size");
 	CHECK(d && strstr(d, "Volume size is: ") && atoll(strstr(d, "Volume size is: ") + 16) * 2048 == st.st_size,
 	      "volume size field disagrees with the file size");
 
-	l = run("isoinfo -J -l -i %s", iso);
+	l = t_run("isoinfo -J -l -i %s", iso);
 	CHECK(l && strstr(l, " meta-data") && strstr(l, " user-data") && strstr(l, " network-config") &&
 		  strstr(l, " Mixed_Case.TXT") && strstr(l, " big.file.bin"),
 	      "isoinfo -J -l: %s", l ? l : "(failed)");
 	/* the primary tree, as a reader without Joliet sees it */
-	xl = run("isoinfo -l -i %s", iso);
+	xl = t_run("isoinfo -l -i %s", iso);
 	CHECK(xl && strstr(xl, " META_DATA.;1") && strstr(xl, " NETWORK_CONFIG.;1") && strstr(xl, " BIG_FILE.BIN;1"),
 	      "isoinfo -l: %s", xl ? xl : "(failed)");
 
@@ -101,36 +61,36 @@ static void test_seed(void)
 		if (asprintf(&out, "%s/out", dir) < 0)
 			abort();
 		free(x);
-		x = run("isoinfo -J -x /%s -i %s > %s && echo ok", files[i].name, iso, out);
-		CHECK(x && same_bytes(out, files[i].data, files[i].len), "isoinfo -J -x /%s differs", files[i].name);
+		x = t_run("isoinfo -J -x /%s -i %s > %s && echo ok", files[i].name, iso, out);
+		CHECK(x && t_file_is(out, files[i].data, files[i].len), "isoinfo -J -x /%s differs", files[i].name);
 	}
 	free(x);
-	x = run("isoinfo -x '/USER_DATA.;1' -i %s > %s/out && echo ok", iso, dir);
+	x = t_run("isoinfo -x '/USER_DATA.;1' -i %s > %s/out && echo ok", iso, dir);
 	{
 		_cleanup_free_ char *out = NULL;
 		if (asprintf(&out, "%s/out", dir) < 0)
 			abort();
-		CHECK(x && same_bytes(out, user, sizeof(user) - 1), "primary tree USER_DATA.;1 differs");
+		CHECK(x && t_file_is(out, user, sizeof(user) - 1), "primary tree USER_DATA.;1 differs");
 	}
 
 	/* xorriso (libisofs) reads the Joliet tree too and extracts it */
 	free(x);
-	x = run("xorriso -indev %s -ls / 2>&1", iso);
+	x = t_run("xorriso -indev %s -ls / 2>&1", iso);
 	CHECK(x && strstr(x, "'meta-data'") && strstr(x, "'network-config'") && strstr(x, "'empty'"), "xorriso -ls: %s",
 	      x ? x : "(failed)");
 	CHECK(x && !strstr(x, "WARNING") && !strstr(x, "FAILURE"), "xorriso complains: %s", x ? x : "");
 	free(x);
-	x = run("xorriso -osirrox on -indev %s -extract / %s/x 2>&1", iso, dir);
+	x = t_run("xorriso -osirrox on -indev %s -extract / %s/x 2>&1", iso, dir);
 	CHECK(x != NULL, "xorriso -extract failed");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *out = NULL;
 		if (asprintf(&out, "%s/x/%s", dir, files[i].name) < 0)
 			abort();
-		CHECK(same_bytes(out, files[i].data, files[i].len), "xorriso extracted %s differs", files[i].name);
+		CHECK(t_file_is(out, files[i].data, files[i].len), "xorriso extracted %s differs", files[i].name);
 	}
 
 	/* what cloud-init's ds-identify and blkid in the guest look for */
-	blk = run("blkid -p -o value -s LABEL -s TYPE %s", iso);
+	blk = t_run("blkid -p -o value -s LABEL -s TYPE %s", iso);
 	CHECK(blk && !strcmp(blk, "cidata\niso9660\n"), "blkid: '%s'", blk ? blk : "(failed)");
 }
 
@@ -151,17 +111,17 @@ static void test_many_files(void)
 		abort();
 	err_clear();
 	CHECK(iso9660_write_at(AT_FDCWD, iso, "MANY", files, 120) == 0, "write: %s", err_msg());
-	x = run("xorriso -osirrox on -indev %s -extract / %s/many 2>&1", iso, dir);
+	x = t_run("xorriso -osirrox on -indev %s -extract / %s/many 2>&1", iso, dir);
 	CHECK(x != NULL, "xorriso -extract of a multi-sector directory failed");
 	for (int i = 0; i < 120; i++) {
 		_cleanup_free_ char *out = NULL;
 		if (asprintf(&out, "%s/many/%s", dir, names[i]) < 0)
 			abort();
-		bad += !same_bytes(out, data[i], strlen(data[i]));
+		bad += !t_file_is(out, data[i], strlen(data[i]));
 	}
 	CHECK(bad == 0, "%d of 120 files differ", bad);
 	free(x);
-	x = run("isoinfo -l -i %s | grep -c ';1'", iso);
+	x = t_run("isoinfo -l -i %s | grep -c ';1'", iso);
 	CHECK(x && atoi(x) == 120, "primary tree lists %s files", x ? x : "?");
 }
 

@@ -113,8 +113,7 @@ static void test_crafted(void)
 	put32(h + 20, 16);
 	/* an external data file: the feature bit without the name is refused */
 	put64(h + 72, 1 << 2);
-	CHECK(parse("data-noname", h, sizeof(h), &m) == -EINVAL && strstr(err_msg(), "external data"), "%s",
-	      err_msg());
+	CHECK(parse("data-noname", h, sizeof(h), &m) == -EINVAL && strstr(err_msg(), "external data"), "%s", err_msg());
 	put32(h + 112 + 8, 0x44415441);
 	put32(h + 112 + 12, 10);
 	memcpy(h + 112 + 16, "/etc/hosts", 10);
@@ -122,7 +121,7 @@ static void test_crafted(void)
 	      "data file named: %s", err_msg());
 	/* not qcow2 at all */
 	CHECK(parse("raw", (const unsigned char *)"hello world", 11, &m) == -EINVAL &&
-		      strstr(err_msg(), "is not a qcow2 image"),
+		  strstr(err_msg(), "is not a qcow2 image"),
 	      "%s", err_msg());
 }
 
@@ -143,7 +142,7 @@ static void test_adopt(void)
 	fd = write_file("evil.img", h, sizeof(h), path, sizeof(path));
 	close(fd);
 	CHECK(image_adopt(path, NULL, fmt, sizeof(fmt)) == -EPERM && strstr(err_msg(), "/etc/shadow") &&
-		      strstr(err_msg(), "format=qcow2"),
+		  strstr(err_msg(), "format=qcow2"),
 	      "a guessed qcow2 naming a backing file is refused: %s", err_msg());
 	CHECK(image_adopt(path, "raw", fmt, sizeof(fmt)) == 0 && !strcmp(fmt, "raw"), "stated raw stays raw");
 	CHECK(image_adopt(path, "vmdk", fmt, sizeof(fmt)) == -EINVAL, "unknown stated format");
@@ -155,8 +154,8 @@ static void test_adopt(void)
 	put32(h + 104, 0);
 	fd = write_file("nofmt.img", h, sizeof(h), path, sizeof(path));
 	close(fd);
-	CHECK(image_adopt(path, "qcow2", fmt, sizeof(fmt)) == -EINVAL && strstr(err_msg(), "without its format"),
-	      "%s", err_msg());
+	CHECK(image_adopt(path, "qcow2", fmt, sizeof(fmt)) == -EINVAL && strstr(err_msg(), "without its format"), "%s",
+	      err_msg());
 	/* a plain raw file and a stated qcow2 that is not one */
 	fd = write_file("plain.img", "data", 4, path, sizeof(path));
 	close(fd);

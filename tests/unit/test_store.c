@@ -214,7 +214,8 @@ static void list_and_delete(void)
 	store_list_free(names, n);
 	r = vm_delete("locked", false, false, false, kept, sizeof(kept));
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
-	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT, "deleting twice says no such VM");
+	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT,
+	      "deleting twice says no such VM");
 	CHECK(strstr(err_msg(), "no VM named") != NULL, "%s", err_msg());
 }
 
