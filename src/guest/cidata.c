@@ -15,12 +15,24 @@
 
 #define MERGE_TYPE "list(append)+dict(recurse_array)+str()"
 
-static void cleanup_memstream(FILE **f)
+/* Run write(arg, f) on a memory stream and hand out what it wrote. */
+static int render_text(int (*write)(const void *arg, FILE *f), const void *arg, char **out)
 {
-	if (*f)
-		fclose(*f);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = write(arg, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+	*out = TAKE_PTR(buf);
+	return 0;
 }
-#define _cleanup_stream_ __attribute__((cleanup(cleanup_memstream)))
 
 /* The code point at *p (advanced past it), or -1 for bytes that are not
  * UTF-8 (overlong forms, surrogates and values past U+10FFFF included). */
@@ -184,127 +196,100 @@ static int check_input(const struct cidata *c)
 	return 0;
 }
 
-static int render_meta_data(const struct cidata *c, char **out)
+/* before, value as a YAML string, after */
+static int put_quoted(FILE *f, const char *before, const char *value, const char *after)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
 	int r;
 
-	{
-		_cleanup_stream_ FILE *f = open_memstream(&buf, &len);
-		if (!f)
-			return -ENOMEM;
-		fputs("# cloud-init NoCloud meta-data, written by hv\ninstance-id: ", f);
-		if ((r = cidata_yaml_quote(f, c->instance_id)) < 0)
-			return r;
-		fputs("\nlocal-hostname: ", f);
-		if ((r = cidata_yaml_quote(f, c->hostname)) < 0)
-			return r;
-		fputs("\n", f);
-		if (fflush(f) != 0 || ferror(f))
-			return -ENOMEM;
-	}
-	*out = TAKE_PTR(buf);
+	fputs(before, f);
+	if ((r = cidata_yaml_quote(f, value)) < 0)
+		return r;
+	fputs(after, f);
+	return 0;
+}
+
+static int write_meta_data(const void *arg, FILE *f)
+{
+	const struct cidata *c = arg;
+	int r;
+
+	fputs("# cloud-init NoCloud meta-data, written by hv\n", f);
+	if ((r = put_quoted(f, "instance-id: ", c->instance_id, "\n")) < 0 ||
+	    (r = put_quoted(f, "local-hostname: ", c->hostname, "\n")) < 0)
+		return r;
 	return 0;
 }
 
 /* Network config version 2 (the netplan schema cloud-init reads). */
-static int render_network_config(const struct cidata *c, char **out)
+static int write_network_config(const void *arg, FILE *f)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
+	const struct cidata *c = arg;
 	int r;
 
-	*out = NULL;
-	if (c->n_nics == 0)
-		return 0;
-	{
-		_cleanup_stream_ FILE *f = open_memstream(&buf, &len);
-		if (!f)
-			return -ENOMEM;
-		fputs("# cloud-init network config v2, written by hv: each NIC by its MAC, DHCPv4 with the MAC\n"
-		      "# as DHCP client identifier\n"
-		      "version: 2\nethernets:\n",
-		      f);
-		for (size_t i = 0; i < c->n_nics; i++) {
-			char mac[18];
-			check_mac(c->nics[i].mac, mac);
-			if (c->nics[i].name) {
-				fputs("  ", f);
-				if ((r = cidata_yaml_quote(f, c->nics[i].name)) < 0)
-					return r;
-				fputs(":\n", f);
-			} else {
-				fprintf(f, "  \"nic%zu\":\n", i);
-			}
-			fprintf(f, "    match:\n      macaddress: \"%s\"\n", mac);
-			if (c->nics[i].name) {
-				fputs("    set-name: ", f);
-				if ((r = cidata_yaml_quote(f, c->nics[i].name)) < 0)
-					return r;
-				fputs("\n", f);
-			}
-			fputs("    dhcp4: true\n    dhcp-identifier: mac\n", f);
-		}
-		if (fflush(f) != 0 || ferror(f))
-			return -ENOMEM;
+	fputs("# cloud-init network config v2, written by hv: each NIC by its MAC, DHCPv4 with the MAC\n"
+	      "# as DHCP client identifier\n"
+	      "version: 2\nethernets:\n",
+	      f);
+	for (size_t i = 0; i < c->n_nics; i++) {
+		const char *name = c->nics[i].name;
+		char mac[18];
+		check_mac(c->nics[i].mac, mac);
+		if (name && (r = put_quoted(f, "  ", name, ":\n")) < 0)
+			return r;
+		if (!name)
+			fprintf(f, "  \"nic%zu\":\n", i);
+		fprintf(f, "    match:\n      macaddress: \"%s\"\n", mac);
+		if (name && (r = put_quoted(f, "    set-name: ", name, "\n")) < 0)
+			return r;
+		fputs("    dhcp4: true\n    dhcp-identifier: mac\n", f);
 	}
-	*out = TAKE_PTR(buf);
 	return 0;
 }
 
 /* hv's #cloud-config: the user, their keys, nothing slow at first boot. */
-static int render_cloud_config(const struct cidata *c, char **out)
+static int write_ssh_keys(const struct cidata *c, FILE *f)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
 	int r;
 
-	{
-		_cleanup_stream_ FILE *f = open_memstream(&buf, &len);
-		if (!f)
+	fputs("    ssh_authorized_keys:\n", f);
+	for (size_t i = 0; i < c->n_ssh_keys; i++) {
+		struct sshkey k;
+		_cleanup_free_ char *line = NULL;
+		if ((r = sshkey_parse(c->ssh_keys[i], strlen(c->ssh_keys[i]), &k)) < 0)
+			return err_prefix(r, "cloud-init seed: SSH key %zu", i + 1);
+		line = sshkey_format(&k, 1);
+		sshkey_free(&k);
+		if (!line)
 			return -ENOMEM;
-		fputs("#cloud-config\n# written by hv\nusers:\n  - name: ", f);
-		if ((r = cidata_yaml_quote(f, c->user)) < 0)
-			return r;
-		fputs("\n    shell: /bin/bash\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n", f);
-		if (c->password_hash) {
-			fputs("    lock_passwd: false\n    hashed_passwd: ", f);
-			if ((r = cidata_yaml_quote(f, c->password_hash)) < 0)
-				return r;
-			fputs("\n", f);
-		} else {
-			fputs("    lock_passwd: true\n", f);
-		}
-		fputs("    ssh_authorized_keys:\n", f);
-		for (size_t i = 0; i < c->n_ssh_keys; i++) {
-			struct sshkey k;
-			_cleanup_free_ char *line = NULL;
-			if ((r = sshkey_parse(c->ssh_keys[i], strlen(c->ssh_keys[i]), &k)) < 0)
-				return err_prefix(r, "cloud-init seed: SSH key %zu", i + 1);
-			line = sshkey_format(&k, 1);
-			sshkey_free(&k);
-			if (!line)
-				return -ENOMEM;
-			fputs("      - ", f);
-			if ((r = cidata_yaml_quote(f, line)) < 0)
-				return err_prefix(r, "cloud-init seed: the comment of SSH key %zu", i + 1);
-			fputs("\n", f);
-		}
-		fprintf(f, "ssh_pwauth: %s\n", c->password_hash ? "true" : "false");
-		/* the Debian default puts a "login as the default user" command
-		 * in front of root's keys */
-		if (!strcmp(c->user, "root"))
-			fputs("disable_root: false\n", f);
-		/* hv records the host keys the guest prints on its console
-		 * (hostkeys.c): keys_to_console must stay on */
-		fputs("ssh:\n  emit_keys_to_console: true\n"
-		      "package_update: false\n",
-		      f);
-		if (fflush(f) != 0 || ferror(f))
-			return -ENOMEM;
+		if ((r = put_quoted(f, "      - ", line, "\n")) < 0)
+			return err_prefix(r, "cloud-init seed: the comment of SSH key %zu", i + 1);
 	}
-	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+static int write_cloud_config(const void *arg, FILE *f)
+{
+	const struct cidata *c = arg;
+	int r;
+
+	if ((r = put_quoted(f, "#cloud-config\n# written by hv\nusers:\n  - name: ", c->user, "\n")) < 0)
+		return r;
+	fputs("    shell: /bin/bash\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n", f);
+	if (c->password_hash &&
+	    (r = put_quoted(f, "    lock_passwd: false\n    hashed_passwd: ", c->password_hash, "\n")) < 0)
+		return r;
+	if (!c->password_hash)
+		fputs("    lock_passwd: true\n", f);
+	if ((r = write_ssh_keys(c, f)) < 0)
+		return r;
+	fprintf(f, "ssh_pwauth: %s\n", c->password_hash ? "true" : "false");
+	/* the Debian default puts a "login as the default user" command in
+	 * front of root's keys */
+	if (!strcmp(c->user, "root"))
+		fputs("disable_root: false\n", f);
+	/* hv records the host keys the guest prints on its console
+	 * (hostkeys.c): keys_to_console must stay on */
+	fputs("ssh:\n  emit_keys_to_console: true\npackage_update: false\n", f);
 	return 0;
 }
 
@@ -395,40 +380,45 @@ static void pick_boundary(const char *a, const char *b, size_t b_len, char out[6
 	}
 }
 
+struct multipart {
+	const struct cidata *c;
+	const char *hv; /* hv's #cloud-config */
+	enum user_data_kind kind;
+};
+
+static int write_multipart(const void *arg, FILE *f)
+{
+	const struct multipart *m = arg;
+	const struct cidata *c = m->c;
+	char boundary[64];
+
+	pick_boundary(m->hv, c->user_data, c->user_data_len, boundary);
+	fprintf(f, "Content-Type: multipart/mixed; boundary=\"%s\"\nMIME-Version: 1.0\n\n", boundary);
+	put_part(f, boundary, "text/cloud-config", "hv.cfg", true, m->hv, strlen(m->hv));
+	if (m->kind == UD_CLOUD_CONFIG)
+		put_part(f, boundary, "text/cloud-config", "user.cfg", true, c->user_data, c->user_data_len);
+	else
+		put_part(f, boundary, "text/x-shellscript", "user-script", false, c->user_data, c->user_data_len);
+	fprintf(f, "--%s--\n", boundary);
+	return 0;
+}
+
 static int render_user_data(const struct cidata *c, char **out)
 {
-	_cleanup_free_ char *hv = NULL, *buf = NULL;
-	enum user_data_kind kind = UD_CLOUD_CONFIG;
-	char boundary[64];
-	size_t len;
+	_cleanup_free_ char *hv = NULL;
+	struct multipart m = { .c = c, .kind = UD_CLOUD_CONFIG };
 	int r;
 
-	if ((r = render_cloud_config(c, &hv)) < 0)
+	if ((r = render_text(write_cloud_config, c, &hv)) < 0)
 		return r;
 	if (!c->user_data) {
 		*out = TAKE_PTR(hv);
 		return 0;
 	}
-	if ((r = user_data_kind(c, &kind)) < 0)
+	if ((r = user_data_kind(c, &m.kind)) < 0)
 		return r;
-	pick_boundary(hv, c->user_data, c->user_data_len, boundary);
-	{
-		_cleanup_stream_ FILE *f = open_memstream(&buf, &len);
-		if (!f)
-			return -ENOMEM;
-		fprintf(f, "Content-Type: multipart/mixed; boundary=\"%s\"\nMIME-Version: 1.0\n\n", boundary);
-		put_part(f, boundary, "text/cloud-config", "hv.cfg", true, hv, strlen(hv));
-		if (kind == UD_CLOUD_CONFIG)
-			put_part(f, boundary, "text/cloud-config", "user.cfg", true, c->user_data, c->user_data_len);
-		else
-			put_part(f, boundary, "text/x-shellscript", "user-script", false, c->user_data,
-				 c->user_data_len);
-		fprintf(f, "--%s--\n", boundary);
-		if (fflush(f) != 0 || ferror(f))
-			return -ENOMEM;
-	}
-	*out = TAKE_PTR(buf);
-	return 0;
+	m.hv = hv;
+	return render_text(write_multipart, &m, out);
 }
 
 int cidata_render(const struct cidata *c, struct cidata_seed *out)
@@ -439,8 +429,8 @@ int cidata_render(const struct cidata *c, struct cidata_seed *out)
 	*out = s;
 	if ((r = check_input(c)) < 0)
 		return r;
-	if ((r = render_meta_data(c, &s.meta_data)) < 0 || (r = render_user_data(c, &s.user_data)) < 0 ||
-	    (r = render_network_config(c, &s.network_config)) < 0) {
+	if ((r = render_text(write_meta_data, c, &s.meta_data)) < 0 || (r = render_user_data(c, &s.user_data)) < 0 ||
+	    (c->n_nics && (r = render_text(write_network_config, c, &s.network_config)) < 0)) {
 		cidata_seed_free(&s);
 		return r;
 	}
