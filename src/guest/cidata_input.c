@@ -51,11 +51,14 @@ int cidata_load_ssh_keys(const char *path, struct strv *keys)
 			p++;
 		if (p == line + n || *p == '#')
 			continue;
-		if ((r = sshkey_parse(line, n, &k)) < 0)
-			return err_prefix(r,
-					  "%s, line %zu, is not an SSH public key (give the .pub file of a key pair; "
-					  "create one with: ssh-keygen -t ed25519)",
-					  path, lineno);
+		if ((r = sshkey_parse(line, n, &k)) < 0) {
+			struct err_saved why;
+			err_save(&why);
+			return err_set(r,
+				       "%s, line %zu: %s; give an SSH public key (make a key pair with: ssh-keygen -t "
+				       "ed25519)",
+				       path, lineno, why.msg);
+		}
 		s = sshkey_format(&k, 1);
 		sshkey_free(&k);
 		if (!s)

@@ -203,9 +203,10 @@ int sshkey_parse(const char *line, size_t len, struct sshkey *key)
 	type_len = next_word(&p, end, &type);
 	if (type_len == 0)
 		return err_set(-EINVAL, "there is no key (the line is empty)");
+	/* not echoed: a file given by mistake may hold a secret */
 	if (!(kt = keytype_find(type, type_len)))
-		return err_set(-EINVAL, "'%.*s' is not a known public key type", (int)(type_len > 40 ? 40 : type_len),
-			       type);
+		return err_set(-EINVAL, "the line does not start with a known public key type (ssh-ed25519, ssh-rsa, "
+					"ecdsa-sha2-nistp256/384/521, sk-...@openssh.com)");
 	b64_len = next_word(&p, end, &b64);
 	if (b64_len == 0)
 		return err_set(-EINVAL, "the %s key has no key data", kt->name);

@@ -266,7 +266,7 @@ static void test_key_files(void)
 	const struct {
 		const char *file, *text, *reason;
 	} bad[] = {
-		{ "id_ed25519", NULL, "line 1, is not an SSH public key" },
+		{ "id_ed25519", NULL, "line 1: this is a private key" },
 		{ "empty.pub", "", "holds no SSH public key" },
 		{ "blank.pub", "\n# only a comment\n", "holds no SSH public key" },
 		{ "garbage.pub", "ssh-ed25519 %%notbase64 x\n", "not valid base64" },
