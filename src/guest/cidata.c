@@ -34,9 +34,10 @@ static int render_text(int (*write)(const void *arg, FILE *f), const void *arg, 
 	return 0;
 }
 
-/* The code point at *p (advanced past it), or -1 for bytes that are not
- * UTF-8 (overlong forms, surrogates and values past U+10FFFF included). */
-static int32_t utf8_next(const unsigned char **p)
+/* The code point at *p (advanced past it), or -1 for bytes before end
+ * that are not UTF-8 (overlong forms, surrogates and values past
+ * U+10FFFF included, and a sequence cut by end). */
+static int32_t utf8_next(const unsigned char **p, const unsigned char *end)
 {
 	const unsigned char *s = *p;
 	int32_t c;
@@ -54,6 +55,8 @@ static int32_t utf8_next(const unsigned char **p)
 		n = 3, c = s[0] & 0x07;
 	else
 		return -1;
+	if (end - s <= n)
+		return -1;
 	for (int i = 1; i <= n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return -1;
@@ -70,7 +73,7 @@ static bool utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end)
-		if (memchr(p, 0, (size_t)(end - p)) != NULL || utf8_next(&p) < 0)
+		if (utf8_next(&p, end) < 0)
 			return false;
 	return true;
 }
@@ -85,12 +88,12 @@ static bool yaml_printable(int32_t c)
 
 int cidata_yaml_quote(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
 	fputc('"', out);
-	while (*p) {
+	while (p < end) {
 		const unsigned char *start = p;
-		int32_t c = utf8_next(&p);
+		int32_t c = utf8_next(&p, end);
 		if (c < 0)
 			return err_set(-EILSEQ, "text is not valid UTF-8");
 		if (c == '"' || c == '\\')
@@ -119,21 +122,26 @@ static bool all_of(const char *s, const char *set)
 	return true;
 }
 
+/* Can v be shown in a message as it is (printable ASCII)? */
+static bool printable(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < ' ' || (unsigned char)*v >= 0x7f)
+			return false;
+	return true;
+}
+
 static int check_word(const char *what, const char *v, size_t max, const char *set, const char *allowed)
 {
 	if (!v || !*v)
 		return err_set(-EINVAL, "cloud-init seed: no %s", what);
+	if (!all_of(v, set))
+		return err_set(-EINVAL, "cloud-init seed: the %s %s%s%s has characters other than %s", what,
+			       printable(v) ? "'" : "", printable(v) ? v : "(with control or non-ASCII characters)",
+			       printable(v) ? "'" : "", allowed);
 	if (strlen(v) > max)
 		return err_set(-EINVAL, "cloud-init seed: the %s '%.32s...' is longer than %zu characters", what, v,
 			       max);
-	if (!all_of(v, set)) {
-		bool printable = true;
-		for (const char *c = v; *c; c++)
-			printable = printable && (unsigned char)*c >= ' ' && *c != 0x7f;
-		return err_set(-EINVAL, "cloud-init seed: the %s %s%s%s has characters other than %s", what,
-			       printable ? "'" : "", printable ? v : "(with control characters)", printable ? "'" : "",
-			       allowed);
-	}
 	return 0;
 }
 
@@ -155,8 +163,9 @@ static int check_user(const char *user)
 /* "52:54:00:12:34:56", written back in lower case */
 static int check_mac(const char *mac, char out[18])
 {
-	if (!mac || strlen(mac) != 17)
-		return err_set(-EINVAL, "cloud-init seed: '%s' is not a MAC address", mac ? mac : "");
+	if (!mac || strlen(mac) != 17 || !printable(mac))
+		return err_set(-EINVAL, "cloud-init seed: '%s' is not a MAC address",
+			       mac && printable(mac) ? mac : "(with control or non-ASCII characters)");
 	for (int i = 0; i < 17; i++) {
 		char c = mac[i];
 		if (i % 3 == 2 ? c != ':'
@@ -298,8 +307,8 @@ enum user_data_kind { UD_CLOUD_CONFIG, UD_SCRIPT };
 static int user_data_kind(const struct cidata *c, enum user_data_kind *kind)
 {
 	const char *name = c->user_data_name ? c->user_data_name : "user-data";
-	const char *d = c->user_data;
-	size_t n = c->user_data_len, first = strcspn(d, "\n");
+	const char *d = c->user_data, *nl;
+	size_t n = c->user_data_len, first;
 
 	if (n > CIDATA_USER_DATA_MAX)
 		return err_set(-EFBIG, "%s: user-data is limited to %d KiB", name, CIDATA_USER_DATA_MAX >> 10);
@@ -307,6 +316,8 @@ static int user_data_kind(const struct cidata *c, enum user_data_kind *kind)
 		return err_set(-EINVAL, "%s: user-data must be text (it has NUL bytes)", name);
 	if (!utf8_valid(d, n))
 		return err_set(-EINVAL, "%s: user-data must be UTF-8 text", name);
+	nl = memchr(d, '\n', n);
+	first = nl ? (size_t)(nl - d) : n;
 	while (first > 0 && (d[first - 1] == ' ' || d[first - 1] == '\t' || d[first - 1] == '\r'))
 		first--;
 	if (first == 13 && !memcmp(d, "#cloud-config", 13)) {

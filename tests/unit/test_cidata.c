@@ -210,7 +210,7 @@ static void test_refused_input(void)
 			  bad_name2[] = { { "52:54:00:ab:cd:01", "eth0\"\n" } };
 
 	c = base_seed(), c.hostname = "web\nevil: 1";
-	bad_seed("newline in host name", c, "(with control characters)");
+	bad_seed("newline in host name", c, "(with control or non-ASCII characters)");
 	c = base_seed(), c.hostname = "web\"1";
 	bad_seed("quote in host name", c, "host name 'web\"1'");
 	c = base_seed(), c.hostname = "";
@@ -468,6 +468,25 @@ static void test_merge(void)
 	c.user_data = "#cloud-config\n\0x";
 	c.user_data_len = 16;
 	bad_seed("NUL byte", c, "NUL");
+
+	/* the user's data is len bytes, not a C string: nothing reads past it */
+	struct cidata_seed s;
+	char *exact = malloc(13), *cut = malloc(15);
+	memcpy(exact, "#cloud-config", 13);
+	memcpy(cut, "#!/bin/sh\n# \xc3", 13);
+	c.user_data = exact;
+	c.user_data_len = 13;
+	CHECK(cidata_render(&c, &s) == 0 && strstr(s.user_data, "\n#cloud-config\n--"), "unterminated user-data: %s",
+	      err_msg());
+	cidata_seed_free(&s);
+	c.user_data = cut;
+	c.user_data_len = 13;
+	bad_seed("UTF-8 cut by the end", c, "UTF-8");
+	free(exact);
+	free(cut);
+	c.user_data = NULL;
+	c.hostname = "caf\xc3\xa9";
+	bad_seed("non-ASCII host name", c, "host name (with control or non-ASCII characters)");
 }
 
 static void test_write(void)
