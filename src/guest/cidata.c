@@ -469,7 +469,8 @@ int cidata_write_at(int dirfd, const char *name, const struct cidata *c)
 		{ "user-data", s.user_data, strlen(s.user_data) },
 		{ "network-config", s.network_config, s.network_config ? strlen(s.network_config) : 0 },
 	};
-	r = iso9660_write_at(dirfd, name, CIDATA_LABEL, files, s.network_config ? 3 : 2);
+	/* 0600: the seed may hold a password hash */
+	r = iso9660_write_at(dirfd, name, 0600, CIDATA_LABEL, files, s.network_config ? 3 : 2);
 	cidata_seed_free(&s);
 	return r < 0 ? err_prefix(r, "cloud-init seed %s", name) : 0;
 }

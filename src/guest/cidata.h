@@ -77,7 +77,8 @@ struct cidata_seed {
 /* Check c and compose the seed's files.  -EINVAL naming the bad field. */
 int cidata_render(const struct cidata *c, struct cidata_seed *out);
 void cidata_seed_free(struct cidata_seed *s);
-/* Render and write the ISO 9660 seed to dirfd/name (temp + fsync + rename). */
+/* Render and write the ISO 9660 seed to dirfd/name (temp + fsync + rename,
+ * mode 0600: it may hold a password hash). */
 int cidata_write_at(int dirfd, const char *name, const struct cidata *c);
 
 /* Append the public keys of a key file (each non-empty, non-# line one

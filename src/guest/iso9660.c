@@ -398,7 +398,8 @@ int iso9660_build(const char *label, const struct iso9660_file *files, size_t n,
 	return 0;
 }
 
-int iso9660_write_at(int dirfd, const char *name, const char *label, const struct iso9660_file *files, size_t n)
+int iso9660_write_at(int dirfd, const char *name, mode_t mode, const char *label, const struct iso9660_file *files,
+		     size_t n)
 {
 	_cleanup_free_ void *img = NULL;
 	size_t len;
@@ -406,5 +407,5 @@ int iso9660_write_at(int dirfd, const char *name, const char *label, const struc
 
 	if ((r = iso9660_build(label, files, n, time(NULL), &img, &len)) < 0)
 		return r;
-	return fs_write_atomic(dirfd, name, img, len, 0644);
+	return fs_write_atomic(dirfd, name, img, len, mode);
 }

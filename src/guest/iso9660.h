@@ -9,6 +9,7 @@
  * without Joliet.  Both trees point at the same file data.
  */
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define ISO9660_SECTOR	  2048
@@ -33,5 +34,6 @@ int iso9660_build(const char *label, const struct iso9660_file *files, size_t n,
 		  size_t *out_len);
 
 /* Build as above (dated now) and replace dirfd/name atomically: a temporary
- * file beside it, fsync, rename, fsync of the folder; mode 0644. */
-int iso9660_write_at(int dirfd, const char *name, const char *label, const struct iso9660_file *files, size_t n);
+ * file beside it, fsync, rename, fsync of the folder. */
+int iso9660_write_at(int dirfd, const char *name, mode_t mode, const char *label, const struct iso9660_file *files,
+		     size_t n);

@@ -498,6 +498,8 @@ static void test_write(void)
 	CHECK(cidata_render(&c, &s) == 0, "render");
 	err_clear();
 	CHECK(cidata_write_at(AT_FDCWD, iso, &c) == 0, "write: %s", err_msg());
+	struct stat st;
+	CHECK(stat(iso, &st) == 0 && (st.st_mode & 0777) == 0600, "seed mode %o", st.st_mode & 0777);
 	d = t_run("isoinfo -d -i %s", iso);
 	CHECK(d && strstr(d, "Volume id: cidata\n"), "label: %s", d ? d : "");
 	x = t_run("isoinfo -J -x /meta-data -i %s > %s", iso, out);

@@ -36,7 +36,7 @@ static void test_seed(void)
 	if (asprintf(&iso, "%s/seed.iso", dir) < 0)
 		abort();
 	err_clear();
-	CHECK(iso9660_write_at(AT_FDCWD, iso, "cidata", files, ARRAY_SIZE(files)) == 0, "write: %s", err_msg());
+	CHECK(iso9660_write_at(AT_FDCWD, iso, 0644, "cidata", files, ARRAY_SIZE(files)) == 0, "write: %s", err_msg());
 	CHECK(stat(iso, &st) == 0 && st.st_size % ISO9660_SECTOR == 0 && (st.st_mode & 0777) == 0644,
 	      "size %lld mode %o", (long long)st.st_size, st.st_mode & 0777);
 
@@ -110,7 +110,7 @@ static void test_many_files(void)
 	if (asprintf(&iso, "%s/many.iso", dir) < 0)
 		abort();
 	err_clear();
-	CHECK(iso9660_write_at(AT_FDCWD, iso, "MANY", files, 120) == 0, "write: %s", err_msg());
+	CHECK(iso9660_write_at(AT_FDCWD, iso, 0644, "MANY", files, 120) == 0, "write: %s", err_msg());
 	x = t_run("xorriso -osirrox on -indev %s -extract / %s/many 2>&1", iso, dir);
 	CHECK(x != NULL, "xorriso -extract of a multi-sector directory failed");
 	for (int i = 0; i < 120; i++) {
