@@ -189,25 +189,17 @@ static int debootstrap(const char *root, const struct image_build_opts *o, const
 	/* a private mount namespace: the /proc, /sys and /dev mounts
 	 * mmdebstrap makes in the chroot vanish with it, even if killed.
 	 * The hooks are fixed text: the .deb cache is kept between builds. */
-	const char *argv[] = { "unshare",
-			       "--mount",
-			       "--propagation",
-			       "private",
-			       "--",
-			       "mmdebstrap",
-			       "--mode=root",
-			       "--variant=minbase",
-			       "--format=directory",
-			       include,
-			       "--aptopt=Acquire::Retries \"1\"",
+	const char *argv[] = { "unshare", "--mount", "--propagation", "private", "--", "mmdebstrap", "--mode=root",
+			       "--variant=minbase", "--format=directory", include, "--aptopt=Acquire::Retries \"1\"",
 			       "--skip=download/empty",
+			       /* documentation and translations: a server image does without */
+			       "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
+			       "--dpkgopt=path-exclude=/usr/share/doc/*",
+			       "--dpkgopt=path-include=/usr/share/doc/*/copyright",
 			       "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives",
 			       "--setup-hook=sync-in " IMAGE_APT_CACHE " /var/cache/apt/archives/",
 			       "--customize-hook=sync-out /var/cache/apt/archives " IMAGE_APT_CACHE,
-			       "--customize-hook=rm -f \"$1\"/var/cache/apt/archives/*.deb",
-			       "bookworm",
-			       root,
-			       src,
+			       "--customize-hook=rm -f \"$1\"/var/cache/apt/archives/*.deb", "bookworm", root, src,
 			       NULL };
 	if (!(out = malloc(sizeof(*out))))
 		return err_set(-ENOMEM, "out of memory");
@@ -330,15 +322,17 @@ static void phase_done(struct phase_clock *c, const char *name)
 static int build_in(struct image_stage *st, const struct image_build_opts *o, const char *name, const char *mirror,
 		    const struct image_progress *p)
 {
-	_cleanup_free_ char *root = NULL, *raw = NULL, *qcow = NULL, *cmdline = NULL;
+	_cleanup_free_ char *root = NULL, *raw = NULL, *qcow = NULL, *cmdline = NULL, *work = NULL;
 	struct phase_clock clock = { p, proc_now_ms() };
 	struct hv_image img = { 0 };
 	char uuid[37];
 	int r;
 
 	if (asprintf(&root, "%s/root", st->path) < 0 || asprintf(&raw, "%s/disk.raw", st->path) < 0 ||
-	    asprintf(&qcow, "%s/disk.qcow2", st->path) < 0)
+	    asprintf(&qcow, "%s/disk.qcow2", st->path) < 0 || asprintf(&work, "%s/work", st->path) < 0)
 		return err_set(-ENOMEM, "out of memory");
+	if (mkdirat(st->dirfd, "work", 0700) < 0)
+		return err_errno(-errno, "cannot create %s", work);
 	if ((r = uuid_generate(uuid)) < 0)
 		return r;
 	if (asprintf(&cmdline, "root=UUID=%s ro console=tty0 console=ttyS0,115200", uuid) < 0)
@@ -348,12 +342,12 @@ static int build_in(struct image_stage *st, const struct image_build_opts *o, co
 	phase_done(&clock, "debootstrap");
 	if ((r = configure_root(root, uuid, cmdline)) < 0 || (r = copy_boot_files(root, st)) < 0)
 		return r;
-	if ((r = layout_filesystem(st->path, root, raw, o->size, uuid, p)) < 0)
+	if ((r = layout_filesystem(work, root, raw, o->size, uuid, p)) < 0)
 		return r;
 	if ((r = fs_rm_rf_at(st->dirfd, "root")) < 0)
 		return r;
 	phase_done(&clock, "filesystem");
-	if ((r = layout_bootloader(st->path, raw, uuid, p)) < 0)
+	if ((r = layout_bootloader(work, raw, uuid, p)) < 0)
 		return r;
 	phase_done(&clock, "bootloader");
 	const char *conv[] = { "qemu-img", "convert", "-p", "-f", "raw", "-O", "qcow2", raw, qcow, NULL };
@@ -365,6 +359,8 @@ static int build_in(struct image_stage *st, const struct image_build_opts *o, co
 	if (r < 0)
 		return r;
 	unlink(raw);
+	if ((r = fs_rm_rf_at(st->dirfd, "work")) < 0)
+		return r;
 	if (fchmodat(st->dirfd, "disk.qcow2", 0444, 0) < 0)
 		return err_errno(-errno, "chmod disk.qcow2");
 	phase_done(&clock, "convert");
@@ -380,6 +376,8 @@ static int build_in(struct image_stage *st, const struct image_build_opts *o, co
 	img.cmdline = cmdline;
 	if ((r = image_stage_write_meta(st, &img)) < 0)
 		return r;
+	if (fchmodat(st->dirfd, "image.json", 0444, 0) < 0)
+		return err_errno(-errno, "chmod image.json");
 	return image_stage_commit(st, name);
 }
 

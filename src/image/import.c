@@ -172,6 +172,10 @@ int image_import(const char *file, const char *name, const char *format, const s
 	if ((r = detect_firmware(st.path, dst, &img.bios, &img.uefi)) < 0 ||
 	    (r = virtual_size(dst, &img.virtual_size)) < 0 || (r = image_stage_write_meta(&st, &img)) < 0)
 		goto out;
+	if (fchmodat(st.dirfd, "image.json", 0444, 0) < 0) {
+		r = err_errno(-errno, "chmod image.json");
+		goto out;
+	}
 	r = image_stage_commit(&st, name);
 out:
 	free(out);
