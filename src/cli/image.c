@@ -96,33 +96,6 @@ static void show_init(struct show *s, bool json)
 
 /* --- image info as JSON and text --- */
 
-static struct json_object *image_json(const struct hv_image *img)
-{
-	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
-
-	json_object_object_add(o, "name", json_object_new_string(img->name));
-	json_object_object_add(o, "os", json_object_new_string(img->os));
-	json_object_object_add(o, "format", json_object_new_string(img->format));
-	json_object_object_add(o, "virtual_size", json_object_new_uint64(img->virtual_size));
-	json_object_object_add(o, "created", json_object_new_int64(img->created));
-	json_object_object_add(o, "source", json_object_new_string(img->source));
-	if (img->bios)
-		json_object_array_add(fw, json_object_new_string("bios"));
-	if (img->uefi)
-		json_object_array_add(fw, json_object_new_string("uefi"));
-	json_object_object_add(o, "firmware", fw);
-	if (img->root[0])
-		json_object_object_add(o, "root", json_object_new_string(img->root));
-	if (img->cmdline)
-		json_object_object_add(o, "cmdline", json_object_new_string(img->cmdline));
-	json_object_object_add(o, "disk", json_object_new_string(img->disk));
-	if (img->kernel)
-		json_object_object_add(o, "kernel", json_object_new_string(img->kernel));
-	if (img->initrd)
-		json_object_object_add(o, "initrd", json_object_new_string(img->initrd));
-	return o;
-}
-
 static const char *firmware_text(const struct hv_image *img)
 {
 	return img->bios && img->uefi ? "bios,uefi" : img->uefi ? "uefi" : img->bios ? "bios" : "none found";
@@ -144,7 +117,7 @@ static int done_json(struct show *s, const char *name)
 
 	if (image_lookup(name, &img) < 0)
 		return cli_fail("image");
-	o = image_json(&img);
+	o = image_to_json(&img, true);
 	json_object_object_add(o, "seconds", json_object_new_double((double)(proc_now_ms() - s->start) / 1000.0));
 	json_object_object_add(o, "phases", json_object_get(s->phases));
 	json_print(o);
@@ -268,7 +241,7 @@ static int image_list_cmd(int argc, char **argv)
 	if (json) {
 		_cleanup_json_ struct json_object *a = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, image_json(&imgs[i]));
+			json_object_array_add(a, image_to_json(&imgs[i], true));
 		json_print(a);
 	} else {
 		printf("%-24s %-10s %-9s %8s %-10s %s\n", "NAME", "OS", "SOURCE", "SIZE", "FIRMWARE", "CREATED");
@@ -302,7 +275,7 @@ static int image_info_cmd(int argc, char **argv)
 	if (image_lookup(name, &img) < 0)
 		return cli_fail("image info");
 	if (json) {
-		_cleanup_json_ struct json_object *o = image_json(&img);
+		_cleanup_json_ struct json_object *o = image_to_json(&img, true);
 		json_print(o);
 	} else {
 		char size[32], when[32];

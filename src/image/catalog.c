@@ -319,13 +319,15 @@ int image_stage_begin(const char *name, struct image_stage *st)
 	return 0;
 }
 
-int image_stage_write_meta(struct image_stage *st, const struct hv_image *img)
+struct json_object *image_to_json(const struct hv_image *img, bool paths)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
-	int r;
+	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
 
-	if (!o || !fw)
-		return err_set(-ENOMEM, "out of memory");
+	if (!o || !fw) {
+		json_object_put(o);
+		json_object_put(fw);
+		return NULL;
+	}
 	json_object_object_add(o, "name", json_object_new_string(img->name));
 	json_object_object_add(o, "os", json_object_new_string(img->os));
 	json_object_object_add(o, "format", json_object_new_string("qcow2"));
@@ -336,15 +338,27 @@ int image_stage_write_meta(struct image_stage *st, const struct hv_image *img)
 		json_object_array_add(fw, json_object_new_string("bios"));
 	if (img->uefi)
 		json_object_array_add(fw, json_object_new_string("uefi"));
-	json_object_object_add(o, "firmware", json_object_get(fw));
+	json_object_object_add(o, "firmware", fw);
 	if (img->root[0])
 		json_object_object_add(o, "root", json_object_new_string(img->root));
-	if (img->kernel)
-		json_object_object_add(o, "kernel", json_object_new_string("vmlinuz"));
-	if (img->initrd)
-		json_object_object_add(o, "initrd", json_object_new_string("initrd.img"));
 	if (img->cmdline)
 		json_object_object_add(o, "cmdline", json_object_new_string(img->cmdline));
+	if (paths && img->disk)
+		json_object_object_add(o, "disk", json_object_new_string(img->disk));
+	if (img->kernel)
+		json_object_object_add(o, "kernel", json_object_new_string(paths ? img->kernel : "vmlinuz"));
+	if (img->initrd)
+		json_object_object_add(o, "initrd", json_object_new_string(paths ? img->initrd : "initrd.img"));
+	return o;
+}
+
+int image_stage_write_meta(struct image_stage *st, const struct hv_image *img)
+{
+	_cleanup_json_ struct json_object *o = image_to_json(img, false);
+	int r;
+
+	if (!o)
+		return err_set(-ENOMEM, "out of memory");
 	r = json_write_atomic(st->dirfd, "image.json",
 			      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								    JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -53,6 +53,11 @@ int image_remove(const char *name);
 /* Is path (a VM disk's backing file) inside image folder dir? */
 bool image_contains(const struct hv_image *img, const char *path);
 
+/* img as image.json has it (paths false: file names beside it), or with
+ * absolute paths and "disk" added (hv image info --json); NULL: no memory. */
+struct json_object;
+struct json_object *image_to_json(const struct hv_image *img, bool paths);
+
 /* Staging, for build and import: a fresh .new-NAME-PID folder (stale ones
  * of dead processes are removed first), refused when NAME exists. */
 struct image_stage {
