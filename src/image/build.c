@@ -342,7 +342,7 @@ static int build_in(struct image_stage *st, const struct image_build_opts *o, co
 	phase_done(&clock, "debootstrap");
 	if ((r = configure_root(root, uuid, cmdline)) < 0 || (r = copy_boot_files(root, st)) < 0)
 		return r;
-	if ((r = layout_filesystem(work, root, raw, o->size, uuid, p)) < 0)
+	if ((r = layout_filesystem(root, raw, o->size, uuid, p)) < 0)
 		return r;
 	if ((r = fs_rm_rf_at(st->dirfd, "root")) < 0)
 		return r;

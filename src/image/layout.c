@@ -51,7 +51,7 @@ static uint64_t root_end(uint64_t size)
 	return (last + 1) / 2048 * 2048 - 1;
 }
 
-int layout_filesystem(const char *work, const char *rootdir, const char *raw, uint64_t size, const char *uuid,
+int layout_filesystem(const char *rootdir, const char *raw, uint64_t size, const char *uuid,
 		      const struct image_progress *p)
 {
 	_cleanup_close_ int fd = -1;
@@ -75,7 +75,6 @@ int layout_filesystem(const char *work, const char *rootdir, const char *raw, ui
 			      "3:8304", "-c", "3:root", "-u",	  uu,	raw,	 NULL };
 	if ((r = run(gpt, p)) < 0)
 		return err_prefix(r, "partitioning");
-	(void)work;
 	snprintf(blocks, sizeof(blocks), "%llu", (unsigned long long)((end - ROOT_START + 1) * SECTOR / 4096));
 	snprintf(opt, sizeof(opt), "offset=%llu,nodiscard", ROOT_START * SECTOR);
 	const char *mkfs[] = { "mke2fs", "-q", "-F", "-t",    "ext4", "-b", "4096", "-L",   "root",

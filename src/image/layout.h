@@ -16,9 +16,10 @@
 
 #define LAYOUT_MIN_SIZE (512ULL * 1024 * 1024)
 
-/* Make raw (size bytes, sparse) from rootdir; work is a scratch folder. */
-int layout_filesystem(const char *work, const char *rootdir, const char *raw, uint64_t size, const char *uuid,
+/* Make raw (size bytes, sparse): the GPT and the root file system from rootdir. */
+int layout_filesystem(const char *rootdir, const char *raw, uint64_t size, const char *uuid,
 		      const struct image_progress *p);
+/* GRUB for BIOS and UEFI into raw; work is a scratch folder. */
 int layout_bootloader(const char *work, const char *raw, const char *uuid, const struct image_progress *p);
 /* The grub.cfg the root file system carries (malloc'ed). */
 int layout_grub_cfg(const char *uuid, const char *cmdline, char **out);
