@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The guest end of the hv guest channel: ttyS1, raw, framed (proto.h). */
-#include "init.h"
+#include "chan.h"
+
 #include "../../src/guest/proto.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,8 @@
  * Only what the VM's devices need is loaded: a one-shot VM without disks
  * loads no virtio driver at all, which keeps its boot short.
  */
-#include "init.h"
+#include "modules.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * /run/hv/net/IFACE), and a report of the addresses for the console and
  * for hv ("eth0 52:54:00:12:34:56 10.0.3.15/24" lines).
  */
-#include "init.h"
+#include "net.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LEASES "/run/hv/net"
+#define LEASES	 "/run/hv/net"
 #define MAX_NICS 8
 
 static int list_nics(char names[][IFNAMSIZ], int max)

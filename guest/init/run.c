@@ -5,8 +5,12 @@
  * status and power off.  With a terminal, the command gets the console
  * (ttyS0) as its controlling tty and only control frames use the channel.
  */
-#include "init.h"
+#include "run.h"
+
 #include "../../src/guest/proto.h"
+#include "chan.h"
+#include "net.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,11 +34,23 @@ struct cmd {
 	int rows, cols; /* > 0: run on the console as a terminal */
 };
 
+/* Frames from the host: this decoder accepts only the types the host may send. */
 static struct hvp_decoder dec;
 
 static void send_error(const char *msg)
 {
 	gchan_send(HVP_ERROR, msg, strnlen(msg, 255));
+}
+
+/* The host broke the protocol (a type it may not send, a bad length):
+ * say so on the console and to hv.  The channel is not read again. */
+static void protocol_violation(void)
+{
+	char why[160];
+
+	hvp_describe_fault(&dec, why, sizeof(why));
+	init_log("guest channel closed: %s", why);
+	send_error(why);
 }
 
 /* Block until a whole frame is available. */
@@ -55,11 +71,14 @@ static int read_frame(int *type, const uint8_t **p, size_t *len)
 	}
 }
 
-static int parse_exec(const uint8_t *p, size_t len, struct cmd *c)
+/* The strings of c point into the returned copy of the payload. */
+static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 {
-	static char copy[HVP_EXEC_MAX + 1];
+	char *copy = malloc(len + 1);
 	size_t na = 0, ne = 0;
 
+	if (!copy)
+		return NULL;
 	memcpy(copy, p, len);
 	copy[len] = '\0';
 	for (char *const *e = init_environ; *e; e++)
@@ -85,7 +104,11 @@ static int parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 	}
 	c->argv[na] = NULL;
 	c->envp[ne] = NULL;
-	return na > 0 ? 0 : -1;
+	if (na == 0) {
+		free(copy);
+		return NULL;
+	}
+	return copy;
 }
 
 static void open_channel(void)
@@ -139,6 +162,7 @@ static pid_t spawn(struct cmd *c, int in, int out, int err)
 
 struct relay {
 	int in_w, out_r, err_r; /* pipe ends held by init (-1 once closed) */
+	bool chan_closed;	/* the host broke the protocol: its frames are no longer read */
 	uint8_t inbuf[HVP_STDIN_WINDOW];
 	size_t inlen;
 	bool in_eof;
@@ -220,12 +244,19 @@ static void handle_buffered(struct relay *r)
 	const uint8_t *p;
 	size_t len;
 
+	if (r->chan_closed)
+		return;
 	while ((got = hvp_next(&dec, &type, &p, &len)) == 1) {
 		handle_frame(r, type, p, len);
 		hvp_consume(&dec);
 	}
-	if (got < 0)
-		dec.used = 0; /* the host spoke nonsense: drop it */
+	if (got < 0) {
+		/* the command keeps running with its stdin ended; its output and status still go out */
+		protocol_violation();
+		r->chan_closed = true;
+		r->in_eof = true;
+		dec.used = 0;
+	}
 }
 
 static void report_exit(int status)
@@ -261,7 +292,7 @@ static int relay_loop(struct relay *r, int sfd)
 		n++;
 		ichan = n;
 		/* read the channel only while there is room for a full window */
-		pf[n++] = (struct pollfd){ gchan_fd(), r->inlen == 0 ? POLLIN : 0, 0 };
+		pf[n++] = (struct pollfd){ r->chan_closed ? -1 : gchan_fd(), r->inlen == 0 ? POLLIN : 0, 0 };
 		if (r->out_r >= 0) {
 			iout = n;
 			pf[n++] = (struct pollfd){ r->out_r, POLLIN, 0 };
@@ -320,6 +351,7 @@ int run_main(void)
 	sigset_t set;
 
 	open_channel();
+	hvp_decoder_init(&dec, HVP_HOST);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -327,7 +359,12 @@ int run_main(void)
 
 	gchan_send(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
 	for (;;) {
-		if (read_frame(&type, &p, &len) < 0) {
+		int got = read_frame(&type, &p, &len);
+		if (got < 0 && dec.fault != HVP_FAULT_NONE) {
+			protocol_violation();
+			init_poweroff_now();
+		}
+		if (got < 0) {
 			init_log("guest channel closed before a command arrived");
 			init_poweroff_now();
 		}
@@ -335,7 +372,7 @@ int run_main(void)
 			break;
 		hvp_consume(&dec);
 	}
-	if (parse_exec(p, len, &c) < 0) {
+	if (!parse_exec(p, len, &c)) {
 		send_error("empty command");
 		report_exit(127 << 8);
 		init_poweroff_now();

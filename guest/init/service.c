@@ -5,8 +5,12 @@
  * (hv stop), on busybox's poweroff/halt/reboot (SIGUSR2/SIGUSR1/SIGTERM to
  * PID 1) and on ctrl-alt-del (SIGINT).
  */
-#include "init.h"
+#include "service.h"
+
 #include "../../src/guest/proto.h"
+#include "chan.h"
+#include "net.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +29,7 @@
 
 #define MAX_INPUTS 8
 
-static pid_t spawn_shell(const struct init_opts *o)
+static pid_t spawn_shell(const char *name)
 {
 	pid_t pid = fork();
 
@@ -37,7 +41,7 @@ static pid_t spawn_shell(const struct init_opts *o)
 		setsid();
 		if (init_take_tty("/dev/ttyS0", 0, 0) < 0)
 			_exit(1);
-		snprintf(ps1, sizeof(ps1), "PS1=%s:\\w# ", o->name);
+		snprintf(ps1, sizeof(ps1), "PS1=%s:\\w# ", name);
 		char *envp[] = { init_environ[0], init_environ[1], init_environ[2], ps1, NULL };
 		if (chdir("/root") < 0)
 			chdir("/");
@@ -101,7 +105,7 @@ static void report_network(int netfd)
 	gchan_send(HVP_NETINFO, report, n);
 }
 
-int service_main(const struct init_opts *o)
+int service_main(const char *name)
 {
 	int inputs[MAX_INPUTS], ninputs = 0, sfd, netfd;
 	pid_t shell;
@@ -125,8 +129,8 @@ int service_main(const struct init_opts *o)
 		gchan_send(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
 	/* a lease may have come before the watch: report what is there now */
 	report_network(-1);
-	init_log("%s is up; the ACPI power button (hv stop) powers it off", o->name);
-	shell = spawn_shell(o);
+	init_log("%s is up; the ACPI power button (hv stop) powers it off", name);
+	shell = spawn_shell(name);
 	last_spawn = time(NULL);
 
 	for (;;) {
@@ -165,7 +169,7 @@ int service_main(const struct init_opts *o)
 				/* a shell that dies at once must not spin the CPU */
 				if (time(NULL) - last_spawn < 1)
 					sleep(1);
-				shell = spawn_shell(o);
+				shell = spawn_shell(name);
 				last_spawn = time(NULL);
 			}
 			break;

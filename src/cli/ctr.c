@@ -24,6 +24,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
 
@@ -353,16 +354,20 @@ static int cmd_list_ctr(int argc, char **argv)
 		struct ctr_state st;
 		if (ctr_state_load(root_opt, ids[i], &st) == 0) {
 			struct json_object *o = ctr_state_json(root_opt, &st);
+			int64_t pid = 0;
+			const char *status = "?";
+			if (!o)
+				continue;
 			if (!strcmp(format, "json"))
 				json_object_array_add(arr, o);
 			else {
+				json_get_int64(o, "pid", "state", &pid);
+				json_get_str(o, "status", "state", &status);
 				if (quiet)
 					puts(st.id);
 				else
-					printf("%-20s %-8d %-10s %-40s %s\n", st.id,
-					       json_object_get_int(json_object_object_get(o, "pid")),
-					       json_object_get_string(json_object_object_get(o, "status")), st.bundle,
-					       st.created);
+					printf("%-20s %-8lld %-10s %-40s %s\n", st.id, (long long)pid, status,
+					       st.bundle, st.created);
 				json_object_put(o);
 			}
 		}
@@ -383,7 +388,7 @@ static int cmd_spec_ctr(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *bundle = ".";
-	char path[4200];
+	_cleanup_close_ int dfd = -1;
 	int c;
 
 	while ((c = cli_getopt(argc, argv, "b:h", opts, "spec")) != -1) {
@@ -398,14 +403,17 @@ static int cmd_spec_ctr(int argc, char **argv)
 		} else
 			return EXIT_USAGE;
 	}
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "hv-runc spec: %s already exists\n", path);
+	if ((dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err_errno(-errno, "bundle %s", bundle);
+		return ctr_fail("spec");
+	}
+	if (fs_exists_at(dfd, "config.json")) {
+		fprintf(stderr, "hv-runc spec: %s/config.json already exists\n", bundle);
 		return EXIT_FAIL;
 	}
 	struct json_object *o = oci_spec_default();
-	int r = fs_write_atomic(AT_FDCWD, path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
-				strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY)), 0644);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	int r = fs_write_atomic(dfd, "config.json", text, strlen(text), 0644);
 	json_object_put(o);
 	return r < 0 ? ctr_fail("spec") : 0;
 }
@@ -413,9 +421,9 @@ static int cmd_spec_ctr(int argc, char **argv)
 /* section.key = value, making the section when needed */
 static void put(struct json_object *res, const char *section, const char *key, struct json_object *v)
 {
-	struct json_object *sec;
+	struct json_object *sec = NULL;
 
-	if (!json_object_object_get_ex(res, section, &sec) || !json_object_is_type(sec, json_type_object)) {
+	if (json_get_object(res, section, "", &sec) < 0) {
 		sec = json_object_new_object();
 		json_object_object_add(res, section, sec);
 	}
@@ -506,23 +514,21 @@ static int cmd_update_ctr(int argc, char **argv)
 	if ((r = one_id(argc, argv, "update", &id)) != 0)
 		return r;
 	if (file) {
-		struct json_object *from =
-		    !strcmp(file, "-") ? json_object_from_fd(STDIN_FILENO) : json_object_from_file(file);
-		if (!from || !json_object_is_type(from, json_type_object)) {
-			json_object_put(from);
-			char why[200];
-			snprintf(why, sizeof(why), "%s",
-				 json_util_get_last_err() ? json_util_get_last_err() : "wrong type");
-			why[strcspn(why, "\n")] = '\0';
-			err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, why);
+		_cleanup_free_ char *text = NULL;
+		struct json_object *from = NULL;
+		size_t len = 0;
+		/* "-" is the standard input (a pipe as well as a file) */
+		if ((r = fs_read_all(AT_FDCWD, strcmp(file, "-") ? file : "/dev/stdin", 16 << 20, &text, &len)) < 0)
+			return ctr_fail("update");
+		if (json_parse_object(text, len, "JSON", &from) < 0) {
+			err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, err_msg());
 			return ctr_fail("update");
 		}
 		/* the options win over the file */
 		json_object_object_foreach(res, key, val)
 		{
-			struct json_object *sec;
-			if (!json_object_object_get_ex(from, key, &sec) ||
-			    !json_object_is_type(sec, json_type_object)) {
+			struct json_object *sec = NULL;
+			if (json_get_object(from, key, "", &sec) < 0) {
 				json_object_object_add(from, key, json_object_get(val));
 				continue;
 			}

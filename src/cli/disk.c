@@ -16,15 +16,15 @@
 #include "util/size.h"
 
 static const char disk_usage[] =
-	"usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE[,format=F]]\n"
-	"       hv disk info PATH [--format F] [--json]\n"
-	"       hv disk resize PATH SIZE [--format F] [--shrink]\n"
-	"       hv disk convert SRC DST [--format qcow2|raw] [--source-format F]\n"
-	"       hv disk check PATH [--format F]\n"
-	"Images hv writes appear under their name only when complete; a backing file's format is always recorded.\n"
-	"An image's format is never guessed from bytes a guest may have written: a VM's disk is read in the\n"
-	"format hv recorded for it; another image in the one you state (--format, or PATH,format=F), else its\n"
-	"header is read once and an image that looks like qcow2 may name no backing or data file.";
+    "usage: hv disk create PATH --size SIZE [--format qcow2|raw] [--backing BASE[,format=F]]\n"
+    "       hv disk info PATH [--format F] [--json]\n"
+    "       hv disk resize PATH SIZE [--format F] [--shrink]\n"
+    "       hv disk convert SRC DST [--format qcow2|raw] [--source-format F]\n"
+    "       hv disk check PATH [--format F]\n"
+    "Images hv writes appear under their name only when complete; a backing file's format is always recorded.\n"
+    "An image's format is never guessed from bytes a guest may have written: a VM's disk is read in the\n"
+    "format hv recorded for it; another image in the one you state (--format, or PATH,format=F), else its\n"
+    "header is read once and an image that looks like qcow2 may name no backing or data file.";
 
 /* PATH (+ --format F) to an absolute path and a format hv did not have to
  * trust a guest for (see vm_disk_format). */
@@ -88,13 +88,13 @@ static void print_info(struct json_object *chain)
 			size_format((uint64_t)json_object_get_int64(v), vs, sizeof(vs));
 		if (json_object_object_get_ex(o, "actual-size", &v))
 			size_format((uint64_t)json_object_get_int64(v), as, sizeof(as));
-		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n", i ? "backed by: " : "image:     ",
-		       json_object_get_string(json_object_object_get(o, "filename")),
+		printf("%s%s\n  format:    %s\n  virtual:   %s\n  allocated: %s\n",
+		       i ? "backed by: " : "image:     ", json_object_get_string(json_object_object_get(o, "filename")),
 		       json_object_get_string(json_object_object_get(o, "format")), vs, as);
 		if (json_object_object_get_ex(o, "snapshots", &snaps))
 			for (size_t k = 0; k < json_object_array_length(snaps); k++)
 				printf("  snapshot:  %s\n", json_object_get_string(json_object_object_get(
-								     json_object_array_get_idx(snaps, k), "name")));
+								json_object_array_get_idx(snaps, k), "name")));
 	}
 }
 
@@ -170,8 +170,9 @@ static int disk_resize(int argc, char **argv)
 		return cli_fail_code("disk resize", r);
 	if (image_resize(abs, fmt, size, shrink) < 0) {
 		if (strcasestr(err_msg(), "shrink"))
-			fprintf(stderr, "hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
-					"mean it\n",
+			fprintf(stderr,
+				"hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
+				"mean it\n",
 				argv[optind], argv[optind + 1]);
 		else
 			cli_fail("disk resize");

@@ -13,6 +13,7 @@
 #include "network/net.h"
 #include "network/netlink.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 
 static int only_json(int argc, char **argv, const char *cmd, const char *usage, bool *json)
@@ -54,8 +55,9 @@ int cmd_ip(int argc, char **argv)
 	const char *name;
 	int r;
 
-	if ((r = only_json(argc, argv, "ip", "usage: hv ip NAME [--json]\nEach NIC's MAC, mode and IPv4 address, with "
-						 "where the address comes from (dhcp-lease, neighbour, guest).",
+	if ((r = only_json(argc, argv, "ip",
+			   "usage: hv ip NAME [--json]\nEach NIC's MAC, mode and IPv4 address, with "
+			   "where the address comes from (dhcp-lease, neighbour, guest).",
 			   &json)) ||
 	    (r = cli_one_name(argc, argv, "ip", &name)))
 		return r;
@@ -92,7 +94,8 @@ int cmd_ip(int argc, char **argv)
 		json_object_object_add(o, "ipv4", a[i].ip ? json_object_new_string(strtok(ip, "/")) : NULL);
 		json_object_object_add(o, "prefix", a[i].prefix ? json_object_new_int(a[i].prefix) : NULL);
 		json_object_object_add(o, "source", a[i].source ? json_object_new_string(a[i].source) : NULL);
-		json_object_object_add(o, "guest_ipv4", a[i].guest_ip ? json_object_new_string(strtok(gip, "/")) : NULL);
+		json_object_object_add(o, "guest_ipv4",
+				       a[i].guest_ip ? json_object_new_string(strtok(gip, "/")) : NULL);
 		json_object_object_add(o, "forwards", fwa);
 		json_object_array_add(arr, o);
 	}
@@ -167,7 +170,8 @@ static struct json_object *net_json(const struct netdef *d, bool details)
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%d", d->prefix);
 	json_object_object_add(o, "subnet", json_object_new_string(buf));
 	ip4_format(net_gateway(d), buf, sizeof(buf));
-	json_object_object_add(o, d->mode == NET_INTERNAL ? "dhcp_server" : "host_address", json_object_new_string(buf));
+	json_object_object_add(o, d->mode == NET_INTERNAL ? "dhcp_server" : "host_address",
+			       json_object_new_string(buf));
 	json_object_object_add(o, "bridge", json_object_new_string(br));
 	json_object_object_add(o, "state", json_object_new_string(st.bridge ? "up" : "down"));
 	if (!details)
@@ -221,7 +225,8 @@ static int net_create_cmd(int argc, char **argv)
 			subnet = optarg;
 		} else if (c == 'h') {
 			puts("usage: hv net create NET [--mode natnet|host-only|internal] [--subnet CIDR]\n"
-			     "natnet (default): NAT to the outside, DHCP, DNS, port forwards; host-only: host and VMs, no\n"
+			     "natnet (default): NAT to the outside, DHCP, DNS, port forwards; host-only: host and VMs, "
+			     "no\n"
 			     "route out; internal: VMs only.  Without --subnet a free 10.77.N.0/24 is chosen.");
 			return 0;
 		} else
@@ -261,9 +266,10 @@ static int net_list_cmd(int argc, char **argv)
 		if (json)
 			json_object_array_add(arr, o);
 		else {
-			printf("%-12s %-10s %-18s %-5s\n", d.name, net_mode_name(d.mode),
-			       json_object_get_string(json_object_object_get(o, "subnet")),
-			       json_object_get_string(json_object_object_get(o, "state")));
+			const char *subnet = "?", *state = "?";
+			json_get_str(o, "subnet", "network", &subnet);
+			json_get_str(o, "state", "network", &state);
+			printf("%-12s %-10s %-18s %-5s\n", d.name, net_mode_name(d.mode), subnet, state);
 			json_object_put(o);
 		}
 		free(names[i]);
@@ -293,16 +299,17 @@ static int net_info_cmd(int argc, char **argv)
 	}
 	json_object_object_foreach(o, key, val)
 	{
-		if (json_object_is_type(val, json_type_array)) {
+		struct json_object *arr = NULL;
+		if (json_get_array(o, key, "", &arr) == 0) {
 			printf("%-15s", key);
-			for (size_t i = 0; i < json_object_array_length(val); i++) {
-				struct json_object *e = json_object_array_get_idx(val, i);
+			for (size_t i = 0; i < json_object_array_length(arr); i++) {
+				struct json_object *e = json_object_array_get_idx(arr, i);
 				printf("%s%s", i ? "\n               " : "",
 				       json_object_is_type(e, json_type_string)
-					       ? json_object_get_string(e)
-					       : json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+					   ? json_object_get_string(e)
+					   : json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
 			}
-			printf("%s\n", json_object_array_length(val) ? "" : "-");
+			printf("%s\n", json_object_array_length(arr) ? "" : "-");
 		} else {
 			printf("%-15s%s\n", key, val ? json_object_get_string(val) : "-");
 		}
@@ -358,8 +365,11 @@ int cmd_net(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
-	} sub[] = { { "create", net_create_cmd }, { "list", net_list_cmd },	    { "info", net_info_cmd },
-		    { "delete", net_delete_cmd }, { "forward", net_forward_cmd } };
+	} sub[] = { { "create", net_create_cmd },
+		    { "list", net_list_cmd },
+		    { "info", net_info_cmd },
+		    { "delete", net_delete_cmd },
+		    { "forward", net_forward_cmd } };
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		puts("usage: hv net create|list|info|delete|forward ... (hv net COMMAND --help)");

@@ -7,7 +7,9 @@
 #include "cli/cli.h"
 #include "manager/oneshot.h"
 #include "manager/vmdef.h"
+#include "util/cleanup.h"
 #include "util/err.h"
+#include "util/text.h"
 
 /* hv's own failures in hv run exit with 125, so that they cannot be
  * mistaken for the command's status (the convention of docker run). */
@@ -19,6 +21,18 @@ static const char run_usage[] =
     "Boots a throwaway VM with the default guest, runs COMMAND with stdin, stdout and stderr\n"
     "relayed, powers off and exits with COMMAND's exit status.  Without COMMAND: a shell on\n"
     "the serial console.  Ctrl-] ends the VM.  hv's own errors exit with 125.\n";
+
+/* The guest's console messages kept for a failed run: written by the
+ * guest, so shown without anything a terminal would act on. */
+static void print_console_tail(const struct oneshot_result *res)
+{
+	_cleanup_free_ char *clean = malloc(res->console_len + 1);
+
+	if (!clean)
+		return;
+	text_sanitize(clean, res->console_len + 1, res->console_tail, res->console_len, TEXT_KEEP_NEWLINES);
+	fputs(clean, stderr);
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -61,11 +75,11 @@ int cmd_run(int argc, char **argv)
 		return cli_fail("run"), RUN_FAILED;
 	cli_accel_notice(why);
 	if (oneshot_run(plan, &res) < 0) {
-		fwrite(res.console_tail, 1, res.console_len, stderr);
+		print_console_tail(&res);
 		return cli_fail("run"), RUN_FAILED;
 	}
 	if (res.end != ONESHOT_EXITED)
-		fwrite(res.console_tail, 1, res.console_len, stderr);
+		print_console_tail(&res);
 	if (res.guest_error[0])
 		fprintf(stderr, "hv run: in the guest: %s\n", res.guest_error);
 	switch (res.end) {

@@ -13,15 +13,29 @@
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum machine { MACHINE_MICROVM, MACHINE_Q35 };
+/* How the guest starts: QEMU loads a kernel itself (direct), or firmware
+ * boots the first disk (then CD-ROM) as on real hardware. */
+enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 
-#define ENGINE_MAX_DISKS 8
-#define ENGINE_MAX_NICS 4
+#define ENGINE_MAX_DISKS   8
+#define ENGINE_MAX_NICS	   4
 #define ENGINE_MAX_HOSTFWD 16
+#define ENGINE_MAX_CDROMS  2
 
 struct engine_disk {
-	const char *path;
+	const char *path;   /* a CD-ROM may have none: an empty drive */
 	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
 	bool readonly;
+	unsigned bootindex; /* firmware boot order, 0: not a boot device */
+};
+
+/* A display for the guest's graphical console (installers): VNC on a unix
+ * socket (relative to QEMU's working directory) or on host:port. */
+struct engine_display {
+	bool vnc;
+	const char *unix_path; /* or NULL */
+	const char *host;      /* with port, when unix_path is NULL */
+	unsigned port;	       /* 5900..65535 */
 };
 
 /* A NIC: QEMU's user-mode NAT (libslirp) with port forwards
@@ -53,8 +67,14 @@ struct engine_vm {
 	enum machine machine;
 	enum accel accel; /* resolved: ACCEL_KVM or ACCEL_TCG */
 	const char *kernel, *initrd, *cmdline;
+	enum firmware firmware; /* FIRMWARE_NONE with a kernel; q35 only otherwise */
+	const char *uefi_code;	/* FIRMWARE_UEFI: the read-only code image */
+	const char *uefi_vars;	/* FIRMWARE_UEFI: this VM's own variable store */
 	struct engine_disk disks[ENGINE_MAX_DISKS];
 	size_t ndisks;
+	struct engine_disk cdroms[ENGINE_MAX_CDROMS]; /* raw, read-only (installer ISO, cloud-init seed) */
+	size_t ncdroms;
+	struct engine_display display;
 	struct engine_nic nics[ENGINE_MAX_NICS];
 	size_t nnics;
 	struct engine_chardev console; /* ttyS0 */
@@ -79,6 +99,8 @@ int qemu_kernel_params(enum machine m, enum accel a, unsigned long tsc_khz, char
 int qemu_find_binary(char **out);
 
 const char *machine_name(enum machine m);
+const char *firmware_name(enum firmware f);
+int firmware_parse(const char *s, enum firmware *f);
 int machine_parse(const char *s, enum machine *m);
 const char *accel_name(enum accel a);
 int accel_parse(const char *s, enum accel *a);

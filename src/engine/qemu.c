@@ -37,6 +37,22 @@ int machine_parse(const char *s, enum machine *m)
 	return 0;
 }
 
+const char *firmware_name(enum firmware f)
+{
+	return f == FIRMWARE_UEFI ? "uefi" : f == FIRMWARE_BIOS ? "bios" : "none";
+}
+
+int firmware_parse(const char *s, enum firmware *f)
+{
+	if (!strcmp(s, "bios"))
+		*f = FIRMWARE_BIOS;
+	else if (!strcmp(s, "uefi"))
+		*f = FIRMWARE_UEFI;
+	else
+		return err_set(-EINVAL, "unknown firmware '%s' (use bios or uefi)", s);
+	return 0;
+}
+
 /* QEMU option values escape ',' as ",,"; without this a path such as
  * "a,file=/etc/shadow" would inject options. */
 static char *opt_escape(const char *s)
@@ -91,10 +107,106 @@ static int add_disks(struct strv *a, const struct engine_vm *vm)
 		if ((r = strv_add(a, "-drive")) < 0 ||
 		    (r = strv_addf(a, "if=none,id=disk%zu,file=%s,format=%s,cache=writeback,discard=unmap%s", i, path,
 				   d->format, d->readonly ? ",readonly=on" : "")) < 0 ||
-		    (r = strv_add(a, "-device")) < 0 || (r = strv_addf(a, "%s,drive=disk%zu", dev, i)) < 0)
+		    (r = strv_add(a, "-device")) < 0)
+			return r;
+		if (d->bootindex)
+			r = strv_addf(a, "%s,drive=disk%zu,bootindex=%u", dev, i, d->bootindex);
+		else
+			r = strv_addf(a, "%s,drive=disk%zu", dev, i);
+		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* CD-ROMs on q35's built-in AHCI controller (ide.N buses), where both
+ * SeaBIOS and OVMF boot from them; raw and read-only always. */
+static int add_cdroms(struct strv *a, const struct engine_vm *vm)
+{
+	int r;
+
+	if (vm->ncdroms && vm->machine != MACHINE_Q35)
+		return err_set(-EINVAL, "CD-ROMs need the q35 machine type");
+	for (size_t i = 0; i < vm->ncdroms; i++) {
+		const struct engine_disk *d = &vm->cdroms[i];
+		if (d->path) {
+			_cleanup_free_ char *path = opt_escape(d->path);
+			if (!path)
+				return -ENOMEM;
+			r = strv_add(a, "-drive");
+			if (r == 0)
+				r = strv_addf(a, "if=none,id=cd%zu,file=%s,format=raw,media=cdrom,readonly=on", i,
+					      path);
+		} else {
+			r = strv_add(a, "-drive");
+			if (r == 0)
+				r = strv_addf(a, "if=none,id=cd%zu,media=cdrom,readonly=on", i);
+		}
+		if (r < 0 || (r = strv_add(a, "-device")) < 0)
+			return r;
+		if (d->bootindex)
+			r = strv_addf(a, "ide-cd,drive=cd%zu,bus=ide.%zu,bootindex=%u", i, i + 1, d->bootindex);
+		else
+			r = strv_addf(a, "ide-cd,drive=cd%zu,bus=ide.%zu", i, i + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Firmware boot: SeaBIOS is q35's default; UEFI is OVMF's code image
+ * (read-only) and the VM's own copy of its variable store.  strict=on:
+ * only devices with a bootindex are tried, so firmware never falls back
+ * to PXE or HTTP boot. */
+static int add_firmware(struct strv *a, const struct engine_vm *vm)
+{
+	_cleanup_free_ char *code = NULL, *vars = NULL;
+	int r;
+
+	if (vm->firmware == FIRMWARE_NONE)
+		return 0;
+	if (vm->machine != MACHINE_Q35)
+		return err_set(-EINVAL, "firmware boot needs the q35 machine type (microvm cannot boot a disk)");
+	if (vm->kernel)
+		return err_set(-EINVAL, "a VM boots either a kernel or through firmware, not both");
+	if ((r = strv_add(a, "-boot")) < 0 || (r = strv_add(a, "strict=on,menu=off")) < 0)
+		return r;
+	if (vm->firmware == FIRMWARE_BIOS)
+		return 0;
+	if (!vm->uefi_code || !vm->uefi_vars)
+		return err_set(-EINVAL, "UEFI needs its code and variable store files");
+	if (!(code = opt_escape(vm->uefi_code)) || !(vars = opt_escape(vm->uefi_vars)))
+		return -ENOMEM;
+	if ((r = strv_add(a, "-drive")) < 0 ||
+	    (r = strv_addf(a, "if=pflash,unit=0,format=raw,readonly=on,file=%s", code)) < 0 ||
+	    (r = strv_add(a, "-drive")) < 0 || (r = strv_addf(a, "if=pflash,unit=1,format=raw,file=%s", vars)) < 0)
+		return r;
+	return 0;
+}
+
+/* A graphical console: a standard VGA card, a USB tablet (absolute
+ * pointer, so a VNC mouse lands where it points) and VNC. */
+static int add_display(struct strv *a, const struct engine_vm *vm)
+{
+	const struct engine_display *d = &vm->display;
+	int r;
+
+	if (!d->vnc)
+		return strv_add(a, "-display") ?: strv_add(a, "none");
+	if (vm->machine != MACHINE_Q35)
+		return err_set(-EINVAL, "a graphical console needs the q35 machine type");
+	if ((r = strv_add(a, "-display")) < 0 || (r = strv_add(a, "none")) < 0 || (r = strv_add(a, "-device")) < 0 ||
+	    (r = strv_add(a, "VGA")) < 0 || (r = strv_add(a, "-device")) < 0 || (r = strv_add(a, "qemu-xhci")) < 0 ||
+	    (r = strv_add(a, "-device")) < 0 || (r = strv_add(a, "usb-tablet")) < 0 || (r = strv_add(a, "-vnc")) < 0)
+		return r;
+	if (d->unix_path) {
+		_cleanup_free_ char *p = opt_escape(d->unix_path);
+		return p ? strv_addf(a, "unix:%s", p) : -ENOMEM;
+	}
+	if (!d->host || d->port < 5900 || d->port > 65535)
+		return err_set(-EINVAL, "VNC needs a unix socket or a host and a port from 5900 to 65535");
+	/* QEMU takes a display number: the port is 5900 + display */
+	return strv_addf(a, "%s:%u", d->host, d->port - 5900);
 }
 
 static int add_nics(struct strv *a, const struct engine_vm *vm)
@@ -111,7 +223,8 @@ static int add_nics(struct strv *a, const struct engine_vm *vm)
 			/* slirp's classic addressing: guest 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3 */
 			struct strv opt = { 0 };
 			_cleanup_free_ char *joined = NULL, *host = NULL;
-			r = strv_addf(&opt, "user,id=net%zu,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15", i);
+			r = strv_addf(
+			    &opt, "user,id=net%zu,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15", i);
 			if (r == 0 && n->hostname) {
 				host = opt_escape(n->hostname);
 				r = host ? strv_addf(&opt, "hostname=%s", host) : -ENOMEM;
@@ -128,9 +241,10 @@ static int add_nics(struct strv *a, const struct engine_vm *vm)
 				return err_set(-EINVAL, "NIC %zu has no TAP", i);
 			r = strv_addf(a, "tap,id=net%zu,fd=%d", i, n->tap_fd);
 		}
+		/* romfile= : no iPXE option ROM, firmware never network-boots */
 		if (r < 0 || (r = strv_add(a, "-device")) < 0 ||
-		    (r = strv_addf(a, "%s,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x", dev, i, m[0], m[1], m[2], m[3],
-				   m[4], m[5])) < 0)
+		    (r = strv_addf(a, "%s,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x%s", dev, i, m[0], m[1], m[2],
+				   m[3], m[4], m[5], vm->firmware != FIRMWARE_NONE ? ",romfile=" : "")) < 0)
 			return r;
 	}
 	return 0;
@@ -163,8 +277,8 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	}
 	ADD("-no-user-config");
 	ADD("-nodefaults");
-	ADD("-display");
-	ADD("none");
+	if ((r = add_display(a, vm)) < 0)
+		return r;
 	ADD("-machine");
 	if (vm->machine == MACHINE_MICROVM)
 		ADD("microvm,acpi=on,pcie=off,rtc=on,isa-serial=on");
@@ -193,6 +307,8 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 			ADD("%s", vm->cmdline);
 		}
 	}
+	if ((r = add_firmware(a, vm)) < 0)
+		return r;
 	ADD("-chardev");
 	if ((r = add_chardev(a, "console", &vm->console)) < 0)
 		return r;
@@ -209,7 +325,7 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("pvpanic");
 	ADD("-action");
 	ADD("panic=exit-failure");
-	if ((r = add_disks(a, vm)) < 0 || (r = add_nics(a, vm)) < 0)
+	if ((r = add_disks(a, vm)) < 0 || (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0)
 		return r;
 	if (vm->qmp_path) {
 		_cleanup_free_ char *p = opt_escape(vm->qmp_path);

@@ -9,8 +9,10 @@
  *
  * A frame is a 4-byte header -- type, reserved (0), payload length
  * (16-bit little endian) -- followed by the payload.  The guest is
- * untrusted: the host checks every frame (known type, length within the
- * type's limit) and treats a violation as a closed channel.
+ * untrusted: the host checks every frame (known type, sent by the guest,
+ * length within the type's limit) and treats a violation as a closed
+ * channel.  The guest's init checks the host's frames the same way: each
+ * side accepts only the types the other side may send (hvp_sender).
  *
  * Conversation:
  *   guest: HELLO "hv-init <version>"
@@ -49,22 +51,53 @@ enum hvp_type {
 #define HVP_STDIN_WINDOW 16384 /* unacknowledged stdin bytes in flight */
 #define HVP_VERSION	 "hv-init 1"
 
+/* The side that may send a frame type. */
+enum hvp_side {
+	HVP_NOBODY = 0, /* not a frame type */
+	HVP_HOST = 1,
+	HVP_GUEST = 2,
+};
+
+/* Who may send a type (HVP_NOBODY for an unknown type): the one table
+ * of the protocol's direction, used by both ends. */
+enum hvp_side hvp_sender(int type);
+/* "EXEC", "STDOUT", ...; NULL for an unknown type. */
+const char *hvp_type_name(int type);
 /* Largest payload allowed for a type, 0 for an unknown type. */
 size_t hvp_max_payload(int type);
 
 /* Encode a header into out[HVP_HDR]. */
 void hvp_put_header(uint8_t *out, int type, size_t len);
 
-/* Incremental decoder: feed bytes, get whole frames. */
-struct hvp_decoder {
-	uint8_t buf[HVP_HDR + HVP_EXEC_MAX];
-	size_t used;
+/* Why a decoder refused the stream. */
+enum hvp_fault {
+	HVP_FAULT_NONE = 0,
+	HVP_FAULT_TYPE,	     /* not a frame type */
+	HVP_FAULT_RESERVED,  /* the reserved header byte is not 0 */
+	HVP_FAULT_DIRECTION, /* a type the peer may not send */
+	HVP_FAULT_LENGTH,    /* a payload over the type's limit */
 };
 
+/* Incremental decoder: feed bytes, get whole frames.  A decoder accepts
+ * only the frames its peer may send. */
+struct hvp_decoder {
+	enum hvp_side peer; /* the side whose frames this decoder reads */
+	enum hvp_fault fault;
+	int fault_type; /* the type byte of the refused frame */
+	size_t used;
+	uint8_t buf[HVP_HDR + HVP_EXEC_MAX];
+};
+
+/* Start reading the frames sent by peer. */
+void hvp_decoder_init(struct hvp_decoder *d, enum hvp_side peer);
 /* Look for one complete frame in the decoder.  Returns 1 and sets
  * type/payload/len (valid until the next call) when one is ready, 0 when
- * more bytes are needed, -1 when the stream is malformed. */
+ * more bytes are needed, -1 when the stream is malformed (d->fault says
+ * why; hvp_describe_fault words it). */
 int hvp_next(struct hvp_decoder *d, int *type, const uint8_t **payload, size_t *len);
+/* One line naming the fault, e.g. "the guest sent EXEC, a frame only the
+ * host may send", into buf (always terminated). */
+void hvp_describe_fault(const struct hvp_decoder *d, char *buf, size_t n);
 /* Append bytes; returns how many were taken (less than n when the
  * decoder is full: call hvp_next first). */
 size_t hvp_feed(struct hvp_decoder *d, const uint8_t *data, size_t n);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,14 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/text.h"
 #include "util/tty.h"
 
 enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6 }; /* fd numbers inside QEMU */
 
 struct loop {
 	const struct oneshot_opts *o;
+	char *const *env; /* the environment EXEC adds in the guest */
 	struct oneshot_result *res;
 	bool tty, hv_init;
 	int con, qmpfd, sfd, qerr;
@@ -48,7 +51,12 @@ struct loop {
 	bool qemu_done;
 	char qemu_msg[1024];
 	size_t qemu_msg_len;
+	bool failed; /* the run failed for the reason in fail */
+	struct err_saved fail;
 };
+
+/* Shell of an interactive hv run. */
+static char *const default_command[] = { "/bin/sh", NULL };
 
 static void on_qmp(struct json_object *obj, void *ctx)
 {
@@ -66,6 +74,33 @@ static void on_qmp(struct json_object *obj, void *ctx)
 	json_object_put(obj);
 }
 
+static void stop_qemu(struct loop *l)
+{
+	if (!l->qemu_done)
+		kill(l->qemu, SIGTERM);
+}
+
+/* The run cannot go on: keep the first reason (recorded by the failing
+ * call) for oneshot_run to return, and stop the VM. */
+static void loop_fail(struct loop *l)
+{
+	if (!l->failed) {
+		err_save(&l->fail);
+		l->failed = true;
+	}
+	stop_qemu(l);
+}
+
+/* Read the channel; a protocol violation ends the run with its reason. */
+static int read_channel(struct loop *l, void (*on_frame)(void *, int, const uint8_t *, size_t))
+{
+	int r = chan_read(&l->ch, on_frame, l);
+
+	if (r == -EPROTO)
+		loop_fail(l);
+	return r;
+}
+
 static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 {
 	struct loop *l = ctx;
@@ -75,18 +110,14 @@ static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 		if (l->exec_sent)
 			break;
 		{
-			char *sh[] = { "/bin/sh", NULL };
-			char term[128];
-			char *env[] = { term, NULL };
 			int rows = 0, cols = 0;
-			snprintf(term, sizeof(term), "TERM=%s", getenv("TERM") ? getenv("TERM") : "linux");
 			if (l->tty && !tty_size(0, &rows, &cols)) {
 				rows = 24;
 				cols = 80;
 			}
-			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : sh, env, l->tty ? rows : 0, cols) <
-			    0)
-				kill(l->qemu, SIGTERM);
+			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : default_command, l->env,
+					   l->tty ? rows : 0, cols) < 0)
+				loop_fail(l);
 			l->exec_sent = true;
 		}
 		break;
@@ -103,11 +134,8 @@ static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 		}
 		break;
 	case HVP_ERROR:
-		snprintf(l->res->guest_error, sizeof(l->res->guest_error), "%.*s", (int)n, (const char *)p);
-		/* only printable text from the guest reaches the user's terminal */
-		for (char *c = l->res->guest_error; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
+		/* no control character or escape sequence from the guest reaches the user's terminal */
+		text_sanitize(l->res->guest_error, sizeof(l->res->guest_error), p, n, 0);
 		break;
 	}
 }
@@ -136,12 +164,6 @@ static void console_out(struct loop *l, const char *buf, size_t n)
 	memcpy(res->console_tail + res->console_len, buf, n);
 	res->console_len += n;
 	res->console_tail[res->console_len] = '\0';
-}
-
-static void stop_qemu(struct loop *l)
-{
-	if (!l->qemu_done)
-		kill(l->qemu, SIGTERM);
 }
 
 static void handle_stdin(struct loop *l)
@@ -250,7 +272,7 @@ static void drain(struct loop *l)
 	while ((n = read(l->con, buf, sizeof(buf))) > 0)
 		console_out(l, buf, (size_t)n);
 	fcntl(l->ch.fd, F_SETFL, O_NONBLOCK);
-	while (chan_read(&l->ch, on_frame, l) == 0 && !l->ch.broken) {
+	while (read_channel(l, on_frame) == 0 && !l->ch.broken) {
 		struct pollfd pf = { l->ch.fd, POLLIN, 0 };
 		if (poll(&pf, 1, 0) <= 0)
 			break;
@@ -297,7 +319,7 @@ static int event_loop(struct loop *l)
 				console_out(l, buf, (size_t)k);
 		}
 		if (pf[ich].revents & (POLLIN | POLLHUP))
-			chan_read(&l->ch, on_frame, l);
+			read_channel(l, on_frame);
 		if (pf[iq].revents & (POLLIN | POLLHUP)) {
 			char buf[4096];
 			ssize_t k = read(l->qmpfd, buf, sizeof(buf));
@@ -308,7 +330,7 @@ static int event_loop(struct loop *l)
 			read_qemu_stderr(l);
 	}
 	drain(l);
-	return 0;
+	return l->failed ? err_restore(&l->fail) : 0;
 }
 
 static void disk_paths_free(char *(*paths)[ENGINE_MAX_DISKS + 1])
@@ -341,7 +363,7 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 		if ((r = image_spec_parse(o->disks[i], &paths[i], fmts[i], 8)) < 0 ||
 		    (r = image_adopt(paths[i], fmts[i][0] ? fmts[i] : NULL, fmts[i], 8)) < 0)
 			return r;
-		vm->disks[i] = (struct engine_disk){ paths[i], fmts[i], false };
+		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = fmts[i] };
 	}
 	vm->ndisks = o->ndisks;
 	return 0;
@@ -349,6 +371,8 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 
 struct oneshot_plan {
 	const struct oneshot_opts *o;
+	char *term;   /* "TERM=...", the environment the command gets from hv */
+	char *env[2]; /* { term, NULL } */
 	struct guest_boot boot;
 	struct strv argv;
 	struct nic nics[NIC_MAX];
@@ -366,38 +390,97 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 	int r;
 
 	if (!p)
-		return -ENOMEM;
+		return err_set(-ENOMEM, "out of memory");
 	p->o = o;
-	if ((r = qemu_find_binary(&qemu)) < 0)
+	if (asprintf(&p->term, "TERM=%s", getenv("TERM") ? getenv("TERM") : "linux") < 0)
+		return err_set(-ENOMEM, "out of memory");
+	p->env[0] = p->term;
+	/* the whole command must fit in the EXEC frame: say so before booting */
+	if ((r = chan_exec_check(o->command ? o->command : default_command, p->env)) < 0 ||
+	    (r = qemu_find_binary(&qemu)) < 0) {
+		free(p->term);
 		return r;
+	}
 	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &p->boot)) < 0)
-		return r;
-	if (o->command && !p->boot.hv_init)
-		return err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
-					"to get the VM's console");
+		goto fail;
+	if (o->command && !p->boot.hv_init) {
+		r = err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
+				     "to get the VM's console");
+		goto fail;
+	}
 	if ((r = build_vm(o, &p->boot, fmts, paths, &vm)) < 0 ||
 	    (r = nics_resolve(&o->nics, NULL, NULL, 0, p->nics, &p->nnics)) < 0 ||
 	    (r = nics_prepare(p->nics, p->nnics, "hv", FD_TAP, &p->taps, &vm)) < 0)
-		return r;
+		goto fail;
 	if ((r = qemu_build_argv(&vm, qemu, &p->argv)) < 0) {
 		nics_release(&p->taps);
 		strv_free(&p->argv);
-		return r;
+		goto fail;
 	}
 	*out = TAKE_PTR(p);
 	return 0;
+fail:
+	free(p->term);
+	return r;
+}
+
+/* The signals the loop reads through a signalfd.  They are blocked in the
+ * calling thread only while oneshot_run runs: the caller gets its own
+ * mask back, and no signal the run caused (SIGPIPE of a write to a closed
+ * stdout, SIGCHLD of QEMU) is left pending to strike the caller later. */
+struct loop_signals {
+	sigset_t set, old;
+	bool blocked;
+};
+
+static int signals_block(struct loop_signals *s, int *sfd)
+{
+	int r;
+
+	sigemptyset(&s->set);
+	sigaddset(&s->set, SIGCHLD);
+	sigaddset(&s->set, SIGINT);
+	sigaddset(&s->set, SIGTERM);
+	sigaddset(&s->set, SIGHUP);
+	sigaddset(&s->set, SIGWINCH);
+	sigaddset(&s->set, SIGPIPE);
+	if ((r = pthread_sigmask(SIG_BLOCK, &s->set, &s->old)) != 0)
+		return err_errno(-r, "cannot block signals");
+	s->blocked = true;
+	*sfd = signalfd(-1, &s->set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0)
+		return err_errno(-errno, "signalfd");
+	return 0;
+}
+
+static void signals_restore(struct loop_signals *s)
+{
+	sigset_t ours = s->set;
+	const struct timespec now = { 0, 0 };
+
+	if (!s->blocked)
+		return;
+	/* take what is pending of the signals the caller did not block */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&ours, sig) == 1 && sigismember(&s->old, sig) == 1)
+			sigdelset(&ours, sig);
+	while (sigtimedwait(&ours, NULL, &now) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+	s->blocked = false;
 }
 
 int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 {
 	_cleanup_free_ struct oneshot_plan *p = plan;
+	_cleanup_free_ char *term = p->term;
 	_cleanup_strv_ struct strv argv = p->argv;
 	const struct oneshot_opts *o = p->o;
 	struct guest_boot boot = p->boot;
 	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
 	struct tty_saved saved = { 0 };
-	struct loop l = { .o = o, .res = res, .qerr = -1, .sfd = -1 };
-	sigset_t set, old;
+	struct loop l = { .o = o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
+	struct loop_signals sigs = { .blocked = false };
 	int r, devnull = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -419,19 +502,12 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	if ((r = qmp_parser_init(&l.qp)) < 0)
 		goto out;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	l.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-
+	if ((r = signals_block(&sigs, &l.sfd)) < 0)
+		goto out_sig;
 	{
-		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	 { devnull, 1 },	{ qerr[1], 2 },
-							     { con[1], FD_CONSOLE }, { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
+		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	    { devnull, 1 },
+							     { qerr[1], 2 },	    { con[1], FD_CONSOLE },
+							     { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
 		size_t nmap = 6;
 		for (size_t i = 0; i < p->taps.n; i++)
 			if (p->taps.tap_fds[i] >= 0)
@@ -476,7 +552,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 out_sig:
 	if (l.sfd >= 0)
 		close(l.sfd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	signals_restore(&sigs);
 out:
 	nics_release(&p->taps);
 	qmp_parser_free(&l.qp);

@@ -64,7 +64,7 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 		/* hv's own disks must still be what hv made; formats come from vm.json, never from the image */
 		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) < 0)
 			return err_prefix(r, "VM '%s'", d->name);
-		vm->disks[i] = (struct engine_disk){ paths[i], d->disks[i].format, false };
+		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = d->disks[i].format };
 	}
 	vm->ndisks = d->ndisks;
 	return 0;

@@ -330,8 +330,9 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	char users[512];
 	clone_dependants_text(name, users, sizeof(users));
 	if (users[0] && !flatten) {
-		r = err_set(-EBUSY, "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
-				    "with --flatten-clones",
+		r = err_set(-EBUSY,
+			    "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
+			    "with --flatten-clones",
 			    name, users);
 		goto out_def;
 	}
@@ -343,9 +344,17 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 				    vm_state_name(st.state));
 			goto out_def;
 		}
-		vm_close(&h); /* vm_kill takes the lock itself */
-		if ((r = vm_kill(name, &st)) < 0 || (r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h)) < 0)
+		/* killed under the lock held since the start: dropping it for the
+		 * kill let a concurrent hv start run the VM again, whose folder was
+		 * then removed under it */
+		if ((r = vm_hard_stop_locked(&h, "killed (hv delete --force)", &st)) < 0 ||
+		    (r = status_derive(h.dirfd, h.dir, &st)) < 0)
 			goto out_def;
+		if (vm_state_active(st.state)) {
+			r = err_set(-EBUSY, "VM '%s' is still %s after it was killed; not deleting it", name,
+				    vm_state_name(st.state));
+			goto out_def;
+		}
 	}
 	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
 		goto out_def;

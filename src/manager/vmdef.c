@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
 
@@ -32,6 +33,15 @@ void vmdef_free(struct vmdef *d)
 	free(d->initrd);
 	free(d->cmdline);
 	d->kernel = d->initrd = d->cmdline = NULL;
+	free(d->cdrom);
+	d->cdrom = NULL;
+	for (unsigned i = 0; i < d->ci.n_ssh_keys; i++)
+		free(d->ci.ssh_keys[i]);
+	d->ci.n_ssh_keys = 0;
+	free(d->ci.password_hash);
+	d->ci.password_hash = NULL;
+	free(d->ci.identity);
+	d->ci.identity = NULL;
 }
 
 static uint64_t host_memory_mib(void)
@@ -103,127 +113,291 @@ int uuid_generate(char out[37])
 	return 0;
 }
 
-/* --- JSON --- */
+/* --- vm.json, read through field tables (util/json.h) --- */
 
-static int get_str(struct json_object *o, const char *key, bool required, const char **out)
+/* Each field of vm.json as JSON gives it, before the checks that need
+ * more than a type. */
+struct disk_json {
+	const char *path, *format, *backing;
+	bool owned;
+};
+
+static const struct json_field disk_fields[] = {
+	JSON_FIELD("path", JSON_STR, JSON_REQUIRED, struct disk_json, path),
+	JSON_FIELD("format", JSON_STR, JSON_REQUIRED, struct disk_json, format),
+	JSON_FIELD("owned", JSON_BOOL, 0, struct disk_json, owned),
+	JSON_FIELD("backing", JSON_STR, JSON_NULLABLE, struct disk_json, backing),
+	JSON_FIELD_END,
+};
+
+static int load_disk(struct json_object *o, size_t i, const char *path, void *ctx)
 {
-	struct json_object *v;
+	struct vmdef *d = ctx;
+	struct vmdef_disk *k = &d->disks[i];
+	struct disk_json j = { 0 };
+	int r;
 
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-		if (required)
-			return err_set(-EINVAL, "vm.json: missing \"%s\"", key);
-		return 0;
-	}
+	if ((r = json_dispatch(o, disk_fields, &j, path, 0)) < 0)
+		return r;
+	if (strcmp(j.format, "raw") && strcmp(j.format, "qcow2"))
+		return err_set(-EINVAL, "%s.format: must be raw or qcow2 (got '%s')", path, j.format);
+	if (!*j.path || strlen(j.path) >= sizeof(k->path))
+		return err_set(-EINVAL, "%s.path: empty or too long", path);
+	/* an owned disk lives in the VM folder: never let vm.json point elsewhere */
+	if (j.owned && (strchr(j.path, '/') || j.path[0] == '.'))
+		return err_set(-EINVAL, "%s.path: owned disk '%s' must be a plain file name", path, j.path);
+	if (j.backing && (j.backing[0] != '/' || strlen(j.backing) >= sizeof(k->backing)))
+		return err_set(-EINVAL, "%s.backing: must be an absolute path", path);
+	snprintf(k->path, sizeof(k->path), "%s", j.path);
+	snprintf(k->format, sizeof(k->format), "%s", j.format);
+	snprintf(k->backing, sizeof(k->backing), "%s", j.backing ? j.backing : "");
+	k->owned = j.owned;
+	d->ndisks++;
+	return 0;
+}
+
+struct nic_json {
+	const char *mode, *mac, *network, *bridge, *ip;
+	struct json_object *forwards;
+};
+
+static const struct json_field nic_fields[] = {
+	JSON_FIELD("mode", JSON_STR, JSON_REQUIRED, struct nic_json, mode),
+	JSON_FIELD("mac", JSON_STR, JSON_REQUIRED, struct nic_json, mac),
+	JSON_FIELD("network", JSON_STR, 0, struct nic_json, network),
+	JSON_FIELD("bridge", JSON_STR, 0, struct nic_json, bridge),
+	/* written by older versions; the network's reservations are the truth */
+	JSON_FIELD("ip", JSON_STR, JSON_NULLABLE, struct nic_json, ip),
+	JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct nic_json, forwards),
+	JSON_FIELD_END,
+};
+
+static int load_forward(struct json_object *v, size_t i, const char *path, void *ctx)
+{
+	struct nic *n = ctx;
+	int r;
+
 	if (!json_object_is_type(v, json_type_string))
-		return err_set(-EINVAL, "vm.json: \"%s\" must be a string", key);
-	*out = json_object_get_string(v);
+		return err_set(-EINVAL, "%s: expected a string, got %s", path, json_kind_name(v));
+	if ((r = forward_parse(json_object_get_string(v), &n->fwd[i])) < 0)
+		return err_prefix(r, "%s", path);
+	n->nfwd++;
 	return 0;
 }
 
-static int get_uint(struct json_object *o, const char *key, uint64_t *out)
+static int load_nic(struct json_object *o, size_t i, const char *path, void *ctx)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) < 0)
-		return err_set(-EINVAL, "vm.json: \"%s\" must be a non-negative integer", key);
-	*out = (uint64_t)json_object_get_int64(v);
-	return 0;
-}
-
-static int dup_opt(const char *s, char **out)
-{
-	*out = NULL;
-	if (s && !(*out = strdup(s)))
-		return -ENOMEM;
-	return 0;
-}
-
-static int load_disks(struct json_object *root, struct vmdef *d)
-{
-	struct json_object *arr;
-
-	if (!json_object_object_get_ex(root, "disks", &arr))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > VMDEF_MAX_DISKS)
-		return err_set(-EINVAL, "vm.json: \"disks\" must be an array of at most %d disks", VMDEF_MAX_DISKS);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i), *v;
-		const char *path, *format;
-		int r;
-		if ((r = get_str(o, "path", true, &path)) < 0 || (r = get_str(o, "format", true, &format)) < 0)
-			return r;
-		if (strcmp(format, "raw") && strcmp(format, "qcow2"))
-			return err_set(-EINVAL, "vm.json: disk format must be raw or qcow2 (got '%s')", format);
-		if (strlen(path) >= sizeof(d->disks[0].path) || !*path)
-			return err_set(-EINVAL, "vm.json: bad disk path");
-		snprintf(d->disks[i].path, sizeof(d->disks[i].path), "%s", path);
-		snprintf(d->disks[i].format, sizeof(d->disks[i].format), "%s", format);
-		d->disks[i].owned = json_object_object_get_ex(o, "owned", &v) && json_object_get_boolean(v);
-		/* an owned disk lives in the VM folder: never let vm.json point elsewhere */
-		if (d->disks[i].owned && (strchr(path, '/') || path[0] == '.'))
-			return err_set(-EINVAL, "vm.json: owned disk '%s' must be a plain file name", path);
-		const char *backing;
-		if ((r = get_str(o, "backing", false, &backing)) < 0)
-			return r;
-		if (backing && (backing[0] != '/' || strlen(backing) >= sizeof(d->disks[i].backing)))
-			return err_set(-EINVAL, "vm.json: a disk's backing file must be an absolute path");
-		snprintf(d->disks[i].backing, sizeof(d->disks[i].backing), "%s", backing ? backing : "");
-		d->ndisks++;
-	}
-	return 0;
-}
-
-static int load_nic(struct json_object *o, struct nic *n)
-{
-	struct json_object *fw, *v;
-	const char *mode, *target, *mac, *ip;
+	struct vmdef *d = ctx;
+	struct nic *n = &d->nics[i];
+	struct nic_json j = { 0 };
+	char fpath[512];
 	int r;
 
 	memset(n, 0, sizeof(*n));
-	if ((r = get_str(o, "mode", true, &mode)) < 0 || (r = nic_mode_parse(mode, &n->mode)) < 0 ||
-	    (r = get_str(o, "mac", true, &mac)) < 0 || (r = mac_parse(mac, n->mac)) < 0)
-		return err_prefix(r, "vm.json: NIC");
+	if ((r = json_dispatch(o, nic_fields, &j, path, 0)) < 0)
+		return r;
+	if ((r = nic_mode_parse(j.mode, &n->mode)) < 0)
+		return err_prefix(r, "%s.mode", path);
+	if ((r = mac_parse(j.mac, n->mac)) < 0)
+		return err_prefix(r, "%s.mac", path);
 	n->mac_set = true;
 	if (n->mode != NIC_NAT) {
-		if ((r = get_str(o, n->mode == NIC_NETWORK ? "network" : "bridge", true, &target)) < 0)
-			return r;
+		const char *key = n->mode == NIC_NETWORK ? "network" : "bridge";
+		const char *target = n->mode == NIC_NETWORK ? j.network : j.bridge;
+		if (!target)
+			return err_set(-EINVAL, "%s.%s is missing (a %s NIC names its %s)", path, key, j.mode, key);
 		if (!*target || strlen(target) >= sizeof(n->target))
-			return err_set(-EINVAL, "vm.json: bad NIC %s name", mode);
+			return err_set(-EINVAL, "%s.%s: empty or too long", path, key);
 		snprintf(n->target, sizeof(n->target), "%s", target);
 	}
-	if ((r = get_str(o, "ip", false, &ip)) < 0 || (ip && (r = ip4_parse(ip, &n->ip)) < 0))
-		return err_prefix(r, "vm.json: NIC ip");
-	if (!json_object_object_get_ex(o, "forwards", &fw))
-		return 0;
-	if (!json_object_is_type(fw, json_type_array) || json_object_array_length(fw) > NIC_MAX_FORWARDS)
-		return err_set(-EINVAL, "vm.json: \"forwards\" must be an array of at most %d", NIC_MAX_FORWARDS);
-	for (size_t i = 0; i < json_object_array_length(fw); i++) {
-		v = json_object_array_get_idx(fw, i);
-		if (!json_object_is_type(v, json_type_string) ||
-		    (r = forward_parse(json_object_get_string(v), &n->fwd[n->nfwd])) < 0)
-			return err_prefix(-EINVAL, "vm.json: forward");
-		n->nfwd++;
-	}
+	snprintf(fpath, sizeof(fpath), "%s.forwards", path);
+	if (j.forwards && (r = json_array_each(j.forwards, fpath, NIC_MAX_FORWARDS, load_forward, n)) < 0)
+		return r;
+	d->nnics++;
 	return 0;
 }
 
-static int load_nics(struct json_object *root, struct vmdef *d)
+struct vm_json {
+	const char *name, *uuid, *machine, *accel, *firmware, *image, *boot, *display;
+	struct json_object *cloud_init;
+	unsigned cpus;
+	uint64_t memory;
+	int64_t created;
+	struct json_object *disks, *nics;
+};
+
+static const struct json_field vm_fields[] = {
+	JSON_FIELD("name", JSON_STR, JSON_REQUIRED, struct vm_json, name),
+	JSON_FIELD("uuid", JSON_STR, JSON_REQUIRED, struct vm_json, uuid),
+	JSON_FIELD_RANGE("cpus", JSON_UINT, JSON_REQUIRED, struct vm_json, cpus, 1, VM_MAX_CPUS),
+	JSON_FIELD("memory", JSON_UINT64, JSON_REQUIRED, struct vm_json, memory),
+	JSON_FIELD("machine", JSON_STR, JSON_REQUIRED, struct vm_json, machine),
+	JSON_FIELD("accel", JSON_STR, JSON_REQUIRED, struct vm_json, accel),
+	JSON_FIELD("created", JSON_INT64, JSON_NULLABLE, struct vm_json, created),
+	JSON_FIELD("disks", JSON_ARRAY, JSON_NULLABLE, struct vm_json, disks),
+	JSON_FIELD("nics", JSON_ARRAY, JSON_NULLABLE, struct vm_json, nics),
+	JSON_FIELD("firmware", JSON_STR, JSON_NULLABLE, struct vm_json, firmware),
+	JSON_FIELD("image", JSON_STR, JSON_NULLABLE, struct vm_json, image),
+	JSON_FIELD("boot", JSON_STR, JSON_NULLABLE, struct vm_json, boot),
+	JSON_FIELD("display", JSON_STR, JSON_NULLABLE, struct vm_json, display),
+	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
+	JSON_FIELD_END,
+};
+
+struct ci_json {
+	const char *user, *password_hash, *identity;
+	struct json_object *ssh_keys;
+	bool user_data;
+};
+
+static const struct json_field ci_fields[] = {
+	JSON_FIELD("user", JSON_STR, JSON_REQUIRED, struct ci_json, user),
+	JSON_FIELD("ssh_keys", JSON_ARRAY, JSON_NULLABLE, struct ci_json, ssh_keys),
+	JSON_FIELD("password_hash", JSON_STR, JSON_NULLABLE, struct ci_json, password_hash),
+	JSON_FIELD("user_data", JSON_BOOL, JSON_NULLABLE, struct ci_json, user_data),
+	JSON_FIELD("identity", JSON_STR, JSON_NULLABLE, struct ci_json, identity),
+	JSON_FIELD_END,
+};
+
+static int load_key(struct json_object *v, size_t i, const char *path, void *ctx)
 {
-	struct json_object *arr;
+	struct vmdef_cloud_init *ci = ctx;
+
+	if (!json_object_is_type(v, json_type_string))
+		return err_set(-EINVAL, "%s: expected a string, got %s", path, json_kind_name(v));
+	if (!(ci->ssh_keys[i] = strdup(json_object_get_string(v))))
+		return -ENOMEM;
+	ci->n_ssh_keys++;
+	return 0;
+}
+
+static int load_cloud_init(struct json_object *o, struct vmdef_cloud_init *ci)
+{
+	struct ci_json j = { 0 };
 	int r;
 
-	if (!json_object_object_get_ex(root, "nics", &arr))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > NIC_MAX)
-		return err_set(-EINVAL, "vm.json: \"nics\" must be an array of at most %d NICs", NIC_MAX);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		if ((r = load_nic(json_object_array_get_idx(arr, i), &d->nics[i])) < 0)
-			return r;
-		d->nnics++;
-	}
+	if ((r = json_dispatch(o, ci_fields, &j, "cloud_init", 0)) < 0)
+		return r;
+	if (!*j.user || strlen(j.user) >= sizeof(ci->user))
+		return err_set(-EINVAL, "cloud_init.user: empty or longer than %zu characters", sizeof(ci->user) - 1);
+	snprintf(ci->user, sizeof(ci->user), "%s", j.user);
+	if (j.ssh_keys &&
+	    (r = json_array_each(j.ssh_keys, "cloud_init.ssh_keys", VMDEF_MAX_SSH_KEYS, load_key, ci)) < 0)
+		return r;
+	if (j.password_hash && !(ci->password_hash = strdup(j.password_hash)))
+		return -ENOMEM;
+	if (j.identity && (j.identity[0] != '/' || !(ci->identity = strdup(j.identity))))
+		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path") : -ENOMEM;
+	ci->user_data = j.user_data;
+	ci->enabled = true;
 	return 0;
+}
+
+int vmdef_display_parse(const char *s, struct vmdef_display *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(s, "none"))
+		return 0;
+	if (!strcmp(s, "vnc")) {
+		out->vnc = true;
+		return 0;
+	}
+	if (strncmp(s, "vnc=", 4))
+		return err_set(-EINVAL, "graphics '%s': use none, vnc, or vnc=127.0.0.1:PORT", s);
+	const char *colon = strrchr(s + 4, ':');
+	char *end;
+	unsigned long port;
+	if (!colon || colon == s + 4 || (size_t)(colon - (s + 4)) >= sizeof(out->host))
+		return err_set(-EINVAL, "graphics '%s': use vnc=ADDRESS:PORT, e.g. vnc=127.0.0.1:5901", s);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port < 5900 || port > 65535)
+		return err_set(-EINVAL, "graphics '%s': the VNC port must be from 5900 to 65535", s);
+	memcpy(out->host, s + 4, (size_t)(colon - (s + 4)));
+	out->host[colon - (s + 4)] = '\0';
+	if (strchr(out->host, ','))
+		return err_set(-EINVAL, "graphics '%s': bad address", s);
+	out->vnc = true;
+	out->port = (unsigned)port;
+	return 0;
+}
+
+void vmdef_display_format(const struct vmdef_display *d, char *buf, size_t n)
+{
+	if (!d->vnc)
+		snprintf(buf, n, "none");
+	else if (!d->host[0])
+		snprintf(buf, n, "vnc");
+	else
+		snprintf(buf, n, "vnc=%s:%u", d->host, d->port);
+}
+
+/* The fields of a distribution VM (absent in older vm.json files). */
+static int load_os(const struct vm_json *j, struct vmdef *d)
+{
+	int r;
+
+	d->firmware = FIRMWARE_NONE;
+	if (j->firmware && strcmp(j->firmware, "none") && (r = firmware_parse(j->firmware, &d->firmware)) < 0)
+		return err_prefix(r, "firmware");
+	if (j->image) {
+		if (!*j->image || strlen(j->image) >= sizeof(d->image) || strchr(j->image, '/'))
+			return err_set(-EINVAL, "image: not an image name");
+		snprintf(d->image, sizeof(d->image), "%s", j->image);
+	}
+	if (j->boot && strcmp(j->boot, "kernel") && strcmp(j->boot, "firmware"))
+		return err_set(-EINVAL, "boot: must be kernel or firmware (got '%s')", j->boot);
+	d->boot_kernel = j->boot && !strcmp(j->boot, "kernel");
+	if (j->display && (r = vmdef_display_parse(j->display, &d->display)) < 0)
+		return err_prefix(r, "display");
+	if (j->cloud_init && (r = load_cloud_init(j->cloud_init, &d->ci)) < 0)
+		return r;
+	if (d->firmware != FIRMWARE_NONE && d->machine != MACHINE_Q35)
+		return err_set(-EINVAL, "firmware: %s boot needs machine q35", firmware_name(d->firmware));
+	return 0;
+}
+
+/* The free-form strings go straight into the definition. */
+static const struct json_field vm_strings[] = {
+	JSON_FIELD("cdrom", JSON_STRDUP, JSON_NULLABLE, struct vmdef, cdrom),
+	JSON_FIELD("kernel", JSON_STRDUP, JSON_NULLABLE, struct vmdef, kernel),
+	JSON_FIELD("initrd", JSON_STRDUP, JSON_NULLABLE, struct vmdef, initrd),
+	JSON_FIELD("cmdline", JSON_STRDUP, JSON_NULLABLE, struct vmdef, cmdline),
+	JSON_FIELD_END,
+};
+
+/* Messages name the field: "cpus: expected an integer, got null" (the
+ * caller puts the file's name in front). */
+static int vmdef_from_json(struct json_object *root, struct vmdef *d)
+{
+	struct vm_json j = { 0 };
+	int r;
+
+	if ((r = json_dispatch(root, vm_fields, &j, "", 0)) < 0 || (r = json_dispatch(root, vm_strings, d, "", 0)) < 0)
+		return r;
+	if ((r = vm_name_validate(j.name)) < 0)
+		return err_prefix(r, "name");
+	if (strlen(j.uuid) >= sizeof(d->uuid))
+		return err_set(-EINVAL, "uuid: longer than %zu characters", sizeof(d->uuid) - 1);
+	if (j.memory < VM_MIN_MEMORY_MIB)
+		return err_set(-EINVAL, "memory: %llu MiB is below the minimum of %d MiB", (unsigned long long)j.memory,
+			       VM_MIN_MEMORY_MIB);
+	if ((r = machine_parse(j.machine, &d->machine)) < 0)
+		return err_prefix(r, "machine");
+	if ((r = accel_parse(j.accel, &d->accel)) < 0)
+		return err_prefix(r, "accel");
+	snprintf(d->name, sizeof(d->name), "%s", j.name);
+	snprintf(d->uuid, sizeof(d->uuid), "%s", j.uuid);
+	d->cpus = j.cpus;
+	d->memory_mib = j.memory;
+	d->created = (time_t)j.created;
+	if (j.disks && (r = json_array_each(j.disks, "disks", VMDEF_MAX_DISKS, load_disk, d)) < 0)
+		return r;
+	if (j.nics && (r = json_array_each(j.nics, "nics", NIC_MAX, load_nic, d)) < 0)
+		return r;
+	if (d->cdrom && d->cdrom[0] != '/')
+		return err_set(-EINVAL, "cdrom: must be an absolute path");
+	return load_os(&j, d);
 }
 
 struct json_object *vmdef_nic_json(const struct nic *n)
@@ -261,48 +435,27 @@ int vmdef_save(int dirfd, const struct vmdef *d)
 
 int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 {
-	char file[256];
-
-	struct json_object *root;
-	const char *name, *uuid, *machine, *accel, *s;
-	uint64_t cpus, mem, created = 0;
+	_cleanup_json_ struct json_object *root = NULL;
+	_cleanup_free_ char *file = NULL, *text = NULL;
+	size_t len;
 	int r;
 
 	vmdef_init(d);
-	snprintf(file, sizeof(file), "%s%svm.json", sub ? sub : "", sub ? "/" : "");
-	r = json_read_object(dirfd, file, 1 << 20, &root);
+	if (asprintf(&file, "%s%svm.json", sub ? sub : "", sub ? "/" : "") < 0)
+		return -ENOMEM;
+	err_clear(); /* fs_read_all records a reason for some failures only */
+	r = fs_read_all(dirfd, file, 1 << 20, &text, &len);
+	if (r == -ENOENT)
+		return err_set(r, "%s is missing", file);
 	if (r < 0)
-		return r == -ENOENT ? err_set(r, "vm.json is missing") : r;
-	if ((r = get_str(root, "name", true, &name)) < 0 || (r = get_str(root, "uuid", true, &uuid)) < 0 ||
-	    (r = get_uint(root, "cpus", &cpus)) < 0 || (r = get_uint(root, "memory", &mem)) < 0 ||
-	    (r = get_str(root, "machine", true, &machine)) < 0 || (r = get_str(root, "accel", true, &accel)) < 0)
-		goto out;
-	if ((r = vm_name_validate(name)) < 0 || (r = vmdef_check_cpus(cpus)) < 0 ||
-	    (r = machine_parse(machine, &d->machine)) < 0 || (r = accel_parse(accel, &d->accel)) < 0)
-		goto out;
-	if (mem < VM_MIN_MEMORY_MIB) {
-		r = err_set(-EINVAL, "vm.json: memory below %d MiB", VM_MIN_MEMORY_MIB);
-		goto out;
-	}
-	snprintf(d->name, sizeof(d->name), "%s", name);
-	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
-	d->cpus = (unsigned)cpus;
-	d->memory_mib = mem;
-	if ((r = get_str(root, "kernel", false, &s)) < 0 || (r = dup_opt(s, &d->kernel)) < 0 ||
-	    (r = get_str(root, "initrd", false, &s)) < 0 || (r = dup_opt(s, &d->initrd)) < 0 ||
-	    (r = get_str(root, "cmdline", false, &s)) < 0 || (r = dup_opt(s, &d->cmdline)) < 0)
-		goto out;
-	if ((r = load_disks(root, d)) < 0 || (r = load_nics(root, d)) < 0)
-		goto out;
-	if (json_object_object_get_ex(root, "created", NULL))
-		get_uint(root, "created", &created);
-	d->created = (time_t)created;
-	r = 0;
-out:
-	json_object_put(root);
-	if (r < 0)
+		return err_code() ? r : err_errno(r, "cannot read %s", file);
+	if ((r = json_parse_object(text, len, file, &root)) < 0)
+		return r;
+	if ((r = vmdef_from_json(root, d)) < 0) {
 		vmdef_free(d);
-	return r;
+		return err_prefix(r, "%s", file);
+	}
+	return 0;
 }
 
 static struct json_object *str_or_null(const char *s)
@@ -310,9 +463,46 @@ static struct json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+static int save_os(struct json_object *root, const struct vmdef *d)
+{
+	char disp[96];
+
+	if (d->firmware != FIRMWARE_NONE)
+		json_object_object_add(root, "firmware", json_object_new_string(firmware_name(d->firmware)));
+	if (d->image[0])
+		json_object_object_add(root, "image", json_object_new_string(d->image));
+	if (d->boot_kernel)
+		json_object_object_add(root, "boot", json_object_new_string("kernel"));
+	if (d->cdrom)
+		json_object_object_add(root, "cdrom", json_object_new_string(d->cdrom));
+	if (d->display.vnc) {
+		vmdef_display_format(&d->display, disp, sizeof(disp));
+		json_object_object_add(root, "display", json_object_new_string(disp));
+	}
+	if (d->ci.enabled) {
+		struct json_object *ci = json_object_new_object(), *keys = json_object_new_array();
+		if (!ci || !keys) {
+			json_object_put(ci);
+			json_object_put(keys);
+			return -ENOMEM;
+		}
+		json_object_object_add(ci, "user", json_object_new_string(d->ci.user));
+		for (unsigned i = 0; i < d->ci.n_ssh_keys; i++)
+			json_object_array_add(keys, json_object_new_string(d->ci.ssh_keys[i]));
+		json_object_object_add(ci, "ssh_keys", keys);
+		if (d->ci.password_hash)
+			json_object_object_add(ci, "password_hash", json_object_new_string(d->ci.password_hash));
+		json_object_object_add(ci, "user_data", json_object_new_boolean(d->ci.user_data));
+		if (d->ci.identity)
+			json_object_object_add(ci, "identity", json_object_new_string(d->ci.identity));
+		json_object_object_add(root, "cloud_init", ci);
+	}
+	return 0;
+}
+
 int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 {
-	char file[256];
+	_cleanup_free_ char *file = NULL;
 	struct json_object *root = json_object_new_object(), *disks = json_object_new_array();
 	const char *text;
 	int r;
@@ -343,9 +533,15 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
+	if ((r = save_os(root, d)) < 0) {
+		json_object_put(root);
+		return r;
+	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-	snprintf(file, sizeof(file), "%s%svm.json", sub ? sub : "", sub ? "/" : "");
-	r = json_write_atomic(dirfd, file, text);
+	if (asprintf(&file, "%s%svm.json", sub ? sub : "", sub ? "/" : "") < 0)
+		r = -ENOMEM;
+	else
+		r = json_write_atomic(dirfd, file, text);
 	json_object_put(root);
 	return r;
 }

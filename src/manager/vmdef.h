@@ -19,6 +19,25 @@ struct vmdef_disk {
 	char backing[4096]; /* a qcow2 overlay's read-only base ("" for none) */
 };
 
+/* cloud-init for a distribution VM: what hv writes into its NoCloud seed. */
+#define VMDEF_MAX_SSH_KEYS 16
+struct vmdef_cloud_init {
+	bool enabled;
+	char user[33];
+	char *ssh_keys[VMDEF_MAX_SSH_KEYS]; /* public key lines */
+	unsigned n_ssh_keys;
+	char *password_hash; /* crypt(3), or NULL: password locked */
+	bool user_data;	     /* the user's user-data is kept as user-data.in in the VM folder */
+	char *identity;	     /* the private key beside a --ssh-key FILE.pub, for hv ssh (or NULL) */
+};
+
+/* A graphical console (VNC): on vnc.sock in the VM folder, or host:port. */
+struct vmdef_display {
+	bool vnc;
+	char host[64]; /* "" : the unix socket */
+	unsigned port;
+};
+
 struct vmdef {
 	char name[64];
 	char uuid[37];
@@ -34,6 +53,13 @@ struct vmdef {
 	struct nic nics[NIC_MAX];
 	unsigned nnics;
 	time_t created;
+	/* distribution VMs (issue 8) */
+	enum firmware firmware;	      /* FIRMWARE_NONE: QEMU loads the kernel itself */
+	char image[64];		      /* the catalogue image it was made from, or "" */
+	bool boot_kernel;	      /* boot the image's own kernel directly (skip firmware and GRUB) */
+	char *cdrom;		      /* an installer ISO in the CD drive, or NULL */
+	struct vmdef_display display; /* graphical console */
+	struct vmdef_cloud_init ci;
 };
 
 void vmdef_init(struct vmdef *d);
@@ -51,5 +77,8 @@ int vmdef_parse_cpus(const char *s, unsigned *cpus);
 /* One NIC as in vm.json (also used by hv info --json). */
 struct json_object;
 struct json_object *vmdef_nic_json(const struct nic *n);
+/* --graphics none|vnc|vnc=ADDR:PORT, and back. */
+int vmdef_display_parse(const char *s, struct vmdef_display *out);
+void vmdef_display_format(const struct vmdef_display *d, char *buf, size_t n);
 /* A fresh random (version 4) UUID. */
 int uuid_generate(char out[37]);

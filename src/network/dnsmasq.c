@@ -10,7 +10,7 @@
  * SIGHUP) and dnsmasq.log.  For an internal network it runs inside the
  * network's namespace, so the host itself has no address on the bridge.
  */
-#include "network/net.h"
+#include "network/dnsmasq.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "network/addr.h"
 #include "network/netlink.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -31,13 +32,20 @@
 #include "util/proc.h"
 #include "util/strv.h"
 
-int dhcp_dir(const char *name, char *buf, size_t n, bool create)
+int dhcp_dir(const char *name, bool create, char **out)
 {
 	int r = net_name_validate(name);
 
-	if (r < 0 || (r = fs_path(buf, n, "/run/hv/networks/%s", name)) < 0 || !create)
+	*out = NULL;
+	if (r < 0)
 		return r;
-	if ((r = fs_mkdir_p(buf, 0755)) < 0)
+	if (asprintf(out, "/run/hv/networks/%s", name) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	if (!create)
+		return 0;
+	if ((r = fs_mkdir_p(*out, 0755)) < 0)
 		return r;
 	chmod("/run/hv", 0755);
 	chmod("/run/hv/networks", 0755);
@@ -46,10 +54,9 @@ int dhcp_dir(const char *name, char *buf, size_t n, bool create)
 
 static int read_pid(const char *name, pid_t *pid)
 {
-	char dir[4096];
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *dir = NULL, *text = NULL;
 	_cleanup_close_ int dfd = -1;
-	int r = dhcp_dir(name, dir, sizeof(dir), false);
+	int r = dhcp_dir(name, false, &dir);
 
 	*pid = 0;
 	if (r < 0)
@@ -65,12 +72,13 @@ static int read_pid(const char *name, pid_t *pid)
  * network's folder counts. */
 bool dhcp_running(const char *name, pid_t *out)
 {
-	char path[64], dir[4096], *cmd = NULL;
+	_cleanup_free_ char *dir = NULL;
+	char path[64], *cmd = NULL;
 	size_t len = 0;
 	pid_t pid;
 	bool ours = false;
 
-	if (read_pid(name, &pid) < 0 || dhcp_dir(name, dir, sizeof(dir), false) < 0) {
+	if (read_pid(name, &pid) < 0 || dhcp_dir(name, false, &dir) < 0) {
 		err_clear();
 		return false;
 	}
@@ -90,12 +98,13 @@ bool dhcp_running(const char *name, pid_t *out)
 
 int dhcp_write_hosts(const struct netdef *d, const struct net_reservation *res, size_t nres)
 {
-	char dir[4096], mac[32], ip[16];
+	_cleanup_free_ char *dir = NULL;
+	char mac[32], ip[16];
 	_cleanup_close_ int dfd = -1;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
-	int r = dhcp_dir(d->name, dir, sizeof(dir), true);
+	int r = dhcp_dir(d->name, true, &dir);
 
 	if (r < 0)
 		return r;
@@ -134,10 +143,10 @@ static int build_argv(const struct netdef *d, const char *dir, struct strv *a)
 		net_bridge_name(d->name, br, sizeof(br));
 	(void)lo;
 	(void)hi;
-#define A(...)                                      \
-	do {                                        \
-		if (r == 0)                         \
-			r = strv_addf(a, __VA_ARGS__); \
+#define A(...)                                                                                                         \
+	do {                                                                                                           \
+		if (r == 0)                                                                                            \
+			r = strv_addf(a, __VA_ARGS__);                                                                 \
 	} while (0)
 	A("/usr/sbin/dnsmasq");
 	A("--conf-file=/dev/null");
@@ -174,13 +183,14 @@ static int build_argv(const struct netdef *d, const char *dir, struct strv *a)
 int dhcp_start(const struct netdef *d)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	char dir[4096], ns[256];
+	_cleanup_free_ char *dir = NULL;
+	char ns[256];
 	int r, status;
 	pid_t pid;
 
 	if (dhcp_running(d->name, NULL))
 		return 0;
-	if ((r = dhcp_dir(d->name, dir, sizeof(dir), true)) < 0 || (r = build_argv(d, dir, &argv)) < 0)
+	if ((r = dhcp_dir(d->name, true, &dir)) < 0 || (r = build_argv(d, dir, &argv)) < 0)
 		return r;
 	snprintf(ns, sizeof(ns), "/run/netns/hv-%s", d->name);
 	pid = fork();
@@ -196,6 +206,7 @@ int dhcp_start(const struct netdef *d)
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
+		proc_close_fds_from(3, NULL, 0); /* the daemon keeps none of ours */
 		execv(argv.v[0], argv.v);
 		_exit(127);
 	}
@@ -213,14 +224,15 @@ int dhcp_start(const struct netdef *d)
 			last = strrchr(log, '\n') ? strrchr(log, '\n') + 1 : log;
 		}
 		return err_set(-EIO, "dnsmasq for network %s failed (exit %d)%s%s", d->name,
-			       WIFEXITED(status) ? WEXITSTATUS(status) : -1, last && *last ? ": " : "", last ? last : "");
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1, last && *last ? ": " : "",
+			       last ? last : "");
 	}
 	return 0;
 }
 
 int dhcp_stop(const char *name)
 {
-	char dir[4096];
+	_cleanup_free_ char *dir = NULL;
 	pid_t pid;
 
 	if (dhcp_running(name, &pid)) {
@@ -230,7 +242,7 @@ int dhcp_stop(const char *name)
 		if (kill(pid, 0) == 0)
 			kill(pid, SIGKILL);
 	}
-	if (dhcp_dir(name, dir, sizeof(dir), false) == 0)
+	if (dhcp_dir(name, false, &dir) == 0)
 		fs_rm_rf_at(AT_FDCWD, dir);
 	return 0;
 }

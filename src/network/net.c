@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* hv networks: definitions, address plans and reservations in the store. */
+/* hv networks: creating and destroying them, reserving addresses and
+ * forwarding ports; the store below (netdef.c) and what runs on the host
+ * (netup.c, dnsmasq.c, nft.c) stay beneath this file. */
 #include "network/net.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -14,187 +14,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "network/addr.h"
+#include "network/dnsmasq.h"
 #include "network/netlink.h"
+#include "network/nft.h"
 #include "network/nic.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
-#include "util/home.h"
 #include "util/jsonfile.h"
 
-static const char *const mode_names[] = { "natnet", "host-only", "internal" };
-
-const char *net_mode_name(enum net_mode m)
+/* The reservations of a network, on the heap (NET_MAX_RESERVED of them). */
+static struct net_reservation *reservations_new(void)
 {
-	return (unsigned)m < 3 ? mode_names[m] : "?";
-}
+	struct net_reservation *res = calloc(NET_MAX_RESERVED, sizeof(*res));
 
-int net_mode_parse(const char *s, enum net_mode *m)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, mode_names[i])) {
-			*m = (enum net_mode)i;
-			return 0;
-		}
-	return err_set(-EINVAL, "unknown network mode '%s' (use natnet, host-only or internal)", s);
-}
-
-int net_name_validate(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > NET_NAME_MAX)
-		return err_set(-EINVAL, "invalid network name '%s': use 1 to %d characters", name, NET_NAME_MAX);
-	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
-		return err_set(-EINVAL, "invalid network name '%s': start with a lower-case letter or digit", name);
-	for (const char *p = name; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
-			return err_set(-EINVAL, "invalid network name '%s': use a-z, 0-9 and '-'", name);
-	return 0;
-}
-
-static uint32_t host_part(const struct netdef *d, uint32_t i)
-{
-	return htonl(ntohl(d->subnet) + i);
-}
-
-uint32_t net_gateway(const struct netdef *d)
-{
-	return host_part(d, 1);
-}
-
-void net_ranges(const struct netdef *d, uint32_t *res_lo, uint32_t *res_hi, uint32_t *dyn_lo, uint32_t *dyn_hi)
-{
-	uint32_t size = 1u << (32 - d->prefix); /* prefix <= 30: at least 4 */
-	uint32_t half = size / 2;
-
-	*res_lo = host_part(d, 2);
-	*res_hi = host_part(d, half - 1);
-	*dyn_lo = host_part(d, half);
-	*dyn_hi = host_part(d, size - 2);
-}
-
-void net_bridge_name(const char *net, char *buf, size_t n)
-{
-	snprintf(buf, n, "hv-%s", net);
-}
-
-int nets_dir(char *buf, size_t n)
-{
-	char root[4000];
-	int r = hv_home(root, sizeof(root));
-
-	if (r < 0 || (r = fs_path(buf, n, "%s/networks", root)) < 0)
-		return r;
-	return fs_mkdir_p(buf, 0700);
-}
-
-int net_dir(const char *name, char *buf, size_t n)
-{
-	char dir[4000];
-	int r;
-
-	if ((r = net_name_validate(name)) < 0 || (r = nets_dir(dir, sizeof(dir))) < 0)
-		return r;
-	return fs_path(buf, n, "%s/%s", dir, name);
-}
-
-static int open_net_dir(const char *name)
-{
-	char dir[4096];
-	int fd, r = net_dir(name, dir, sizeof(dir));
-
-	if (r < 0)
-		return r;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !fs_exists_at(fd, "net.json")) {
-		if (fd >= 0)
-			close(fd);
-		return err_set(-ENOENT, "no network named '%s' (see: hv net list)", name);
-	}
-	return fd;
-}
-
-int net_lock(const char *name, int *fd)
-{
-	_cleanup_close_ int dfd = open_net_dir(name);
-
-	if (dfd < 0)
-		return dfd;
-	return fs_lock_at(dfd, "lock", true, fd);
-}
-
-int net_list(char ***names, size_t *n)
-{
-	char dir[4096];
-	int r;
-
-	*names = NULL;
-	*n = 0;
-	if ((r = nets_dir(dir, sizeof(dir))) < 0)
-		return r;
-	return fs_list_names(dir, net_name_validate, names, n);
-}
-
-int net_load(const char *name, struct netdef *d)
-{
-	_cleanup_close_ int dfd = open_net_dir(name);
-	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *v, *fw;
-	int r;
-
-	memset(d, 0, sizeof(*d));
-	if (dfd < 0)
-		return dfd;
-	if ((r = json_read_object(dfd, "net.json", 1 << 20, &o)) < 0)
-		return err_prefix(r, "network %s", name);
-	snprintf(d->name, sizeof(d->name), "%s", name);
-	if (!json_object_object_get_ex(o, "mode", &v) || net_mode_parse(json_object_get_string(v), &d->mode) < 0 ||
-	    !json_object_object_get_ex(o, "subnet", &v) ||
-	    ip4_parse_cidr(json_object_get_string(v), &d->subnet, &d->prefix) < 0)
-		return err_set(-EINVAL, "network %s: net.json is damaged", name);
-	if (json_object_object_get_ex(o, "created", &v))
-		d->created = (time_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "forwards", &fw) && json_object_is_type(fw, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(fw) && d->nfwd < NET_MAX_FORWARDS; i++)
-			if (net_forward_parse(json_object_get_string(json_object_array_get_idx(fw, i)),
-					      &d->fwd[d->nfwd]) == 0)
-				d->nfwd++;
-	err_clear();
-	return 0;
-}
-
-static void forward_text(const struct net_forward *f, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s:%u:%s:%u", f->proto, f->host_port, f->vm, f->vm_port);
-}
-
-int net_save(const struct netdef *d)
-{
-	_cleanup_close_ int dfd = open_net_dir(d->name);
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	struct json_object *fw = json_object_new_array();
-	char buf[160];
-
-	if (dfd < 0) /* a new network: its folder exists, net.json not yet */ {
-		char dir[4096];
-		int r = net_dir(d->name, dir, sizeof(dir));
-		if (r < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-			return r < 0 ? r : err_errno(-errno, "cannot open %s", dir);
-		err_clear();
-	}
-	json_object_object_add(o, "name", json_object_new_string(d->name));
-	json_object_object_add(o, "mode", json_object_new_string(net_mode_name(d->mode)));
-	ip4_format(d->subnet, buf, sizeof(buf));
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%d", d->prefix);
-	json_object_object_add(o, "subnet", json_object_new_string(buf));
-	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
-	for (unsigned i = 0; i < d->nfwd; i++) {
-		forward_text(&d->fwd[i], buf, sizeof(buf));
-		json_object_array_add(fw, json_object_new_string(buf));
-	}
-	json_object_object_add(o, "forwards", fw);
-	return json_write_atomic(dfd, "net.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	if (!res)
+		err_set(-ENOMEM, "out of memory");
+	return res;
 }
 
 /* A subnet must not overlap another hv network or anything the host routes. */
@@ -233,11 +70,11 @@ static int check_subnet(const char *name, uint32_t net, int prefix)
 
 int net_create(const char *name, enum net_mode mode, const char *cidr, struct netdef *out)
 {
-	char dir[4096], stage[4200];
+	_cleanup_free_ char *dir = NULL, *stage = NULL;
 	struct netdef d = { .mode = mode, .created = time(NULL) };
 	int r;
 
-	if ((r = net_name_validate(name)) < 0 || (r = net_dir(name, dir, sizeof(dir))) < 0)
+	if ((r = net_name_validate(name)) < 0 || (r = net_dir(name, &dir)) < 0)
 		return r;
 	if (access(dir, F_OK) == 0)
 		return err_set(-EEXIST, "a network named '%s' already exists", name);
@@ -260,13 +97,14 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 			return err_set(-ENOSPC, "no free subnet in 10.77.0.0/16: give one with --subnet");
 		err_clear();
 	}
-	if ((r = fs_path(stage, sizeof(stage), "%s.new-%d", dir, (int)getpid())) < 0)
-		return r;
-	/* stage, then rename into place: a network appears whole or not at all */
+	/* stage (networks/.NAME.new-PID), then rename into place: a network
+	 * appears whole or not at all */
 	{
-		char *slash = strrchr(stage, '/');
-		memmove(slash + 2, slash + 1, strlen(slash + 1) + 1);
-		slash[1] = '.';
+		const char *slash = strrchr(dir, '/');
+		if (asprintf(&stage, "%.*s/.%s.new-%d", (int)(slash - dir), dir, slash + 1, (int)getpid()) < 0) {
+			stage = NULL;
+			return -ENOMEM;
+		}
 	}
 	if (mkdir(stage, 0755) < 0)
 		return err_errno(-errno, "cannot create %s", stage);
@@ -303,75 +141,21 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 
 int net_destroy(const char *name)
 {
-	char dir[4096], trash[4200];
+	_cleanup_free_ char *dir = NULL, *trash = NULL;
 	int r;
 
-	if ((r = net_down(name)) < 0)
-		return r;
-	if ((r = net_dir(name, dir, sizeof(dir))) < 0 || (r = fs_path(trash, sizeof(trash), "%s", dir)) < 0)
+	if ((r = net_down(name)) < 0 || (r = net_dir(name, &dir)) < 0)
 		return r;
 	{
-		char *slash = strrchr(trash, '/');
-		snprintf(slash + 1, sizeof(trash) - (size_t)(slash + 1 - trash), ".deleted-%s-%d", name, (int)getpid());
+		const char *slash = strrchr(dir, '/');
+		if (asprintf(&trash, "%.*s/.deleted-%s-%d", (int)(slash - dir), dir, name, (int)getpid()) < 0) {
+			trash = NULL;
+			return -ENOMEM;
+		}
 	}
 	if (rename(dir, trash) < 0)
 		return err_errno(-errno, "cannot remove %s", dir);
 	return fs_rm_rf_at(AT_FDCWD, trash);
-}
-
-/* --- reservations: reservations.json, {"VM": {"mac": M, "ip": I}} --- */
-
-static int load_reservations(int dfd, struct net_reservation *out, size_t max, size_t *n)
-{
-	_cleanup_json_ struct json_object *o = NULL;
-	int r = json_read_object(dfd, "reservations.json", 1 << 20, &o);
-
-	*n = 0;
-	if (r == -ENOENT) {
-		err_clear();
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	json_object_object_foreach(o, vm, val)
-	{
-		struct json_object *m, *ip;
-		if (*n == max)
-			break;
-		if (!json_object_object_get_ex(val, "mac", &m) || !json_object_object_get_ex(val, "ip", &ip) ||
-		    mac_parse(json_object_get_string(m), out[*n].mac) < 0 ||
-		    ip4_parse(json_object_get_string(ip), &out[*n].ip) < 0)
-			continue;
-		snprintf(out[*n].vm, sizeof(out[*n].vm), "%s", vm);
-		(*n)++;
-	}
-	err_clear();
-	return 0;
-}
-
-static int save_reservations(int dfd, const struct net_reservation *res, size_t n)
-{
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	char buf[32];
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_new_object();
-		mac_format(res[i].mac, buf, sizeof(buf));
-		json_object_object_add(e, "mac", json_object_new_string(buf));
-		ip4_format(res[i].ip, buf, sizeof(buf));
-		json_object_object_add(e, "ip", json_object_new_string(buf));
-		json_object_object_add(o, res[i].vm, e);
-	}
-	return json_write_atomic(dfd, "reservations.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-}
-
-int net_reservations(const char *net, struct net_reservation *out, size_t max, size_t *n)
-{
-	_cleanup_close_ int dfd = open_net_dir(net);
-
-	if (dfd < 0)
-		return dfd;
-	return load_reservations(dfd, out, max, n);
 }
 
 /* After a change: dnsmasq's hosts file and the forwards' targets follow. */
@@ -391,24 +175,26 @@ static int refresh(const char *net, const struct net_reservation *res, size_t n)
 
 int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t *ip)
 {
-	static struct net_reservation res[NET_MAX_RESERVED];
-	_cleanup_close_ int dfd = open_net_dir(net), lock = -1;
+	_cleanup_free_ struct net_reservation *res = reservations_new();
+	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
 	uint32_t lo, hi, dlo, dhi;
 	struct netdef d;
 	size_t n;
 	int r;
 
+	if (!res)
+		return -ENOMEM;
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 || (r = net_load(net, &d)) < 0 ||
-	    (r = load_reservations(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(res[i].vm, vm)) {
 			/* one address per VM and network: a new MAC takes it over */
 			memcpy(res[i].mac, mac, 6);
 			*ip = res[i].ip;
-			return save_reservations(dfd, res, n) ?: refresh(net, res, n);
+			return net_reservations_save(dfd, res, n) ?: refresh(net, res, n);
 		}
 	if (n == NET_MAX_RESERVED)
 		return err_set(-ENOSPC, "network %s has no free address to reserve", net);
@@ -424,7 +210,7 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 		res[n].ip = htonl(a);
 		*ip = res[n].ip;
 		n++;
-		if ((r = save_reservations(dfd, res, n)) < 0)
+		if ((r = net_reservations_save(dfd, res, n)) < 0)
 			return r;
 		return refresh(net, res, n);
 	}
@@ -433,22 +219,24 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 
 int net_unreserve(const char *net, const char *vm)
 {
-	static struct net_reservation res[NET_MAX_RESERVED];
-	_cleanup_close_ int dfd = open_net_dir(net), lock = -1;
+	_cleanup_free_ struct net_reservation *res = reservations_new();
+	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
 	size_t n, k = 0;
 	int r;
 
+	if (!res)
+		return -ENOMEM;
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
-	    (r = load_reservations(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(res[i].vm, vm))
 			res[k++] = res[i];
 	if (k == n)
 		return 0;
-	if ((r = save_reservations(dfd, res, k)) < 0)
+	if ((r = net_reservations_save(dfd, res, k)) < 0)
 		return r;
 	/* forwards to a VM that left the network go with it */
 	struct netdef d;
@@ -471,11 +259,12 @@ int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *text = NULL;
-	char want[32], dir[4096];
+	_cleanup_free_ char *dir = NULL;
+	char want[32];
 	int r;
 
 	*ip = 0;
-	if ((r = dhcp_dir(net, dir, sizeof(dir), false)) < 0)
+	if ((r = dhcp_dir(net, false, &dir)) < 0)
 		return r;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0;
@@ -493,40 +282,9 @@ int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 	return 0;
 }
 
-/* --- port forwards --- */
-
-int net_forward_parse(const char *spec, struct net_forward *f)
-{
-	char buf[128], *p[4];
-	int n = 0;
-	unsigned long hp, vp;
-	char *e1, *e2;
-
-	memset(f, 0, sizeof(*f));
-	if (!spec || strlen(spec) >= sizeof(buf))
-		return err_set(-EINVAL, "bad forward");
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
-		p[n++] = t;
-	if (n != 4 || (strcmp(p[0], "tcp") && strcmp(p[0], "udp")))
-		return err_set(-EINVAL, "invalid forward '%s': use tcp:HOSTPORT:VM:PORT (or udp:...)", spec);
-	hp = strtoul(p[1], &e1, 10);
-	vp = strtoul(p[3], &e2, 10);
-	if (*e1 || *e2 || hp < 1 || hp > 65535 || vp < 1 || vp > 65535)
-		return err_set(-EINVAL, "invalid forward '%s': ports are 1 to 65535", spec);
-	if (strlen(p[2]) >= sizeof(f->vm) ||
-	    strspn(p[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(p[2]))
-		return err_set(-EINVAL, "invalid forward '%s': bad VM name", spec);
-	snprintf(f->proto, sizeof(f->proto), "%s", p[0]);
-	f->host_port = (uint16_t)hp;
-	f->vm_port = (uint16_t)vp;
-	snprintf(f->vm, sizeof(f->vm), "%s", p[2]);
-	return 0;
-}
-
 int net_forward_add(const char *name, const char *spec)
 {
-	static struct net_reservation res[NET_MAX_RESERVED];
+	_cleanup_free_ struct net_reservation *res = reservations_new();
 	struct net_forward f;
 	struct netdef d;
 	_cleanup_close_ int lock = -1;
@@ -534,6 +292,8 @@ int net_forward_add(const char *name, const char *spec)
 	size_t n;
 	int r;
 
+	if (!res)
+		return -ENOMEM;
 	if ((r = net_forward_parse(spec, &f)) < 0 || (r = net_lock(name, &lock)) < 0 || (r = net_load(name, &d)) < 0)
 		return r;
 	if (d.mode != NET_NATNET)
@@ -560,7 +320,7 @@ int net_forward_add(const char *name, const char *spec)
 
 int net_forward_remove(const char *name, const char *spec)
 {
-	static struct net_reservation res[NET_MAX_RESERVED];
+	_cleanup_free_ struct net_reservation *res = reservations_new();
 	struct net_forward f;
 	struct netdef d;
 	_cleanup_close_ int lock = -1;
@@ -568,6 +328,8 @@ int net_forward_remove(const char *name, const char *spec)
 	unsigned k = 0;
 	int r;
 
+	if (!res)
+		return -ENOMEM;
 	if ((r = net_forward_parse(spec, &f)) < 0 || (r = net_lock(name, &lock)) < 0 || (r = net_load(name, &d)) < 0)
 		return r;
 	for (unsigned i = 0; i < d.nfwd; i++)

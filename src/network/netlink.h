@@ -61,4 +61,3 @@ int nl_neigh_find_mac(const uint8_t mac[6], uint32_t *ip, char *ifname, size_t n
  * the chosen name.  The device is not persistent: it disappears when the
  * last fd closes. */
 int nl_tap_open(const char *name_template, char *name, size_t namelen);
-

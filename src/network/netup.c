@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Bringing an hv network onto the host and taking it off again. */
-#include "network/net.h"
+#include "network/netup.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,12 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "network/dnsmasq.h"
 #include "network/netlink.h"
+#include "network/nft.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 
 #define NETNS_DIR "/run/netns"
+/* in the networks folder while hv has turned forwarding on */
+#define FORWARD_MARK ".ip_forward-by-hv"
 
 static int write_sysctl(const char *path, const char *value)
 {
@@ -34,28 +38,33 @@ static int write_sysctl(const char *path, const char *value)
  * natnet network to go can turn it off again. */
 static int forwarding_on(void)
 {
-	char dir[4096], mark[4200], cur[4] = "";
-	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDONLY | O_CLOEXEC), dfd = -1;
+	char cur[4] = "";
 	int r;
 
 	if (fd < 0 || read(fd, cur, 1) != 1)
 		return err_errno(-errno, "cannot read /proc/sys/net/ipv4/ip_forward");
 	if (cur[0] == '1')
 		return 0;
-	if ((r = nets_dir(dir, sizeof(dir))) < 0 || (r = fs_path(mark, sizeof(mark), "%s/.ip_forward-by-hv", dir)) < 0)
+	if ((r = nets_dir(&dir)) < 0)
 		return r;
-	fs_write_atomic(AT_FDCWD, mark, "0\n", 2, 0600);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", dir);
+	fs_write_atomic(dfd, FORWARD_MARK, "0\n", 2, 0600);
 	return write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
 }
 
 static void forwarding_restore(void)
 {
-	char dir[4096], mark[4200], **names;
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -1;
+	char **names;
 	size_t n;
 	bool natnet_left = false;
 
-	if (nets_dir(dir, sizeof(dir)) < 0 || fs_path(mark, sizeof(mark), "%s/.ip_forward-by-hv", dir) < 0 ||
-	    access(mark, F_OK) < 0 || net_list(&names, &n) < 0) {
+	if (nets_dir(&dir) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    !fs_exists_at(dfd, FORWARD_MARK) || net_list(&names, &n) < 0) {
 		err_clear();
 		return;
 	}
@@ -69,7 +78,7 @@ static void forwarding_restore(void)
 	}
 	free(names);
 	if (!natnet_left && write_sysctl("/proc/sys/net/ipv4/ip_forward", "0") == 0)
-		unlink(mark);
+		unlinkat(dfd, FORWARD_MARK, 0);
 	err_clear();
 }
 
@@ -174,13 +183,15 @@ static int up_internal(const struct netdef *d, const char *br)
 
 int net_up(const char *name, char *bridge, size_t n)
 {
-	static struct net_reservation res[NET_MAX_RESERVED];
+	_cleanup_free_ struct net_reservation *res = calloc(NET_MAX_RESERVED, sizeof(*res));
 	_cleanup_close_ int lock = -1;
 	char br[32], path[128];
 	struct netdef d;
 	size_t nres;
 	int r;
 
+	if (!res)
+		return err_set(-ENOMEM, "out of memory");
 	if ((r = net_lock(name, &lock)) < 0 || (r = net_load(name, &d)) < 0 ||
 	    (r = net_reservations(name, res, NET_MAX_RESERVED, &nres)) < 0)
 		return r;

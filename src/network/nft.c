@@ -9,7 +9,7 @@
  *              included) come in.
  *   host-only, internal: nothing is routed to or from the bridge.
  */
-#include "network/net.h"
+#include "network/nft.h"
 
 #include <errno.h>
 #include <nftables/libnftables.h>
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/addr.h"
 #include "network/netlink.h"
 #include "util/err.h"
 

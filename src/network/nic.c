@@ -124,7 +124,8 @@ int forward_parse(const char *spec, struct nic_forward *f)
 	}
 	if (n - i != 2)
 		return err_set(-EINVAL, "--forward %s: use [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT", spec);
-	if ((r = parse_port(parts[i], &f->host_port, spec)) < 0 || (r = parse_port(parts[i + 1], &f->guest_port, spec)) < 0)
+	if ((r = parse_port(parts[i], &f->host_port, spec)) < 0 ||
+	    (r = parse_port(parts[i + 1], &f->guest_port, spec)) < 0)
 		return r;
 	return 0;
 }
@@ -178,8 +179,9 @@ int host_port_check(const char *proto, uint32_t addr, uint16_t port)
 	/* SO_REUSEADDR as QEMU and servers use it: TIME_WAIT leftovers are no conflict */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		r = errno == EADDRINUSE ? err_set(-EADDRINUSE, "%s port %u is already in use on this host; pick another "
-								"host port",
+		r = errno == EADDRINUSE ? err_set(-EADDRINUSE,
+						  "%s port %u is already in use on this host; pick another "
+						  "host port",
 						  proto, port)
 					: err_errno(-errno, "cannot check %s port %u", proto, port);
 	close(fd);

@@ -11,7 +11,7 @@
 
 enum nic_mode { NIC_NAT, NIC_NETWORK, NIC_BRIDGE };
 
-#define NIC_MAX 4
+#define NIC_MAX		 4
 #define NIC_MAX_FORWARDS 16
 
 struct nic_forward {

@@ -17,6 +17,7 @@
 #include "oci/cgroups-internal.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
 
 uint64_t cg_shares_to_weight(uint64_t shares)
 {
@@ -75,100 +76,83 @@ static struct cg_write *plan_add(struct cg_plan *p, const char *field, const cha
 		w_;                                                                                                    \
 	})
 
-/* A member that is absent or null counts as not given. */
-static struct json_object *member(struct json_object *o, const char *key)
+/* A number that was given (limits written by Go are whole numbers, and
+ * 1e9 is a JSON number too). */
+struct num {
+	int64_t v;
+	bool set;
+};
+
+static int parse_num(struct json_object *v, void *dst, const char *path)
 {
-	struct json_object *v = NULL;
+	struct num *n = dst;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-static int get_section(struct json_object *res, const char *key, const char *field, struct json_object **out)
-{
-	*out = member(res, key);
-	if (*out && !json_object_is_type(*out, json_type_object))
-		return err_set(-EINVAL, "%s must be an object", field);
-	return 0;
-}
-
-static int get_int(struct json_object *o, const char *key, const char *field, int64_t *out, bool *set)
-{
-	struct json_object *v = member(o, key);
-
-	*set = false;
-	if (!v)
-		return 0;
 	if (json_object_is_type(v, json_type_int)) {
-		*out = json_object_get_int64(v);
+		n->v = json_object_get_int64(v);
 	} else if (json_object_is_type(v, json_type_double)) {
-		/* 1e9 is a JSON number too */
 		double d = json_object_get_double(v);
 		if (!(d > -9.2e18 && d < 9.2e18) || (double)(int64_t)d != d)
-			return err_set(-EINVAL, "%s must be a whole number, not %g", field, d);
-		*out = (int64_t)d;
+			return err_set(-EINVAL, "%s must be a whole number, not %g", path, d);
+		n->v = (int64_t)d;
 	} else {
-		return err_set(-EINVAL, "%s must be a number", field);
+		return err_set(-EINVAL, "%s must be a number (got %s)", path, json_kind_name(v));
 	}
-	*set = true;
+	n->set = true;
 	return 0;
 }
 
-static int get_str(struct json_object *o, const char *key, const char *field, const char **out)
+struct flag {
+	bool v, set;
+};
+
+static int parse_flag(struct json_object *v, void *dst, const char *path)
 {
-	struct json_object *v = member(o, key);
+	struct flag *f = dst;
 
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return err_set(-EINVAL, "%s must be a string", field);
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int get_bool(struct json_object *o, const char *key, const char *field, bool *out, bool *set)
-{
-	struct json_object *v = member(o, key);
-
-	*set = false;
-	if (!v)
-		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
-		return err_set(-EINVAL, "%s must be true or false", field);
-	*out = json_object_get_boolean(v);
-	*set = true;
+		return err_set(-EINVAL, "%s must be true or false (got %s)", path, json_kind_name(v));
+	f->v = json_object_get_boolean(v);
+	f->set = true;
 	return 0;
 }
 
 /* A byte count: -1 is "no limit"; 0 is "not set" (Go-generated configs
  * write zero values). */
-static int get_bytes(struct json_object *o, const char *key, const char *field, int64_t *out, bool *set)
+static int check_bytes(struct num *n, const char *field)
 {
-	int r = get_int(o, key, field, out, set);
-
-	if (r < 0 || !*set)
-		return r;
-	if (*out == 0)
-		*set = false;
-	else if (*out < -1)
+	if (n->set && n->v == 0)
+		n->set = false;
+	else if (n->set && n->v < -1)
 		return err_set(-EINVAL, "%s must be -1 (no limit) or a number of bytes, not %lld", field,
-			       (long long)*out);
+			       (long long)n->v);
 	return 0;
 }
 
+struct mem_json {
+	struct num limit, resv, swap;
+	struct flag no_oom;
+};
+
 static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_plan *p)
 {
-	int64_t limit = 0, resv = 0, swap = 0;
-	bool has_limit, has_resv, has_swap, no_oom, has_oom;
+	static const struct json_field fields[] = {
+		JSON_FIELD_CUSTOM("limit", JSON_NULLABLE, struct mem_json, limit, parse_num),
+		JSON_FIELD_CUSTOM("reservation", JSON_NULLABLE, struct mem_json, resv, parse_num),
+		JSON_FIELD_CUSTOM("swap", JSON_NULLABLE, struct mem_json, swap, parse_num),
+		JSON_FIELD_CUSTOM("disableOOMKiller", JSON_NULLABLE, struct mem_json, no_oom, parse_flag),
+		JSON_FIELD_END,
+	};
+	struct mem_json j = { 0 };
 	int r;
 
-	if ((r = get_bytes(mem, "limit", "linux.resources.memory.limit", &limit, &has_limit)) < 0 ||
-	    (r = get_bytes(mem, "reservation", "linux.resources.memory.reservation", &resv, &has_resv)) < 0 ||
-	    (r = get_bytes(mem, "swap", "linux.resources.memory.swap", &swap, &has_swap)) < 0 ||
-	    (r = get_bool(mem, "disableOOMKiller", "linux.resources.memory.disableOOMKiller", &no_oom, &has_oom)) < 0)
+	if ((r = json_dispatch(mem, fields, &j, "linux.resources.memory", 0)) < 0 ||
+	    (r = check_bytes(&j.limit, "linux.resources.memory.limit")) < 0 ||
+	    (r = check_bytes(&j.resv, "linux.resources.memory.reservation")) < 0 ||
+	    (r = check_bytes(&j.swap, "linux.resources.memory.swap")) < 0)
 		return r;
+	int64_t limit = j.limit.v, resv = j.resv.v, swap = j.swap.v;
+	bool has_limit = j.limit.set, has_resv = j.resv.set, has_swap = j.swap.set, no_oom = j.no_oom.v,
+	     has_oom = j.no_oom.set;
 	/* OCI's swap is memory plus swap, so it bounds the limit from above */
 	if (has_swap && swap != -1) {
 		if (!has_limit || limit == -1)
@@ -235,19 +219,29 @@ static int check_cpu_list(const char *s, const char *field)
 	return 0;
 }
 
+struct cpu_json {
+	struct num shares, quota, period;
+	const char *cpus, *mems;
+};
+
 static int plan_cpu(enum cg_version v, struct json_object *cpu, struct cg_plan *p)
 {
-	int64_t shares = 0, quota = 0, period = 0;
-	bool has_shares, has_quota, has_period;
-	const char *cpus, *mems;
+	static const struct json_field fields[] = {
+		JSON_FIELD_CUSTOM("shares", JSON_NULLABLE, struct cpu_json, shares, parse_num),
+		JSON_FIELD_CUSTOM("quota", JSON_NULLABLE, struct cpu_json, quota, parse_num),
+		JSON_FIELD_CUSTOM("period", JSON_NULLABLE, struct cpu_json, period, parse_num),
+		JSON_FIELD("cpus", JSON_STR, JSON_NULLABLE, struct cpu_json, cpus),
+		JSON_FIELD("mems", JSON_STR, JSON_NULLABLE, struct cpu_json, mems),
+		JSON_FIELD_END,
+	};
+	struct cpu_json j = { 0 };
 	int r;
 
-	if ((r = get_int(cpu, "shares", "linux.resources.cpu.shares", &shares, &has_shares)) < 0 ||
-	    (r = get_int(cpu, "quota", "linux.resources.cpu.quota", &quota, &has_quota)) < 0 ||
-	    (r = get_int(cpu, "period", "linux.resources.cpu.period", &period, &has_period)) < 0 ||
-	    (r = get_str(cpu, "cpus", "linux.resources.cpu.cpus", &cpus)) < 0 ||
-	    (r = get_str(cpu, "mems", "linux.resources.cpu.mems", &mems)) < 0)
+	if ((r = json_dispatch(cpu, fields, &j, "linux.resources.cpu", 0)) < 0)
 		return r;
+	int64_t shares = j.shares.v, quota = j.quota.v, period = j.period.v;
+	bool has_shares = j.shares.set, has_quota = j.quota.set, has_period = j.period.set;
+	const char *cpus = j.cpus, *mems = j.mems;
 	/* zero is "not set", as for the byte counts */
 	has_shares = has_shares && shares != 0;
 	has_quota = has_quota && quota != 0;
@@ -300,12 +294,16 @@ static int plan_cpu(enum cg_version v, struct json_object *cpu, struct cg_plan *
 
 static int plan_pids(struct json_object *pids, struct cg_plan *p)
 {
-	int64_t limit;
-	bool set;
+	static const struct json_field fields[] = {
+		JSON_FIELD_CUSTOM("limit", JSON_NULLABLE, struct num, v, parse_num),
+		JSON_FIELD_END,
+	};
+	struct num n = { 0 };
 	int r;
 
-	if ((r = get_int(pids, "limit", "linux.resources.pids.limit", &limit, &set)) < 0 || !set)
+	if ((r = json_dispatch(pids, fields, &n, "linux.resources.pids", 0)) < 0 || !n.set)
 		return r;
+	int64_t limit = n.v;
 	if (limit <= 0)
 		PLAN_ADD(p, "linux.resources.pids.limit", "pids.max", "max");
 	else
@@ -315,13 +313,17 @@ static int plan_pids(struct json_object *pids, struct cg_plan *p)
 
 static int plan_blockio(enum cg_version v, struct json_object *bio, struct cg_plan *p)
 {
+	static const struct json_field fields[] = {
+		JSON_FIELD_CUSTOM("weight", JSON_NULLABLE, struct num, v, parse_num),
+		JSON_FIELD_END,
+	};
 	struct cg_write *w;
-	int64_t weight;
-	bool set;
+	struct num n = { 0 };
 	int r;
 
-	if ((r = get_int(bio, "weight", "linux.resources.blockIO.weight", &weight, &set)) < 0 || !set || weight == 0)
+	if ((r = json_dispatch(bio, fields, &n, "linux.resources.blockIO", 0)) < 0 || !n.set || n.v == 0)
 		return r;
+	int64_t weight = n.v;
 	if (weight < 10 || weight > 1000)
 		return err_set(-EINVAL, "linux.resources.blockIO.weight must be between 10 and 1000, not %lld",
 			       (long long)weight);
@@ -343,46 +345,47 @@ static int plan_blockio(enum cg_version v, struct json_object *bio, struct cg_pl
 	return 0;
 }
 
+struct dev_json {
+	struct flag allow;
+	const char *type, *access;
+	struct num major, minor;
+};
+
 static int parse_dev_rule(struct json_object *o, size_t i, struct cg_dev_rule *d)
 {
-	struct json_object *v;
-	const char *type = NULL, *access = NULL;
+	static const struct json_field fields[] = {
+		JSON_FIELD_CUSTOM("allow", JSON_REQUIRED | JSON_NULLABLE, struct dev_json, allow, parse_flag),
+		JSON_FIELD("type", JSON_STR, JSON_NULLABLE, struct dev_json, type),
+		JSON_FIELD("access", JSON_STR, JSON_NULLABLE, struct dev_json, access),
+		JSON_FIELD_CUSTOM("major", JSON_NULLABLE, struct dev_json, major, parse_num),
+		JSON_FIELD_CUSTOM("minor", JSON_NULLABLE, struct dev_json, minor, parse_num),
+		JSON_FIELD_END,
+	};
+	struct dev_json j = { 0 };
+	struct num *nums[] = { &j.major, &j.minor };
 	const char *keys[] = { "major", "minor" };
-	int64_t *nums[] = { &d->major, &d->minor };
-	bool set;
+	const char *access;
+	char where[64];
+	int r;
 
-	if (!json_object_is_type(o, json_type_object))
-		return err_set(-EINVAL, "linux.resources.devices[%zu] must be an object", i);
-	v = member(o, "allow");
-	if (!v || !json_object_is_type(v, json_type_boolean))
-		return err_set(-EINVAL, "linux.resources.devices[%zu].allow must be true or false", i);
-	d->allow = json_object_get_boolean(v);
-	v = member(o, "type");
-	if (v && json_object_is_type(v, json_type_string))
-		type = json_object_get_string(v);
-	if (v && (!type || strlen(type) != 1 || !strchr("acb", type[0])))
+	snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
+	if ((r = json_dispatch(o, fields, &j, where, 0)) < 0)
+		return r;
+	d->allow = j.allow.v;
+	if (j.type && (strlen(j.type) != 1 || !strchr("acb", j.type[0])))
 		return err_set(-EINVAL, "linux.resources.devices[%zu].type must be \"a\", \"c\" or \"b\"", i);
-	d->type = type ? type[0] : 'a';
+	d->type = j.type ? j.type[0] : 'a';
 	for (size_t k = 0; k < 2; k++) {
-		char field[64];
-		snprintf(field, sizeof(field), "linux.resources.devices[%zu].%s", i, keys[k]);
-		if (get_int(o, keys[k], field, nums[k], &set) < 0)
-			return -EINVAL;
-		if (!set)
-			*nums[k] = -1;
-		else if (*nums[k] < -1 || *nums[k] > UINT32_MAX)
-			return err_set(-EINVAL, "%s must be -1 (any) or a device number, not %lld", field,
-				       (long long)*nums[k]);
-		else if (d->type == 'a' && *nums[k] != -1)
-			return err_set(-EINVAL, "%s must be absent for type \"a\", which means every device", field);
+		int64_t *out = k ? &d->minor : &d->major;
+		*out = nums[k]->set ? nums[k]->v : -1;
+		if (*out < -1 || *out > UINT32_MAX)
+			return err_set(-EINVAL, "%s.%s must be -1 (any) or a device number, not %lld", where, keys[k],
+				       (long long)*out);
+		if (d->type == 'a' && *out != -1)
+			return err_set(-EINVAL, "%s.%s must be absent for type \"a\", which means every device", where,
+				       keys[k]);
 	}
-	v = member(o, "access");
-	if (v && json_object_is_type(v, json_type_string))
-		access = json_object_get_string(v);
-	if (v && !access)
-		return err_set(-EINVAL, "linux.resources.devices[%zu].access must be a string", i);
-	if (!access)
-		access = "rwm";
+	access = j.access ? j.access : "rwm";
 	static const char rwm[] = "rwm";
 	bool seen[3] = { false, false, false };
 	size_t n = 0;
@@ -419,8 +422,6 @@ static int plan_devices(enum cg_version v, struct json_object *devs, struct cg_p
 {
 	size_t n;
 
-	if (!json_object_is_type(devs, json_type_array))
-		return err_set(-EINVAL, "linux.resources.devices must be an array");
 	n = json_object_array_length(devs);
 	if (v == CG_V2 && n > 0 && !(p->dev = calloc(n, sizeof(*p->dev))))
 		return err_set(-ENOMEM, "out of memory");
@@ -490,35 +491,43 @@ static int refuse_unsupported(struct json_object *res)
 
 	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++) {
 		const char *sec = unsupported[i][0], *key = unsupported[i][1];
-		struct json_object *o = sec ? member(res, sec) : res;
-		if (o && json_object_is_type(o, json_type_object) && given(member(o, key)))
+		struct json_object *o = res, *v = NULL;
+		if (sec && json_get_object(res, sec, "linux.resources", &o) < 0)
+			continue; /* absent, or the type error comes later */
+		if (json_object_object_get_ex(o, key, &v) && given(v))
 			return err_set(-ENOTSUP, "linux.resources.%s%s%s is not supported by hv", sec ? sec : "",
 				       sec ? "." : "", key);
 	}
 	return 0;
 }
 
+struct res_json {
+	struct json_object *memory, *cpu, *pids, *bio, *devices;
+};
+
 int cg_plan_resources(enum cg_version v, struct json_object *res, struct cg_plan *plan)
 {
-	struct json_object *mem, *cpu, *pids, *bio, *devs;
+	static const struct json_field fields[] = {
+		JSON_FIELD("memory", JSON_OBJECT, JSON_NULLABLE, struct res_json, memory),
+		JSON_FIELD("cpu", JSON_OBJECT, JSON_NULLABLE, struct res_json, cpu),
+		JSON_FIELD("pids", JSON_OBJECT, JSON_NULLABLE, struct res_json, pids),
+		JSON_FIELD("blockIO", JSON_OBJECT, JSON_NULLABLE, struct res_json, bio),
+		JSON_FIELD("devices", JSON_ARRAY, JSON_NULLABLE, struct res_json, devices),
+		JSON_FIELD_END,
+	};
+	struct res_json j = { 0 };
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!res)
 		return 0;
-	if (!json_object_is_type(res, json_type_object))
-		return err_set(-EINVAL, "linux.resources must be an object");
-	if ((r = get_section(res, "memory", "linux.resources.memory", &mem)) < 0 ||
-	    (r = get_section(res, "cpu", "linux.resources.cpu", &cpu)) < 0 ||
-	    (r = get_section(res, "pids", "linux.resources.pids", &pids)) < 0 ||
-	    (r = get_section(res, "blockIO", "linux.resources.blockIO", &bio)) < 0 || (r = refuse_unsupported(res)) < 0)
+	if ((r = json_dispatch(res, fields, &j, "linux.resources", 0)) < 0 || (r = refuse_unsupported(res)) < 0)
 		return r;
-	devs = member(res, "devices");
 	/* cpuset first: the other settings do not depend on it, but a
 	 * process placed early should land on the right CPUs */
-	if ((cpu && (r = plan_cpu(v, cpu, plan)) < 0) || (mem && (r = plan_memory(v, mem, plan)) < 0) ||
-	    (pids && (r = plan_pids(pids, plan)) < 0) || (bio && (r = plan_blockio(v, bio, plan)) < 0) ||
-	    (devs && (r = plan_devices(v, devs, plan)) < 0)) {
+	if ((j.cpu && (r = plan_cpu(v, j.cpu, plan)) < 0) || (j.memory && (r = plan_memory(v, j.memory, plan)) < 0) ||
+	    (j.pids && (r = plan_pids(j.pids, plan)) < 0) || (j.bio && (r = plan_blockio(v, j.bio, plan)) < 0) ||
+	    (j.devices && (r = plan_devices(v, j.devices, plan)) < 0)) {
 		cg_plan_free(plan);
 		return r;
 	}

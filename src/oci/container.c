@@ -61,24 +61,27 @@ static int write_idmap(pid_t pid, const char *file, const struct oci_idmap *m, s
 	return r;
 }
 
-/* The state JSON the hooks read on stdin. */
-static char *hook_state(const char *root, struct ctr_state *st, const char *status)
+/* The state JSON the hooks read on stdin (*out malloc'ed). */
+static int hook_state(const char *root, struct ctr_state *st, const char *status, char **out)
 {
 	struct json_object *o = ctr_state_json(root, st);
-	char *text;
+	const char *text;
 
+	*out = NULL;
+	if (!o)
+		return err_set(-ENOMEM, "out of memory making the state of container %s", st->id);
 	json_object_object_add(o, "status", json_object_new_string(status));
 	json_object_object_add(o, "pid", json_object_new_int(st->pid));
-	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	*out = text ? strdup(text) : NULL;
 	json_object_put(o);
-	return text;
+	return *out ? 0 : err_set(-ENOMEM, "out of memory making the state of container %s", st->id);
 }
 
 /* clone() with the new namespaces; where there is a v2 hierarchy, clone3
  * puts the child straight into its cgroup there (no migration at all). */
-static pid_t spawn_init(int flags, struct cgroup *cg, bool *in_unified)
+static pid_t clone_init(int flags, int ufd, bool *in_unified)
 {
-	_cleanup_close_ int ufd = cg_unified_fd(cg);
 	pid_t pid;
 
 	*in_unified = false;
@@ -95,6 +98,61 @@ static pid_t spawn_init(int flags, struct cgroup *cg, bool *in_unified)
 			return -1;
 	}
 	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+/* The init, in the pid namespace pidns when it is >= 0.  Only a child
+ * enters the pid namespace setns() names, so a short-lived helper joins it
+ * and clones the init as our child (CLONE_PARENT): this process's own
+ * namespaces stay as they were.  Returns 0 in the init, as fork does. */
+static pid_t spawn_init(int flags, struct cgroup *cg, int pidns, bool *in_unified)
+{
+	_cleanup_close_ int ufd = cg_unified_fd(cg);
+	struct {
+		pid_t pid;
+		int err;
+		bool unified;
+	} m = { -1, 0, false };
+	int p[2], status;
+	pid_t helper;
+	ssize_t n;
+
+	if (pidns < 0)
+		return clone_init(flags, ufd, in_unified);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	helper = fork();
+	if (helper < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (helper == 0) {
+		close(p[0]);
+		if (setns(pidns, CLONE_NEWPID) < 0)
+			m.err = errno;
+		else if ((m.pid = clone_init(flags | CLONE_PARENT, ufd, &m.unified)) == 0) {
+			close(p[1]);
+			*in_unified = m.unified;
+			return 0;
+		} else if (m.pid < 0)
+			m.err = errno;
+		(void)!write(p[1], &m, sizeof(m));
+		_exit(0);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &m, sizeof(m))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(m) || m.pid <= 0) {
+		errno = n != sizeof(m) ? EIO : m.err;
+		return -1;
+	}
+	*in_unified = m.unified;
+	return m.pid;
 }
 
 static int wait_joined(int sock)
@@ -165,6 +223,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	struct ctr_state st = { 0 };
 	struct cgroup cg = { 0 };
 	int sp[2] = { -1, -1 }, fifo = -1, r, flags = 0;
+	_cleanup_close_ int pidns = -1;
+	const char *pidns_path = NULL;
 	bool made_dir = false, made_cg = false;
 	pid_t pid = -1;
 	char *state_text = NULL;
@@ -219,15 +279,12 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		if (!oci_spec_has_ns(s, kinds[i], NULL))
 			continue;
 		if (oci_spec_has_ns(s, kinds[i], &nspath) && nspath) {
-			if (kinds[i] == CLONE_NEWPID) {
-				int fd = open(nspath, O_RDONLY | O_CLOEXEC);
-				if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
-					r = err_errno(-errno, "cannot join the pid namespace %s", nspath);
-					if (fd >= 0)
-						close(fd);
-					goto fail;
-				}
-				close(fd);
+			if (kinds[i] != CLONE_NEWPID)
+				continue;
+			pidns_path = nspath;
+			if ((pidns = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) {
+				r = err_errno(-errno, "cannot join the pid namespace %s", nspath);
+				goto fail;
 			}
 			continue;
 		}
@@ -253,9 +310,11 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	/* limits first: the init joins a cgroup that is ready */
 	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)
 		goto fail;
-	pid = spawn_init(flags, &cg, &args.in_unified);
+	pid = spawn_init(flags, &cg, pidns, &args.in_unified);
 	if (pid < 0) {
-		r = err_errno(-errno, "cannot create the container's namespaces");
+		r = pidns >= 0
+			? err_errno(-errno, "cannot create the container's init in the pid namespace %s", pidns_path)
+			: err_errno(-errno, "cannot create the container's namespaces");
 		goto fail;
 	}
 	if (pid == 0) {
@@ -284,8 +343,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	proc_start_time(pid, &st.pid_start);
 	if ((r = ctr_state_save(o->root, &st)) < 0)
 		goto fail;
-	state_text = hook_state(o->root, &st, "creating");
-	if ((r = fs_write_atomic(AT_FDCWD, path, state_text, strlen(state_text), 0600)) < 0 ||
+	if ((r = hook_state(o->root, &st, "creating", &state_text)) < 0 ||
+	    (r = fs_write_atomic(AT_FDCWD, path, state_text, strlen(state_text), 0600)) < 0 ||
 	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 ||
 	    (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
 		goto fail;
@@ -338,10 +397,9 @@ static void late_hooks(const char *root, struct ctr_state *st, enum oci_hook_kin
 	struct oci_spec *s = NULL;
 
 	if (oci_spec_load(st->bundle, &s) == 0) {
-		char *text = hook_state(root, st, status);
-		if (text && hooks_run(s, kind, text) < 0)
+		_cleanup_free_ char *text = NULL;
+		if (hook_state(root, st, status, &text) < 0 || hooks_run(s, kind, text) < 0)
 			fprintf(stderr, "hv-runc: warning: %s\n", err_msg());
-		free(text);
 		oci_spec_free(s);
 	}
 	err_clear();

@@ -87,9 +87,11 @@ static int exec_process(const struct ctr_exec_opts *o, const struct oci_spec *s,
 	*json = NULL;
 	*env_owned = NULL;
 	if (o->process_file) {
-		if (!(*json = json_object_from_file(o->process_file)))
-			return err_set(-EINVAL, "--process %s is not a JSON object", o->process_file);
-		return oci_process_parse(*json, p, "--process");
+		char where[256];
+		snprintf(where, sizeof(where), "--process %s", o->process_file);
+		if ((r = json_read_object(AT_FDCWD, o->process_file, 1 << 20, json)) < 0)
+			return err_prefix(r, "--process %s is not a JSON object", o->process_file);
+		return oci_process_parse(*json, p, where);
 	}
 	if (!o->args || !o->args[0])
 		return err_set(-EINVAL, "exec needs a command (or --process FILE)");

@@ -15,49 +15,15 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
+/* Every message names the file and the field: "config.json: mounts[3].destination ...". */
+#define CFG "config.json: "
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-static int want(struct json_object *v, enum json_type t, const char *where)
-{
-	static const char *const names[] = { "null",	  "a boolean", "a number", "an integer",
-					     "an object", "an array",  "a string" };
-	if (v && !json_object_is_type(v, t) && !(t == json_type_double && json_object_is_type(v, json_type_int)))
-		return err_set(-EINVAL, "config.json: %s must be %s", where, names[t]);
-	return 0;
-}
-
-static int get_str(struct json_object *o, const char *key, const char *where, const char **out)
-{
-	struct json_object *v = get(o, key);
-	int r = want(v, json_type_string, where);
-
-	*out = r == 0 && v ? json_object_get_string(v) : NULL;
-	return r;
-}
-
-static int get_u32(struct json_object *o, const char *key, const char *where, uint32_t *out, bool required)
-{
-	struct json_object *v = get(o, key);
-	int64_t n;
-
-	if (!v)
-		return required ? err_set(-EINVAL, "config.json: %s is missing", where) : 0;
-	if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 0 || n > UINT32_MAX)
-		return err_set(-EINVAL, "config.json: %s must be a number from 0 to 4294967295", where);
-	*out = (uint32_t)n;
-	return 0;
-}
-
-/* A NULL-terminated array of the strings of a JSON array (borrowed). */
+/* A NULL-terminated array of the strings of a JSON array (borrowed); arr
+ * NULL gives NULL.  where is the array's path in messages (as in each). */
 static int strings(struct json_object *arr, const char *where, char ***out)
 {
 	size_t n;
@@ -67,7 +33,7 @@ static int strings(struct json_object *arr, const char *where, char ***out)
 	if (!arr)
 		return 0;
 	if (!json_object_is_type(arr, json_type_array))
-		return err_set(-EINVAL, "config.json: %s must be an array of strings", where);
+		return err_set(-EINVAL, "%s: expected an array of strings, got %s", where, json_kind_name(arr));
 	n = json_object_array_length(arr);
 	if (!(v = calloc(n + 1, sizeof(*v))))
 		return -ENOMEM;
@@ -75,12 +41,20 @@ static int strings(struct json_object *arr, const char *where, char ***out)
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(e, json_type_string)) {
 			free(v);
-			return err_set(-EINVAL, "config.json: %s[%zu] must be a string", where, i);
+			return err_set(-EINVAL, "%s[%zu]: expected a string, got %s", where, i, json_kind_name(e));
 		}
 		v[i] = (char *)json_object_get_string(e);
 	}
 	*out = v;
 	return 0;
+}
+
+/* Each element of an optional array (NULL: none), at most max; where is
+ * the array's path in messages ("config.json: mounts"). */
+static int each(struct json_object *arr, const char *where, size_t max,
+		int (*cb)(struct json_object *e, size_t i, const char *epath, void *ctx), void *ctx)
+{
+	return arr ? json_array_each(arr, where, max, cb, ctx) : 0;
 }
 
 static const struct {
@@ -105,113 +79,182 @@ static const struct {
 	{ "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-static int parse_rlimits(struct json_object *arr, struct oci_process *p, const char *where)
+struct rlimit_json {
+	const char *type;
+	uint64_t soft, hard;
+};
+
+static int parse_rlimit(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	if (!arr)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > OCI_MAX_RLIMITS)
-		return err_set(-EINVAL, "config.json: %s.rlimits must be an array of at most %d", where,
-			       OCI_MAX_RLIMITS);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *v;
-		const char *type = NULL;
-		struct oci_rlimit *l = &p->rlimits[p->nrlimits];
-		int r = get_str(e, "type", "process.rlimits[].type", &type);
-		if (r < 0)
-			return r;
-		l->resource = -1;
-		for (size_t k = 0; type && k < sizeof(rlimit_names) / sizeof(rlimit_names[0]); k++)
-			if (!strcmp(type, rlimit_names[k].name)) {
-				l->resource = rlimit_names[k].resource;
-				l->name = rlimit_names[k].name;
-			}
-		if (l->resource < 0)
-			return err_set(-EINVAL, "config.json: %s.rlimits[%zu]: unknown type '%s'", where, i,
-				       type ? type : "");
-		if (!(v = get(e, "soft")) || !json_object_is_type(v, json_type_int))
-			return err_set(-EINVAL, "config.json: %s.rlimits[%zu].soft must be a number", where, i);
-		l->soft = (uint64_t)json_object_get_uint64(v);
-		if (!(v = get(e, "hard")) || !json_object_is_type(v, json_type_int))
-			return err_set(-EINVAL, "config.json: %s.rlimits[%zu].hard must be a number", where, i);
-		l->hard = (uint64_t)json_object_get_uint64(v);
-		if (l->soft > l->hard)
-			return err_set(-EINVAL, "config.json: %s.rlimits[%zu]: soft is above hard", where, i);
-		p->nrlimits++;
-	}
+	static const struct json_field fields[] = {
+		JSON_FIELD("type", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct rlimit_json, type),
+		JSON_FIELD("soft", JSON_UINT64, JSON_REQUIRED | JSON_NULLABLE, struct rlimit_json, soft),
+		JSON_FIELD("hard", JSON_UINT64, JSON_REQUIRED | JSON_NULLABLE, struct rlimit_json, hard),
+		JSON_FIELD_END,
+	};
+	struct oci_process *p = ctx;
+	struct oci_rlimit *l = &p->rlimits[i];
+	struct rlimit_json j = { 0 };
+	int r;
+
+	if ((r = json_dispatch(e, fields, &j, epath, 0)) < 0)
+		return r;
+	l->resource = -1;
+	for (size_t k = 0; k < ARRAY_SIZE(rlimit_names); k++)
+		if (!strcmp(j.type, rlimit_names[k].name)) {
+			l->resource = rlimit_names[k].resource;
+			l->name = rlimit_names[k].name;
+		}
+	if (l->resource < 0)
+		return err_set(-EINVAL, "%s: unknown type '%s'", epath, j.type);
+	if (j.soft > j.hard)
+		return err_set(-EINVAL, "%s: soft is above hard", epath);
+	l->soft = j.soft;
+	l->hard = j.hard;
+	p->nrlimits++;
 	return 0;
 }
 
+static int parse_gid(struct json_object *e, size_t i, const char *epath, void *ctx)
+{
+	struct oci_process *p = ctx;
+	int64_t g;
+
+	if (!json_object_is_type(e, json_type_int) || (g = json_object_get_int64(e)) < 0 || g > UINT32_MAX)
+		return err_set(-EINVAL, "%s must be a gid (got %s)", epath, json_kind_name(e));
+	p->groups[i] = (gid_t)g;
+	p->ngroups++;
+	return 0;
+}
+
+/* An optional number and whether it was given. */
+struct opt_int {
+	int64_t v;
+	bool set;
+};
+
+static int parse_umask(struct json_object *v, void *dst, const char *path)
+{
+	struct opt_int *o = dst;
+
+	if (!json_object_is_type(v, json_type_int) || (o->v = json_object_get_int64(v)) < 0 || o->v > UINT32_MAX)
+		return err_set(-EINVAL, "%s must be a number from 0 to 4294967295", path);
+	o->v &= 07777;
+	o->set = true;
+	return 0;
+}
+
+struct user_json {
+	unsigned uid, gid;
+	struct opt_int umask;
+	struct json_object *gids;
+};
+
+static int parse_user(struct json_object *o, struct oci_process *out, const char *where)
+{
+	static const struct json_field fields[] = {
+		JSON_FIELD("uid", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct user_json, uid),
+		JSON_FIELD("gid", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct user_json, gid),
+		JSON_FIELD_CUSTOM("umask", JSON_NULLABLE, struct user_json, umask, parse_umask),
+		JSON_FIELD("additionalGids", JSON_ARRAY, JSON_NULLABLE, struct user_json, gids),
+		JSON_FIELD_END,
+	};
+	struct user_json u = { 0 };
+	char path[512];
+	int r;
+
+	snprintf(path, sizeof(path), "%s.user", where);
+	if ((r = json_dispatch(o, fields, &u, path, 0)) < 0)
+		return r;
+	out->uid = u.uid;
+	out->gid = u.gid;
+	out->has_umask = u.umask.set;
+	out->umask = (mode_t)u.umask.v;
+	snprintf(path, sizeof(path), "%s.user.additionalGids", where);
+	return each(u.gids, path, OCI_MAX_GROUPS, parse_gid, out);
+}
+
+struct process_json {
+	bool terminal, no_new_privileges;
+	struct json_object *console, *user, *args, *env, *caps, *rlimits;
+	const char *cwd;
+	struct opt_int oom_score_adj;
+};
+
+static int parse_oom(struct json_object *v, void *dst, const char *path)
+{
+	struct opt_int *o = dst;
+
+	if (!json_object_is_type(v, json_type_int) || (o->v = json_object_get_int64(v)) < -1000 || o->v > 1000)
+		return err_set(-EINVAL, "%s must be -1000 to 1000", path);
+	o->set = true;
+	return 0;
+}
+
+struct console_json {
+	unsigned height, width;
+};
+
 int oci_process_parse(struct json_object *p, struct oci_process *out, const char *where)
 {
-	struct json_object *v, *user;
-	uint32_t n;
+	static const struct json_field fields[] = {
+		JSON_FIELD("terminal", JSON_BOOL, JSON_NULLABLE, struct process_json, terminal),
+		JSON_FIELD("consoleSize", JSON_OBJECT, JSON_NULLABLE, struct process_json, console),
+		JSON_FIELD("user", JSON_OBJECT, JSON_REQUIRED | JSON_NULLABLE, struct process_json, user),
+		JSON_FIELD("args", JSON_ARRAY, JSON_NULLABLE, struct process_json, args),
+		JSON_FIELD("env", JSON_ARRAY, JSON_NULLABLE, struct process_json, env),
+		JSON_FIELD("cwd", JSON_STR, JSON_NULLABLE, struct process_json, cwd),
+		JSON_FIELD("capabilities", JSON_ANY, JSON_NULLABLE, struct process_json, caps),
+		JSON_FIELD("rlimits", JSON_ARRAY, JSON_NULLABLE, struct process_json, rlimits),
+		JSON_FIELD("noNewPrivileges", JSON_BOOL, JSON_NULLABLE, struct process_json, no_new_privileges),
+		JSON_FIELD_CUSTOM("oomScoreAdj", JSON_NULLABLE, struct process_json, oom_score_adj, parse_oom),
+		JSON_FIELD_END,
+	};
+	static const struct json_field console_fields[] = {
+		JSON_FIELD("height", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct console_json, height),
+		JSON_FIELD("width", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct console_json, width),
+		JSON_FIELD_END,
+	};
+	struct process_json j = { 0 };
+	char path[512];
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!p || !json_object_is_type(p, json_type_object))
-		return err_set(-EINVAL, "config.json: %s must be an object", where);
-	if ((v = get(p, "terminal")) && (r = want(v, json_type_boolean, "process.terminal")) < 0)
+	snprintf(path, sizeof(path), "%s", where);
+	if (!p)
+		return err_set(-EINVAL, "%s is missing", path);
+	if ((r = json_dispatch(p, fields, &j, path, 0)) < 0)
 		return r;
-	out->terminal = v && json_object_get_boolean(v);
-	if ((v = get(p, "consoleSize"))) {
-		uint32_t h = 0, w = 0;
-		if ((r = get_u32(v, "height", "process.consoleSize.height", &h, true)) < 0 ||
-		    (r = get_u32(v, "width", "process.consoleSize.width", &w, true)) < 0)
+	out->terminal = j.terminal;
+	if (j.console) {
+		struct console_json c = { 0 };
+		snprintf(path, sizeof(path), "%s.consoleSize", where);
+		if ((r = json_dispatch(j.console, console_fields, &c, path, 0)) < 0)
 			return r;
-		out->rows = (unsigned short)h;
-		out->cols = (unsigned short)w;
+		out->rows = (unsigned short)c.height;
+		out->cols = (unsigned short)c.width;
 	}
-	if (!(user = get(p, "user")))
-		return err_set(-EINVAL, "config.json: %s.user is missing", where);
-	if ((r = get_u32(user, "uid", "process.user.uid", &n, true)) < 0)
+	if ((r = parse_user(j.user, out, where)) < 0)
 		return r;
-	out->uid = n;
-	if ((r = get_u32(user, "gid", "process.user.gid", &n, true)) < 0)
+	snprintf(path, sizeof(path), "%s.args", where);
+	if ((r = strings(j.args, path, &out->args)) < 0)
 		return r;
-	out->gid = n;
-	if ((v = get(user, "umask"))) {
-		if ((r = get_u32(user, "umask", "process.user.umask", &n, false)) < 0)
-			return r;
-		out->has_umask = true;
-		out->umask = (mode_t)(n & 07777);
-	}
-	if ((v = get(user, "additionalGids"))) {
-		if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > OCI_MAX_GROUPS)
-			return err_set(-EINVAL,
-				       "config.json: process.user.additionalGids must be an array of at most %d",
-				       OCI_MAX_GROUPS);
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *g = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(g, json_type_int) || json_object_get_int64(g) < 0)
-				return err_set(-EINVAL, "config.json: process.user.additionalGids[%zu] must be a gid",
-					       i);
-			out->groups[out->ngroups++] = (gid_t)json_object_get_int64(g);
-		}
-	}
-	if ((r = strings(get(p, "args"), "process.args", &out->args)) < 0 ||
-	    (r = strings(get(p, "env"), "process.env", &out->env)) < 0)
+	snprintf(path, sizeof(path), "%s.env", where);
+	if ((r = strings(j.env, path, &out->env)) < 0)
 		return r;
 	if (!out->args || !out->args[0])
-		return err_set(-EINVAL, "config.json: %s.args must name a program", where);
-	if ((r = get_str(p, "cwd", "process.cwd", &out->cwd)) < 0)
-		return r;
-	if (!out->cwd)
-		out->cwd = "/";
+		return err_set(-EINVAL, "%s.args must name a program", where);
+	out->cwd = j.cwd ? j.cwd : "/";
 	if (out->cwd[0] != '/')
-		return err_set(-EINVAL, "config.json: process.cwd must be an absolute path (got '%s')", out->cwd);
-	if ((r = caps_parse(get(p, "capabilities"), &out->caps)) < 0)
-		return err_prefix(r, "config.json: process.capabilities");
-	if ((r = parse_rlimits(get(p, "rlimits"), out, where)) < 0)
+		return err_set(-EINVAL, "%s.cwd must be an absolute path (got '%s')", where, out->cwd);
+	if ((r = caps_parse(j.caps, &out->caps)) < 0)
+		return err_prefix(r, "%s.capabilities", where);
+	snprintf(path, sizeof(path), "%s.rlimits", where);
+	if ((r = each(j.rlimits, path, OCI_MAX_RLIMITS, parse_rlimit, out)) < 0)
 		return r;
-	if ((v = get(p, "noNewPrivileges")))
-		out->no_new_privileges = json_object_get_boolean(v);
-	if ((v = get(p, "oomScoreAdj"))) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < -1000 ||
-		    json_object_get_int(v) > 1000)
-			return err_set(-EINVAL, "config.json: process.oomScoreAdj must be -1000 to 1000");
-		out->has_oom_score_adj = true;
-		out->oom_score_adj = json_object_get_int(v);
-	}
+	out->no_new_privileges = j.no_new_privileges;
+	out->has_oom_score_adj = j.oom_score_adj.set;
+	out->oom_score_adj = (int)j.oom_score_adj.v;
 	return 0;
 }
 
@@ -263,58 +306,79 @@ static const struct {
 	{ "runbindable", MS_UNBINDABLE | MS_REC, 0, true },
 };
 
-static int parse_mount(struct json_object *o, size_t i, struct oci_mount *m)
+struct mount_json {
+	const char *destination, *type, *source;
+	struct json_object *options;
+};
+
+static int mount_option(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	struct json_object *opts;
-	char where[64];
+	struct oci_mount *m = ctx;
+	const char *opt = json_object_get_string(e);
+	bool known = false;
+
+	(void)i;
+	if (!json_object_is_type(e, json_type_string))
+		return err_set(-EINVAL, "%s: expected a string, got %s", epath, json_kind_name(e));
+	for (size_t t = 0; t < ARRAY_SIZE(mount_opts); t++) {
+		if (strcmp(opt, mount_opts[t].name))
+			continue;
+		known = true;
+		if (mount_opts[t].propagation)
+			m->propagation = mount_opts[t].set;
+		else {
+			m->flags = (m->flags & ~mount_opts[t].clear) | mount_opts[t].set;
+			m->bind |= (mount_opts[t].set & MS_BIND) != 0;
+		}
+	}
+	if (!strcmp(opt, "tmpcopyup"))
+		m->tmpcopyup = known = true;
+	if (!known) {
+		/* the file system's own options (mode=755, size=65536k, ...) */
+		size_t len = strlen(m->data);
+		if (len + strlen(opt) + 2 > sizeof(m->data))
+			return err_set(-EINVAL, "%s: the options are too long", epath);
+		snprintf(m->data + len, sizeof(m->data) - len, "%s%s", len ? "," : "", opt);
+	}
+	return 0;
+}
+
+static int parse_mount(struct json_object *o, size_t i, const char *epath, void *ctx)
+{
+	static const struct json_field fields[] = {
+		JSON_FIELD("destination", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct mount_json, destination),
+		JSON_FIELD("type", JSON_STR, JSON_NULLABLE, struct mount_json, type),
+		JSON_FIELD("source", JSON_STR, JSON_NULLABLE, struct mount_json, source),
+		JSON_FIELD("options", JSON_ARRAY, JSON_NULLABLE, struct mount_json, options),
+		JSON_FIELD_END,
+	};
+	struct oci_spec *s = ctx;
+	struct oci_mount *m = &s->mounts[i];
+	struct mount_json j = { 0 };
+	char path[512];
 	int r;
 
-	snprintf(where, sizeof(where), "mounts[%zu]", i);
-	if ((r = get_str(o, "destination", where, &m->destination)) < 0 ||
-	    (r = get_str(o, "type", where, &m->type)) < 0 || (r = get_str(o, "source", where, &m->source)) < 0)
+	if ((r = json_dispatch(o, fields, &j, epath, 0)) < 0)
 		return r;
-	if (!m->destination || m->destination[0] != '/')
-		return err_set(-EINVAL, "config.json: %s.destination must be an absolute path", where);
+	m->destination = j.destination;
+	m->type = j.type;
+	m->source = j.source;
+	if (m->destination[0] != '/')
+		return err_set(-EINVAL, "%s.destination must be an absolute path", epath);
 	/* ".." could climb out of the root file system: refuse it outright */
 	for (const char *p = m->destination; (p = strstr(p, "..")); p += 2)
 		if ((p == m->destination || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-			return err_set(-EINVAL, "config.json: %s.destination '%s' contains '..'", where,
-				       m->destination);
-	if ((opts = get(o, "options"))) {
-		if (!json_object_is_type(opts, json_type_array))
-			return err_set(-EINVAL, "config.json: %s.options must be an array of strings", where);
-		for (size_t k = 0; k < json_object_array_length(opts); k++) {
-			const char *opt = json_object_get_string(json_object_array_get_idx(opts, k));
-			bool known = false;
-			for (size_t t = 0; opt && t < sizeof(mount_opts) / sizeof(mount_opts[0]); t++) {
-				if (strcmp(opt, mount_opts[t].name))
-					continue;
-				known = true;
-				if (mount_opts[t].propagation)
-					m->propagation = mount_opts[t].set;
-				else {
-					m->flags = (m->flags & ~mount_opts[t].clear) | mount_opts[t].set;
-					m->bind |= (mount_opts[t].set & MS_BIND) != 0;
-				}
-			}
-			if (opt && !strcmp(opt, "tmpcopyup")) {
-				m->tmpcopyup = known = true;
-			}
-			if (!known && opt) {
-				/* the file system's own options (mode=755, size=65536k, ...) */
-				size_t len = strlen(m->data);
-				if (len + strlen(opt) + 2 > sizeof(m->data))
-					return err_set(-EINVAL, "config.json: %s.options are too long", where);
-				snprintf(m->data + len, sizeof(m->data) - len, "%s%s", len ? "," : "", opt);
-			}
-		}
-	}
+			return err_set(-EINVAL, "%s.destination '%s' contains '..'", epath, m->destination);
+	snprintf(path, sizeof(path), "%s.options", epath);
+	if (j.options && (r = json_array_each(j.options, path, 0, mount_option, m)) < 0)
+		return r;
 	if (!m->type)
 		m->type = m->bind ? "bind" : "none";
 	if (!strcmp(m->type, "bind"))
 		m->bind = true, m->flags |= MS_BIND;
 	if (m->bind && !m->source)
-		return err_set(-EINVAL, "config.json: %s is a bind mount without a source", where);
+		return err_set(-EINVAL, "%s is a bind mount without a source", epath);
+	s->nmounts++;
 	return 0;
 }
 
@@ -327,93 +391,99 @@ static const struct {
 		 { "ipc", CLONE_NEWIPC },      { "uts", CLONE_NEWUTS },	    { "user", CLONE_NEWUSER },
 		 { "cgroup", CLONE_NEWCGROUP } };
 
-static int parse_namespaces(struct json_object *arr, struct oci_spec *s)
+struct ns_json {
+	const char *type, *path;
+};
+
+static int parse_namespace(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	if (!arr)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > 8)
-		return err_set(-EINVAL, "config.json: linux.namespaces must be an array");
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *type, *path;
-		int r, t = 0;
-		if ((r = get_str(e, "type", "linux.namespaces[].type", &type)) < 0 ||
-		    (r = get_str(e, "path", "linux.namespaces[].path", &path)) < 0)
-			return r;
-		for (size_t k = 0; type && k < sizeof(ns_names) / sizeof(ns_names[0]); k++)
-			if (!strcmp(type, ns_names[k].name))
-				t = ns_names[k].type;
-		if (!t)
-			return err_set(-EINVAL, "config.json: linux.namespaces[%zu]: unknown type '%s'", i,
-				       type ? type : "");
-		for (size_t k = 0; k < s->nns; k++)
-			if (s->ns[k].type == t)
-				return err_set(-EINVAL, "config.json: linux.namespaces: '%s' twice", type);
-		if (path && access(path, F_OK) < 0)
-			return err_errno(-errno, "config.json: linux.namespaces[%zu].path %s", i, path);
-		s->ns[s->nns++] = (struct oci_namespace){ t, path };
-	}
+	static const struct json_field fields[] = {
+		JSON_FIELD("type", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct ns_json, type),
+		JSON_FIELD("path", JSON_STR, JSON_NULLABLE, struct ns_json, path),
+		JSON_FIELD_END,
+	};
+	struct oci_spec *s = ctx;
+	struct ns_json j = { 0 };
+	int r, t = 0;
+
+	if ((r = json_dispatch(e, fields, &j, epath, 0)) < 0)
+		return r;
+	for (size_t k = 0; k < ARRAY_SIZE(ns_names); k++)
+		if (!strcmp(j.type, ns_names[k].name))
+			t = ns_names[k].type;
+	if (!t)
+		return err_set(-EINVAL, "%s: unknown type '%s'", epath, j.type);
+	for (size_t k = 0; k < s->nns; k++)
+		if (s->ns[k].type == t)
+			return err_set(-EINVAL, CFG "linux.namespaces: '%s' twice", j.type);
+	if (j.path && access(j.path, F_OK) < 0)
+		return err_errno(-errno, "%s.path %s", epath, j.path);
+	(void)i;
+	s->ns[s->nns++] = (struct oci_namespace){ t, j.path };
 	return 0;
 }
 
-static int parse_idmaps(struct json_object *arr, struct oci_idmap *out, size_t *n, const char *where)
+struct idmaps {
+	struct oci_idmap *map;
+	size_t *n;
+};
+
+static int parse_idmap(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	*n = 0;
-	if (!arr)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > OCI_MAX_IDMAP)
-		return err_set(-EINVAL, "config.json: %s must be an array of at most %d", where, OCI_MAX_IDMAP);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		int r;
-		if ((r = get_u32(e, "containerID", where, &out[i].container, true)) < 0 ||
-		    (r = get_u32(e, "hostID", where, &out[i].host, true)) < 0 ||
-		    (r = get_u32(e, "size", where, &out[i].size, true)) < 0)
-			return r;
-		if (out[i].size == 0)
-			return err_set(-EINVAL, "config.json: %s[%zu].size must not be 0", where, i);
-		(*n)++;
-	}
+	static const struct json_field fields[] = {
+		JSON_FIELD("containerID", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct oci_idmap, container),
+		JSON_FIELD("hostID", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct oci_idmap, host),
+		JSON_FIELD("size", JSON_UINT, JSON_REQUIRED | JSON_NULLABLE, struct oci_idmap, size),
+		JSON_FIELD_END,
+	};
+	struct idmaps *m = ctx;
+	int r;
+
+	if ((r = json_dispatch(e, fields, &m->map[i], epath, 0)) < 0)
+		return r;
+	if (m->map[i].size == 0)
+		return err_set(-EINVAL, "%s.size must not be 0", epath);
+	(*m->n)++;
 	return 0;
 }
 
-static int parse_devices(struct json_object *arr, struct oci_spec *s)
-{
-	size_t n;
+struct device_json {
+	const char *path, *type;
+	int64_t major, minor;
+	unsigned mode, uid, gid;
+};
 
-	if (!arr)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array))
-		return err_set(-EINVAL, "config.json: linux.devices must be an array");
-	n = json_object_array_length(arr);
-	if (!(s->devices = calloc(n + 1, sizeof(*s->devices))))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *v;
-		struct oci_device *d = &s->devices[i];
-		const char *type;
-		uint32_t u;
-		int r;
-		if ((r = get_str(e, "path", "linux.devices[].path", &d->path)) < 0 ||
-		    (r = get_str(e, "type", "linux.devices[].type", &type)) < 0)
-			return r;
-		if (!d->path || d->path[0] != '/' || strstr(d->path, ".."))
-			return err_set(-EINVAL, "config.json: linux.devices[%zu].path must be an absolute path", i);
-		if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
-			return err_set(-EINVAL, "config.json: linux.devices[%zu].type must be c, b, u or p", i);
-		d->type = type[0];
-		d->major = (v = get(e, "major")) ? json_object_get_int64(v) : 0;
-		d->minor = (v = get(e, "minor")) ? json_object_get_int64(v) : 0;
-		d->mode = (v = get(e, "fileMode")) ? (mode_t)json_object_get_int(v) : 0666;
-		if ((r = get_u32(e, "uid", "linux.devices[].uid", &u, false)) < 0)
-			return r;
-		d->uid = u;
-		u = 0;
-		if ((r = get_u32(e, "gid", "linux.devices[].gid", &u, false)) < 0)
-			return r;
-		d->gid = u;
-		s->ndevices++;
-	}
+static int parse_device(struct json_object *e, size_t i, const char *epath, void *ctx)
+{
+	static const struct json_field fields[] = {
+		JSON_FIELD("path", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct device_json, path),
+		JSON_FIELD("type", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct device_json, type),
+		JSON_FIELD("major", JSON_INT64, JSON_NULLABLE, struct device_json, major),
+		JSON_FIELD("minor", JSON_INT64, JSON_NULLABLE, struct device_json, minor),
+		JSON_FIELD("fileMode", JSON_UINT, JSON_NULLABLE, struct device_json, mode),
+		JSON_FIELD("uid", JSON_UINT, JSON_NULLABLE, struct device_json, uid),
+		JSON_FIELD("gid", JSON_UINT, JSON_NULLABLE, struct device_json, gid),
+		JSON_FIELD_END,
+	};
+	struct oci_spec *s = ctx;
+	struct oci_device *d = &s->devices[i];
+	struct device_json j = { .mode = 0666 };
+	int r;
+
+	if ((r = json_dispatch(e, fields, &j, epath, 0)) < 0)
+		return r;
+	if (j.path[0] != '/' || strstr(j.path, ".."))
+		return err_set(-EINVAL, "%s.path must be an absolute path", epath);
+	if (strlen(j.type) != 1 || !strchr("cbup", j.type[0]))
+		return err_set(-EINVAL, "%s.type must be c, b, u or p", epath);
+	*d = (struct oci_device){ .path = j.path,
+				  .type = j.type[0],
+				  .major = (long)j.major,
+				  .minor = (long)j.minor,
+				  .mode = (mode_t)j.mode,
+				  .uid = j.uid,
+				  .gid = j.gid };
+	s->ndevices++;
 	return 0;
 }
 
@@ -426,56 +496,70 @@ static int parse_paths(struct json_object *arr, const char ***out, size_t *n, co
 	*n = 0;
 	for (size_t i = 0; v && v[i]; i++, (*n)++)
 		if (v[i][0] != '/')
-			return err_set(-EINVAL, "config.json: %s[%zu] must be an absolute path", where, i);
+			return err_set(-EINVAL, "%s[%zu] must be an absolute path", where, i);
 	return r;
 }
 
+struct hook_json {
+	const char *path;
+	struct json_object *args, *env;
+	int timeout;
+};
+
+static int parse_hook(struct json_object *e, size_t i, const char *epath, void *ctx)
+{
+	static const struct json_field fields[] = {
+		JSON_FIELD("path", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct hook_json, path),
+		JSON_FIELD("args", JSON_ARRAY, JSON_NULLABLE, struct hook_json, args),
+		JSON_FIELD("env", JSON_ARRAY, JSON_NULLABLE, struct hook_json, env),
+		JSON_FIELD_RANGE("timeout", JSON_INT, JSON_NULLABLE, struct hook_json, timeout, 1, INT_MAX),
+		JSON_FIELD_END,
+	};
+	struct oci_hook *h = (struct oci_hook *)ctx + i;
+	struct hook_json j = { 0 };
+	char path[256];
+	int r;
+
+	if ((r = json_dispatch(e, fields, &j, epath, 0)) < 0)
+		return r;
+	h->path = j.path;
+	h->timeout = j.timeout;
+	if (h->path[0] != '/')
+		return err_set(-EINVAL, "%s.path must be an absolute path", epath);
+	snprintf(path, sizeof(path), "%s.args", epath);
+	if ((r = strings(j.args, path, &h->args)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s.env", epath);
+	return strings(j.env, path, &h->env);
+}
+
+static const char *const hook_keys[HOOK_KINDS] = { "prestart",	     "createRuntime", "createContainer",
+						   "startContainer", "poststart",     "poststop" };
+
 static int parse_hooks(struct json_object *hooks, struct oci_spec *s)
 {
-	static const char *const keys[HOOK_KINDS] = { "prestart",	"createRuntime", "createContainer",
-						      "startContainer", "poststart",	 "poststop" };
-
-	if (!hooks)
-		return 0;
-	for (int k = 0; k < HOOK_KINDS; k++) {
-		struct json_object *arr = get(hooks, keys[k]);
-		size_t n;
-		if (!arr)
+	for (int k = 0; hooks && k < HOOK_KINDS; k++) {
+		struct json_object *arr = NULL;
+		char where[128];
+		int r = json_get_array(hooks, hook_keys[k], CFG "hooks", &arr);
+		if (r == -ENOENT)
 			continue;
-		if (!json_object_is_type(arr, json_type_array))
-			return err_set(-EINVAL, "config.json: hooks.%s must be an array", keys[k]);
-		n = json_object_array_length(arr);
-		if (!(s->hooks[k] = calloc(n + 1, sizeof(*s->hooks[k]))))
+		if (r < 0)
+			return r;
+		if (!(s->hooks[k] = calloc(json_object_array_length(arr) + 1, sizeof(*s->hooks[k]))))
 			return -ENOMEM;
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *e = json_object_array_get_idx(arr, i), *v;
-			struct oci_hook *h = &s->hooks[k][i];
-			int r;
-			if ((r = get_str(e, "path", "hooks[].path", &h->path)) < 0)
-				return r;
-			if (!h->path || h->path[0] != '/')
-				return err_set(-EINVAL, "config.json: hooks.%s[%zu].path must be an absolute path",
-					       keys[k], i);
-			if ((r = strings(get(e, "args"), "hooks[].args", &h->args)) < 0 ||
-			    (r = strings(get(e, "env"), "hooks[].env", &h->env)) < 0)
-				return r;
-			if ((v = get(e, "timeout"))) {
-				if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) <= 0)
-					return err_set(-EINVAL, "config.json: hooks.%s[%zu].timeout must be positive",
-						       keys[k], i);
-				h->timeout = json_object_get_int(v);
-			}
-			s->nhooks[k]++;
-		}
+		/* all of them, so that oci_spec_free frees a half-parsed one */
+		s->nhooks[k] = json_object_array_length(arr);
+		snprintf(where, sizeof(where), CFG "hooks.%s", hook_keys[k]);
+		if ((r = each(arr, where, 0, parse_hook, s->hooks[k])) < 0)
+			return r;
 	}
 	return 0;
 }
 
 const char *oci_hook_name(enum oci_hook_kind k)
 {
-	static const char *const names[HOOK_KINDS] = { "prestart",	 "createRuntime", "createContainer",
-						       "startContainer", "poststart",	  "poststop" };
-	return (unsigned)k < HOOK_KINDS ? names[k] : "?";
+	return (unsigned)k < HOOK_KINDS ? hook_keys[k] : "?";
 }
 
 static int parse_propagation(const char *p, unsigned long *out)
@@ -496,35 +580,69 @@ static int parse_propagation(const char *p, unsigned long *out)
 	return err_set(-EINVAL, "config.json: linux.rootfsPropagation: unknown '%s'", p);
 }
 
+struct linux_json {
+	struct json_object *namespaces, *uidmap, *gidmap, *devices, *masked, *readonly;
+	const char *cgroups_path, *propagation;
+	struct json_object *resources, *seccomp, *sysctl;
+};
+
+static int check_sysctl(struct json_object *sysctl)
+{
+	json_object_object_foreach(sysctl, key, val)
+	{
+		if (!json_object_is_type(val, json_type_string))
+			return err_set(-EINVAL, CFG "linux.sysctl.%s: expected a string, got %s", key,
+				       json_kind_name(val));
+	}
+	return 0;
+}
+
 static int parse_linux(struct json_object *l, struct oci_spec *s)
 {
-	const char *prop;
+	static const struct json_field fields[] = {
+		JSON_FIELD("namespaces", JSON_ARRAY, JSON_NULLABLE, struct linux_json, namespaces),
+		JSON_FIELD("uidMappings", JSON_ARRAY, JSON_NULLABLE, struct linux_json, uidmap),
+		JSON_FIELD("gidMappings", JSON_ARRAY, JSON_NULLABLE, struct linux_json, gidmap),
+		JSON_FIELD("devices", JSON_ARRAY, JSON_NULLABLE, struct linux_json, devices),
+		JSON_FIELD("maskedPaths", JSON_ARRAY, JSON_NULLABLE, struct linux_json, masked),
+		JSON_FIELD("readonlyPaths", JSON_ARRAY, JSON_NULLABLE, struct linux_json, readonly),
+		JSON_FIELD("cgroupsPath", JSON_STR, JSON_NULLABLE, struct linux_json, cgroups_path),
+		JSON_FIELD("rootfsPropagation", JSON_STR, JSON_NULLABLE, struct linux_json, propagation),
+		JSON_FIELD("resources", JSON_OBJECT, JSON_NULLABLE, struct linux_json, resources),
+		JSON_FIELD("seccomp", JSON_OBJECT, JSON_NULLABLE, struct linux_json, seccomp),
+		JSON_FIELD("sysctl", JSON_OBJECT, JSON_NULLABLE, struct linux_json, sysctl),
+		JSON_FIELD_END,
+	};
+	struct linux_json j = { 0 };
+	struct idmaps uid = { s->uidmap, &s->nuidmap }, gid = { s->gidmap, &s->ngidmap };
+	const char *userns_path = NULL;
 	int r;
 
 	s->rootfs_propagation = MS_SLAVE | MS_REC;
 	if (!l)
 		return 0;
-	if ((r = want(l, json_type_object, "linux")) < 0 || (r = parse_namespaces(get(l, "namespaces"), s)) < 0 ||
-	    (r = parse_idmaps(get(l, "uidMappings"), s->uidmap, &s->nuidmap, "linux.uidMappings")) < 0 ||
-	    (r = parse_idmaps(get(l, "gidMappings"), s->gidmap, &s->ngidmap, "linux.gidMappings")) < 0 ||
-	    (r = parse_devices(get(l, "devices"), s)) < 0 ||
-	    (r = parse_paths(get(l, "maskedPaths"), &s->masked, &s->nmasked, "linux.maskedPaths")) < 0 ||
-	    (r = parse_paths(get(l, "readonlyPaths"), &s->readonly_paths, &s->nreadonly, "linux.readonlyPaths")) < 0 ||
-	    (r = get_str(l, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path)) < 0 ||
-	    (r = get_str(l, "rootfsPropagation", "linux.rootfsPropagation", &prop)) < 0)
+	if ((r = json_dispatch(l, fields, &j, CFG "linux", 0)) < 0)
 		return r;
-	if (prop && (r = parse_propagation(prop, &s->rootfs_propagation)) < 0)
+	if (j.devices && !(s->devices = calloc(json_object_array_length(j.devices) + 1, sizeof(*s->devices))))
+		return -ENOMEM;
+	if ((r = each(j.namespaces, CFG "linux.namespaces", ARRAY_SIZE(s->ns), parse_namespace, s)) < 0 ||
+	    (r = each(j.uidmap, CFG "linux.uidMappings", OCI_MAX_IDMAP, parse_idmap, &uid)) < 0 ||
+	    (r = each(j.gidmap, CFG "linux.gidMappings", OCI_MAX_IDMAP, parse_idmap, &gid)) < 0 ||
+	    (r = each(j.devices, CFG "linux.devices", 0, parse_device, s)) < 0 ||
+	    (r = parse_paths(j.masked, &s->masked, &s->nmasked, CFG "linux.maskedPaths")) < 0 ||
+	    (r = parse_paths(j.readonly, &s->readonly_paths, &s->nreadonly, CFG "linux.readonlyPaths")) < 0)
 		return r;
-	s->resources = get(l, "resources");
-	s->seccomp = get(l, "seccomp");
-	s->sysctl = get(l, "sysctl");
-	if ((r = want(s->resources, json_type_object, "linux.resources")) < 0 ||
-	    (r = want(s->seccomp, json_type_object, "linux.seccomp")) < 0 ||
-	    (r = want(s->sysctl, json_type_object, "linux.sysctl")) < 0)
+	s->cgroups_path = j.cgroups_path;
+	if (j.propagation && (r = parse_propagation(j.propagation, &s->rootfs_propagation)) < 0)
+		return r;
+	s->resources = j.resources;
+	s->seccomp = j.seccomp;
+	s->sysctl = j.sysctl;
+	if (s->sysctl && (r = check_sysctl(s->sysctl)) < 0)
 		return r;
 	bool userns = oci_spec_has_ns(s, CLONE_NEWUSER, NULL);
-	if (userns && (!s->nuidmap || !s->ngidmap) && !oci_spec_has_ns(s, CLONE_NEWUSER, &prop))
-		return err_set(-EINVAL, "config.json: a user namespace needs linux.uidMappings and gidMappings");
+	if (userns && (!s->nuidmap || !s->ngidmap) && !oci_spec_has_ns(s, CLONE_NEWUSER, &userns_path))
+		return err_set(-EINVAL, CFG "a user namespace needs linux.uidMappings and gidMappings");
 	return 0;
 }
 
@@ -539,83 +657,102 @@ bool oci_spec_has_ns(const struct oci_spec *s, int type, const char **path)
 	return false;
 }
 
+struct config_json {
+	const char *version, *hostname, *domainname;
+	struct json_object *root, *process, *mounts, *linux_, *hooks, *annotations;
+};
+
+struct root_json {
+	const char *path;
+	bool readonly;
+};
+
+/* The fields of config.json; the spec's tree stays the owner of the strings. */
+static int parse_config(struct oci_spec *s, const char *abs)
+{
+	static const struct json_field fields[] = {
+		JSON_FIELD("ociVersion", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct config_json, version),
+		JSON_FIELD("root", JSON_OBJECT, JSON_REQUIRED | JSON_NULLABLE, struct config_json, root),
+		JSON_FIELD("hostname", JSON_STR, JSON_NULLABLE, struct config_json, hostname),
+		JSON_FIELD("domainname", JSON_STR, JSON_NULLABLE, struct config_json, domainname),
+		JSON_FIELD("process", JSON_OBJECT, JSON_NULLABLE, struct config_json, process),
+		JSON_FIELD("mounts", JSON_ARRAY, JSON_NULLABLE, struct config_json, mounts),
+		JSON_FIELD("linux", JSON_OBJECT, JSON_NULLABLE, struct config_json, linux_),
+		JSON_FIELD("hooks", JSON_OBJECT, JSON_NULLABLE, struct config_json, hooks),
+		JSON_FIELD("annotations", JSON_OBJECT, JSON_NULLABLE, struct config_json, annotations),
+		JSON_FIELD_END,
+	};
+	static const struct json_field root_fields[] = {
+		JSON_FIELD("path", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct root_json, path),
+		JSON_FIELD("readonly", JSON_BOOL, JSON_NULLABLE, struct root_json, readonly),
+		JSON_FIELD_END,
+	};
+	struct config_json c = { 0 };
+	struct root_json root = { 0 };
+	_cleanup_free_ char *rootfs = NULL, *real = NULL;
+	int r;
+
+	if ((r = json_dispatch(s->root, fields, &c, "config.json", 0)) < 0)
+		return r;
+	if (strncmp(c.version, "1.", 2))
+		return err_set(-EINVAL, CFG "ociVersion must be 1.x (got '%s')", c.version);
+	if ((r = json_dispatch(c.root, root_fields, &root, CFG "root", 0)) < 0)
+		return r;
+	s->readonly = root.readonly;
+	if (asprintf(&rootfs, "%s%s%s", root.path[0] == '/' ? "" : abs, root.path[0] == '/' ? "" : "/", root.path) <
+	    0) {
+		rootfs = NULL;
+		return -ENOMEM;
+	}
+	if (!(real = realpath(rootfs, NULL)))
+		return err_errno(-errno, "root file system %s", rootfs);
+	if (fs_path(s->rootfs, sizeof(s->rootfs), "%s", real) < 0)
+		return err_set(-ENAMETOOLONG, "root file system %s: the path is too long", real);
+	s->hostname = c.hostname;
+	s->domainname = c.domainname;
+	if ((r = oci_process_parse(c.process, &s->process, CFG "process")) < 0)
+		return r;
+	if (c.mounts && !(s->mounts = calloc(json_object_array_length(c.mounts) + 1, sizeof(*s->mounts))))
+		return -ENOMEM;
+	if ((r = each(c.mounts, CFG "mounts", 0, parse_mount, s)) < 0 || (r = parse_linux(c.linux_, s)) < 0 ||
+	    (r = parse_hooks(c.hooks, s)) < 0)
+		return r;
+	s->annotations = c.annotations;
+	return 0;
+}
+
 int oci_spec_load(const char *bundle, struct oci_spec **out)
 {
-	_cleanup_free_ struct oci_spec *s = calloc(1, sizeof(*s));
+	struct oci_spec *s = calloc(1, sizeof(*s));
 	_cleanup_free_ char *abs = NULL;
-	struct json_object *root, *v;
-	const char *version, *path;
-	char where[64];
-	int r, dfd;
+	_cleanup_close_ int dfd = -1;
+	int r;
 
 	if (!s)
 		return -ENOMEM;
-	if (!(abs = realpath(bundle, NULL)))
-		return err_errno(-errno, "bundle %s", bundle);
-	snprintf(s->bundle, sizeof(s->bundle), "%s", abs);
-	dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_errno(-errno, "bundle %s", abs);
+	if (!(abs = realpath(bundle, NULL))) {
+		r = err_errno(-errno, "bundle %s", bundle);
+		goto fail;
+	}
+	if ((r = fs_path(s->bundle, sizeof(s->bundle), "%s", abs)) < 0)
+		goto fail;
+	if ((dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "bundle %s", abs);
+		goto fail;
+	}
 	r = json_read_object(dfd, "config.json", 16 << 20, &s->root);
-	close(dfd);
 	if (r == -ENOENT)
-		return err_set(r, "bundle %s has no config.json (hv ctr spec writes one)", abs);
-	if (r < 0)
-		return err_prefix(r, "bundle %s", abs);
-	root = s->root;
-	if ((r = get_str(root, "ociVersion", "ociVersion", &version)) < 0)
-		goto fail;
-	if (!version || strncmp(version, "1.", 2)) {
-		r = err_set(-EINVAL, "config.json: ociVersion must be 1.x (got '%s')", version ? version : "none");
-		goto fail;
-	}
-	if (!(v = get(root, "root")) || (r = get_str(v, "path", "root.path", &path)) < 0 || !path) {
-		r = r < 0 ? r : err_set(-EINVAL, "config.json: root.path is missing");
-		goto fail;
-	}
-	s->readonly = get(v, "readonly") && json_object_get_boolean(get(v, "readonly"));
-	if (path[0] == '/')
-		snprintf(s->rootfs, sizeof(s->rootfs), "%s", path);
+		r = err_set(r, "bundle %s has no config.json (hv ctr spec writes one)", abs);
+	else if (r < 0)
+		r = err_prefix(r, "bundle %s", abs);
 	else
-		snprintf(s->rootfs, sizeof(s->rootfs), "%s/%s", abs, path);
-	{
-		char *real = realpath(s->rootfs, NULL);
-		if (!real) {
-			r = err_errno(-errno, "root file system %s", s->rootfs);
-			goto fail;
-		}
-		snprintf(s->rootfs, sizeof(s->rootfs), "%s", real);
-		free(real);
-	}
-	if ((r = get_str(root, "hostname", "hostname", &s->hostname)) < 0 ||
-	    (r = get_str(root, "domainname", "domainname", &s->domainname)) < 0)
+		r = parse_config(s, abs);
+	if (r < 0)
 		goto fail;
-	if ((r = oci_process_parse(get(root, "process"), &s->process, "process")) < 0)
-		goto fail;
-	if ((v = get(root, "mounts"))) {
-		if (!json_object_is_type(v, json_type_array)) {
-			r = err_set(-EINVAL, "config.json: mounts must be an array");
-			goto fail;
-		}
-		s->nmounts = json_object_array_length(v);
-		if (!(s->mounts = calloc(s->nmounts + 1, sizeof(*s->mounts)))) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < s->nmounts; i++)
-			if ((r = parse_mount(json_object_array_get_idx(v, i), i, &s->mounts[i])) < 0)
-				goto fail;
-	}
-	if ((r = parse_linux(get(root, "linux"), s)) < 0 || (r = parse_hooks(get(root, "hooks"), s)) < 0)
-		goto fail;
-	s->annotations = get(root, "annotations");
-	if ((r = want(s->annotations, json_type_object, "annotations")) < 0)
-		goto fail;
-	(void)where;
-	*out = TAKE_PTR(s);
+	*out = s;
 	return 0;
 fail:
-	oci_spec_free(TAKE_PTR(s));
+	oci_spec_free(s);
 	return r;
 }
 

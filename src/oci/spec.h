@@ -114,7 +114,8 @@ struct oci_spec {
 
 int oci_spec_load(const char *bundle, struct oci_spec **out);
 void oci_spec_free(struct oci_spec *s);
-/* A "process" object on its own (hv-runc exec --process FILE). */
+/* A "process" object on its own (hv-runc exec --process FILE); where
+ * names it in messages ("config.json: process", "--process FILE"). */
 int oci_process_parse(struct json_object *p, struct oci_process *out, const char *where);
 void oci_process_free(struct oci_process *p);
 bool oci_spec_has_ns(const struct oci_spec *s, int type, const char **path);

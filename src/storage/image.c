@@ -85,11 +85,12 @@ int image_adopt(const char *path, const char *stated, char *fmt, size_t n)
 				       "%s,format=qcow2 (hv disk: --format qcow2)",
 				       path, m.backing, path);
 		if (m.data_file[0] || m.external_data)
-			return err_set(-EPERM,
-				       "%s looks like a qcow2 image with the external data file %s; hv does not open files "
-				       "named inside an image whose format it had to guess. If you made this image, state "
-				       "its format: %s,format=qcow2",
-				       path, m.data_file, path);
+			return err_set(
+			    -EPERM,
+			    "%s looks like a qcow2 image with the external data file %s; hv does not open files "
+			    "named inside an image whose format it had to guess. If you made this image, state "
+			    "its format: %s,format=qcow2",
+			    path, m.data_file, path);
 	}
 	if (m.backing[0] && !m.backing_format[0])
 		return err_set(-EINVAL,
@@ -117,8 +118,8 @@ int image_verify(const char *path, const char *format, const char *backing)
 	if (!backing)
 		return 0; /* the user stated qcow2 and owns its chain (checked at adoption) */
 	if (strcmp(m.backing, backing))
-		return err_set(-EPERM, "disk %s: its backing file is '%s' but hv made it on '%s'; refusing to use it", path,
-			       m.backing, backing);
+		return err_set(-EPERM, "disk %s: its backing file is '%s' but hv made it on '%s'; refusing to use it",
+			       path, m.backing, backing);
 	if (m.data_file[0] || m.external_data)
 		return err_set(-EPERM, "disk %s: hv made it without an external data file but it names '%s'", path,
 			       m.data_file);
@@ -212,7 +213,8 @@ int qemu_img(const char *const args[], char **out)
 	for (int i = 0; args[i]; i++)
 		if ((r = strv_add(&argv, args[i])) < 0)
 			return r;
-	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0 || (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0 ||
+	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		r = err_errno(-errno, "cannot run qemu-img");
 		close_pair(op);
 		close_pair(ep);
@@ -273,7 +275,8 @@ static int publish(const char *tmp, const char *path)
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
 		int e = errno;
 		unlink(tmp);
-		return e == EEXIST ? err_set(-EEXIST, "%s already exists", path) : err_errno(-e, "cannot create %s", path);
+		return e == EEXIST ? err_set(-EEXIST, "%s already exists", path)
+				   : err_errno(-e, "cannot create %s", path);
 	}
 	return 0;
 }
@@ -300,8 +303,8 @@ int image_create(const char *path, const char *format, uint64_t size, const char
 		_cleanup_free_ char *abs = realpath(backing, NULL);
 		if (!abs)
 			return err_errno(-errno, "backing file %s", backing);
-		const char *args[] = { "create",	 "-q", "-f", "qcow2", "-b", abs, "-F",
-				       backing_format, tmp,  size ? sz : NULL, NULL };
+		const char *args[] = { "create", "-q",		 "-f", "qcow2",		 "-b", abs,
+				       "-F",	 backing_format, tmp,  size ? sz : NULL, NULL };
 		r = qemu_img(args, NULL);
 	} else {
 		const char *args[] = { "create", "-q", "-f", format, tmp, sz, NULL };
@@ -317,8 +320,9 @@ int image_create(const char *path, const char *format, uint64_t size, const char
 int image_info(const char *path, const char *format, bool chain, struct json_object **out)
 {
 	_cleanup_free_ char *text = NULL;
-	const char *args[] = { "info", "-U", "-f", format, "--output=json", chain ? "--backing-chain" : path,
-			       chain ? path : NULL, NULL };
+	const char *args[] = {
+		"info", "-U", "-f", format, "--output=json", chain ? "--backing-chain" : path, chain ? path : NULL, NULL
+	};
 	int r;
 
 	*out = NULL;
@@ -336,7 +340,7 @@ int image_info(const char *path, const char *format, bool chain, struct json_obj
 int image_resize(const char *path, const char *format, uint64_t size, bool shrink)
 {
 	char sz[32];
-	const char *args[] = { "resize", "-q", "-f", format, shrink ? "--shrink" : path, shrink ? path : sz,
+	const char *args[] = { "resize",	   "-q", "-f", format, shrink ? "--shrink" : path, shrink ? path : sz,
 			       shrink ? sz : NULL, NULL };
 
 	if (!valid_format(format))
@@ -556,7 +560,8 @@ int image_overlay_unchanged(const char *path)
 	/* depth 0: clusters of the overlay itself (data, or zeroes written) */
 	for (size_t i = 0; i < json_object_array_length(map); i++) {
 		int64_t depth;
-		if (json_get_int64(json_object_array_get_idx(map, i), "depth", "qemu-img map", &depth) == 0 && depth == 0)
+		if (json_get_int64(json_object_array_get_idx(map, i), "depth", "qemu-img map", &depth) == 0 &&
+		    depth == 0)
 			unchanged = 0;
 	}
 	json_object_put(map);

@@ -11,13 +11,13 @@
 
 #include "util/err.h"
 
-#define QCOW2_MAGIC		 "QFI\xfb"
-#define EXT_END			 0x00000000u
-#define EXT_BACKING_FORMAT	 0xe2792acau
-#define EXT_DATA_FILE		 0x44415441u
-#define INCOMPAT_DATA_FILE	 (1ull << 2)
-#define HEADER_V2_LENGTH	 72
-#define HEADER_MAX_READ		 65536 /* extensions live in the first cluster; 64 KiB covers the default */
+#define QCOW2_MAGIC	   "QFI\xfb"
+#define EXT_END		   0x00000000u
+#define EXT_BACKING_FORMAT 0xe2792acau
+#define EXT_DATA_FILE	   0x44415441u
+#define INCOMPAT_DATA_FILE (1ull << 2)
+#define HEADER_V2_LENGTH   72
+#define HEADER_MAX_READ	   65536 /* extensions live in the first cluster; 64 KiB covers the default */
 
 static uint32_t be32(const unsigned char *p)
 {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/proc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <linux/close_range.h>
 #include <fcntl.h>
@@ -10,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,38 +138,63 @@ int proc_self_dir(char *buf, size_t n)
 	return 0;
 }
 
-/* Close (or mark close-on-exec) every fd from lowfd on but those kept. */
-static void fds_from(int lowfd, const int *keep, int nkeep, bool cloexec)
+/* Close (or mark close-on-exec) the fds from a to b (inclusive).  Safe
+ * between fork and exec: system calls only, no allocation. */
+static void fd_range(unsigned a, unsigned b, bool cloexec)
 {
-	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
+	struct rlimit rl;
+	unsigned max = 65536;
 
-	if (!d)
+	if (a > b || close_range(a, b, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0)
 		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		bool kept = fd < lowfd || fd == dirfd(d) || de->d_name[0] == '.';
-		for (int i = 0; i < nkeep && !kept; i++)
-			kept = keep[i] == fd;
-		if (kept)
-			continue;
+	/* kernels before 5.9 (5.11 for CLOSE_RANGE_CLOEXEC): one at a time,
+	 * up to the fd limit */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 20))
+		max = (unsigned)rl.rlim_cur;
+	for (unsigned fd = a; fd <= b && fd < max; fd++) {
 		if (cloexec)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 		else
-			close(fd);
+			close((int)fd);
 	}
 }
 
-void proc_close_fds_from(int lowfd, const int *keep, int nkeep)
+/* Every fd from lowfd on but those kept, closed or marked close-on-exec:
+ * the gaps between the kept fds (sorted on the stack) go in one
+ * close_range(2) each. */
+static int fds_from(int lowfd, const int *keep, int nkeep, bool cloexec)
 {
-	fds_from(lowfd, keep, nkeep, false);
+	int sorted[PROC_MAX_KEEP];
+	unsigned lo = lowfd > 0 ? (unsigned)lowfd : 0;
+	int n = 0;
+
+	if (nkeep < 0 || nkeep > PROC_MAX_KEEP)
+		return -E2BIG;
+	for (int i = 0; i < nkeep; i++) {
+		int j = n++;
+		for (; j > 0 && sorted[j - 1] > keep[i]; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = keep[i];
+	}
+	for (int i = 0; i < n; i++) {
+		if (sorted[i] < 0 || (unsigned)sorted[i] < lo)
+			continue;
+		if ((unsigned)sorted[i] > lo)
+			fd_range(lo, (unsigned)sorted[i] - 1, cloexec);
+		lo = (unsigned)sorted[i] + 1;
+	}
+	fd_range(lo, ~0U, cloexec);
+	return 0;
+}
+
+int proc_close_fds_from(int lowfd, const int *keep, int nkeep)
+{
+	return fds_from(lowfd, keep, nkeep, false);
 }
 
 void proc_cloexec_fds_from(int lowfd)
 {
-	if (close_range((unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	fds_from(lowfd, NULL, 0, true); /* kernels before 5.11 */
+	fds_from(lowfd, NULL, 0, true);
 }
 
 uint64_t proc_now_ms(void)
@@ -187,22 +213,31 @@ void proc_sleep_ms(unsigned ms)
 		;
 }
 
-#include <sys/wait.h>
-
-static void child_setup_fds(const struct spawn_fd *map, size_t nmap, int errpipe)
+/* In the child: the mapped fds at their places and nothing else open but
+ * the error pipe, which moves above every target first (a target may have
+ * its number).  Async-signal-safe: no allocation, no directory listing.
+ * Returns the error pipe's new fd, or -errno. */
+static int child_setup_fds(const struct spawn_fd *map, size_t nmap, int errpipe)
 {
-	int tmp[64];
-	int keep[66];
+	int tmp[PROC_MAX_FDS], keep[PROC_MAX_FDS + 1], above = 100;
 
+	for (size_t i = 0; i < nmap; i++)
+		if (map[i].to >= above)
+			above = map[i].to + 1;
+	if ((errpipe = fcntl(errpipe, F_DUPFD_CLOEXEC, above)) < 0)
+		return -errno;
 	/* two phases, so that a `from` equal to another mapping's `to` survives */
-	for (size_t i = 0; i < nmap && i < 64; i++)
-		tmp[i] = fcntl(map[i].from, F_DUPFD_CLOEXEC, 100);
-	for (size_t i = 0; i < nmap && i < 64; i++) {
-		dup2(tmp[i], map[i].to); /* clears FD_CLOEXEC on the target */
+	for (size_t i = 0; i < nmap; i++)
+		if ((tmp[i] = fcntl(map[i].from, F_DUPFD_CLOEXEC, above)) < 0)
+			return -errno;
+	for (size_t i = 0; i < nmap; i++) {
+		if (dup2(tmp[i], map[i].to) < 0) /* clears FD_CLOEXEC on the target */
+			return -errno;
 		keep[i] = map[i].to;
 	}
 	keep[nmap] = errpipe;
 	proc_close_fds_from(0, keep, (int)nmap + 1);
+	return errpipe;
 }
 
 int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp, pid_t *pid)
@@ -211,7 +246,7 @@ int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, cons
 	pid_t p;
 	ssize_t n;
 
-	if (nmap > 64)
+	if (nmap > PROC_MAX_FDS)
 		return err_set(-EINVAL, "too many fds to pass");
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return err_errno(-errno, "pipe");
@@ -222,22 +257,26 @@ int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, cons
 		return err_errno(-errno, "fork");
 	}
 	if (p == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		sigset_t none;
+		int fd;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		for (int s = 1; s < 32; s++)
 			if (s != SIGKILL && s != SIGSTOP)
-				signal(s, SIG_DFL);
+				sigaction(s, &dfl, NULL);
 		if (new_pgrp)
 			setpgid(0, 0);
-		child_setup_fds(map, nmap, ep[1]);
-		if (cwd && chdir(cwd) < 0)
+		if ((fd = child_setup_fds(map, nmap, ep[1])) < 0) {
+			e = -fd;
+			fd = ep[1];
+		} else if (cwd && chdir(cwd) < 0) {
 			e = errno;
-		else {
+		} else {
 			execv(argv[0], argv);
 			e = errno;
 		}
-		(void)!write(ep[1], &e, sizeof(e));
+		(void)!write(fd, &e, sizeof(e));
 		_exit(127);
 	}
 	close(ep[1]);

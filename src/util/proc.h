@@ -22,8 +22,11 @@ bool proc_id_alive(const struct proc_id *id);
 int proc_find_exe(const char *name, char **out);
 /* The directory holding the running executable (for build/guest lookup). */
 int proc_self_dir(char *buf, size_t n);
-/* Close every fd >= lowfd except those listed in keep[nkeep]. */
-void proc_close_fds_from(int lowfd, const int *keep, int nkeep);
+/* Close every fd >= lowfd except those listed in keep[nkeep] (at most
+ * PROC_MAX_KEEP; -E2BIG beyond).  Both this and the next are safe between
+ * fork and exec: close_range(2), no allocation, no directory listing. */
+#define PROC_MAX_KEEP 128
+int proc_close_fds_from(int lowfd, const int *keep, int nkeep);
 /* Every fd from lowfd on closes at the next execve (they stay usable
  * until then). */
 void proc_cloexec_fds_from(int lowfd);
@@ -31,7 +34,9 @@ void proc_cloexec_fds_from(int lowfd);
 uint64_t proc_now_ms(void);
 void proc_sleep_ms(unsigned ms);
 
-/* Map fd `from` of the parent to fd `to` in the child. */
+/* Map fd `from` of the parent to fd `to` in the child (at most
+ * PROC_MAX_FDS of them). */
+#define PROC_MAX_FDS 64
 struct spawn_fd {
 	int from, to;
 };

@@ -139,4 +139,16 @@ expect_match "start of a dead container is a clear error" "$err" "stopped"
 check "delete cleans it up" rt delete early
 check "nothing left of it" test ! -e "$CTR_ROOT/early" -a -z "$(ctr_cgroup_dirs early)"
 
+# --- joining another container's pid namespace by path: the init enters
+# it, hv-runc itself does not (a hook it forks stays in the host's)
+mkbundle pidhost 'c["process"]["args"]=["sleep","100"]' >/dev/null
+rt create --bundle "$BUNDLES/pidhost" pidhost && rt start pidhost
+hostpid=$(ctr_state pidhost pid)
+mkbundle pidjoin "c['linux']['namespaces']=[n if n['type']!='pid' else {'type':'pid','path':'/proc/$hostpid/ns/pid'} for n in c['linux']['namespaces']]; c['process']['args']=['cat','/proc/1/cmdline']; c['hooks']={'poststart':[{'path':'/bin/sh','args':['sh','-c','readlink /proc/self/ns/pid > $BUNDLES/pidjoin.hookns']}]}" >/dev/null
+out=$(rt run --bundle "$BUNDLES/pidjoin" pidjoin </dev/null 2>&1 | tr '\0' ' ')
+expect_match "a container given a pid namespace path runs in it (its pid 1 is the other's sleep)" "$out" "^sleep 100"
+expect_eq "hv-runc's own pid namespace is untouched (its poststart hook runs in the host's)" \
+	"$(cat "$BUNDLES/pidjoin.hookns" 2>/dev/null)" "$(readlink /proc/self/ns/pid)"
+rt delete --force pidhost
+
 done_testing

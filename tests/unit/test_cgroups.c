@@ -170,8 +170,8 @@ static void refused(enum cg_version v, const char *json, int code, const char *w
 
 static void bad_input(void)
 {
-	refused(CG_V1, "[]", -EINVAL, "linux.resources must be an object");
-	refused(CG_V1, "{\"memory\": 5}", -EINVAL, "linux.resources.memory must be an object");
+	refused(CG_V1, "[]", -EINVAL, "linux.resources: expected an object, got an array");
+	refused(CG_V1, "{\"memory\": 5}", -EINVAL, "linux.resources.memory: expected an object, got an integer");
 	refused(CG_V1, "{\"memory\": {\"limit\": \"64M\"}}", -EINVAL, "linux.resources.memory.limit must be a number");
 	refused(CG_V1, "{\"memory\": {\"limit\": 1.5}}", -EINVAL,
 		"linux.resources.memory.limit must be a whole number");
@@ -182,19 +182,25 @@ static void bad_input(void)
 	refused(CG_V2, "{\"memory\": {\"swap\": 500}}", -EINVAL, "needs a linux.resources.memory.limit");
 	refused(CG_V1, "{\"memory\": {\"disableOOMKiller\": 1}}", -EINVAL,
 		"linux.resources.memory.disableOOMKiller must be true or false");
-	refused(CG_V1, "{\"cpu\": []}", -EINVAL, "linux.resources.cpu must be an object");
+	refused(CG_V1, "{\"cpu\": []}", -EINVAL, "linux.resources.cpu: expected an object, got an array");
 	refused(CG_V1, "{\"cpu\": {\"shares\": 1}}", -EINVAL,
 		"linux.resources.cpu.shares must be between 2 and 262144");
 	refused(CG_V2, "{\"cpu\": {\"shares\": 300000}}", -EINVAL, "linux.resources.cpu.shares must be between");
 	refused(CG_V1, "{\"cpu\": {\"quota\": 10}}", -EINVAL, "linux.resources.cpu.quota must be -1");
 	refused(CG_V1, "{\"cpu\": {\"period\": 10}}", -EINVAL, "linux.resources.cpu.period must be between");
-	refused(CG_V1, "{\"cpu\": {\"cpus\": 0}}", -EINVAL, "linux.resources.cpu.cpus must be a string");
+	refused(CG_V1, "{\"cpu\": {\"cpus\": 0}}", -EINVAL,
+		"linux.resources.cpu.cpus: expected a string, got an integer");
 	refused(CG_V1, "{\"cpu\": {\"mems\": \"0;1\"}}", -EINVAL, "linux.resources.cpu.mems must be a list");
 	refused(CG_V1, "{\"pids\": {\"limit\": \"many\"}}", -EINVAL, "linux.resources.pids.limit must be a number");
 	refused(CG_V1, "{\"blockIO\": {\"weight\": 5}}", -EINVAL, "linux.resources.blockIO.weight must be between");
-	refused(CG_V1, "{\"devices\": {}}", -EINVAL, "linux.resources.devices must be an array");
-	refused(CG_V1, "{\"devices\": [3]}", -EINVAL, "linux.resources.devices[0] must be an object");
-	refused(CG_V1, "{\"devices\": [{\"type\": \"c\"}]}", -EINVAL, "linux.resources.devices[0].allow must be");
+	refused(CG_V1, "{\"devices\": {}}", -EINVAL, "linux.resources.devices: expected an array, got an object");
+	refused(CG_V1, "{\"devices\": [3]}", -EINVAL, "linux.resources.devices[0]: expected an object, got an integer");
+	/* a JSON null where a value is needed is a named error, never a crash */
+	refused(CG_V1, "{\"devices\": [null]}", -EINVAL, "linux.resources.devices[0]: expected an object, got null");
+	refused(CG_V1, "{\"devices\": [{\"allow\": null}]}", -EINVAL, "linux.resources.devices[0].allow is missing");
+	refused(CG_V1, "{\"devices\": [{\"allow\": true, \"access\": 7}]}", -EINVAL,
+		"linux.resources.devices[0].access: expected a string, got an integer");
+	refused(CG_V1, "{\"devices\": [{\"type\": \"c\"}]}", -EINVAL, "linux.resources.devices[0].allow is missing");
 	refused(CG_V1, "{\"devices\": [{\"allow\": true}, {\"allow\": true, \"type\": \"x\"}]}", -EINVAL,
 		"linux.resources.devices[1].type must be");
 	refused(CG_V1, "{\"devices\": [{\"allow\": true, \"type\": \"c\", \"access\": \"rwx\"}]}", -EINVAL,

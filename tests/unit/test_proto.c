@@ -6,6 +6,7 @@
 
 #include "guest/channel.h"
 #include "guest/proto.h"
+#include "util/err.h"
 #include "t.h"
 
 static int frames_seen;
@@ -19,6 +20,8 @@ static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 	frames_seen++;
 	last_type = type;
 }
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static size_t put(uint8_t *buf, int type, const char *payload, size_t len)
 {
@@ -37,8 +40,9 @@ static void decoder_splits(void)
 	len += put(stream + len, HVP_STDOUT, "hello\n", 6);
 	len += put(stream + len, HVP_EXIT, "\0\x2a", 2);
 	for (size_t chunk = 1; chunk <= len; chunk++) {
-		struct hvp_decoder d = { 0 };
+		static struct hvp_decoder d;
 		int types[3], n = 0;
+		hvp_decoder_init(&d, HVP_GUEST);
 		for (size_t off = 0; off < len; off += chunk) {
 			int type, got;
 			const uint8_t *p;
@@ -63,12 +67,13 @@ static void decoder_splits(void)
 
 static void hostile(void)
 {
-	struct hvp_decoder d = { 0 };
+	static struct hvp_decoder d;
 	uint8_t bad[8];
 	int type;
 	const uint8_t *p;
 	size_t len;
 
+	hvp_decoder_init(&d, HVP_GUEST);
 	hvp_put_header(bad, 99, 0);
 	hvp_feed(&d, bad, HVP_HDR);
 	CHECK(hvp_next(&d, &type, &p, &len) == -1, "an unknown frame type is malformed");
@@ -128,8 +133,132 @@ static void host_channel(void)
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
 	chan_init(&c, sp[0]);
 	CHECK(chan_send_exec(&c, argv, NULL, 0, 0) == -E2BIG, "a command over the EXEC limit is refused");
+	CHECK(chan_exec_check(argv, NULL) == -E2BIG && strstr(err_msg(), "65535"),
+	      "the check before boot refuses it too, naming the limit (%s)", err_msg());
+	huge[HVP_EXEC_MAX - 100] = '\0';
+	CHECK(chan_exec_check(argv, NULL) == 0, "a command just under the limit passes");
+	{
+		/* what chan_exec_check lets through is sent whole, with the largest terminal size */
+		uint8_t hdr[HVP_HDR];
+		CHECK(chan_send_exec(&c, argv, NULL, 65535, 65535) == 0 && read(sp[1], hdr, HVP_HDR) == HVP_HDR &&
+			  hdr[0] == HVP_EXEC,
+		      "and it is sent as one EXEC frame");
+	}
 	close(sp[0]);
 	close(sp[1]);
+}
+
+/* The types each side sends: every other type is refused from it. */
+static const int host_types[] = { HVP_EXEC, HVP_STDIN, HVP_STDIN_EOF, HVP_WINCH, HVP_SIGNAL };
+static const int guest_types[] = { HVP_HELLO, HVP_STDOUT, HVP_STDERR, HVP_EXIT, HVP_ACK, HVP_ERROR, HVP_NETINFO };
+
+static bool in(const int *v, size_t n, int t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == t)
+			return true;
+	return false;
+}
+
+/* A well-formed payload for type (the fixed-size ones need their size). */
+static size_t payload_len(int type)
+{
+	size_t max = hvp_max_payload(type);
+	return max < 4 ? max : 4;
+}
+
+/* Decoder level, both ends: a decoder reading the host takes exactly the
+ * host's types, one reading the guest exactly the guest's. */
+static void direction_table(void)
+{
+	static struct hvp_decoder d;
+	bool table_ok = true;
+
+	for (int t = 0; t < 256; t++) {
+		enum hvp_side want = in(host_types, ARRAY_LEN(host_types), t)	  ? HVP_HOST
+				     : in(guest_types, ARRAY_LEN(guest_types), t) ? HVP_GUEST
+										  : HVP_NOBODY;
+		if (hvp_sender(t) != want)
+			table_ok = false;
+	}
+	CHECK(table_ok, "hvp_sender names the host for EXEC/STDIN/STDIN_EOF/WINCH/SIGNAL, the guest for the rest");
+	for (int t = HVP_HELLO; t <= HVP_NETINFO; t++) {
+		for (int side = HVP_HOST; side <= HVP_GUEST; side++) {
+			uint8_t frame[HVP_HDR + 4] = { 0 };
+			int type = 0, got;
+			const uint8_t *p;
+			size_t len, plen = payload_len(t);
+			bool allowed = (int)hvp_sender(t) == side;
+			char why[160];
+			hvp_decoder_init(&d, (enum hvp_side)side);
+			hvp_put_header(frame, t, plen);
+			hvp_feed(&d, frame, HVP_HDR + plen);
+			got = hvp_next(&d, &type, &p, &len);
+			hvp_describe_fault(&d, why, sizeof(why));
+			if (allowed)
+				CHECK(got == 1 && type == t && len == plen, "%s from the %s is accepted (%d)",
+				      hvp_type_name(t), side == HVP_HOST ? "host" : "guest", got);
+			else
+				CHECK(got == -1 && d.fault == HVP_FAULT_DIRECTION && strstr(why, hvp_type_name(t)),
+				      "%s from the %s is refused (%d: %s)", hvp_type_name(t),
+				      side == HVP_HOST ? "host" : "guest", got, why);
+		}
+	}
+	/* a decoder nobody initialised accepts nothing */
+	memset(&d, 0, sizeof(d));
+	{
+		uint8_t frame[HVP_HDR];
+		int type;
+		const uint8_t *p;
+		size_t len;
+		hvp_put_header(frame, HVP_STDIN_EOF, 0);
+		hvp_feed(&d, frame, sizeof(frame));
+		CHECK(hvp_next(&d, &type, &p, &len) == -1, "a zeroed decoder refuses every frame");
+	}
+}
+
+/* The host end: every host-only type arriving from the guest closes the
+ * channel with a clear error; every guest type is delivered. */
+static void host_refuses_host_types(void)
+{
+	for (int t = HVP_HELLO; t <= HVP_NETINFO; t++) {
+		int sp[2];
+		static struct chan_host c;
+		uint8_t frame[HVP_HDR + 4] = { 0 };
+		size_t plen = payload_len(t);
+		int r;
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+		chan_init(&c, sp[0]);
+		hvp_put_header(frame, t, plen);
+		/* the same frame twice: the second must not be delivered after a violation */
+		(void)!write(sp[1], frame, HVP_HDR + plen);
+		(void)!write(sp[1], frame, HVP_HDR + plen);
+		frames_seen = 0;
+		last_type = 0;
+		err_clear();
+		r = chan_read(&c, on_frame, NULL);
+		if (in(host_types, ARRAY_LEN(host_types), t)) {
+			CHECK(r == -EPROTO && c.broken && frames_seen == 0 && strstr(err_msg(), hvp_type_name(t)) &&
+				  strstr(err_msg(), "only the host may send"),
+			      "the host end refuses %s from the guest (%d, %d frames, '%s')", hvp_type_name(t), r,
+			      frames_seen, err_msg());
+		} else {
+			CHECK(r == 0 && !c.broken && frames_seen == 2 && last_type == t,
+			      "the host end accepts %s from the guest (%d, %d frames)", hvp_type_name(t), r,
+			      frames_seen);
+		}
+		close(sp[0]);
+		close(sp[1]);
+	}
+	{
+		int sp[2];
+		static struct chan_host c;
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+		chan_init(&c, sp[0]);
+		CHECK(chan_send(&c, HVP_STDOUT, "x", 1) == -EINVAL, "the host does not send a guest's frame type");
+		close(sp[0]);
+		close(sp[1]);
+	}
 }
 
 int main(void)
@@ -137,5 +266,7 @@ int main(void)
 	decoder_splits();
 	hostile();
 	host_channel();
+	direction_table();
+	host_refuses_host_types();
 	T_DONE();
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "storage/image.h"
@@ -113,8 +114,7 @@ static void test_crafted(void)
 	put32(h + 20, 16);
 	/* an external data file: the feature bit without the name is refused */
 	put64(h + 72, 1 << 2);
-	CHECK(parse("data-noname", h, sizeof(h), &m) == -EINVAL && strstr(err_msg(), "external data"), "%s",
-	      err_msg());
+	CHECK(parse("data-noname", h, sizeof(h), &m) == -EINVAL && strstr(err_msg(), "external data"), "%s", err_msg());
 	put32(h + 112 + 8, 0x44415441);
 	put32(h + 112 + 12, 10);
 	memcpy(h + 112 + 16, "/etc/hosts", 10);
@@ -122,7 +122,7 @@ static void test_crafted(void)
 	      "data file named: %s", err_msg());
 	/* not qcow2 at all */
 	CHECK(parse("raw", (const unsigned char *)"hello world", 11, &m) == -EINVAL &&
-		      strstr(err_msg(), "is not a qcow2 image"),
+		  strstr(err_msg(), "is not a qcow2 image"),
 	      "%s", err_msg());
 }
 
@@ -143,7 +143,7 @@ static void test_adopt(void)
 	fd = write_file("evil.img", h, sizeof(h), path, sizeof(path));
 	close(fd);
 	CHECK(image_adopt(path, NULL, fmt, sizeof(fmt)) == -EPERM && strstr(err_msg(), "/etc/shadow") &&
-		      strstr(err_msg(), "format=qcow2"),
+		  strstr(err_msg(), "format=qcow2"),
 	      "a guessed qcow2 naming a backing file is refused: %s", err_msg());
 	CHECK(image_adopt(path, "raw", fmt, sizeof(fmt)) == 0 && !strcmp(fmt, "raw"), "stated raw stays raw");
 	CHECK(image_adopt(path, "vmdk", fmt, sizeof(fmt)) == -EINVAL, "unknown stated format");
@@ -155,8 +155,8 @@ static void test_adopt(void)
 	put32(h + 104, 0);
 	fd = write_file("nofmt.img", h, sizeof(h), path, sizeof(path));
 	close(fd);
-	CHECK(image_adopt(path, "qcow2", fmt, sizeof(fmt)) == -EINVAL && strstr(err_msg(), "without its format"),
-	      "%s", err_msg());
+	CHECK(image_adopt(path, "qcow2", fmt, sizeof(fmt)) == -EINVAL && strstr(err_msg(), "without its format"), "%s",
+	      err_msg());
 	/* a plain raw file and a stated qcow2 that is not one */
 	fd = write_file("plain.img", "data", 4, path, sizeof(path));
 	close(fd);
@@ -192,6 +192,48 @@ static void test_qemu_img(void)
 	CHECK(image_backing_format(ovl, fmt, sizeof(fmt)) == 0 && !strcmp(fmt, "qcow2"), "backing format");
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* qemu_img leaked its pipes when the second pipe2() or the open of
+ * /dev/null failed: run out of descriptors right there. */
+static void test_fd_leak(void)
+{
+	struct rlimit old, lim;
+	const char *args[] = { "--version", NULL };
+	int before = count_fds(), r;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	for (int room = 1; room <= 4; room++) {
+		/* the limit below which exactly `room` descriptors are free */
+		int limit = 0, free_slots = 0;
+		while (free_slots < room || fcntl(limit, F_GETFD) >= 0) {
+			if (fcntl(limit, F_GETFD) < 0)
+				free_slots++;
+			if (free_slots == room && fcntl(limit, F_GETFD) < 0) {
+				limit++;
+				break;
+			}
+			limit++;
+		}
+		lim = old;
+		lim.rlim_cur = (rlim_t)limit;
+		setrlimit(RLIMIT_NOFILE, &lim);
+		err_clear();
+		r = qemu_img(args, NULL);
+		setrlimit(RLIMIT_NOFILE, &old);
+		CHECK(r < 0 || room >= 4, "with room for %d fds qemu-img cannot start", room);
+		CHECK(count_fds() == before, "room %d: no fd leaked (%d open, %d before): %s", room, count_fds(),
+		      before, err_msg());
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -199,6 +241,7 @@ int main(void)
 	test_crafted();
 	test_adopt();
 	test_qemu_img();
+	test_fd_leak();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

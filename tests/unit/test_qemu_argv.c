@@ -54,7 +54,7 @@ int main(void)
 		.initrd = "/opt/hv/guest/initramfs.cpio",
 		.cmdline = "console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests pci=off tsc_early_khz=2600000 "
 			   "hv.mode=service hv.name=web",
-		.disks = { { "/var/lib/hv/vms/web/disk0.qcow2", "qcow2", false } },
+		.disks = { { "/var/lib/hv/vms/web/disk0.qcow2", "qcow2", false, 0 } },
 		.ndisks = 1,
 		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
 		.channel = { .fd = -1 },
@@ -72,7 +72,7 @@ int main(void)
 		.kernel = "/opt/hv/guest/vmlinux",
 		.initrd = "/opt/hv/guest/initramfs.cpio",
 		.cmdline = "console=ttyS0 hv.mode=run",
-		.disks = { { "/tmp/data.img", "raw", false } },
+		.disks = { { "/tmp/data.img", "raw", false, 0 } },
 		.ndisks = 1,
 		.console = { .fd = 3 },
 		.channel = { .fd = 4 },
@@ -90,7 +90,7 @@ int main(void)
 		.accel = ACCEL_KVM,
 		.kernel = "/boot/vmlinuz-custom",
 		.cmdline = "console=ttyS0 root=/dev/vda",
-		.disks = { { "/srv/db/root.qcow2", "qcow2", false }, { "/srv/db/seed.img", "raw", true } },
+		.disks = { { "/srv/db/root.qcow2", "qcow2", false, 0 }, { "/srv/db/seed.img", "raw", true, 0 } },
 		.ndisks = 2,
 		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
 		.channel = { .fd = -1 },
@@ -100,9 +100,45 @@ int main(void)
 	/* commas in names and paths must not inject QEMU options */
 	struct engine_vm evil = run;
 	evil.name = "a,b";
-	evil.disks[0] = (struct engine_disk){ "/tmp/x,file=/etc/shadow", "raw", false };
+	evil.disks[0] = (struct engine_disk){ "/tmp/x,file=/etc/shadow", "raw", false, 0 };
 	evil.console = (struct engine_chardev){ .fd = -1, .path = "c,s.sock", .logfile = "l,og" };
 
+	/* a distribution image booted by SeaBIOS: disk first, then the
+	 * installer CD; the cloud-init seed is no boot device; no PXE ROM */
+	struct engine_vm bios = {
+		.name = "deb",
+		.uuid = "11111111-2222-4333-8444-555555555555",
+		.cpus = 2,
+		.memory_mib = 1024,
+		.machine = MACHINE_Q35,
+		.accel = ACCEL_TCG,
+		.firmware = FIRMWARE_BIOS,
+		.disks = { { "disk0.qcow2", "qcow2", false, 1 } },
+		.ndisks = 1,
+		.cdroms = { { "/srv/iso/debian,12.iso", "raw", true, 2 }, { "seed.iso", "raw", true, 0 } },
+		.ncdroms = 2,
+		.nics = { { .user = true, .tap_fd = -1, .mac = { 0x52, 0x54, 0, 1, 2, 3 } } },
+		.nnics = 1,
+		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
+		.channel = { .fd = -1 },
+		.qmp_path = "qmp.sock",
+		.qmp_fd = 3,
+		.sandbox = true,
+	};
+	/* UEFI with a graphical console on a unix socket, an empty CD drive */
+	struct engine_vm uefi = bios;
+	uefi.firmware = FIRMWARE_UEFI;
+	uefi.uefi_code = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+	uefi.uefi_vars = "uefi-vars.fd";
+	uefi.cdroms[0] = (struct engine_disk){ NULL, "raw", true, 2 };
+	uefi.ncdroms = 1;
+	uefi.display = (struct engine_display){ .vnc = true, .unix_path = "vnc.sock" };
+	struct engine_vm vnctcp = bios;
+	vnctcp.display = (struct engine_display){ .vnc = true, .host = "127.0.0.1", .port = 5907 };
+
+	golden("q35-bios-image", &bios);
+	golden("q35-uefi-vnc", &uefi);
+	golden("q35-vnc-tcp", &vnctcp);
 	golden("microvm-service", &svc);
 	golden("microvm-run", &run);
 	golden("q35-kvm", &q35);
@@ -117,6 +153,24 @@ int main(void)
 	bad = run;
 	bad.accel = ACCEL_AUTO;
 	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "an unresolved accelerator is refused");
+	strv_free(&argv);
+
+	bad = bios;
+	bad.machine = MACHINE_MICROVM;
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL && strstr(err_msg(), "q35"),
+	      "microvm cannot boot through firmware: %s", err_msg());
+	strv_free(&argv);
+	bad = bios;
+	bad.kernel = "/boot/vmlinuz";
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "a kernel and firmware boot are exclusive");
+	strv_free(&argv);
+	bad = uefi;
+	bad.uefi_vars = NULL;
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "UEFI needs a variable store");
+	strv_free(&argv);
+	bad = vnctcp;
+	bad.display.port = 80;
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "VNC port below 5900 refused");
 	strv_free(&argv);
 
 	char params[128];

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include "manager/vm.h"
 #include "manager/vmdef.h"
 #include "t.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
@@ -137,6 +139,135 @@ static void definitions(void)
 	vm_close(&h);
 }
 
+/* Every important field of vm.json: null, a wrong type or absence is an
+ * error that names the field, never a crash or a silent default. */
+static const char *good_vm_json =
+    "{\"name\":\"fields\",\"uuid\":\"0b0e3a4e-0000-4000-8000-000000000001\",\"cpus\":2,\"memory\":256,"
+    "\"machine\":\"microvm\",\"accel\":\"auto\",\"kernel\":null,\"initrd\":null,\"cmdline\":null,\"created\":1,"
+    "\"disks\":[{\"path\":\"disk0.qcow2\",\"format\":\"qcow2\",\"owned\":true,\"backing\":null},"
+    "{\"path\":\"/srv/data.img\",\"format\":\"raw\",\"owned\":false}],"
+    "\"nics\":[{\"mode\":\"nat\",\"mac\":\"52:54:00:12:34:56\",\"forwards\":[\"tcp:8080:80\"]},"
+    "{\"mode\":\"network\",\"network\":\"lab\",\"mac\":\"52:54:00:12:34:57\"}]}";
+
+/* Set (or with how == NULL remove) parent[key] in a copy of the good
+ * definition, load it and return the result; *msg gets the message. */
+static int load_mutated(int dirfd, const char *parent, int idx, const char *key, struct json_object *val)
+{
+	struct json_object *root = json_tokener_parse(good_vm_json), *o = root;
+	struct vmdef d;
+	int r;
+
+	if (parent) {
+		o = json_object_array_get_idx(json_object_object_get(root, parent), (size_t)idx);
+		if (!o) {
+			printf("test bug: no %s[%d]\n", parent, idx);
+			exit(2);
+		}
+	}
+	if (val == (struct json_object *)-1)
+		json_object_object_del(o, key);
+	else
+		json_object_object_add(o, key, val);
+	const char *text = json_object_to_json_string(root);
+	fs_write_atomic(dirfd, "vm.json", text, strlen(text), 0600);
+	json_object_put(root);
+	err_clear();
+	r = vmdef_load(dirfd, &d);
+	if (r == 0)
+		vmdef_free(&d);
+	return r;
+}
+
+static void field_errors(void)
+{
+	char dir[300];
+	struct vmdef d;
+	int dirfd, r;
+	struct {
+		const char *parent;
+		int idx;
+		const char *key;
+		bool required;	  /* absence is an error too */
+		const char *want; /* the field's name in the message */
+	} f[] = {
+		{ NULL, 0, "name", true, "vm.json: name" },
+		{ NULL, 0, "uuid", true, "vm.json: uuid" },
+		{ NULL, 0, "cpus", true, "vm.json: cpus" },
+		{ NULL, 0, "memory", true, "vm.json: memory" },
+		{ NULL, 0, "machine", true, "vm.json: machine" },
+		{ NULL, 0, "accel", true, "vm.json: accel" },
+		{ NULL, 0, "kernel", false, "vm.json: kernel" },
+		{ NULL, 0, "disks", false, "vm.json: disks" },
+		{ NULL, 0, "nics", false, "vm.json: nics" },
+		{ "disks", 1, "path", true, "vm.json: disks[1].path" },
+		{ "disks", 1, "format", true, "vm.json: disks[1].format" },
+		{ "disks", 0, "owned", false, "vm.json: disks[0].owned" },
+		{ "disks", 0, "backing", false, "vm.json: disks[0].backing" },
+		{ "nics", 0, "mode", true, "vm.json: nics[0].mode" },
+		{ "nics", 0, "mac", true, "vm.json: nics[0].mac" },
+		{ "nics", 1, "network", true, "vm.json: nics[1].network" },
+		{ "nics", 0, "forwards", false, "vm.json: nics[0].forwards" },
+	};
+
+	snprintf(dir, sizeof(dir), "%s/fields", home);
+	mkdir(dir, 0700);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	fs_write_atomic(dirfd, "vm.json", good_vm_json, strlen(good_vm_json), 0600);
+	r = vmdef_load(dirfd, &d);
+	CHECK(r == 0 && d.ndisks == 2 && d.nnics == 2 && d.nics[0].nfwd == 1 && !strcmp(d.nics[1].target, "lab"),
+	      "the reference definition loads: %s", r ? err_msg() : "");
+	if (r == 0)
+		vmdef_free(&d);
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		bool is_string = strcmp(f[i].key, "cpus") && strcmp(f[i].key, "memory") && strcmp(f[i].key, "owned") &&
+				 strcmp(f[i].key, "disks") && strcmp(f[i].key, "nics") && strcmp(f[i].key, "forwards");
+		/* null is a wrong type for a required field (and for one that may not be null) */
+		bool nullable = !f[i].required && strcmp(f[i].key, "owned");
+		r = load_mutated(dirfd, f[i].parent, f[i].idx, f[i].key, NULL);
+		if (nullable)
+			CHECK(r == 0, "%s: null reads as absent (%s)", f[i].want, r ? err_msg() : "");
+		else
+			CHECK(r == -EINVAL && strstr(err_msg(), f[i].want) && strstr(err_msg(), "null"),
+			      "%s = null is a named error: %s", f[i].want, err_msg());
+		/* a wrong type: an object where a scalar belongs, a string where
+		 * a number or an array belongs */
+		r = load_mutated(dirfd, f[i].parent, f[i].idx, f[i].key,
+				 is_string ? json_object_new_object() : json_object_new_string("x"));
+		CHECK(r == -EINVAL && strstr(err_msg(), f[i].want) && strstr(err_msg(), "expected"),
+		      "%s of a wrong type is a named error: %s", f[i].want, err_msg());
+		r = load_mutated(dirfd, f[i].parent, f[i].idx, f[i].key, (struct json_object *)-1);
+		if (f[i].required)
+			CHECK(r == -EINVAL && strstr(err_msg(), f[i].want) && strstr(err_msg(), "missing"),
+			      "%s missing is a named error: %s", f[i].want, err_msg());
+		else
+			CHECK(r == 0, "%s may be absent (%s)", f[i].want, r ? err_msg() : "");
+	}
+	/* values of the right type that are still wrong */
+	r = load_mutated(dirfd, NULL, 0, "cpus", json_object_new_int(0));
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: cpus"), "cpus 0 is refused: %s", err_msg());
+	r = load_mutated(dirfd, NULL, 0, "memory", json_object_new_int(-5));
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: memory"), "negative memory is refused: %s", err_msg());
+	r = load_mutated(dirfd, "disks", 1, "format", json_object_new_string("vmdk"));
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: disks[1].format"), "an unknown format is refused: %s",
+	      err_msg());
+	r = load_mutated(dirfd, "nics", 0, "mac", json_object_new_string("zz"));
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: nics[0].mac"), "a bad MAC is refused: %s", err_msg());
+	struct json_object *fw = json_object_new_array();
+	json_object_array_add(fw, NULL);
+	r = load_mutated(dirfd, "nics", 0, "forwards", fw);
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: nics[0].forwards[0]") && strstr(err_msg(), "null"),
+	      "a null forward is a named error: %s", err_msg());
+	struct json_object *disks = json_object_new_array();
+	json_object_array_add(disks, json_object_new_int(3));
+	r = load_mutated(dirfd, NULL, 0, "disks", disks);
+	CHECK(r == -EINVAL && strstr(err_msg(), "vm.json: disks[0]") && strstr(err_msg(), "object"),
+	      "a disk that is not an object is a named error: %s", err_msg());
+	fs_write_atomic(dirfd, "vm.json", "null", 4, 0600);
+	CHECK(vmdef_load(dirfd, &d) == -EINVAL && strstr(err_msg(), "vm.json"), "a null document is refused: %s",
+	      err_msg());
+	close(dirfd);
+}
+
 static void derive(void)
 {
 	struct vm_handle h;
@@ -196,6 +327,113 @@ static void derive(void)
 	vm_close(&h);
 }
 
+/* A fake running VM: status.json names a live sleeping child as QEMU and
+ * as its monitor (killing it ends both, as for a real VM). */
+static pid_t fake_running(int dirfd)
+{
+	struct vm_status st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* like QEMU, it holds no lock and no pipe of its parent */
+		close_range(3, ~0U, 0);
+		sleep(30);
+		_exit(0);
+	}
+	memset(&st, 0, sizeof(st));
+	st.state = VM_RUNNING;
+	proc_identify(pid, &st.qemu);
+	st.monitor = st.qemu;
+	status_save(dirfd, &st);
+	return pid;
+}
+
+/* What a spinning `hv start` does: take the lock, and start the VM (here:
+ * record a fake QEMU) as soon as it is no longer running.  Reports 'S' and
+ * the new QEMU's pid, or 'G' once the VM is gone. */
+static void fake_starter(int report)
+{
+	struct vm_handle h;
+	struct vm_status st;
+	int lock;
+
+	if (vm_open("racer", &h) < 0) {
+		(void)!write(report, "G", 1);
+		_exit(0);
+	}
+	for (;;) {
+		if (fs_lock_at(h.dirfd, "lock", true, &lock) < 0 || !fs_exists_at(h.dirfd, "vm.json")) {
+			(void)!write(report, "G", 1);
+			_exit(0);
+		}
+		if (status_derive(h.dirfd, h.dir, &st) == 0 && !vm_state_active(st.state)) {
+			char msg[16];
+			pid_t qemu = fake_running(h.dirfd);
+			int n = snprintf(msg, sizeof(msg), "S%d", (int)qemu);
+			close(lock);
+			(void)!write(report, msg, (size_t)n);
+			_exit(0);
+		}
+		close(lock);
+		usleep(500);
+	}
+}
+
+/* Regression: delete --force dropped the lock to kill the VM and removed
+ * the folder after taking it back without looking again, so a start in
+ * between lost its running VM's folder. */
+static void delete_force_race(void)
+{
+	char vmdir[300], kept[256];
+	int lost = 0, started = 0, gone = 0;
+
+	snprintf(vmdir, sizeof(vmdir), "%s/vms/racer", home);
+	for (int i = 0; i < 12; i++) {
+		struct vm_handle h;
+		int pfd[2];
+		char msg[16] = "";
+		pid_t qemu, starter, again = 0;
+		make_vm("racer");
+		if (vm_open("racer", &h) < 0)
+			break;
+		qemu = fake_running(h.dirfd);
+		vm_close(&h);
+		if (pipe(pfd) < 0)
+			break;
+		starter = fork();
+		if (starter == 0) {
+			close(pfd[0]);
+			fake_starter(pfd[1]);
+		}
+		close(pfd[1]);
+		int r = vm_delete("racer", true, false, false, kept, sizeof(kept));
+		(void)!read(pfd[0], msg, sizeof(msg) - 1);
+		close(pfd[0]);
+		waitpid(starter, NULL, 0);
+		waitpid(qemu, NULL, 0);
+		bool exists = access(vmdir, F_OK) == 0;
+		if (msg[0] == 'S') {
+			again = atoi(msg + 1);
+			started++;
+			/* the VM runs again: its folder must still be there */
+			lost += !exists;
+			kill(again, SIGKILL);
+		} else {
+			gone++;
+			lost += exists && r == 0;
+		}
+		if (exists) {
+			while (kill(again, 0) == 0)
+				usleep(1000);
+			vm_delete("racer", true, false, false, kept, sizeof(kept));
+		}
+	}
+	CHECK(lost == 0,
+	      "delete --force never removes the folder of a VM that runs again (%d of %d started, %d gone, %d lost)",
+	      started, started + gone, gone, lost);
+	CHECK(started + gone == 12, "every race ended (%d)", started + gone);
+}
+
 static void list_and_delete(void)
 {
 	char **names;
@@ -214,7 +452,8 @@ static void list_and_delete(void)
 	store_list_free(names, n);
 	r = vm_delete("locked", false, false, false, kept, sizeof(kept));
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
-	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT, "deleting twice says no such VM");
+	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT,
+	      "deleting twice says no such VM");
 	CHECK(strstr(err_msg(), "no VM named") != NULL, "%s", err_msg());
 }
 
@@ -226,7 +465,9 @@ int main(void)
 	atomic_writes();
 	locking();
 	definitions();
+	field_errors();
 	derive();
+	delete_force_race();
 	list_and_delete();
 	fs_rm_rf_at(AT_FDCWD, home);
 	T_DONE();

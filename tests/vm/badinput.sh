@@ -68,6 +68,22 @@ refuse "hv run with a command but a foreign initrd" "no hv init" "$HV" run --ini
 refuse "missing qemu-system-x86_64 (hv run)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" run -- true
 refuse "no qemu-system-x86_64 on PATH" "qemu-system-x86_64 not found; install it" env PATH=/nonexistent "$HV" run -- true
 refuse "missing qemu-system-x86_64 (hv start)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" start base
+# a command over the guest channel's 64 KiB EXEC frame: refused before QEMU starts, naming the limit
+refuse "hv run with a command over 64 KiB" "over the guest channel's limit of 65535 bytes" \
+	"$HV" run -- echo "$(head -c 70000 /dev/zero | tr '\0' x)"
+check "and it exits 125" bash -c '"$0" run -- echo "$(head -c 70000 /dev/zero | tr "\0" x)" 2>/dev/null; [ $? -eq 125 ]' "$HV"
+# with too few fds for the signalfd, hv run says so and exits 125 (it used to poll forever):
+# raise the fd limit one at a time until the failure is no longer about the VM's sockets
+for n in $(seq 5 40); do
+	t0=$(date +%s%N)
+	timeout 20 bash -c 'ulimit -n $1; exec "$0" run --nic none -- true' "$HV" "$n" >/dev/null 2>"$tmp/err"
+	rc=$?
+	t1=$(date +%s%N)
+	grep -q "cannot create the VM's sockets" "$tmp/err" && [ $rc -eq 125 ] || break
+done
+expect_match "hv run without an fd for its signalfd names it" "$(cat "$tmp/err")" "^hv run: signalfd: Too many open files$"
+expect_eq "and exits 125" "$rc" 125
+check "within a second ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 1000
 check "hv run's own failures exit 125" bash -c '"$0" run --memory 0 -- true 2>/dev/null; [ $? -eq 125 ]' "$HV"
 refuse "an unwritable store" "HV_HOME|cannot" env HV_HOME=/proc/hv "$HV" create x
 refuse "a relative HV_HOME" "absolute" env HV_HOME=relative/dir "$HV" list

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* proc_spawn: the child has exactly the mapped fds, and an exec failure is
+ * reported even when a mapping's target has the number of the spawn's own
+ * error pipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "util/err.h"
+#include "util/proc.h"
+
+static int run(char **argv, const struct spawn_fd *map, size_t n)
+{
+	pid_t pid;
+	int status, r = proc_spawn(argv, map, n, NULL, false, &pid);
+
+	if (r < 0)
+		return r;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), leak, probe[2], r;
+
+	/* an fd left without O_CLOEXEC, high up: the child must not get it */
+	leak = dup2(null, 900);
+	struct spawn_fd map[] = { { null, 0 }, { null, 1 }, { null, 2 }, { null, 5 } };
+	char *only[] = { "/bin/sh", "-c", "test ! -e /proc/self/fd/900 && test -e /proc/self/fd/5", NULL };
+	r = run(only, map, 4);
+	CHECK(leak == 900 && r == 0, "the child has the mapped fds and not an inherited one (exit %d)", r);
+
+	/* the spawn's error pipe takes the lowest free fds: map onto them */
+	CHECK(pipe(probe) == 0, "pipe");
+	close(probe[0]);
+	close(probe[1]);
+	struct spawn_fd clash[] = { { null, probe[0] }, { null, probe[1] } };
+	char *missing[] = { "/nonexistent/program", NULL };
+	r = run(missing, clash, 2);
+	CHECK(r == -ENOENT, "an exec failure is reported when a target has the error pipe's number (r=%d)", r);
+	char *ok[] = { "/bin/true", NULL };
+	r = run(ok, clash, 2);
+	CHECK(r == 0, "and a good program still runs (r=%d)", r);
+
+	/* proc_close_fds_from keeps what it is told to */
+	pid_t pid = fork();
+	if (pid == 0) {
+		int keep[] = { 900, 2 };
+		int fd = dup(null);
+		if (proc_close_fds_from(0, keep, 2) < 0)
+			_exit(3);
+		_exit(fcntl(900, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0 && fcntl(fd, F_GETFD) < 0 &&
+			      fcntl(0, F_GETFD) < 0
+			  ? 0
+			  : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "close_fds_from keeps only the kept fds (%d)", status);
+	T_DONE();
+}
