@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "forward", cmd_forward, "add, remove or list port forwards of a VM's nat NIC" },
 	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
 	{ "disk", cmd_disk, "create, inspect, resize, convert and check disk images" },
+	{ "image", cmd_image, "build, import, list, inspect and remove OS images (hv image build debian-12)" },
 	{ "attach-disk", cmd_attach_disk, "add a disk image to a stopped VM" },
 	{ "detach-disk", cmd_detach_disk, "remove a disk from a stopped VM" },
 	{ "snapshot", cmd_snapshot, "create, list, revert and delete snapshots (with VM state when running)" },

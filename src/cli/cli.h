@@ -28,6 +28,7 @@ int cmd_ip(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
