@@ -35,6 +35,8 @@ int cmd_clone(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_attach_disk(int argc, char **argv);
 int cmd_detach_disk(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
+int cmd_vnc(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
@@ -62,6 +64,7 @@ struct cli_vm_opts {
 	unsigned ndisks;
 	const char *kernel, *initrd, *cmdline;
 	enum machine machine;
+	bool machine_set; /* --machine was given */
 	enum accel accel;
 	struct nic_request nics;
 };

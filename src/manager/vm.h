@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "manager/vmops.h"
+#include "manager/vmos.h"
 
 struct vm_create_opts {
 	const char *name;
@@ -17,9 +18,14 @@ struct vm_create_opts {
 	const char *disks[VMDEF_MAX_DISKS]; /* each a SIZE (new qcow2) or an existing image PATH */
 	unsigned ndisks;
 	struct nic_request nics;
+	const struct vm_os_opts *os; /* a distribution VM (image, installer ISO, firmware), or NULL */
 };
 
 int vm_create(const struct vm_create_opts *o);
+/* The CD-ROM (an ISO, or "none" to eject), the boot path (kernel |
+ * firmware) and the display (none | vnc | vnc=ADDR:PORT) of a stopped VM;
+ * NULL leaves a setting unchanged. */
+int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics);
 /* Definition and true state of one VM. */
 int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */
