@@ -124,6 +124,7 @@ int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
 		o->cmdline = arg;
 		return 1;
 	case 'M':
+		o->machine_set = true;
 		return machine_parse(arg, &o->machine) ?: 1;
 	case 'A':
 		return accel_parse(arg, &o->accel) ?: 1;

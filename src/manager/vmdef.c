@@ -582,3 +582,30 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 	json_object_put(root);
 	return r;
 }
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src && !(*dst = strdup(src)) ? -ENOMEM : 0;
+}
+
+int vmdef_dup(const struct vmdef *src, struct vmdef *dst)
+{
+	int r = 0;
+
+	*dst = *src;
+	/* every heap field gets its own copy, so both can be freed */
+	r |= dup_str(&dst->kernel, src->kernel);
+	r |= dup_str(&dst->initrd, src->initrd);
+	r |= dup_str(&dst->cmdline, src->cmdline);
+	r |= dup_str(&dst->cdrom, src->cdrom);
+	r |= dup_str(&dst->ci.password_hash, src->ci.password_hash);
+	r |= dup_str(&dst->ci.identity, src->ci.identity);
+	for (unsigned i = 0; i < src->ci.n_ssh_keys; i++)
+		r |= dup_str(&dst->ci.ssh_keys[i], src->ci.ssh_keys[i]);
+	if (r) {
+		vmdef_free(dst);
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return 0;
+}

@@ -65,6 +65,8 @@ struct vmdef {
 
 void vmdef_init(struct vmdef *d);
 void vmdef_free(struct vmdef *d);
+/* A deep copy (both are freed with vmdef_free). */
+int vmdef_dup(const struct vmdef *src, struct vmdef *dst);
 int vmdef_load(int dirfd, struct vmdef *d);
 int vmdef_save(int dirfd, const struct vmdef *d);
 /* The same for a copy kept in a subfolder (snapshots/NAME/vm.json). */
