@@ -64,7 +64,7 @@ expect_match "GPT: a 64 MiB EFI system partition" "$parts" "2 +4096 +135167 +64.
 expect_match "GPT: the root partition" "$parts" "3 +135168 .* 8304"
 expect_eq "GPT: exactly 3 partitions" "$(echo "$parts" | grep -cE '^ +[0-9]+ ')" "3"
 ROOTFS="$T/raw?offset=$((135168 * 512))"
-expect_eq "ext4 root: /etc/machine-id is empty" "$(debugfs -R 'stat /etc/machine-id' "$ROOTFS" 2>/dev/null | grep -o 'Size: [0-9]*')" "Size: 0"
+expect_eq "ext4 root: /etc/machine-id is empty" "$(debugfs -R 'stat /etc/machine-id' "$ROOTFS" 2>/dev/null | grep -m1 -o 'Size: [0-9]*')" "Size: 0"
 expect_eq "ext4 root: no SSH host keys" "$(debugfs -R 'ls /etc/ssh' "$ROOTFS" 2>/dev/null | grep -c ssh_host_)" "0"
 expect_eq "ext4 root: no /var/lib/dbus/machine-id" "$(debugfs -R 'stat /var/lib/dbus/machine-id' "$ROOTFS" 2>&1 | grep -c 'File not found')" "1"
 expect_match "ext4 root: fstab mounts / by UUID" "$(debugfs -R 'cat /etc/fstab' "$ROOTFS" 2>/dev/null)" "UUID=$UUID / ext4"
