@@ -157,6 +157,8 @@ static int image_build_cmd(int argc, char **argv)
 		} else
 			return EXIT_USAGE;
 	}
+	if (optind >= argc)
+		return cli_usage_error("image build", "name the system to build: hv image build debian-12");
 	if ((r = cli_one_name(argc, argv, "image build", &o.os)) != 0)
 		return r;
 	show_init(&s, json);

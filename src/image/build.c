@@ -399,7 +399,7 @@ int image_build(const struct image_build_opts *opts, const struct image_progress
 	if (!o.size)
 		o.size = IMAGE_DEFAULT_SIZE;
 	if (o.size < 2 * SIZE_GIB)
-		return err_set(-EINVAL, "--size must be at least 2G (the system takes about 600M)");
+		return err_set(-EINVAL, "--size must be at least 2G (the system takes about 500M)");
 	o.size = (o.size + (1 << 20) - 1) & ~((uint64_t)(1 << 20) - 1);
 	if (o.packages && (r = check_packages(o.packages)) < 0)
 		return r;

@@ -64,7 +64,7 @@ expect_match "GPT: a 64 MiB EFI system partition" "$parts" "2 +4096 +135167 +64.
 expect_match "GPT: the root partition" "$parts" "3 +135168 .* 8304"
 expect_eq "GPT: exactly 3 partitions" "$(echo "$parts" | grep -cE '^ +[0-9]+ ')" "3"
 ROOTFS="$T/raw?offset=$((135168 * 512))"
-expect_eq "ext4 root: /etc/machine-id is empty" "$(debugfs -R 'stat /etc/machine-id' "$ROOTFS" 2>/dev/null | grep -o 'Size: [0-9]*')" "Size: 0"
+expect_eq "ext4 root: /etc/machine-id is empty" "$(debugfs -R 'stat /etc/machine-id' "$ROOTFS" 2>/dev/null | grep -m1 -o 'Size: [0-9]*')" "Size: 0"
 expect_eq "ext4 root: no SSH host keys" "$(debugfs -R 'ls /etc/ssh' "$ROOTFS" 2>/dev/null | grep -c ssh_host_)" "0"
 expect_eq "ext4 root: no /var/lib/dbus/machine-id" "$(debugfs -R 'stat /var/lib/dbus/machine-id' "$ROOTFS" 2>&1 | grep -c 'File not found')" "1"
 expect_match "ext4 root: fstab mounts / by UUID" "$(debugfs -R 'cat /etc/fstab' "$ROOTFS" 2>/dev/null)" "UUID=$UUID / ext4"
@@ -90,8 +90,8 @@ boot uefi -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OV
 	-drive "if=pflash,format=raw,unit=1,file=$T/vars.fd"
 bios_s="" uefi_s=""
 while [ $(($(date +%s) - t0)) -lt "$BOOT_TIMEOUT" ]; do
-	[ -z "$bios_s" ] && grep -aq 'login:' "$T/bios.log" && bios_s=$(($(date +%s) - t0))
-	[ -z "$uefi_s" ] && grep -aq 'login:' "$T/uefi.log" && uefi_s=$(($(date +%s) - t0))
+	[ -z "$bios_s" ] && grep -aqs 'login:' "$T/bios.log" && bios_s=$(($(date +%s) - t0))
+	[ -z "$uefi_s" ] && grep -aqs 'login:' "$T/uefi.log" && uefi_s=$(($(date +%s) - t0))
 	[ -n "$bios_s" ] && [ -n "$uefi_s" ] && break
 	sleep 1
 done
@@ -138,7 +138,7 @@ head -c 100000 "$T/cloud.qcow2" >"$T/trunc.qcow2"
 bad "import refuses a truncated qcow2" "trunc.qcow2" "$HV" image import "$T/trunc.qcow2" e3
 bad "import refuses a guessed qcow2 naming a backing file" "backing file is" "$HV" image import "$T/overlay.qcow2" e4
 bad "import refuses a name in use" "an image named 'imp1' exists already" "$HV" image import "$T/disk.raw" imp1
-bad "import refuses a bad name" "invalid image name" "$HV" image import "$T/disk.raw" -x
+bad "import refuses a bad name" "invalid image name 'Bad_Name'" "$HV" image import "$T/disk.raw" Bad_Name
 bad "import of a missing file" "No such file" "$HV" image import "$T/nonexistent" e5
 bad "info of an unknown image" "no image named 'nope'" "$HV" image info nope
 
@@ -148,6 +148,6 @@ if [ -d "$HV_HOME/vms/usr" ]; then
 	bad "rm is refused while a VM uses the image, naming it" "in use by: usr" "$HV" image rm imp1
 	"$HV" delete usr >/dev/null
 fi
-check "rm removes an unused image" "$HV" image rm imp1
+expect_eq "rm removes an unused image" "$("$HV" image rm imp1)" "removed image imp1"
 check "  and its folder is gone" test ! -e "$HV_HOME/images/imp1"
 done_testing
