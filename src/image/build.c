@@ -25,7 +25,7 @@
 /* What every image has: a cloud-ready systemd server (ifupdown and
  * isc-dhcp-client: cloud-init's ENI renderer on Debian). */
 static const char base_packages[] = "linux-image-cloud-amd64,systemd-sysv,udev,dbus,openssh-server,cloud-init,"
-				    "qemu-guest-agent,ifupdown,isc-dhcp-client,sudo,initramfs-tools";
+				    "qemu-guest-agent,ifupdown,isc-dhcp-client,sudo,initramfs-tools,cloud-guest-utils";
 
 /* Debian package names (policy 5.6.1): [a-z0-9][a-z0-9+.-]+ */
 static int check_packages(const char *list)
@@ -274,8 +274,10 @@ static int configure_root(const char *root, const char *uuid, const char *cmdlin
 	    (r = put_file(rfd, "etc/machine-id", "", 0444)) < 0 ||
 	    (r = put_file(rfd, "boot/grub/grub.cfg", grub, 0644)) < 0 ||
 	    (r = put_file(rfd, "etc/cloud/cloud.cfg.d/90-hv.cfg",
-			  "# hv gives each VM a NoCloud seed (a cidata CD-ROM); nothing else is probed\n"
-			  "datasource_list: [NoCloud, None]\n",
+			  "# hv gives each VM a NoCloud seed (a disk labelled cidata); nothing else is probed\n"
+			  "datasource_list: [NoCloud, None]\n"
+			  "# the image has no locales package: C.UTF-8 is built into glibc\n"
+			  "locale: C.UTF-8\n",
 			  0644)) < 0)
 		return r;
 	if (unlinkat(rfd, "var/lib/dbus/machine-id", 0) < 0 && errno != ENOENT)
@@ -337,7 +339,7 @@ static int build_in(struct image_stage *st, const struct image_build_opts *o, co
 		return err_errno(-errno, "cannot create %s", work);
 	if ((r = uuid_generate(uuid)) < 0)
 		return r;
-	if (asprintf(&cmdline, "root=UUID=%s ro console=tty0 console=ttyS0,115200", uuid) < 0)
+	if (asprintf(&cmdline, "root=UUID=%s ro net.ifnames=0 console=tty0 console=ttyS0,115200", uuid) < 0)
 		return err_set(-ENOMEM, "out of memory");
 	if ((r = debootstrap(root, o, mirror, p)) < 0)
 		return r;

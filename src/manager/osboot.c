@@ -80,7 +80,7 @@ static int write_seed(struct vm_handle *h, const struct vmdef *d)
 {
 	_cleanup_free_ char *user_data = NULL;
 	struct cidata_nic nics[NIC_MAX];
-	char macs[NIC_MAX][18], names[NIC_MAX][8];
+	char macs[NIC_MAX][18], names[NIC_MAX][16];
 	size_t len = 0;
 	int r;
 
@@ -149,9 +149,15 @@ int osboot_prepare(struct vm_handle *h, const struct vmdef *d, struct engine_vm 
 			(struct engine_disk){ .path = d->cdrom, .format = "raw", .readonly = true, .bootindex = 2 };
 	}
 	if (d->ci.enabled) {
+		/* a read-only virtio disk rather than a CD-ROM: cloud kernels
+		 * (Debian's among them) have no AHCI driver to see q35's CD
+		 * drive, and NoCloud finds the seed by its label on any disk */
+		if (vm->ndisks == ENGINE_MAX_DISKS)
+			return err_set(-E2BIG, "VM '%s' has no room for its cloud-init seed (at most %d disks)", d->name,
+				       ENGINE_MAX_DISKS - 1);
 		if ((r = write_seed(h, d)) < 0)
 			return r;
-		vm->cdroms[vm->ncdroms++] = (struct engine_disk){ .path = SEED_FILE, .format = "raw", .readonly = true };
+		vm->disks[vm->ndisks++] = (struct engine_disk){ .path = SEED_FILE, .format = "raw", .readonly = true };
 	}
 	if (d->display.vnc)
 		vm->display = (struct engine_display){ .vnc = true,
