@@ -9,11 +9,13 @@
 #include "engine/qmp-ops.h"
 #include "manager/store.h"
 #include "manager/vmops.h"
+#include "guest/ciinfo.h"
 #include "network/net.h"
 #include "network/netlink.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 
 /* The guest's own report (guest.json, written by the VM's monitor). */
@@ -38,6 +40,25 @@ static void guest_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *pre
 			ip4_parse_host_prefix(json_object_get_string(v), ip, prefix);
 	}
 	err_clear();
+}
+
+/* What a cloud-init guest printed on its console since this boot began. */
+static bool console_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *prefix)
+{
+	_cleanup_free_ char *boot = NULL, *log = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+	int64_t off = 0;
+	size_t len, loglen;
+	char m[32];
+
+	if (fs_read_all(dirfd, "boot.json", 4096, &boot, &len) == 0 && json_parse_object(boot, len, "boot.json", &o) == 0)
+		json_get_int64(o, "console_offset", "boot.json", &off);
+	if (fs_read_all(dirfd, "console.log", 4 << 20, &log, &loglen) < 0)
+		return false;
+	if (off < 0 || (uint64_t)off > loglen)
+		off = 0;
+	mac_format(mac, m, sizeof(m));
+	return ciinfo_find_ipv4(log + off, loglen - (size_t)off, m, ip, prefix) == 1;
 }
 
 int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *running)
@@ -80,6 +101,11 @@ int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *r
 			a->ip = a->guest_ip;
 			a->prefix = a->guest_prefix;
 			a->source = "guest";
+		} else if (console_report(h.dirfd, a->nic.mac, &a->guest_ip, &a->guest_prefix)) {
+			/* cloud-init's table on the console of this boot */
+			a->ip = a->guest_ip;
+			a->prefix = a->guest_prefix;
+			a->source = "cloud-init";
 		}
 		err_clear();
 	}

@@ -42,9 +42,12 @@ static int plan_cloud_init(const struct vm_os_opts *os, struct vmdef *d)
 
 	if ((r = invoking_user(who, sizeof(who), &home)) < 0 && (!os->user || !os->nkeys))
 		return r;
-	if (strlen(os->user ? os->user : who) >= sizeof(d->ci.user))
-		return err_set(-EINVAL, "--user %s: at most %zu characters", os->user, sizeof(d->ci.user) - 1);
-	snprintf(d->ci.user, sizeof(d->ci.user), "%s", os->user ? os->user : who);
+	const char *user = os->user ? os->user : who;
+	size_t ulen = strlen(user);
+	if (ulen >= sizeof(d->ci.user))
+		return err_set(-EINVAL, "user name '%s': at most %zu characters (give --user)", user,
+			       sizeof(d->ci.user) - 1);
+	memcpy(d->ci.user, user, ulen + 1);
 	for (unsigned i = 0; i < os->nkeys; i++) {
 		size_t len = strlen(os->keys[i]);
 		if ((r = cidata_load_ssh_keys(os->keys[i], &keys)) < 0)
