@@ -73,38 +73,88 @@ expect_eq "ext4 root: hostname localhost" "$(debugfs -R 'cat /etc/hostname' "$RO
 expect_eq "ESP: /EFI/BOOT/BOOTX64.EFI" "$(mdir -i "$T/raw@@$((4096 * 512))" -b ::/EFI/BOOT 2>/dev/null)" "::/EFI/BOOT/BOOTX64.EFI"
 rm -f "$T/raw"
 
-# --- boot it with plain QEMU under TCG: SeaBIOS and UEFI, side by side ---
-boot() { # boot NAME [qemu args...]: an overlay keeps the image pristine
-	local n=$1
-	shift
-	qemu-img create -q -f qcow2 -b "$IMG/disk.qcow2" -F qcow2 "$T/$n.qcow2"
-	qemu-system-x86_64 -M q35 -accel tcg -m 1024 -smp 1 -display none -nodefaults -no-user-config \
-		-serial "file:$T/$n.log" -drive "if=none,id=d0,file=$T/$n.qcow2,format=qcow2" \
-		-device virtio-blk-pci,drive=d0,bootindex=0 "$@" >"$T/$n.qemu" 2>&1 &
-	QPIDS="$QPIDS $!"
-}
-cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+# --- real VMs from the image, through hv: cloud-init, SSH, firmware ---
+NAME=deb
+ssh-keygen -q -t ed25519 -N '' -C hv-test -f "$T/key"
+ssh-keygen -q -t ed25519 -N '' -f "$T/key2"
+# two at once: the image's own kernel (the default) and SeaBIOS + GRUB
+"$HV" create deb1 --image "$NAME" --ssh-key "$T/key.pub" --memory 768M --user tester >/dev/null
+"$HV" create deb2 --image "$NAME" --ssh-key "$T/key.pub" --memory 768M --boot firmware >/dev/null
+expect_eq "--image boots the image's own kernel by default" "$(info deb1 boot)/$(info deb1 machine)" "kernel/q35"
+expect_eq "--boot firmware boots through SeaBIOS" "$(info deb2 boot)/$(info deb2 firmware)" "firmware/bios"
 t0=$(date +%s)
-boot bios
-boot uefi -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
-	-drive "if=pflash,format=raw,unit=1,file=$T/vars.fd"
-bios_s="" uefi_s=""
-while [ $(($(date +%s) - t0)) -lt "$BOOT_TIMEOUT" ]; do
-	[ -z "$bios_s" ] && grep -aqs 'login:' "$T/bios.log" && bios_s=$(($(date +%s) - t0))
-	[ -z "$uefi_s" ] && grep -aqs 'login:' "$T/uefi.log" && uefi_s=$(($(date +%s) - t0))
-	[ -n "$bios_s" ] && [ -n "$uefi_s" ] && break
-	sleep 1
-done
-for p in $QPIDS; do kill "$p" 2>/dev/null; done
-wait 2>/dev/null
-QPIDS=""
-check "SeaBIOS: GRUB, the kernel and systemd reach the login prompt on the serial console" test -n "$bios_s"
-[ -n "$bios_s" ] || tail -n 5 "$T/bios.log" | sed 's/^/  bios: /'
-check "UEFI (OVMF): the same" test -n "$uefi_s"
-[ -n "$uefi_s" ] || tail -n 5 "$T/uefi.log" | sed 's/^/  uefi: /'
-check "cloud-init ran (NoCloud/None)" grep -aq 'cloud-init' "$T/bios.log"
-echo "# boot to login under TCG, two VMs at once on $(nproc) cores: BIOS ${bios_s:-timeout} s, UEFI ${uefi_s:-timeout} s"
+"$HV" start deb1 --wait --timeout 300 >"$T/w1" 2>&1 &
+w1=$!
+"$HV" start deb2 --wait --timeout 300 >"$T/w2" 2>&1 &
+w2=$!
+wait $w1; rc1=$?; t1=$(($(date +%s) - t0))
+wait $w2; rc2=$?; t2=$(($(date +%s) - t0))
+check "hv start --wait: the kernel-booted VM is ready (cloud-init done, SSH answers)" test $rc1 -eq 0
+[ $rc1 -eq 0 ] || sed 's/^/  deb1: /' "$T/w1"
+check "hv start --wait: the firmware-booted VM is ready" test $rc2 -eq 0
+[ $rc2 -eq 0 ] || sed 's/^/  deb2: /' "$T/w2"
+expect_match "--wait prints the phases with their times" "$(cat "$T/w1")" "kernel +[0-9.]+ s.*userspace.*cloud-init-done.*ready"
+echo "# image to SSH under TCG, two VMs at once on $(nproc) cores: kernel boot ${t1} s, SeaBIOS+GRUB ${t2} s"
+expect_eq "hv ssh runs a command as the cloud-init user: the VM's name" "$("$HV" ssh deb1 -- cat /etc/hostname)" "deb1"
+expect_eq "  as the user given with --user, with sudo" "$("$HV" ssh deb1 -- 'id -un; sudo -n id -u')" "$(printf 'tester\n0')"
+"$HV" ssh deb1 -- exit 7
+expect_eq "  and returns the remote command's exit status" "$?" "7"
+expect_eq "  stdin reaches the remote command" "$(echo piped | "$HV" ssh deb1 -- cat)" "piped"
+check "the guest's host keys were recorded from its console (known_hosts)" grep -q "^hv-deb1 ssh-ed25519 " "$HV_HOME/vms/deb1/known_hosts"
+guest_ip=$("$HV" ssh deb1 -- "ip -4 -o addr show dev eth0 | awk '{print \$4}' | cut -d/ -f1")
+hv_ip=$("$HV" ip deb1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ipv4"])')
+expect_eq "hv ip agrees with the guest" "$hv_ip" "$guest_ip"
+check "  (the guest got it from DHCP on the NIC hv named)" test -n "$guest_ip"
+expect_eq "the seed's password is locked: no password login" "$("$HV" ssh deb1 -- sudo -n passwd -S tester | cut -d' ' -f2)" "L"
+id1=$("$HV" ssh deb1 -- cat /etc/machine-id)
+id2=$("$HV" ssh deb2 -- cat /etc/machine-id)
+check "two VMs from one image have different machine-ids" test -n "$id1" -a -n "$id2" -a "$id1" != "$id2"
+k1=$(grep ssh-ed25519 "$HV_HOME/vms/deb1/known_hosts" | cut -d' ' -f3)
+k2=$(grep ssh-ed25519 "$HV_HOME/vms/deb2/known_hosts" | cut -d' ' -f3)
+check "  and different SSH host keys" test -n "$k1" -a -n "$k2" -a "$k1" != "$k2"
+expect_eq "hv info shows the phase" "$(info deb1 phase)" "ready"
+# a host key that is not the one the guest printed: hv ssh refuses to connect
+cp "$HV_HOME/vms/deb1/known_hosts" "$T/kh1"
+sed "s/^hv-deb2 /hv-deb1 /" "$HV_HOME/vms/deb2/known_hosts" >"$HV_HOME/vms/deb1/known_hosts"
+"$HV" ssh deb1 -- true 2>/dev/null
+check "hv ssh checks host keys strictly (a wrong recorded key is refused)" test $? -ne 0
+cp "$T/kh1" "$HV_HOME/vms/deb1/known_hosts"
+t0=$(date +%s)
+"$HV" stop deb1 --timeout 60 >/dev/null
+expect_eq "hv stop: the real OS handles the ACPI power button" "$(info deb1 state)/$(info deb1 reason)" "stopped/the guest powered off"
+echo "# hv stop of a systemd guest: $(($(date +%s) - t0)) s"
+"$HV" kill deb2 >/dev/null
 check "the image stayed pristine (qemu-img check, still read-only)" qemu-img check -q -f qcow2 "$IMG/disk.qcow2"
+
+# UEFI, with a user-data file merged into hv's
+printf '#cloud-config\nwrite_files:\n  - path: /etc/hv-merged\n    content: "merged\\n"\n' >"$T/user-data"
+"$HV" create deb3 --image "$NAME" --ssh-key "$T/key2.pub" --memory 768M --firmware uefi --boot firmware --cloud-init "$T/user-data" --disk-size 6G >/dev/null
+out=$("$HV" start deb3 --wait --timeout 300 2>&1)
+check "UEFI (OVMF) boots the image to SSH" test $? -eq 0
+[ $? -eq 0 ] || echo "$out" | sed 's/^/  deb3: /'
+expect_eq "the user's user-data was merged, hv's user still made" "$("$HV" ssh deb3 -- cat /etc/hv-merged)" "merged"
+size=$("$HV" ssh deb3 -- "lsblk -bdno SIZE /dev/vda")
+expect_eq "--disk-size grows the VM's disk" "$size" "6442450944"
+"$HV" kill deb3 >/dev/null
+
+# bad input for distribution VMs: one line, non-zero, no VM left
+echo "not a key" >"$T/bad.pub"
+bad1() { # bad1 DESCRIPTION REGEX COMMAND...
+	local what=$1 re=$2 out
+	shift 2
+	out=$("$@" 2>&1)
+	local rc=$?
+	if [ $rc -ne 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out =~ $re ]]; then ok "$what"; else fail "$what: exit $rc, '$out'"; fi
+}
+bad1 "an SSH key file that is not a public key" "bad.pub.*ssh-keygen" "$HV" create e1 --image "$NAME" --ssh-key "$T/bad.pub"
+bad1 "a private key given as the public one" "ssh-keygen" "$HV" create e2 --image "$NAME" --ssh-key "$T/key"
+bad1 "no SSH key anywhere" "ssh-keygen" env SUDO_USER=nobody "$HV" create e3 --image "$NAME"
+printf 'just text\n' >"$T/notcc"
+bad1 "a user-data file cloud-init would ignore" "notcc" "$HV" create e4 --image "$NAME" --ssh-key "$T/key.pub" --cloud-init "$T/notcc"
+bad1 "a disk size below the image's" "smaller than image" "$HV" create e5 --image "$NAME" --ssh-key "$T/key.pub" --disk-size 1G
+check "the refusals left no VM" test -z "$(ls "$HV_HOME/vms" | grep '^e[0-9]$')"
+bad1 "hv ssh to a stopped VM" "is stopped: start it first" "$HV" ssh deb3 -- true
+bad1 "hv image rm of an image VMs use" "in use by: deb1, deb2, deb3" "$HV" image rm "$NAME"
 
 # --- import ---
 qemu-img create -q -f qcow2 "$T/cloud.qcow2" 64M
