@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/err.h"
 #include "util/trace.h"
 
 #ifndef HV_VERSION
@@ -33,6 +34,9 @@ static const struct command commands[] = {
 	{ "forward", cmd_forward, "add, remove or list port forwards of a VM's nat NIC" },
 	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
 	{ "disk", cmd_disk, "create, inspect, resize, convert and check disk images" },
+	{ "ssh", cmd_ssh, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])" },
+	{ "vnc", cmd_vnc, "where to connect a VNC viewer to a VM's display" },
+	{ "image", cmd_image, "build, import, list, inspect and remove OS images (hv image build debian-12)" },
 	{ "attach-disk", cmd_attach_disk, "add a disk image to a stopped VM" },
 	{ "detach-disk", cmd_detach_disk, "remove a disk from a stopped VM" },
 	{ "snapshot", cmd_snapshot, "create, list, revert and delete snapshots (with VM state when running)" },
@@ -78,8 +82,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			err_clear(); /* a command's failure reports only its own reason */
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -28,20 +28,24 @@ int cmd_ip(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_attach_disk(int argc, char **argv);
 int cmd_detach_disk(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
+int cmd_vnc(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
-/* "hv CMD: <recorded error>" on stderr; returns EXIT_FAIL. */
-int cli_fail(const char *cmd);
-/* The same for a failure that returned code r: when the failing call
- * recorded no reason (a bare -errno), strerror(-r) is printed instead of
- * a stale or missing message. */
+/* "hv CMD: <reason>" on stderr for a call that returned r (a negative
+ * errno): the reason recorded with r, else strerror(-r), so a bare
+ * `return -errno` never prints "unknown error" or an older message.
+ * Returns EXIT_FAIL. */
 int cli_fail_code(const char *cmd, int r);
+/* The same with whatever was recorded last (prefer cli_fail_code). */
+int cli_fail(const char *cmd);
 /* getopt_long wrapper with hv's messages for unknown options and missing
  * values.  Returns the option, -1 at the end, or '?' after printing.
  * Options may follow operands unless shortopts starts with '+'. */
@@ -60,6 +64,7 @@ struct cli_vm_opts {
 	unsigned ndisks;
 	const char *kernel, *initrd, *cmdline;
 	enum machine machine;
+	bool machine_set; /* --machine was given */
 	enum accel accel;
 	struct nic_request nics;
 };
@@ -78,8 +83,8 @@ struct cli_vm_opts {
 	{ "forward", required_argument, NULL, 'F' }
 /* clang-format on */
 void cli_vm_opts_init(struct cli_vm_opts *o);
-/* Apply option c: 1 when it was a VM option, 0 when it is not one,
- * -1 when its value is invalid (the reason is recorded). */
+/* Apply option c: 1 when it was a VM option, 0 when it is not one, a
+ * negative errno when its value is invalid (the reason is recorded). */
 int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o);
 /* --nic and --forward alone (hv set). */
 int cli_nic_option(int c, const char *arg, struct nic_request *n);

@@ -10,21 +10,21 @@
 
 #include "manager/store.h"
 #include "manager/vmdef.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 
-int cli_fail(const char *cmd)
-{
-	fprintf(stderr, "hv %s: %s\n", cmd, err_msg());
-	return EXIT_FAIL;
-}
+const char *cli_prog = "hv";
 
 int cli_fail_code(const char *cmd, int r)
 {
-	fprintf(stderr, "hv %s: %s\n", cmd, err_msg_for(r));
+	fprintf(stderr, "%s %s: %s\n", cli_prog, cmd, err_msg_for(r < 0 ? r : -EIO));
 	return EXIT_FAIL;
 }
 
-const char *cli_prog = "hv";
+int cli_fail(const char *cmd)
+{
+	return cli_fail_code(cmd, err_code() ? err_code() : -EIO);
+}
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -76,14 +76,14 @@ int cli_one_name(int argc, char **argv, const char *cmd, const char **name)
 
 void cli_accel_notice(const char *why)
 {
-	char root[4096], path[4200];
+	_cleanup_close_ int vmsfd = -1;
 	int fd;
 
 	if (!why)
 		return;
-	/* once per store: a marker file remembers that the user was told */
-	if (store_vms_dir(root, sizeof(root)) == 0 && snprintf(path, sizeof(path), "%s/../.tcg-notice", root) > 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* once per store: a marker file beside vms/ remembers that the user was told */
+	if ((vmsfd = store_vms_open()) >= 0) {
+		fd = openat(vmsfd, "../.tcg-notice", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST)
 			return;
 		if (fd >= 0)
@@ -106,12 +106,12 @@ int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
 {
 	switch (c) {
 	case 'c':
-		return vmdef_parse_cpus(arg, &o->cpus) < 0 ? -1 : 1;
+		return vmdef_parse_cpus(arg, &o->cpus) ?: 1;
 	case 'm':
-		return vmdef_parse_memory(arg, &o->memory_mib) < 0 ? -1 : 1;
+		return vmdef_parse_memory(arg, &o->memory_mib) ?: 1;
 	case 'd':
 		if (o->ndisks == ENGINE_MAX_DISKS)
-			return err_set(-E2BIG, "at most %d disks", ENGINE_MAX_DISKS), -1;
+			return err_set(-E2BIG, "at most %d disks", ENGINE_MAX_DISKS);
 		o->disks[o->ndisks++] = arg;
 		return 1;
 	case 'k':
@@ -124,9 +124,10 @@ int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
 		o->cmdline = arg;
 		return 1;
 	case 'M':
-		return machine_parse(arg, &o->machine) < 0 ? -1 : 1;
+		o->machine_set = true;
+		return machine_parse(arg, &o->machine) ?: 1;
 	case 'A':
-		return accel_parse(arg, &o->accel) < 0 ? -1 : 1;
+		return accel_parse(arg, &o->accel) ?: 1;
 	}
 	return cli_nic_option(c, arg, &o->nics);
 }
@@ -140,12 +141,12 @@ int cli_nic_option(int c, const char *arg, struct nic_request *n)
 			return 1;
 		}
 		if (n->nspecs == NIC_MAX)
-			return err_set(-E2BIG, "at most %d NICs", NIC_MAX), -1;
+			return err_set(-E2BIG, "at most %d NICs", NIC_MAX);
 		n->specs[n->nspecs++] = arg;
 		return 1;
 	case 'F':
 		if (n->nforwards == NIC_MAX_FORWARDS)
-			return err_set(-E2BIG, "at most %d forwards", NIC_MAX_FORWARDS), -1;
+			return err_set(-E2BIG, "at most %d forwards", NIC_MAX_FORWARDS);
 		n->forwards[n->nforwards++] = arg;
 		return 1;
 	}

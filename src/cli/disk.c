@@ -51,8 +51,8 @@ static int disk_create(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "s:f:b:h", opts, "disk create")) != -1) {
 		if (c == 's') {
-			if (size_parse(optarg, 1, &size) < 0)
-				return cli_fail("disk create");
+			if ((r = size_parse(optarg, 1, &size)) < 0)
+				return cli_fail_code("disk create", r);
 			have_size = true;
 		} else if (c == 'f') {
 			format = optarg;
@@ -160,22 +160,22 @@ static int disk_resize(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("disk resize", "use: hv disk resize PATH SIZE");
-	if (size_parse(argv[optind + 1], 1, &size) < 0)
-		return cli_fail("disk resize");
+	if ((r = size_parse(argv[optind + 1], 1, &size)) < 0)
+		return cli_fail_code("disk resize", r);
 	if (access(argv[optind], F_OK) < 0) {
 		fprintf(stderr, "hv disk resize: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
 	if ((r = resolve(argv[optind], format, &abs, fmt, sizeof(fmt))) < 0)
 		return cli_fail_code("disk resize", r);
-	if (image_resize(abs, fmt, size, shrink) < 0) {
-		if (strcasestr(err_msg(), "shrink"))
+	if ((r = image_resize(abs, fmt, size, shrink)) < 0) {
+		if (strcasestr(err_msg_for(r), "shrink"))
 			fprintf(stderr,
 				"hv disk resize: %s is larger than %s: shrinking loses data; add --shrink if you "
 				"mean it\n",
 				argv[optind], argv[optind + 1]);
 		else
-			cli_fail("disk resize");
+			cli_fail_code("disk resize", r);
 		return EXIT_FAIL;
 	}
 	return 0;

@@ -9,17 +9,18 @@
 #include "manager/clone.h"
 #include "manager/snapshot.h"
 #include "manager/vm.h"
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/jsonfile.h"
 #include "util/size.h"
 
 static const char snap_usage[] =
-	"usage: hv snapshot create NAME SNAP [--disk-only] [--description TEXT]\n"
-	"       hv snapshot list NAME [--json]\n"
-	"       hv snapshot revert NAME SNAP\n"
-	"       hv snapshot delete NAME SNAP\n"
-	"A running or paused VM's snapshot holds its memory and device state too (unless --disk-only):\n"
-	"reverting to it resumes the VM exactly where it was.  Disks must be qcow2.";
+    "usage: hv snapshot create NAME SNAP [--disk-only] [--description TEXT]\n"
+    "       hv snapshot list NAME [--json]\n"
+    "       hv snapshot revert NAME SNAP\n"
+    "       hv snapshot delete NAME SNAP\n"
+    "A running or paused VM's snapshot holds its memory and device state too (unless --disk-only):\n"
+    "reverting to it resumes the VM exactly where it was.  Disks must be qcow2.";
 
 static void print_tree(const struct snap_info *s, size_t n, const char *parent, int depth, const char *current)
 {
@@ -31,8 +32,9 @@ static void print_tree(const struct snap_info *s, size_t n, const char *parent, 
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&s[i].created, &tm));
 		if (s[i].vmstate)
 			size_format(s[i].state_bytes, size, sizeof(size));
-		printf("%*s%s%s  %s  %s%s%s%s\n", depth * 2, "", s[i].name, !strcmp(s[i].name, current) ? " *" : "", when,
-		       s[i].vmstate ? "vm-state " : "disk-only", size, s[i].description[0] ? "  " : "", s[i].description);
+		printf("%*s%s%s  %s  %s%s%s%s\n", depth * 2, "", s[i].name, !strcmp(s[i].name, current) ? " *" : "",
+		       when, s[i].vmstate ? "vm-state " : "disk-only", size, s[i].description[0] ? "  " : "",
+		       s[i].description);
 		print_tree(s, n, s[i].name, depth + 1, current);
 	}
 }
@@ -42,9 +44,10 @@ static int snapshot_list(const char *vm, bool json)
 	static struct snap_info s[SNAP_MAX];
 	char current[64];
 	size_t n;
+	int r;
 
-	if (snap_list(vm, s, SNAP_MAX, &n, current) < 0)
-		return cli_fail("snapshot list");
+	if ((r = snap_list(vm, s, SNAP_MAX, &n, current)) < 0)
+		return cli_fail_code("snapshot list", r);
 	if (!json) {
 		if (!n)
 			printf("VM %s has no snapshots\n", vm);
@@ -76,7 +79,7 @@ int cmd_snapshot(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	const char *desc = NULL, *verb;
 	bool disk_only = false, json = false, started;
-	int c, args;
+	int c, args, r;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, "snapshot")) != -1) {
 		if (c == 'd')
@@ -104,16 +107,16 @@ int cmd_snapshot(int argc, char **argv)
 	if (args != 3)
 		return cli_usage_error("snapshot", "%s needs NAME and SNAP", verb);
 	if (!strcmp(verb, "create")) {
-		if (snap_create(vm, snap, disk_only, desc) < 0)
-			return cli_fail("snapshot create");
+		if ((r = snap_create(vm, snap, disk_only, desc)) < 0)
+			return cli_fail_code("snapshot create", r);
 		printf("took snapshot %s of VM %s\n", snap, vm);
 	} else if (!strcmp(verb, "revert")) {
-		if (snap_revert(vm, snap, &started) < 0)
-			return cli_fail("snapshot revert");
+		if ((r = snap_revert(vm, snap, &started)) < 0)
+			return cli_fail_code("snapshot revert", r);
 		printf("VM %s reverted to snapshot %s%s\n", vm, snap, started ? " (its state resumed)" : "");
 	} else if (!strcmp(verb, "delete")) {
-		if (snap_delete(vm, snap) < 0)
-			return cli_fail("snapshot delete");
+		if ((r = snap_delete(vm, snap)) < 0)
+			return cli_fail_code("snapshot delete", r);
 	} else {
 		return cli_usage_error("snapshot", "unknown action '%s' (use create, list, revert or delete)", verb);
 	}
@@ -128,7 +131,7 @@ int cmd_clone(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	const char *snap = NULL;
 	bool linked = false;
-	int c;
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "ls:h", opts, "clone")) != -1) {
 		if (c == 'l')
@@ -136,18 +139,21 @@ int cmd_clone(int argc, char **argv)
 		else if (c == 's')
 			snap = optarg;
 		else if (c == 'h') {
-			puts("usage: hv clone SRC DST [--linked] [--snapshot SNAP]\n"
-			     "A full clone copies the disks; a linked clone is an overlay on a read-only base in SRC's\n"
-			     "folder.  The clone gets a new UUID, new MACs and network addresses; port forwards stay with\n"
-			     "SRC.  A running SRC can be fully cloned (a point-in-time copy) or cloned from a snapshot.");
+			puts(
+			    "usage: hv clone SRC DST [--linked] [--snapshot SNAP]\n"
+			    "A full clone copies the disks; a linked clone is an overlay on a read-only base in SRC's\n"
+			    "folder.  The clone gets a new UUID, new MACs and network addresses; port forwards stay "
+			    "with\n"
+			    "SRC.  A running SRC can be fully cloned (a point-in-time copy) or cloned from a "
+			    "snapshot.");
 			return 0;
 		} else
 			return EXIT_USAGE;
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("clone", "use: hv clone SRC DST");
-	if (vm_clone(argv[optind], argv[optind + 1], linked, snap) < 0)
-		return cli_fail("clone");
+	if ((r = vm_clone(argv[optind], argv[optind + 1], linked, snap)) < 0)
+		return cli_fail_code("clone", r);
 	printf("cloned VM %s to %s (%s)\n", argv[optind], argv[optind + 1], linked ? "linked" : "full");
 	return 0;
 }
@@ -160,7 +166,8 @@ int cmd_save(int argc, char **argv)
 
 	while ((c = cli_getopt(argc, argv, "h", opts, "save")) != -1) {
 		if (c == 'h') {
-			puts("usage: hv save NAME\nSuspends the VM to disk: its memory and device state are kept and QEMU "
+			puts("usage: hv save NAME\nSuspends the VM to disk: its memory and device state are kept and "
+			     "QEMU "
 			     "stops;\nthe next hv start continues exactly where it was.");
 			return 0;
 		}
@@ -168,8 +175,8 @@ int cmd_save(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "save", &name)) != 0)
 		return r;
-	if (vm_save(name) < 0)
-		return cli_fail("save");
+	if ((r = vm_save(name)) < 0)
+		return cli_fail_code("save", r);
 	printf("saved VM %s: hv start %s resumes it\n", name, name);
 	return 0;
 }
@@ -178,8 +185,8 @@ static int disk_attach(int argc, char **argv, bool attach)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *cmd = attach ? "attach-disk" : "detach-disk";
-	char moved[4096] = "";
-	int c;
+	_cleanup_free_ char *moved = NULL;
+	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, cmd)) != -1) {
 		if (c == 'h') {
@@ -193,10 +200,11 @@ static int disk_attach(int argc, char **argv, bool attach)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(cmd, "use: hv %s NAME PATH", cmd);
-	if ((attach ? vm_attach_disk(argv[optind], argv[optind + 1])
-		    : vm_detach_disk(argv[optind], argv[optind + 1], moved, sizeof(moved))) < 0)
-		return cli_fail(cmd);
-	if (moved[0])
+	r = attach ? vm_attach_disk(argv[optind], argv[optind + 1])
+		   : vm_detach_disk(argv[optind], argv[optind + 1], &moved);
+	if (r < 0)
+		return cli_fail_code(cmd, r);
+	if (moved)
 		printf("the disk is now %s\n", moved);
 	return 0;
 }

@@ -253,6 +253,26 @@ static int clone_disk(const struct vm_handle *h, struct vmdef *d, struct vmdef *
 	return 0;
 }
 
+/* The files of a VM's folder a clone takes along besides its disks: the
+ * UEFI variable store (boot entries) and the user's cloud-init user-data.
+ * Not known_hosts: the clone's guest makes its own host keys. */
+static int clone_files(int from, int to)
+{
+	static const char *const files[] = { "uefi-vars.fd", "user-data.in" };
+	int r;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *data = NULL;
+		size_t len;
+		if ((r = fs_read_all(from, files[i], 64 << 20, &data, &len)) == -ENOENT)
+			continue;
+		if (r < 0 || (r = fs_write_atomic(to, files[i], data, len, 0600)) < 0)
+			return err_prefix(r, "cannot copy %s", files[i]);
+	}
+	err_clear();
+	return 0;
+}
+
 int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 {
 	_cleanup_free_ char *stage = NULL, *final = NULL;
@@ -287,10 +307,8 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 	for (unsigned i = 0; i < d.ndisks; i++)
 		if ((r = clone_check_disk(&h, &d.disks[i], linked, snap, active)) < 0)
 			goto out;
-	c = d;
-	c.kernel = d.kernel ? strdup(d.kernel) : NULL;
-	c.initrd = d.initrd ? strdup(d.initrd) : NULL;
-	c.cmdline = d.cmdline ? strdup(d.cmdline) : NULL;
+	if ((r = vmdef_dup(&d, &c)) < 0)
+		goto out;
 	snprintf(stage_name, sizeof(stage_name), ".new-%s-%d", dst, (int)getpid());
 	if (asprintf(&stage, "%s/%s", vms, stage_name) < 0) {
 		r = err_set(-ENOMEM, "out of memory");
@@ -310,7 +328,8 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 		r = err_errno(-errno, "cannot open %s", stage);
 		goto fail;
 	}
-	if ((r = vmdef_save(stagefd, &c)) < 0 || (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
+	if ((r = clone_files(h.dirfd, stagefd)) < 0 || (r = vmdef_save(stagefd, &c)) < 0 ||
+	    (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
 		goto fail;
 	/* the source's disks became overlays: its definition says so */
 	for (unsigned i = 0; i < d.ndisks; i++)

@@ -18,30 +18,16 @@
 /* Is mac used by any NIC in the store (or earlier in out)? */
 static bool mac_taken(const uint8_t mac[6], const struct nic *out, unsigned n)
 {
-	char **names;
-	size_t count;
+	struct vmdef_iter it;
 	bool taken = false;
 
 	for (unsigned i = 0; i < n; i++)
 		if (!memcmp(out[i].mac, mac, 6))
 			return true;
-	if (store_list(&names, &count) < 0) {
-		err_clear();
-		return false;
-	}
-	for (size_t i = 0; i < count && !taken; i++) {
-		struct vm_handle h;
-		struct vmdef d;
-		if (vm_open(names[i], &h) < 0)
-			continue;
-		if (vmdef_load(h.dirfd, &d) == 0) {
-			for (unsigned k = 0; k < d.nnics; k++)
-				taken |= !memcmp(d.nics[k].mac, mac, 6);
-			vmdef_free(&d);
-		}
-		vm_close(&h);
-	}
-	store_list_free(names, count);
+	for (int r = vmdef_iter_open(&it, false); r >= 0 && !taken && (r = vmdef_iter_next(&it)) > 0;)
+		for (unsigned k = 0; k < it.def.nnics; k++)
+			taken |= !memcmp(it.def.nics[k].mac, mac, 6);
+	vmdef_iter_close(&it);
 	err_clear();
 	return taken;
 }
@@ -53,8 +39,9 @@ static int check_target(const struct nic *n)
 	if (n->mode == NIC_NETWORK)
 		return net_load(n->target, &d);
 	if (n->mode == NIC_BRIDGE && !nl_link_is_bridge(n->target))
-		return err_set(-ENODEV, "%s is not a bridge on this host (--nic bridge=%s); create it first, or use "
-					"--nic network=NET",
+		return err_set(-ENODEV,
+			       "%s is not a bridge on this host (--nic bridge=%s); create it first, or use "
+			       "--nic network=NET",
 			       n->target, n->target);
 	return 0;
 }
@@ -107,8 +94,8 @@ int nics_resolve(const struct nic_request *req, const char *vm_name, const struc
 			return r;
 		for (unsigned k = 0; k < n->nfwd; k++)
 			if (forward_same_host_port(&n->fwd[k], &fwd))
-				return err_set(-EEXIST, "--forward %s: host port %u is forwarded twice", req->forwards[i],
-					       fwd.host_port);
+				return err_set(-EEXIST, "--forward %s: host port %u is forwarded twice",
+					       req->forwards[i], fwd.host_port);
 		if (n->nfwd == NIC_MAX_FORWARDS)
 			return err_set(-ENOSPC, "at most %d forwards per NIC", NIC_MAX_FORWARDS);
 		/* taken now is likely taken at start: say so at once */
@@ -163,7 +150,8 @@ int nics_prepare(const struct nic *nics, unsigned n, const char *hostname, int f
 		if ((r = nl_tap_open("hvt%d", h->tap_names[i], sizeof(h->tap_names[i]))) < 0)
 			goto fail;
 		h->tap_fds[i] = r;
-		if ((r = nl_link_set_master(h->tap_names[i], bridge)) < 0 || (r = nl_link_set_up(h->tap_names[i], true)) < 0)
+		if ((r = nl_link_set_master(h->tap_names[i], bridge)) < 0 ||
+		    (r = nl_link_set_up(h->tap_names[i], true)) < 0)
 			goto fail;
 		e->tap_fd = first_fd + (int)i;
 	}

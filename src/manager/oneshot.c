@@ -348,7 +348,7 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 	vm->machine = o->machine;
 	vm->accel = o->accel;
 	vm->kernel = boot->kernel;
-	vm->initrd = boot->initrd[0] ? boot->initrd : NULL;
+	vm->initrd = boot->initrd && boot->initrd[0] ? boot->initrd : NULL;
 	vm->cmdline = boot->cmdline;
 	vm->console.fd = FD_CONSOLE;
 	vm->channel.fd = boot->hv_init ? FD_CHANNEL : -1;
@@ -418,6 +418,7 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 	return 0;
 fail:
 	free(p->term);
+	guest_boot_free(&p->boot);
 	return r;
 }
 
@@ -473,7 +474,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	_cleanup_free_ char *term = p->term;
 	_cleanup_strv_ struct strv argv = p->argv;
 	const struct oneshot_opts *o = p->o;
-	struct guest_boot boot = p->boot;
+	_cleanup_guest_boot_ struct guest_boot boot = p->boot;
 	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
 	struct tty_saved saved = { 0 };
 	struct loop l = { .o = o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };

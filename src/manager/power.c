@@ -15,6 +15,8 @@
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "storage/image.h"
+#include "manager/osboot.h"
+#include "manager/readywait.h"
 #include "manager/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -167,14 +169,15 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	_cleanup_strv_ struct strv argv = { 0 };
 	char fdarg[16], ntaps[16], hasstate[4], *paths[VMDEF_MAX_DISKS] = { NULL };
 	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
-	struct guest_boot boot;
+	_cleanup_guest_boot_ struct guest_boot boot = { 0 };
+	struct osboot ob = { 0 };
 	struct engine_vm vm;
 	int r, report[2] = { -1, -1 }, devnull = -1, statefd = -1;
 	pid_t mon;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
-	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0)
+	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0 || (r = osboot_prepare(h, d, &vm, &ob)) < 0)
 		goto out_paths;
 	repair_after_crash(h, d, &vm);
 	if (state) {
@@ -189,9 +192,10 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
 		goto out_state;
-	if ((r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
+	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
 		goto out_taps;
 	prepare_folder(h->dirfd);
+	vm_mark_boot(h->dirfd);
 	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
 		r = err_errno(-errno, "cannot prepare the monitor");
 		goto out_fds;
@@ -234,6 +238,7 @@ out_state:
 out_paths:
 	for (unsigned i = 0; i < VMDEF_MAX_DISKS; i++)
 		free(paths[i]);
+	osboot_free(&ob);
 	return r;
 }
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +23,58 @@ int store_root(char *buf, size_t n)
 	return hv_home(buf, n);
 }
 
+int store_root_alloc(char **out)
+{
+	char root[PATH_MAX];
+	int r = store_root(root, sizeof(root));
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	if (!(*out = strdup(root)))
+		return err_set(-ENOMEM, "out of memory");
+	return 0;
+}
+
+int store_vms_dir_alloc(char **out)
+{
+	_cleanup_free_ char *root = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = store_root_alloc(&root)) < 0)
+		return r;
+	if (asprintf(out, "%s/vms", root) < 0) {
+		*out = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	if ((r = fs_mkdir_p(*out, 0700)) < 0) {
+		free(*out);
+		*out = NULL;
+		return err_prefix(r, "cannot create the store (HV_HOME=%s)", root);
+	}
+	return 0;
+}
+
 int store_vms_dir(char *buf, size_t n)
 {
-	char root[4000];
-	int r = store_root(root, sizeof(root));
+	_cleanup_free_ char *vms = NULL;
+	int r = store_vms_dir_alloc(&vms);
+
+	return r < 0 ? r : fs_path(buf, n, "%s", vms);
+}
+
+int store_vms_open(void)
+{
+	_cleanup_free_ char *vms = NULL;
+	int r = store_vms_dir_alloc(&vms), fd;
 
 	if (r < 0)
 		return r;
-	if ((r = fs_path(buf, n, "%s/vms", root)) < 0)
-		return r;
-	if ((r = fs_mkdir_p(buf, 0700)) < 0)
-		return err_prefix(r, "cannot create the store (HV_HOME=%s)", root);
-	return 0;
+	fd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(-errno, "cannot open %s", vms);
+	return fd;
 }
 
 int vm_name_validate(const char *name)
@@ -55,28 +96,42 @@ int vm_name_validate(const char *name)
 	return 0;
 }
 
-int vm_open(const char *name, struct vm_handle *h)
+/* Open vms/NAME relative to vmsfd; h->dir is vms + "/" + name. */
+static int vm_open_at(int vmsfd, const char *vms, const char *name, struct vm_handle *h)
 {
-	char vms[4050];
 	int r;
 
 	h->dirfd = h->lockfd = -1;
-	if ((r = vm_name_validate(name)) < 0)
-		return r;
-	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
-		return r;
+	h->dir = NULL;
 	snprintf(h->name, sizeof(h->name), "%s", name);
-	if ((r = fs_path(h->dir, sizeof(h->dir), "%s/%s", vms, name)) < 0)
-		return r;
-	h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (asprintf(&h->dir, "%s/%s", vms, name) < 0) {
+		h->dir = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	h->dirfd = openat(vmsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (h->dirfd < 0 || !fs_exists_at(h->dirfd, "vm.json")) {
-		r = errno;
+		r = h->dirfd < 0 ? errno : 0;
 		vm_close(h);
-		if (r == ENOENT || r == ENOTDIR || r == 0)
+		if (r == ENOENT || r == ENOTDIR || r == ELOOP || r == 0)
 			return err_set(-ENOENT, "no VM named '%s' (see: hv list --all)", name);
 		return err_errno(-r, "cannot open VM '%s'", name);
 	}
 	return 0;
+}
+
+int vm_open(const char *name, struct vm_handle *h)
+{
+	_cleanup_free_ char *vms = NULL;
+	_cleanup_close_ int vmsfd = -1;
+	int r;
+
+	h->dirfd = h->lockfd = -1;
+	h->dir = NULL;
+	if ((r = vm_name_validate(name)) < 0 || (r = store_vms_dir_alloc(&vms)) < 0)
+		return r;
+	if ((vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", vms);
+	return vm_open_at(vmsfd, vms, name, h);
 }
 
 int vm_open_locked(const char *name, int timeout_ms, struct vm_handle *h)
@@ -114,16 +169,78 @@ void vm_close(struct vm_handle *h)
 	if (h->dirfd >= 0)
 		close(h->dirfd);
 	h->lockfd = h->dirfd = -1;
+	free(h->dir);
+	h->dir = NULL;
+}
+
+int store_vm_iter_open(struct store_iter *it)
+{
+	int r;
+
+	*it = (struct store_iter){ .vmsfd = -1, .dirfd = -1 };
+	if ((r = store_vms_dir_alloc(&it->vms)) < 0 ||
+	    (r = fs_list_names(it->vms, vm_name_validate, &it->names, &it->n)) < 0)
+		goto fail;
+	if ((it->vmsfd = open(it->vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "cannot open %s", it->vms);
+		goto fail;
+	}
+	return 0;
+fail:
+	store_vm_iter_close(it);
+	return r;
+}
+
+int store_vm_iter_next(struct store_iter *it)
+{
+	if (it->dirfd >= 0)
+		close(it->dirfd);
+	it->dirfd = -1;
+	free(it->dir);
+	it->dir = NULL;
+	it->name = NULL;
+	for (; it->i < it->n; it->i++) {
+		const char *name = it->names[it->i];
+		/* vm.json tells a VM from a folder being staged or removed */
+		int fd = openat(it->vmsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || !fs_exists_at(fd, "vm.json")) {
+			if (fd >= 0)
+				close(fd);
+			continue; /* deleted meanwhile */
+		}
+		if (asprintf(&it->dir, "%s/%s", it->vms, name) < 0) {
+			it->dir = NULL;
+			close(fd);
+			return err_set(-ENOMEM, "out of memory");
+		}
+		it->dirfd = fd;
+		it->name = name;
+		it->i++;
+		return 1;
+	}
+	return 0;
+}
+
+void store_vm_iter_close(struct store_iter *it)
+{
+	if (it->dirfd >= 0)
+		close(it->dirfd);
+	if (it->vmsfd >= 0)
+		close(it->vmsfd);
+	free(it->dir);
+	free(it->vms);
+	fs_names_free(it->names, it->n);
+	*it = (struct store_iter){ .vmsfd = -1, .dirfd = -1 };
 }
 
 int store_list(char ***names, size_t *n)
 {
-	char vms[4096];
+	_cleanup_free_ char *vms = NULL;
 	int r;
 
 	*names = NULL;
 	*n = 0;
-	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
+	if ((r = store_vms_dir_alloc(&vms)) < 0)
 		return r;
 	return fs_list_names(vms, vm_name_validate, names, n);
 }

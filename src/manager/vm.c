@@ -16,6 +16,7 @@
 #include "manager/clone.h"
 #include "manager/power.h"
 #include "manager/store.h"
+#include "manager/vmos.h"
 #include "network/net.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
@@ -127,6 +128,23 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	return 0;
 }
 
+void vm_nic_addresses(const char *name, struct vmdef *d)
+{
+	_cleanup_free_ struct net_reservation *res = calloc(NET_MAX_RESERVED, sizeof(*res));
+	size_t n;
+
+	for (unsigned i = 0; i < d->nnics; i++) {
+		struct nic *nic = &d->nics[i];
+		nic->ip = 0;
+		if (nic->mode != NIC_NETWORK || !res || net_reservations(nic->target, res, NET_MAX_RESERVED, &n) < 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(res[k].vm, name))
+				nic->ip = res[k].ip;
+	}
+	err_clear(); /* a network deleted meanwhile: no address */
+}
+
 /* Undo reservations after a failure, keeping the failure's message. */
 static void release_keeping_error(const char *name, const struct vmdef *d)
 {
@@ -137,18 +155,42 @@ static void release_keeping_error(const char *name, const struct vmdef *d)
 	err_restore(&e);
 }
 
+/* A distribution VM: its first disk is an overlay on the catalogue image. */
+static int plan_os(const struct vm_create_opts *o, struct vmdef *d, struct disk_plan *plans)
+{
+	_cleanup_free_ char *base = NULL;
+	uint64_t size;
+	int r;
+
+	memset(&plans[0], 0, sizeof(plans[0]));
+	if ((r = vmos_plan(o->os, d, &base, plans[0].backing_format, sizeof(plans[0].backing_format), &size)) < 0)
+		return r;
+	if (o->kernel || o->initrd)
+		return err_set(-EINVAL, "--kernel and --initrd do not go with --image, --cdrom or --firmware");
+	if (!base)
+		return 0;
+	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
+	snprintf(disk->format, sizeof(disk->format), "qcow2");
+	snprintf(disk->backing, sizeof(disk->backing), "%s", base);
+	disk->owned = true;
+	plans[0].size = size;
+	d->ndisks++;
+	return 0;
+}
+
 int vm_create(const struct vm_create_opts *o)
 {
-	char vms[4096], stage[4200], final[4200];
+	_cleanup_free_ char *vms = NULL, *stage = NULL;
 	_cleanup_close_ int vmsfd = -1, stagefd = -1;
 	struct vmdef d;
 	int r;
 
-	if ((r = vm_name_validate(o->name)) < 0 || (r = store_vms_dir(vms, sizeof(vms))) < 0)
+	if ((r = vm_name_validate(o->name)) < 0 || (r = store_vms_dir_alloc(&vms)) < 0)
 		return r;
-	if ((r = fs_path(final, sizeof(final), "%s/%s", vms, o->name)) < 0)
-		return r;
-	if (access(final, F_OK) == 0)
+	if ((vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", vms);
+	if (faccessat(vmsfd, o->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", o->name);
 	struct disk_plan plans[VMDEF_MAX_DISKS];
 
@@ -156,44 +198,60 @@ int vm_create(const struct vm_create_opts *o)
 		goto out;
 	if ((r = nics_resolve(&o->nics, o->name, NULL, 0, d.nics, &d.nnics)) < 0)
 		goto out_addr;
-	for (unsigned i = 0; i < o->ndisks; i++)
-		if ((r = plan_disk(&d, o->disks[i], &plans[i])) < 0)
+	if (o->os && (r = plan_os(o, &d, plans)) < 0)
+		goto out_addr;
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		if (d.ndisks == VMDEF_MAX_DISKS) {
+			r = err_set(-E2BIG, "at most %d disks", VMDEF_MAX_DISKS);
 			goto out_addr;
-	/* build the folder aside, then rename it into place in one step */
-	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, o->name, (int)getpid())) < 0)
-		goto out;
-	if (mkdir(stage, 0700) < 0) {
-		r = err_errno(-errno, "cannot create %s", stage);
-		goto out;
+		}
+		if ((r = plan_disk(&d, o->disks[i], &plans[d.ndisks])) < 0)
+			goto out_addr;
 	}
-	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* build the folder aside, then rename it into place in one step */
+	if (asprintf(&stage, ".new-%s-%d", o->name, (int)getpid()) < 0) {
+		stage = NULL;
+		r = err_set(-ENOMEM, "out of memory");
+		goto out_addr;
+	}
+	if (mkdirat(vmsfd, stage, 0700) < 0) {
+		r = err_errno(-errno, "cannot create %s/%s", vms, stage);
+		goto out_addr;
+	}
+	stagefd = openat(vmsfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (stagefd < 0) {
-		r = err_errno(-errno, "cannot open %s", stage);
+		r = err_errno(-errno, "cannot open %s/%s", vms, stage);
 		goto out_rm;
 	}
 	for (unsigned i = 0; i < d.ndisks; i++) {
-		char path[4300];
+		_cleanup_free_ char *path = NULL;
 		const char *base = d.disks[i].backing[0] ? d.disks[i].backing : NULL;
 		if (!plans[i].size && !base)
 			continue;
-		if ((r = fs_path(path, sizeof(path), "%s/%s", stage, d.disks[i].path)) < 0 ||
-		    (r = image_create(path, "qcow2", plans[i].size, base, plans[i].backing_format)) < 0)
+		/* qemu-img needs a path: the staged folder's, by name */
+		if (asprintf(&path, "%s/%s/%s", vms, stage, d.disks[i].path) < 0) {
+			path = NULL;
+			r = err_set(-ENOMEM, "out of memory");
+			goto out_rm;
+		}
+		if ((r = image_create(path, "qcow2", plans[i].size, base, plans[i].backing_format)) < 0)
 			goto out_rm;
 	}
+	if (o->os && (r = vmos_stage(o->os, &d, stagefd)) < 0)
+		goto out_rm;
 	/* the lock file exists from the start: taking it never changes the folder */
 	if ((r = vmdef_save(stagefd, &d)) < 0 || (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
 		goto out_rm;
-	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (vmsfd < 0 || renameat2(vmsfd, strrchr(stage, '/') + 1, vmsfd, o->name, RENAME_NOREPLACE) < 0) {
+	if (renameat2(vmsfd, stage, vmsfd, o->name, RENAME_NOREPLACE) < 0) {
 		r = errno == EEXIST ? err_set(-EEXIST, "a VM named '%s' already exists", o->name)
-				    : err_errno(-errno, "cannot create VM folder %s", final);
+				    : err_errno(-errno, "cannot create VM folder %s/%s", vms, o->name);
 		goto out_rm;
 	}
 	fsync(vmsfd);
 	r = 0;
 	goto out;
 out_rm:
-	fs_rm_rf_at(AT_FDCWD, stage);
+	fs_rm_rf_at(vmsfd, stage);
 out_addr:
 	if (r < 0)
 		release_keeping_error(o->name, &d);
@@ -212,6 +270,8 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 	r = vmdef_load(h.dirfd, def);
 	if (r == 0 && (r = status_derive(h.dirfd, h.dir, st)) < 0)
 		vmdef_free(def);
+	if (r == 0)
+		vm_nic_addresses(name, def);
 	vm_close(&h);
 	return r;
 }
@@ -256,39 +316,46 @@ out_def:
 }
 
 /* Move the disks hv created out of the folder before it is removed. */
-static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char *kept_dir, size_t kept_n)
+static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char **kept_dir)
 {
-	char root[4096], dir[4200], dst[4300];
+	_cleanup_free_ char *root = NULL, *dir = NULL;
+	_cleanup_close_ int keepfd = -1;
 	int r;
 
-	if ((r = store_root(root, sizeof(root))) < 0 ||
-	    (r = fs_path(dir, sizeof(dir), "%s/disks/%s", root, h->name)) < 0)
+	if ((r = store_root_alloc(&root)) < 0)
 		return r;
+	if (asprintf(&dir, "%s/disks/%s", root, h->name) < 0) {
+		dir = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		if (!d->disks[i].owned)
 			continue;
-		if ((r = fs_mkdir_p(dir, 0700)) < 0 ||
-		    (r = fs_path(dst, sizeof(dst), "%s/%s", dir, d->disks[i].path)) < 0)
+		if (keepfd < 0 && (r = fs_mkdir_p(dir, 0700)) < 0)
 			return r;
-		if (renameat2(h->dirfd, d->disks[i].path, AT_FDCWD, dst, RENAME_NOREPLACE) < 0 && errno != ENOENT)
-			return err_errno(-errno, "cannot keep disk %s as %s", d->disks[i].path, dst);
+		if (keepfd < 0 && (keepfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return err_errno(-errno, "cannot open %s", dir);
+		if (renameat2(h->dirfd, d->disks[i].path, keepfd, d->disks[i].path, RENAME_NOREPLACE) < 0 &&
+		    errno != ENOENT)
+			return err_errno(-errno, "cannot keep disk %s as %s/%s", d->disks[i].path, dir,
+					 d->disks[i].path);
 	}
 	if (kept_dir)
-		snprintf(kept_dir, kept_n, "%s", dir);
+		*kept_dir = TAKE_PTR(dir);
 	return 0;
 }
 
-int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char *kept_dir, size_t kept_n)
+int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char **kept_dir)
 {
-	char vms[4096], trash[256];
+	char trash[VM_NAME_MAX + 32];
 	struct vm_handle h;
 	struct vm_status st;
 	struct vmdef d;
 	_cleanup_close_ int vmsfd = -1;
 	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
 
-	if (kept_dir && kept_n)
-		kept_dir[0] = '\0';
+	if (kept_dir)
+		*kept_dir = NULL;
 	if (r < 0)
 		return r;
 	/* a damaged definition must not make a VM undeletable: everything hv
@@ -334,15 +401,14 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	}
 	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
 		goto out_def;
-	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir, kept_n)) < 0)
+	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir)) < 0)
 		goto out_def;
 	vm_release_addresses(name, &d);
 	/* out of sight in one step, then removed at leisure */
-	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
+	if ((vmsfd = r = store_vms_open()) < 0)
 		goto out_def;
 	snprintf(trash, sizeof(trash), ".deleted-%s-%d", name, (int)getpid());
-	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (vmsfd < 0 || renameat(vmsfd, name, vmsfd, trash) < 0) {
+	if (renameat(vmsfd, name, vmsfd, trash) < 0) {
 		r = err_errno(-errno, "cannot remove VM folder %s", h.dir);
 		goto out_def;
 	}
@@ -355,39 +421,36 @@ out:
 	return r;
 }
 
+/* Is path the file of disk dk of the VM in vmdir?  An owned disk is a
+ * file name in the VM's folder. */
+static bool disk_is(const struct vmdef_disk *dk, const char *vmdir, const char *path)
+{
+	size_t n = strlen(vmdir);
+
+	if (!dk->owned)
+		return !strcmp(dk->path, path);
+	return !strncmp(path, vmdir, n) && path[n] == '/' && !strcmp(path + n + 1, dk->path);
+}
+
 /* An image may be attached to one VM only (two writers corrupt it).
  * Which VM has abs as a disk, and that disk's record (rec may be NULL). */
 static int disk_user(const char *abs, const char *except, char *user, size_t n, struct vmdef_disk *rec)
 {
-	char **names;
-	size_t count;
+	struct vmdef_iter it;
 	int found = 0;
 
-	if (store_list(&names, &count) < 0)
-		return 0;
-	for (size_t i = 0; i < count && !found; i++) {
-		struct vm_handle h;
-		struct vmdef d;
-		if (!strcmp(names[i], except) || vm_open(names[i], &h) < 0)
+	for (int r = vmdef_iter_open(&it, false); r >= 0 && !found && (r = vmdef_iter_next(&it)) > 0;) {
+		if (!strcmp(it.vm.name, except))
 			continue;
-		if (vmdef_load(h.dirfd, &d) == 0) {
-			for (unsigned k = 0; k < d.ndisks && !found; k++) {
-				char p[4300];
-				if (d.disks[k].owned)
-					snprintf(p, sizeof(p), "%s/%s", h.dir, d.disks[k].path);
-				else
-					snprintf(p, sizeof(p), "%s", d.disks[k].path);
-				found = !strcmp(p, abs);
-				if (found && rec)
-					*rec = d.disks[k];
-			}
-			vmdef_free(&d);
+		for (unsigned k = 0; k < it.def.ndisks && !found; k++) {
+			found = disk_is(&it.def.disks[k], it.vm.dir, abs);
+			if (found && rec)
+				*rec = it.def.disks[k];
 		}
-		vm_close(&h);
 		if (found)
-			snprintf(user, n, "%s", names[i]);
+			snprintf(user, n, "%s", it.vm.name);
 	}
-	store_list_free(names, count);
+	vmdef_iter_close(&it);
 	err_clear();
 	return found;
 }
@@ -448,22 +511,19 @@ int vm_attach_disk(const char *name, const char *spec)
 	return r;
 }
 
-int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n)
+int vm_detach_disk(const char *name, const char *path, char **moved_to)
 {
 	struct vm_handle h;
 	struct vmdef d;
 	struct vm_status st;
 	int r, at = -1;
 
-	moved_to[0] = '\0';
+	*moved_to = NULL;
 	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
 		return r;
-	for (unsigned k = 0; k < d.ndisks; k++) {
-		char p[4300];
-		snprintf(p, sizeof(p), "%s/%s", h.dir, d.disks[k].path);
-		if (!strcmp(d.disks[k].path, path) || (d.disks[k].owned && !strcmp(p, path)))
+	for (unsigned k = 0; k < d.ndisks; k++)
+		if (!strcmp(d.disks[k].path, path) || disk_is(&d.disks[k], h.dir, path))
 			at = (int)k;
-	}
 	if (vm_state_active(st.state))
 		r = err_set(-EBUSY, "VM '%s' is %s: stop it to detach a disk", name, vm_state_name(st.state));
 	else if (at < 0)
@@ -474,13 +534,68 @@ int vm_detach_disk(const char *name, const char *path, char *moved_to, size_t n)
 		vmdef_init(&one);
 		one.disks[0] = d.disks[at];
 		one.ndisks = 1;
-		if ((r = keep_owned_disks(&h, &one, moved_to, n)) == 0)
-			snprintf(moved_to + strlen(moved_to), n - strlen(moved_to), "/%s", d.disks[at].path);
+		_cleanup_free_ char *dir = NULL;
+		if ((r = keep_owned_disks(&h, &one, &dir)) == 0 &&
+		    asprintf(moved_to, "%s/%s", dir, d.disks[at].path) < 0) {
+			*moved_to = NULL;
+			r = err_set(-ENOMEM, "out of memory");
+		}
 	}
 	if (r == 0) {
 		d.disks[at] = d.disks[--d.ndisks];
 		r = vmdef_save(h.dirfd, &d);
 	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	int r;
+
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	if (vm_state_active(st.state))
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it first (the change applies at the next start)", name,
+			    vm_state_name(st.state));
+	if (r == 0 && cdrom) {
+		free(d.cdrom);
+		d.cdrom = NULL;
+		if (strcmp(cdrom, "none")) {
+			if (!(d.cdrom = realpath(cdrom, NULL)) || access(d.cdrom, R_OK) < 0)
+				r = err_errno(-errno, "--cdrom %s", cdrom);
+			else if (d.machine != MACHINE_Q35)
+				r = err_set(-EINVAL, "VM '%s' is a microvm, which has no CD drive", name);
+			else if (d.firmware == FIRMWARE_NONE && !d.boot_kernel)
+				d.firmware = FIRMWARE_BIOS;
+		}
+	}
+	if (r == 0 && boot) {
+		if (!strcmp(boot, "firmware")) {
+			d.boot_kernel = false;
+			if (d.firmware == FIRMWARE_NONE)
+				d.firmware = FIRMWARE_BIOS;
+		} else if (!strcmp(boot, "kernel")) {
+			if (!d.image[0])
+				r = err_set(-EINVAL, "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
+						     "image (give it --kernel at create)",
+					    name);
+			d.boot_kernel = true;
+		} else {
+			r = err_set(-EINVAL, "--boot %s: use kernel or firmware", boot);
+		}
+	}
+	if (r == 0 && graphics) {
+		r = vmdef_display_parse(graphics, &d.display);
+		if (r == 0 && d.display.vnc && d.machine != MACHINE_Q35)
+			r = err_set(-EINVAL, "VM '%s' is a microvm, which has no display", name);
+	}
+	if (r == 0)
+		r = vmdef_save(h.dirfd, &d);
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;

@@ -40,6 +40,8 @@ void vmdef_free(struct vmdef *d)
 	d->ci.n_ssh_keys = 0;
 	free(d->ci.password_hash);
 	d->ci.password_hash = NULL;
+	free(d->ci.identity);
+	d->ci.identity = NULL;
 }
 
 static uint64_t host_memory_mib(void)
@@ -164,7 +166,8 @@ static const struct json_field nic_fields[] = {
 	JSON_FIELD("mac", JSON_STR, JSON_REQUIRED, struct nic_json, mac),
 	JSON_FIELD("network", JSON_STR, 0, struct nic_json, network),
 	JSON_FIELD("bridge", JSON_STR, 0, struct nic_json, bridge),
-	/* written by older versions; the network's reservations are the truth */
+	/* written by older versions and ignored: the network's reservation is
+	 * the one record of a NIC's address (vm_nic_addresses) */
 	JSON_FIELD("ip", JSON_STR, JSON_NULLABLE, struct nic_json, ip),
 	JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct nic_json, forwards),
 	JSON_FIELD_END,
@@ -243,7 +246,7 @@ static const struct json_field vm_fields[] = {
 };
 
 struct ci_json {
-	const char *user, *password_hash;
+	const char *user, *password_hash, *identity;
 	struct json_object *ssh_keys;
 	bool user_data;
 };
@@ -253,6 +256,7 @@ static const struct json_field ci_fields[] = {
 	JSON_FIELD("ssh_keys", JSON_ARRAY, JSON_NULLABLE, struct ci_json, ssh_keys),
 	JSON_FIELD("password_hash", JSON_STR, JSON_NULLABLE, struct ci_json, password_hash),
 	JSON_FIELD("user_data", JSON_BOOL, JSON_NULLABLE, struct ci_json, user_data),
+	JSON_FIELD("identity", JSON_STR, JSON_NULLABLE, struct ci_json, identity),
 	JSON_FIELD_END,
 };
 
@@ -283,6 +287,8 @@ static int load_cloud_init(struct json_object *o, struct vmdef_cloud_init *ci)
 		return r;
 	if (j.password_hash && !(ci->password_hash = strdup(j.password_hash)))
 		return -ENOMEM;
+	if (j.identity && (j.identity[0] != '/' || !(ci->identity = strdup(j.identity))))
+		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path") : -ENOMEM;
 	ci->user_data = j.user_data;
 	ci->enabled = true;
 	return 0;
@@ -395,7 +401,10 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	return load_os(&j, d);
 }
 
-struct json_object *vmdef_nic_json(const struct nic *n)
+/* with_ip: the address reserved on the NIC's network, for people and
+ * scripts; vm.json never keeps it (the network's reservations.json is
+ * the one record of it, see vm_nic_addresses). */
+static struct json_object *nic_json(const struct nic *n, bool with_ip)
 {
 	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
 	char buf[64];
@@ -406,7 +415,7 @@ struct json_object *vmdef_nic_json(const struct nic *n)
 				       json_object_new_string(n->target));
 	mac_format(n->mac, buf, sizeof(buf));
 	json_object_object_add(o, "mac", json_object_new_string(buf));
-	if (n->ip) {
+	if (with_ip && n->ip) {
 		ip4_format(n->ip, buf, sizeof(buf));
 		json_object_object_add(o, "ip", json_object_new_string(buf));
 	}
@@ -416,6 +425,11 @@ struct json_object *vmdef_nic_json(const struct nic *n)
 	}
 	json_object_object_add(o, "forwards", fw);
 	return o;
+}
+
+struct json_object *vmdef_nic_json(const struct nic *n)
+{
+	return nic_json(n, true);
 }
 
 int vmdef_load(int dirfd, struct vmdef *d)
@@ -453,6 +467,34 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 	return 0;
 }
 
+int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken)
+{
+	vmdef_init(&it->def);
+	it->keep_broken = keep_broken;
+	it->load_error = 0;
+	return store_vm_iter_open(&it->vm);
+}
+
+int vmdef_iter_next(struct vmdef_iter *it)
+{
+	int r;
+
+	vmdef_free(&it->def);
+	while ((r = store_vm_iter_next(&it->vm)) > 0) {
+		it->load_error = vmdef_load(it->vm.dirfd, &it->def);
+		if (it->load_error == 0 || it->keep_broken)
+			return 1;
+		err_clear(); /* a broken VM is none of this caller's business */
+	}
+	return r;
+}
+
+void vmdef_iter_close(struct vmdef_iter *it)
+{
+	vmdef_free(&it->def);
+	store_vm_iter_close(&it->vm);
+}
+
 static struct json_object *str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
@@ -488,6 +530,8 @@ static int save_os(struct json_object *root, const struct vmdef *d)
 		if (d->ci.password_hash)
 			json_object_object_add(ci, "password_hash", json_object_new_string(d->ci.password_hash));
 		json_object_object_add(ci, "user_data", json_object_new_boolean(d->ci.user_data));
+		if (d->ci.identity)
+			json_object_object_add(ci, "identity", json_object_new_string(d->ci.identity));
 		json_object_object_add(root, "cloud_init", ci);
 	}
 	return 0;
@@ -523,7 +567,7 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 	json_object_object_add(root, "disks", disks);
 	struct json_object *nics = json_object_new_array();
 	for (unsigned i = 0; i < d->nnics; i++)
-		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
+		json_object_array_add(nics, nic_json(&d->nics[i], false));
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	if ((r = save_os(root, d)) < 0) {
@@ -537,4 +581,31 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 		r = json_write_atomic(dirfd, file, text);
 	json_object_put(root);
 	return r;
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src && !(*dst = strdup(src)) ? -ENOMEM : 0;
+}
+
+int vmdef_dup(const struct vmdef *src, struct vmdef *dst)
+{
+	int r = 0;
+
+	*dst = *src;
+	/* every heap field gets its own copy, so both can be freed */
+	r |= dup_str(&dst->kernel, src->kernel);
+	r |= dup_str(&dst->initrd, src->initrd);
+	r |= dup_str(&dst->cmdline, src->cmdline);
+	r |= dup_str(&dst->cdrom, src->cdrom);
+	r |= dup_str(&dst->ci.password_hash, src->ci.password_hash);
+	r |= dup_str(&dst->ci.identity, src->ci.identity);
+	for (unsigned i = 0; i < src->ci.n_ssh_keys; i++)
+		r |= dup_str(&dst->ci.ssh_keys[i], src->ci.ssh_keys[i]);
+	if (r) {
+		vmdef_free(dst);
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "manager/store.h"
 #include "network/nic.h"
 
 #define VMDEF_MAX_DISKS	  ENGINE_MAX_DISKS
@@ -13,9 +14,9 @@
 #define VM_MAX_CPUS	  255
 
 struct vmdef_disk {
-	char path[4096]; /* relative to the VM folder when hv owns it */
-	char format[8];	 /* "raw" | "qcow2" */
-	bool owned;	 /* created by hv in the VM folder: deleted with the VM */
+	char path[4096];    /* relative to the VM folder when hv owns it */
+	char format[8];	    /* "raw" | "qcow2" */
+	bool owned;	    /* created by hv in the VM folder: deleted with the VM */
 	char backing[4096]; /* a qcow2 overlay's read-only base ("" for none) */
 };
 
@@ -28,6 +29,7 @@ struct vmdef_cloud_init {
 	unsigned n_ssh_keys;
 	char *password_hash; /* crypt(3), or NULL: password locked */
 	bool user_data;	     /* the user's user-data is kept as user-data.in in the VM folder */
+	char *identity;	     /* the private key beside a --ssh-key FILE.pub, for hv ssh (or NULL) */
 };
 
 /* A graphical console (VNC): on vnc.sock in the VM folder, or host:port. */
@@ -63,17 +65,38 @@ struct vmdef {
 
 void vmdef_init(struct vmdef *d);
 void vmdef_free(struct vmdef *d);
+/* A deep copy (both are freed with vmdef_free). */
+int vmdef_dup(const struct vmdef *src, struct vmdef *dst);
 int vmdef_load(int dirfd, struct vmdef *d);
 int vmdef_save(int dirfd, const struct vmdef *d);
 /* The same for a copy kept in a subfolder (snapshots/NAME/vm.json). */
 int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d);
 int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d);
+/* Each VM of the store with its definition loaded (a store_iter, see
+ * store.h):
+ *	struct vmdef_iter it;
+ *	for (r = vmdef_iter_open(&it); r >= 0 && (r = vmdef_iter_next(&it)) > 0;)
+ *		... it.vm.name, it.vm.dirfd, it.def ...
+ *	vmdef_iter_close(&it);
+ * A VM whose vm.json cannot be read is skipped unless keep_broken: then
+ * next returns it with it.load_error (negative, reason recorded) and
+ * it.def empty. */
+struct vmdef_iter {
+	struct store_iter vm;
+	struct vmdef def;
+	bool keep_broken;
+	int load_error;
+};
+int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken);
+int vmdef_iter_next(struct vmdef_iter *it);
+void vmdef_iter_close(struct vmdef_iter *it);
 /* Range check shared by --cpus parsing and vm.json loading. */
 int vmdef_check_cpus(unsigned long cpus);
 /* Parse "--memory" (MiB by default) and "--cpus" option values. */
 int vmdef_parse_memory(const char *s, uint64_t *mib);
 int vmdef_parse_cpus(const char *s, unsigned *cpus);
-/* One NIC as in vm.json (also used by hv info --json). */
+/* One NIC for hv info --json: as in vm.json, plus its "ip" when set
+ * (vm.json itself keeps no address: see vm_nic_addresses). */
 struct json_object;
 struct json_object *vmdef_nic_json(const struct nic *n);
 /* --graphics none|vnc|vnc=ADDR:PORT, and back. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "storage/image.h"
@@ -191,6 +192,48 @@ static void test_qemu_img(void)
 	CHECK(image_backing_format(ovl, fmt, sizeof(fmt)) == 0 && !strcmp(fmt, "qcow2"), "backing format");
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* qemu_img leaked its pipes when the second pipe2() or the open of
+ * /dev/null failed: run out of descriptors right there. */
+static void test_fd_leak(void)
+{
+	struct rlimit old, lim;
+	const char *args[] = { "--version", NULL };
+	int before = count_fds(), r;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	for (int room = 1; room <= 4; room++) {
+		/* the limit below which exactly `room` descriptors are free */
+		int limit = 0, free_slots = 0;
+		while (free_slots < room || fcntl(limit, F_GETFD) >= 0) {
+			if (fcntl(limit, F_GETFD) < 0)
+				free_slots++;
+			if (free_slots == room && fcntl(limit, F_GETFD) < 0) {
+				limit++;
+				break;
+			}
+			limit++;
+		}
+		lim = old;
+		lim.rlim_cur = (rlim_t)limit;
+		setrlimit(RLIMIT_NOFILE, &lim);
+		err_clear();
+		r = qemu_img(args, NULL);
+		setrlimit(RLIMIT_NOFILE, &old);
+		CHECK(r < 0 || room >= 4, "with room for %d fds qemu-img cannot start", room);
+		CHECK(count_fds() == before, "room %d: no fd leaked (%d open, %d before): %s", room, count_fds(),
+		      before, err_msg());
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -198,6 +241,7 @@ int main(void)
 	test_crafted();
 	test_adopt();
 	test_qemu_img();
+	test_fd_leak();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -4,6 +4,7 @@
  * from stale runtime records (dead pid, reused pid, host reboot). */
 #include <dirent.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include "manager/store.h"
 #include "manager/vm.h"
 #include "manager/vmdef.h"
+#include "network/net.h"
+#include "network/netdef.h"
 #include "t.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -384,7 +387,7 @@ static void fake_starter(int report)
  * between lost its running VM's folder. */
 static void delete_force_race(void)
 {
-	char vmdir[300], kept[256];
+	char vmdir[300];
 	int lost = 0, started = 0, gone = 0;
 
 	snprintf(vmdir, sizeof(vmdir), "%s/vms/racer", home);
@@ -406,7 +409,7 @@ static void delete_force_race(void)
 			fake_starter(pfd[1]);
 		}
 		close(pfd[1]);
-		int r = vm_delete("racer", true, false, false, kept, sizeof(kept));
+		int r = vm_delete("racer", true, false, false, NULL);
 		(void)!read(pfd[0], msg, sizeof(msg) - 1);
 		close(pfd[0]);
 		waitpid(starter, NULL, 0);
@@ -425,7 +428,7 @@ static void delete_force_race(void)
 		if (exists) {
 			while (kill(again, 0) == 0)
 				usleep(1000);
-			vm_delete("racer", true, false, false, kept, sizeof(kept));
+			vm_delete("racer", true, false, false, NULL);
 		}
 	}
 	CHECK(lost == 0,
@@ -434,11 +437,65 @@ static void delete_force_race(void)
 	CHECK(started + gone == 12, "every race ended (%d)", started + gone);
 }
 
+/* A NIC's address on an hv network has one record, the network's
+ * reservations.json: vm.json keeps none, and what hv info shows is
+ * derived from the reservation (it follows a change there). */
+static void nic_address_one_record(void)
+{
+	struct netdef nd;
+	struct vm_create_opts o = { .name = "netted", .cpus = 1, .memory_mib = 256, .machine = MACHINE_MICROVM };
+	struct net_reservation res[NET_MAX_RESERVED];
+	struct vmdef d;
+	struct vm_status st;
+	struct vm_handle h;
+	char *text = NULL;
+	size_t n;
+	int r;
+
+	r = net_create("unet", NET_INTERNAL, "10.213.77.0/24", &nd);
+	CHECK(r == 0, "net_create: %s", r ? err_msg() : "");
+	if (r)
+		return;
+	o.nics.specs[0] = "network=unet";
+	o.nics.nspecs = 1;
+	r = vm_create(&o);
+	CHECK(r == 0, "a VM on the network: %s", r ? err_msg() : "");
+	CHECK(net_reservations("unet", res, NET_MAX_RESERVED, &n) == 0 && n == 1 && !strcmp(res[0].vm, "netted"),
+	      "the network reserved an address for it");
+	if (r || vm_open("netted", &h) < 0)
+		goto out;
+	fs_read_all(h.dirfd, "vm.json", 1 << 20, &text, NULL);
+	CHECK(text && !strstr(text, "\"ip\""), "vm.json keeps no copy of the address");
+	free(text);
+	vm_close(&h);
+	r = vm_inspect("netted", &d, &st);
+	CHECK(r == 0 && d.nics[0].ip == res[0].ip, "hv info shows the reserved address");
+	if (r == 0)
+		vmdef_free(&d);
+	/* the reservation moves (the network's side of the record): hv info follows */
+	int dfd = -1;
+	char *dir = NULL;
+	if (net_dir("unet", &dir) == 0 && (dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		res[0].ip = htonl(ntohl(res[0].ip) + 7);
+		net_reservations_save(dfd, res, 1);
+		close(dfd);
+	}
+	free(dir);
+	r = vm_inspect("netted", &d, &st);
+	CHECK(r == 0 && d.nics[0].ip == res[0].ip, "and follows the reservation, not a stale copy");
+	if (r == 0)
+		vmdef_free(&d);
+	vm_delete("netted", true, false, false, NULL);
+	CHECK(net_reservations("unet", res, NET_MAX_RESERVED, &n) == 0 && n == 0, "delete gives the address back");
+out:
+	net_destroy("unet");
+	err_clear();
+}
+
 static void list_and_delete(void)
 {
 	char **names;
 	size_t n;
-	char kept[256];
 	int r;
 
 	CHECK(store_list(&names, &n) == 0 && n == 2 && !strcmp(names[0], "locked") && !strcmp(names[1], "states"),
@@ -450,10 +507,9 @@ static void list_and_delete(void)
 	mkdir(stage, 0700);
 	CHECK(store_list(&names, &n) == 0 && n == 2, "staging folders are not listed");
 	store_list_free(names, n);
-	r = vm_delete("locked", false, false, false, kept, sizeof(kept));
+	r = vm_delete("locked", false, false, false, NULL);
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
-	CHECK(vm_delete("locked", false, false, false, kept, sizeof(kept)) == -ENOENT,
-	      "deleting twice says no such VM");
+	CHECK(vm_delete("locked", false, false, false, NULL) == -ENOENT, "deleting twice says no such VM");
 	CHECK(strstr(err_msg(), "no VM named") != NULL, "%s", err_msg());
 }
 
@@ -468,6 +524,7 @@ int main(void)
 	field_errors();
 	derive();
 	delete_force_race();
+	nic_address_one_record();
 	list_and_delete();
 	fs_rm_rf_at(AT_FDCWD, home);
 	T_DONE();

@@ -105,6 +105,18 @@ refuse "disk create over an existing file" "already exists" "$HV" disk create "$
 refuse "attach-disk of a missing image" "No such file" "$HV" attach-disk base /nonexistent.img
 refuse "detach-disk of a disk the VM does not have" "has no disk" "$HV" detach-disk base /nonexistent.img
 
+# a failure that records no reason of its own (a bare -errno) shows
+# strerror, never "unknown error" or an older message
+ln -s status.json "$HV_HOME/vms/nodiskvm/status.json" # a symlink loop: ELOOP
+refuse "an unreadable status.json says why" "^hv info: .*Too many levels of symbolic links$" "$HV" info nodiskvm
+rm "$HV_HOME/vms/nodiskvm/status.json"
+# a damaged vm.json: the error names the field
+"$HV" create damaged --nic none >/dev/null
+sed -i 's/"cpus": 1/"cpus": null/' "$HV_HOME/vms/damaged/vm.json"
+refuse "a null field of vm.json is named" "vm.json: cpus: expected an integer, got null" "$HV" info damaged
+refuse "and hv start says the same" "vm.json: cpus: expected an integer, got null" "$HV" start damaged
+check "hv list skips it with the reason" bash -c '"$0" list --all 2>&1 >/dev/null | grep -q "skipping VM .damaged.: vm.json: cpus"' "$HV"
+
 # a VM whose disk vanished fails to start, says which disk, and stays stopped
 "$HV" create nodisk --disk "$tmp/gone.img" >/dev/null 2>&1
 truncate -s 1M "$tmp/gone.img"

@@ -123,4 +123,26 @@ check "hv delete refuses a running VM" test $? -ne 0
 "$HV" delete t1 --force >/dev/null
 check "hv delete --force removes it" test ! -e "$HV_HOME/vms/t1"
 check "and no QEMU of it remains" test -z "$(pgrep -f 'qemu-system-x86_64 -name t1 ' || true)"
+
+# delete --force racing a start: the VM is gone and no QEMU of it runs, or
+# it runs with its folder intact; never a QEMU whose folder was deleted
+lost=0
+for i in 1 2 3 4; do
+	"$HV" create race --nic none >/dev/null
+	start_vm race
+	(for k in $(seq 200); do
+		"$HV" start race >/dev/null 2>&1 && break
+		[ -e "$HV_HOME/vms/race" ] || break
+	done) &
+	"$HV" delete --force race >/dev/null 2>&1
+	wait
+	q=$(pgrep -f 'qemu-system-x86_64 -name race ' || true)
+	if [ -e "$HV_HOME/vms/race/vm.json" ]; then
+		"$HV" delete --force race >/dev/null 2>&1
+	elif [ -n "$q" ]; then
+		lost=$((lost + 1))
+		kill -9 $q
+	fi
+done
+expect_eq "delete --force racing a start never leaves a QEMU without its folder" "$lost" 0
 done_testing
