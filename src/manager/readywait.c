@@ -18,7 +18,7 @@
 #include "manager/osboot.h"
 #include "manager/status.h"
 #include "manager/store.h"
-#include "manager/vm.h"
+#include "manager/vmops.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"

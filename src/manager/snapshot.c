@@ -309,7 +309,8 @@ int snap_list(const char *vm, struct snap_info *out, size_t max, size_t *n, char
  * disk's data there); or nowhere any more (an interrupted delete). */
 enum snap_where { SNAP_IN_IMAGE, SNAP_IN_BASE, SNAP_GONE };
 
-static int snap_locate(const struct vm_handle *h, const struct vmdef_disk *k, const char *snap, enum snap_where *w)
+static int snap_locate(const struct vm_handle *h, const struct vmdef_disk *k, const char *backing, const char *snap,
+		       enum snap_where *w)
 {
 	_cleanup_free_ char *path = NULL;
 	int r;
@@ -320,7 +321,7 @@ static int snap_locate(const struct vm_handle *h, const struct vmdef_disk *k, co
 	if (r > 0)
 		return 0;
 	*w = SNAP_GONE;
-	if (k->backing[0] && (r = image_has_snapshot(k->backing, snap, true)) > 0)
+	if (backing[0] && (r = image_has_snapshot(backing, snap, true)) > 0)
 		*w = SNAP_IN_BASE;
 	err_clear();
 	return 0;
@@ -336,12 +337,15 @@ static int refuse_in_base(const struct vm_handle *h, const char *snap, const cha
 		       what, snap, users[0] ? users : "none left; the base is read-only");
 }
 
-/* Every disk must hold the snapshot itself to revert to it. */
-static int check_revertible(const struct vm_handle *h, const struct vmdef *d, const char *snap)
+/* Every disk must hold the snapshot itself to revert to it.  at is the
+ * definition the snapshot was taken with; cur says where a disk's data
+ * went since (a linked clone made the disk an overlay on a base). */
+static int check_revertible(const struct vm_handle *h, const struct vmdef *cur, const struct vmdef *d, const char *snap)
 {
 	for (unsigned i = 0; i < d->ndisks; i++) {
+		const struct vmdef_disk *now = i < cur->ndisks ? &cur->disks[i] : &d->disks[i];
 		enum snap_where w;
-		int r = snap_locate(h, &d->disks[i], snap, &w);
+		int r = snap_locate(h, &d->disks[i], now->backing, snap, &w);
 		if (r < 0)
 			return r;
 		if (w == SNAP_IN_BASE)
@@ -387,7 +391,7 @@ int snap_revert(const char *vm, const char *snap, bool *started)
 		goto out;
 	loaded = true;
 	/* refuse everything that cannot work before anything changes */
-	if ((r = check_disks(at, "revert")) < 0 || (r = check_revertible(&h, at, snap)) < 0)
+	if ((r = check_disks(at, "revert")) < 0 || (r = check_revertible(&h, &d, at, snap)) < 0)
 		goto out;
 	if (vm_state_active(st.state) && (r = vm_hard_stop_locked(&h, "stopped to revert to a snapshot", &final)) < 0)
 		goto out;
@@ -447,7 +451,7 @@ int snap_delete(const char *vm, const char *snap)
 	}
 	/* check every disk before touching any */
 	for (unsigned i = 0; i < d.ndisks; i++) {
-		if ((r = snap_locate(&h, &d.disks[i], snap, &where[i])) < 0)
+		if ((r = snap_locate(&h, &d.disks[i], d.disks[i].backing, snap, &where[i])) < 0)
 			goto out;
 		if (where[i] == SNAP_IN_BASE) {
 			r = refuse_in_base(&h, snap, "delete");

@@ -108,7 +108,7 @@ expect_match "saying how far it got and how to finish" "$(cat "$T/err")" "delete
 check "revert to the half-deleted snapshot is refused" test $? -ne 0
 expect_match "with the true reason, not linked clones" "$(cat "$T/err")" "no longer holds it"
 check "running delete again finishes it" quiet "$HV" snapshot delete sd a
-expect_eq "the snapshot is gone from the list" "$("$HV" snapshot list sd --json)" "[]"
+expect_eq "the snapshot is gone from the list" "$("$HV" snapshot list sd --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "0"
 check "and from both disks" bash -c "! qemu-img snapshot -l '$HV_HOME/vms/sd/disk0.qcow2' '$d1' 2>/dev/null | grep -q ' a '"
 expect_eq "snapshots.json stores no vmstate flag (the file is the truth)" "$(grep -c vmstate "$HV_HOME/vms/sv/snapshots/snapshots.json")" "0"
 "$HV" delete sd >/dev/null
