@@ -7,7 +7,7 @@ CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
-JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp
+JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp -lcrypt
 
 B := build
 LIB_SRC := $(sort $(wildcard src/*/*.c))

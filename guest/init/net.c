@@ -121,9 +121,10 @@ void net_wait(void)
 	once_n = 0;
 }
 
-static void read_line(const char *path, char *buf, size_t n)
+/* The first line of name in the folder dfd (empty when it cannot be read). */
+static void read_line(int dfd, const char *name, char *buf, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_CLOEXEC) : -1;
 	ssize_t k = fd >= 0 ? read(fd, buf, n - 1) : -1;
 
 	if (fd >= 0)
@@ -136,15 +137,18 @@ size_t net_report(char *buf, size_t n)
 {
 	char nics[MAX_NICS][IFNAMSIZ];
 	int count = list_nics(nics, MAX_NICS);
+	int sysnet = open("/sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int leases = open(LEASES, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < count && used < n; i++) {
-		char path[160], mac[32], lease[64], addr[32] = "-";
-		snprintf(path, sizeof(path), "/sys/class/net/%s/address", nics[i]);
-		read_line(path, mac, sizeof(mac));
-		snprintf(path, sizeof(path), LEASES "/%s", nics[i]);
-		read_line(path, lease, sizeof(lease));
+		char mac[32], lease[64], addr[32] = "-";
+		int nicfd = sysnet >= 0 ? openat(sysnet, nics[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		read_line(nicfd, "address", mac, sizeof(mac));
+		read_line(leases, nics[i], lease, sizeof(lease));
+		if (nicfd >= 0)
+			close(nicfd);
 		if (lease[0])
 			sscanf(lease, "%31s", addr);
 		int k = snprintf(buf + used, n - used, "%s %s %s\n", nics[i], mac, addr);
@@ -152,6 +156,10 @@ size_t net_report(char *buf, size_t n)
 			break;
 		used += (size_t)k;
 	}
+	if (sysnet >= 0)
+		close(sysnet);
+	if (leases >= 0)
+		close(leases);
 	return used;
 }
 

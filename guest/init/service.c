@@ -61,12 +61,10 @@ static int open_power_buttons(int *fds)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && n < MAX_INPUTS) {
-		char path[280];
 		unsigned long keys[KEY_MAX / (8 * sizeof(long)) + 1] = { 0 };
 		if (strncmp(de->d_name, "event", 5))
 			continue;
-		snprintf(path, sizeof(path), "/dev/input/%s", de->d_name);
-		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (ioctl(fd, EVIOCGBIT(EV_KEY, sizeof(keys)), keys) >= 0 &&

@@ -28,12 +28,15 @@ int cmd_ip(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_attach_disk(int argc, char **argv);
 int cmd_detach_disk(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
+int cmd_vnc(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
@@ -61,6 +64,7 @@ struct cli_vm_opts {
 	unsigned ndisks;
 	const char *kernel, *initrd, *cmdline;
 	enum machine machine;
+	bool machine_set; /* --machine was given */
 	enum accel accel;
 	struct nic_request nics;
 };

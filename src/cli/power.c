@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* hv start | stop | kill | pause | resume (and the internal __monitor) */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "manager/vm.h"
+#include "manager/power.h"
+#include "manager/readywait.h"
+#include "util/jsonfile.h"
 #include "util/err.h"
 
 /* Commands that take only NAME and --help. */
@@ -24,22 +29,90 @@ static int name_only(int argc, char **argv, const char *cmd, const char *usage, 
 	return cli_one_name(argc, argv, cmd, name);
 }
 
+struct wait_print {
+	bool json;
+	struct json_object *phases;
+};
+
+static void print_phase(enum ready_phase phase, double secs, void *ctx)
+{
+	struct wait_print *w = ctx;
+
+	if (w->json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "phase", json_object_new_string(ready_phase_name(phase)));
+		json_object_object_add(o, "seconds", json_object_new_double(secs));
+		json_object_array_add(w->phases, o);
+		return;
+	}
+	printf("  %-16s %7.1f s\n", ready_phase_name(phase), secs);
+	fflush(stdout);
+}
+
 int cmd_start(int argc, char **argv)
 {
+	static const struct option opts[] = { { "wait", no_argument, NULL, 'w' },
+					      { "timeout", required_argument, NULL, 't' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	struct wait_print w = { 0 };
 	struct vm_started s;
+	struct ready_scan scan;
 	const char *name;
-	int r = name_only(argc, argv, "start",
-			  "usage: hv start NAME\nStarts the VM in the background; "
-			  "returns once QEMU runs it.",
-			  &name);
+	bool wait = false;
+	int timeout = 300, c, r;
+	uint64_t mark = 0;
+	char *end;
 
-	if (r)
+	while ((c = cli_getopt(argc, argv, "wt:h", opts, "start")) != -1) {
+		if (c == 'w') {
+			wait = true;
+		} else if (c == 't') {
+			timeout = (int)strtol(optarg, &end, 10);
+			if (*end || timeout < 1 || timeout > 86400)
+				return cli_usage_error("start", "--timeout needs seconds between 1 and 86400 (got '%s')",
+						       optarg);
+		} else if (c == 'j') {
+			w.json = true;
+		} else if (c == 'h') {
+			puts("usage: hv start NAME [--wait [--timeout S] [--json]]\n"
+			     "Starts the VM in the background; returns once QEMU runs it.  With --wait, returns once the\n"
+			     "guest is usable (cloud-init finished and SSH answering; hv's own guest: its init is up),\n"
+			     "printing each boot phase with its time.  It fails when the console shows a dead end\n"
+			     "(nothing to boot, a panic, emergency mode), when the VM stops, or when the guest prints\n"
+			     "nothing for S seconds (default 300): a slow guest that makes progress is never failed.");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if ((r = cli_one_name(argc, argv, "start", &name)) != 0)
 		return r;
+	if (wait && (r = vm_console_mark(name, &mark)) < 0)
+		return cli_fail_code("start", r);
 	if ((r = vm_start(name, &s)) < 0)
 		return cli_fail_code("start", r);
 	cli_accel_notice(s.tcg_reason);
-	printf("%s VM %s (pid %d, %s)\n", s.resumed ? "resumed saved" : "started", name, s.pid, accel_name(s.accel));
-	return 0;
+	if (!w.json)
+		printf("%s VM %s (pid %d, %s)\n", s.resumed ? "resumed saved" : "started", name, s.pid,
+		       accel_name(s.accel));
+	if (!wait || s.resumed) /* a resumed VM continues where it was: booted already */
+		return 0;
+	if (w.json && !(w.phases = json_object_new_array()))
+		return cli_fail_code("start", -ENOMEM);
+	r = vm_wait_ready(name, mark, timeout, print_phase, &w, &scan);
+	if (w.json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "pid", json_object_new_int(s.pid));
+		json_object_object_add(o, "ready", json_object_new_boolean(r == 0));
+		json_object_object_add(o, "phases", w.phases);
+		if (r < 0)
+			json_object_object_add(o, "error", json_object_new_string(err_msg_for(r)));
+		json_print(o);
+		json_object_put(o);
+	}
+	return r < 0 ? cli_fail_code("start", r) : 0;
 }
 
 int cmd_stop(int argc, char **argv)

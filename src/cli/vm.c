@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* hv create | list | info | set | delete */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "cli/cli.h"
 #include "guest/boot.h"
 #include "manager/store.h"
+#include "manager/readywait.h"
 #include "manager/vm.h"
 #include "network/netlink.h"
 #include "util/cleanup.h"
@@ -16,14 +18,67 @@
 #include "util/jsonfile.h"
 #include "util/size.h"
 
+/* --image and its company (codes 1000..1009 in cmd_create's table). */
+static int os_option(int c, const char *arg, struct vm_os_opts *os)
+{
+	switch (c) {
+	case 1000:
+		os->image = arg;
+		break;
+	case 1001:
+		os->user = arg;
+		break;
+	case 1002:
+		if (os->nkeys == VMOS_MAX_KEYS)
+			return cli_usage_error("create", "at most %d --ssh-key files", VMOS_MAX_KEYS);
+		os->keys[os->nkeys++] = arg;
+		break;
+	case 1003:
+		os->password_file = arg;
+		break;
+	case 1004:
+		os->cloud_init = arg;
+		break;
+	case 1005:
+		if (size_parse(arg, SIZE_MIB, &os->disk_size) < 0)
+			return cli_fail_code("create", -EINVAL);
+		break;
+	case 1006:
+		os->firmware = arg;
+		break;
+	case 1007:
+		os->boot = arg;
+		break;
+	case 1008:
+		os->cdrom = arg;
+		break;
+	case 1009:
+		os->graphics = arg;
+		break;
+	}
+	return 0;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_VM_LONGOPTS,
 					      { "disk-from", required_argument, NULL, 'B' },
+					      { "image", required_argument, NULL, 1000 },
+					      { "user", required_argument, NULL, 1001 },
+					      { "ssh-key", required_argument, NULL, 1002 },
+					      { "password-file", required_argument, NULL, 1003 },
+					      { "cloud-init", required_argument, NULL, 1004 },
+					      { "disk-size", required_argument, NULL, 1005 },
+					      { "firmware", required_argument, NULL, 1006 },
+					      { "boot", required_argument, NULL, 1007 },
+					      { "cdrom", required_argument, NULL, 1008 },
+					      { "graphics", required_argument, NULL, 1009 },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct cli_vm_opts v;
 	struct vm_create_opts o;
+	struct vm_os_opts os = { 0 };
+	bool distro = false;
 	int c, k, r;
 
 	cli_vm_opts_init(&v);
@@ -32,6 +87,12 @@ int cmd_create(int argc, char **argv)
 			return cli_fail_code("create", k);
 		if (k)
 			continue;
+		if (c >= 1000 && c <= 1009) {
+			distro = true;
+			if ((k = os_option(c, optarg, &os)) != 0)
+				return k;
+			continue;
+		}
 		if (c == 'B') {
 			/* a copy-on-write overlay of IMAGE (the manager sees "from:IMAGE") */
 			char *spec = NULL;
@@ -50,7 +111,19 @@ int cmd_create(int argc, char **argv)
 			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
 			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
 			     "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
-			     ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).");
+			     ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
+			     "\n"
+			     "Distribution VMs (q35, booted by firmware or by the image's own kernel):\n"
+			     "  --image IMAGE        an overlay on a catalogue image (hv image list), with cloud-init:\n"
+			     "    [--user U]         the account cloud-init creates (default: yours)\n"
+			     "    [--ssh-key F]...   its public keys (default: ~/.ssh/ *.pub)\n"
+			     "    [--password-file F] a password (or crypt hash) for it; locked otherwise\n"
+			     "    [--cloud-init F]   your own user-data, merged after hv's\n"
+			     "    [--disk-size 20G]  grow the VM's disk beyond the image's size\n"
+			     "    [--boot kernel|firmware]  kernel (default for built images): no firmware, no GRUB\n"
+			     "  --cdrom F.iso        an installer in the CD drive (booted after the disk)\n"
+			     "  --firmware bios|uefi SeaBIOS (default) or UEFI (OVMF, with the VM's own variables)\n"
+			     "  --graphics vnc[=ADDR:PORT]  a display (VNC on vnc.sock in the VM folder; see hv vnc)");
 			return 0;
 		}
 		return EXIT_USAGE;
@@ -63,14 +136,41 @@ int cmd_create(int argc, char **argv)
 				     .initrd = v.initrd,
 				     .cmdline = v.cmdline,
 				     .ndisks = v.ndisks,
-				     .nics = v.nics };
+				     .nics = v.nics,
+				     .os = distro ? &os : NULL };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
+	if (distro && v.machine == MACHINE_MICROVM && v.machine_set)
+		return cli_usage_error("create", "distribution VMs need --machine q35 (microvm cannot boot a disk "
+						 "through firmware)");
 	if ((r = vm_create(&o)) < 0)
 		return cli_fail_code("create", r);
 	printf("created VM %s\n", o.name);
 	return 0;
+}
+
+/* What a distribution VM adds: how it boots, its image, CD, display,
+ * cloud-init user, and how far the running boot has come. */
+static void add_os_json(struct json_object *o, const char *name, const struct vmdef *d, const struct vm_status *st)
+{
+	char disp[96], failure[160];
+	enum ready_phase phase;
+
+	json_object_object_add(o, "firmware", json_object_new_string(firmware_name(d->firmware)));
+	json_object_object_add(o, "boot", json_object_new_string(d->boot_kernel			    ? "kernel"
+								 : d->firmware != FIRMWARE_NONE ? "firmware"
+												: "kernel"));
+	json_object_object_add(o, "image", d->image[0] ? json_object_new_string(d->image) : NULL);
+	json_object_object_add(o, "cdrom", d->cdrom ? json_object_new_string(d->cdrom) : NULL);
+	vmdef_display_format(&d->display, disp, sizeof(disp));
+	json_object_object_add(o, "display", json_object_new_string(disp));
+	json_object_object_add(o, "user", d->ci.enabled ? json_object_new_string(d->ci.user) : NULL);
+	if (vm_state_active(st->state) && vm_boot_phase(name, &phase, failure, sizeof(failure)) == 0) {
+		json_object_object_add(o, "phase", json_object_new_string(ready_phase_name(phase)));
+		if (phase == PHASE_FAILED)
+			json_object_object_add(o, "phase_failure", json_object_new_string(failure));
+	}
 }
 
 static struct json_object *vm_json(const char *name, const struct vmdef *d, const struct vm_status *st)
@@ -116,6 +216,7 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
 	json_object_object_add(o, "nics", nics);
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
+	add_os_json(o, name, d, st);
 	return o;
 }
 
@@ -220,7 +321,26 @@ int cmd_info(int argc, char **argv)
 		printf("reason:   %s\n", st.reason);
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
-	printf("kernel:   %s\n", d.kernel ? d.kernel : "the default guest");
+	if (d.image[0])
+		printf("image:    %s\n", d.image);
+	if (d.firmware != FIRMWARE_NONE && !d.boot_kernel)
+		printf("boot:     %s firmware%s\n", d.firmware == FIRMWARE_UEFI ? "UEFI" : "BIOS",
+		       d.cdrom ? ", then the CD-ROM" : "");
+	else if (d.boot_kernel)
+		printf("boot:     the image's own kernel (no firmware)\n");
+	else
+		printf("kernel:   %s\n", d.kernel ? d.kernel : "the default guest");
+	if (d.cdrom)
+		printf("cdrom:    %s\n", d.cdrom);
+	if (d.display.vnc)
+		printf("display:  VNC (hv vnc %s)\n", name);
+	if (d.ci.enabled)
+		printf("user:     %s (cloud-init; hv ssh %s)\n", d.ci.user, name);
+	{
+		struct json_object *ph = json_object_object_get(o, "phase"), *pf = json_object_object_get(o, "phase_failure");
+		if (ph)
+			printf("phase:    %s%s%s\n", json_object_get_string(ph), pf ? ": " : "", pf ? json_object_get_string(pf) : "");
+	}
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)
@@ -258,8 +378,11 @@ int cmd_set(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "cpus", required_argument, NULL, 'c' }, { "memory", required_argument, NULL, 'm' },
 		{ "nic", required_argument, NULL, 'N' },  { "forward", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 }
+		{ "cdrom", required_argument, NULL, 1000 }, { "boot", required_argument, NULL, 1001 },
+		{ "graphics", required_argument, NULL, 1002 }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
+	const char *cdrom = NULL, *boot = NULL, *graphics = NULL;
 	struct nic_request nics = { 0 };
 	unsigned cpus;
 	uint64_t mem;
@@ -283,9 +406,19 @@ int cmd_set(int argc, char **argv)
 				return cli_fail_code("set", r);
 			have_mem = true;
 			break;
+		case 1000:
+			cdrom = optarg;
+			break;
+		case 1001:
+			boot = optarg;
+			break;
+		case 1002:
+			graphics = optarg;
+			break;
 		case 'h':
 			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward "
 			     "SPEC]...\n"
+			     "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics none|vnc[=A:P]]\n"
 			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a "
 			     "NIC\n"
 			     "that keeps its place and kind keeps its MAC); --nic none removes them.");
@@ -300,9 +433,14 @@ int cmd_set(int argc, char **argv)
 	if (nics.nforwards && !have_nics)
 		return cli_usage_error("set", "--forward goes with --nic here; to change the forwards of a VM use "
 					      "hv forward NAME add|remove");
-	if (!have_cpus && !have_mem && !have_nics)
-		return cli_usage_error("set", "nothing to change: give --cpus, --memory or --nic");
-	if ((r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
+	bool have_os = cdrom || boot || graphics;
+	if (!have_cpus && !have_mem && !have_nics && !have_os)
+		return cli_usage_error("set", "nothing to change: give --cpus, --memory, --nic, --cdrom, --boot or "
+					      "--graphics");
+	if ((have_cpus || have_mem || have_nics) &&
+	    (r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
+		return cli_fail_code("set", r);
+	if (have_os && (r = vm_set_os(name, cdrom, boot, graphics)) < 0)
 		return cli_fail_code("set", r);
 	return 0;
 }

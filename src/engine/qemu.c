@@ -282,6 +282,10 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("-machine");
 	if (vm->machine == MACHINE_MICROVM)
 		ADD("microvm,acpi=on,pcie=off,rtc=on,isa-serial=on");
+	else if (vm->firmware != FIRMWARE_NONE && !vm->display.vnc)
+		/* no display: SeaBIOS writes its messages ("No bootable
+		 * device") to the serial console, where hv sees them */
+		ADD("q35,smm=off,vmport=off,graphics=off");
 	else
 		ADD("q35,smm=off,vmport=off");
 	ADD("-accel");

@@ -13,7 +13,10 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
+#include "util/jsonfile.h"
 #include "util/proc.h"
+#include "util/trace.h"
 
 int qmp_parser_init(struct qmp_parser *p)
 {
@@ -84,12 +87,43 @@ struct qmp {
 	size_t nqueue, capqueue;
 	unsigned next_id;
 	bool eof;
+	bool attached; /* qmp_attach_fd: answer the greeting as it arrives */
+	bool greeted;
+	unsigned caps_id; /* attached: the qmp_capabilities reply nobody waits for */
 };
+
+static int send_all(int fd, const char *s, size_t n);
+static int send_command(struct qmp *q, const char *command, struct json_object *args, unsigned id);
+
+static bool is_reply_id(struct json_object *o, unsigned want)
+{
+	struct json_object *id;
+
+	if (!json_object_object_get_ex(o, "id", &id) || !json_object_is_type(id, json_type_int))
+		return false;
+	return (unsigned)json_object_get_int64(id) == want;
+}
 
 static void enqueue(struct json_object *obj, void *ctx)
 {
 	struct qmp *q = ctx;
 
+	if (trace_enabled()) {
+		const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+		trace_data("qmp", "recv", text, strlen(text));
+	}
+	if (q->attached && json_object_object_get_ex(obj, "QMP", NULL)) {
+		/* the handshake of a connection driven by the caller's own loop */
+		q->greeted = true;
+		q->caps_id = q->next_id++;
+		send_command(q, "qmp_capabilities", NULL, q->caps_id);
+		json_object_put(obj);
+		return;
+	}
+	if (q->attached && q->caps_id && is_reply_id(obj, q->caps_id)) {
+		json_object_put(obj);
+		return;
+	}
 	if (q->nqueue == q->capqueue) {
 		size_t cap = q->capqueue ? q->capqueue * 2 : 8;
 		struct json_object **nq = realloc(q->queue, cap * sizeof(*nq));
@@ -117,7 +151,8 @@ static int fill(struct qmp *q, int timeout_ms)
 	if (r < 0)
 		return errno == EINTR ? 0 : err_errno(-errno, "poll on QMP socket");
 	if (r == 0)
-		return err_set(-ETIMEDOUT, "QEMU did not answer on QMP within %d ms", timeout_ms);
+		return timeout_ms == 0 ? -ETIMEDOUT
+				       : err_set(-ETIMEDOUT, "QEMU did not answer on QMP within %d ms", timeout_ms);
 	n = read(q->fd, buf, sizeof(buf));
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : err_errno(-errno, "read from QMP socket");
@@ -156,11 +191,7 @@ static bool is_greeting(struct json_object *o, const void *arg)
 
 static bool is_reply_to(struct json_object *o, const void *arg)
 {
-	struct json_object *id;
-
-	if (!json_object_object_get_ex(o, "id", &id) || !json_object_is_type(id, json_type_int))
-		return false;
-	return (unsigned)json_object_get_int64(id) == *(const unsigned *)arg;
+	return is_reply_id(o, *(const unsigned *)arg);
 }
 
 /* Wait until take(pred) succeeds or the deadline passes. */
@@ -178,7 +209,9 @@ static int wait_for(struct qmp *q, bool (*pred)(struct json_object *, const void
 		left = timeout_ms < 0 ? -1 : (int)(deadline > proc_now_ms() ? deadline - proc_now_ms() : 0);
 		/* even with no time left, look once at what is already readable */
 		if (timeout_ms >= 0 && left == 0 && tried)
-			return err_set(-ETIMEDOUT, "QEMU did not answer on QMP within %d ms", timeout_ms);
+			return timeout_ms == 0
+				   ? -ETIMEDOUT
+				   : err_set(-ETIMEDOUT, "QEMU did not answer on QMP within %d ms", timeout_ms);
 		tried = true;
 		r = fill(q, left);
 		if (r < 0)
@@ -186,63 +219,96 @@ static int wait_for(struct qmp *q, bool (*pred)(struct json_object *, const void
 	}
 }
 
-int qmp_open_fd(int fd, int timeout_ms, struct qmp **out)
+static int qmp_new(int fd, struct qmp **out)
 {
 	struct qmp *q = calloc(1, sizeof(*q));
-	struct json_object *greeting = NULL;
 	int r;
 
-	if (!q)
-		return -ENOMEM;
+	if (!q) {
+		close(fd);
+		return err_set(-ENOMEM, "out of memory for a QMP connection");
+	}
 	q->fd = fd;
 	q->next_id = 1;
-	r = qmp_parser_init(&q->parser);
-	if (r == 0)
-		r = wait_for(q, is_greeting, NULL, timeout_ms, &greeting);
+	if ((r = qmp_parser_init(&q->parser)) < 0) {
+		qmp_close(q); /* closes fd */
+		return err_set(r, "out of memory for a QMP connection");
+	}
+	*out = q;
+	return 0;
+}
+
+int qmp_open_fd(int fd, int timeout_ms, struct qmp **out)
+{
+	struct json_object *greeting = NULL;
+	struct qmp *q;
+	int r;
+
+	*out = NULL;
+	if ((r = qmp_new(fd, &q)) < 0)
+		return err_prefix(r, "QMP handshake");
+	r = wait_for(q, is_greeting, NULL, timeout_ms, &greeting);
 	json_object_put(greeting);
 	if (r == 0)
 		r = qmp_execute(q, "qmp_capabilities", NULL, NULL, timeout_ms);
 	if (r < 0) {
-		qmp_close(q);
+		qmp_close(q); /* the fd is ours now: closed exactly once, here */
 		return err_prefix(r, "QMP handshake");
 	}
 	*out = q;
 	return 0;
 }
 
-int qmp_open_path(const char *path, int timeout_ms, struct qmp **out)
+int qmp_attach_fd(int fd, struct qmp **out)
 {
-	_cleanup_close_ int dfd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[4096];
-	const char *base = strrchr(path, '/');
-	int fd, r;
+	int r = qmp_new(fd, out);
 
+	if (r == 0)
+		(*out)->attached = true;
+	return r;
+}
+
+bool qmp_greeted(const struct qmp *q)
+{
+	return q->greeted;
+}
+
+int qmp_open_at(int dirfd, const char *name, int timeout_ms, struct qmp **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, n;
+
+	*out = NULL;
 	/* sun_path holds 108 bytes; reach the socket through its folder */
-	if (base) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(base - path) ?: 1, path);
-		base++;
-		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return err_errno(-errno, "cannot open %s", dir);
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, base);
-	} else {
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	}
-	if (strlen(base ? base : path) > 70)
-		return err_set(-ENAMETOOLONG, "socket name too long: %s", path);
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return err_set(-ENAMETOOLONG, "socket name too long: %s", name);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_errno(-errno, "socket");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
+		int r = -errno;
 		close(fd);
-		return err_errno(r, "cannot connect to QMP socket %s", path);
+		return err_errno(r, "cannot connect to QMP socket %s", name);
 	}
-	r = qmp_open_fd(fd, timeout_ms, out);
-	if (r < 0)
-		close(fd);
-	return r;
+	return qmp_open_fd(fd, timeout_ms, out);
+}
+
+int qmp_open_path(const char *path, int timeout_ms, struct qmp **out)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -1;
+	const char *base = strrchr(path, '/');
+	int r;
+
+	*out = NULL;
+	if (!(dir = base ? strndup(path, base == path ? 1 : (size_t)(base - path)) : strdup(".")))
+		return err_set(-ENOMEM, "out of memory");
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_errno(-errno, "cannot open %s", dir);
+	r = qmp_open_at(dfd, base ? base + 1 : path, timeout_ms, out);
+	return r < 0 ? err_prefix(r, "%s", path) : 0;
 }
 
 void qmp_close(struct qmp *q)
@@ -278,37 +344,55 @@ static int send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+static int send_text(struct qmp *q, const char *text, size_t n)
+{
+	trace_data("qmp", "send", text, n);
+	return send_all(q->fd, text, n);
+}
+
+static int send_command(struct qmp *q, const char *command, struct json_object *args, unsigned id)
+{
+	_cleanup_json_ struct json_object *msg = json_object_new_object();
+	_cleanup_free_ char *line = NULL;
+
+	if (!msg || json_object_object_add(msg, "execute", json_object_new_string(command)) < 0 ||
+	    (args && json_object_object_add(msg, "arguments", json_object_get(args)) < 0) ||
+	    json_object_object_add(msg, "id", json_object_new_int64(id)) < 0)
+		return err_set(-ENOMEM, "out of memory for a QMP command");
+	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN)) < 0)
+		return err_set(-ENOMEM, "out of memory for a QMP command");
+	return send_text(q, line, strlen(line));
+}
+
+/* {"error": {"class": ..., "desc": ...}} (qmp-spec 2.4.2) as a message. */
+static int reply_error(struct json_object *err, const char *command)
+{
+	const char *desc = NULL;
+
+	if (json_get_str(err, "desc", "QMP error reply", &desc) < 0)
+		err_clear();
+	return err_set(-EIO, "QEMU refused %s: %s", command, desc ? desc : "no description given");
+}
+
 int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms)
 {
-	struct json_object *msg = json_object_new_object(), *reply = NULL, *v;
+	struct json_object *reply = NULL, *v;
 	unsigned id = q->next_id++;
-	const char *text;
 	int r;
 
-	if (!msg)
-		return -ENOMEM;
-	json_object_object_add(msg, "execute", json_object_new_string(command));
-	if (args)
-		json_object_object_add(msg, "arguments", json_object_get(args));
-	json_object_object_add(msg, "id", json_object_new_int64(id));
-	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
-	r = send_all(q->fd, text, strlen(text));
-	if (r == 0)
-		r = send_all(q->fd, "\n", 1);
-	json_object_put(msg);
-	if (r < 0)
-		return r;
+	if (ret)
+		*ret = NULL;
+	if ((r = send_command(q, command, args, id)) < 0)
+		return err_prefix(r, "QMP %s", command);
 	r = wait_for(q, is_reply_to, &id, timeout_ms, &reply);
 	if (r < 0)
 		return err_prefix(r, "QMP %s", command);
-	if (json_object_object_get_ex(reply, "error", &v)) {
-		struct json_object *desc = NULL;
-		json_object_object_get_ex(v, "desc", &desc);
-		r = err_set(-EIO, "QEMU refused %s: %s", command,
-			    desc ? json_object_get_string(desc) : "unknown error");
-	} else if (ret) {
-		*ret = json_object_object_get_ex(reply, "return", &v) ? json_object_get(v) : NULL;
-	}
+	if (json_object_object_get_ex(reply, "error", &v))
+		r = reply_error(v, command);
+	else if (!json_object_object_get_ex(reply, "return", &v))
+		r = err_set(-EPROTO, "QMP %s: the reply has neither \"return\" nor \"error\"", command);
+	else if (ret)
+		*ret = json_object_get(v);
 	json_object_put(reply);
 	return r;
 }
@@ -323,7 +407,8 @@ int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms)
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	int r, n;
 
-	n = snprintf(text, sizeof(text), "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"%s\"},\"id\":%u}\n", name, id);
+	n = snprintf(text, sizeof(text), "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"%s\"},\"id\":%u}\n", name,
+		     id);
 	if (n < 0 || (size_t)n >= sizeof(text) || strpbrk(name, "\"\\"))
 		return err_set(-EINVAL, "bad fd name");
 	iov = (struct iovec){ text, (size_t)n };
@@ -331,6 +416,7 @@ int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	trace_data("qmp", "send", text, (size_t)n);
 	/* the fd rides on the first byte: send the whole message at once */
 	while ((r = (int)sendmsg(q->fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
@@ -339,7 +425,7 @@ int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms)
 	if ((r = wait_for(q, is_reply_to, &id, timeout_ms, &reply)) < 0)
 		return err_prefix(r, "QMP getfd");
 	if (json_object_object_get_ex(reply, "error", &v))
-		r = err_set(-EIO, "QEMU refused the file: %s", json_object_get_string(json_object_object_get(v, "desc")));
+		r = reply_error(v, "the file (getfd)");
 	json_object_put(reply);
 	return r;
 }

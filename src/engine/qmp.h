@@ -28,22 +28,26 @@ void qmp_parser_free(struct qmp_parser *p);
 int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n, void (*cb)(struct json_object *obj, void *ctx),
 		    void *ctx);
 
-struct qmp;
+/* The connection itself (qmp_open_at, qmp_open_fd, qmp_attach_fd,
+ * qmp_close) and every command hv uses, typed: engine/qmp-ops.h.  What
+ * follows is the JSON level, for src/engine only. */
+#include "engine/qmp-ops.h"
 
-/* Connect to a listening QMP socket (path may be long: it is reached
- * through a directory fd) and finish the capabilities handshake. */
+/* Connect to a listening QMP socket by path (reached through its folder,
+ * so it may be long) and finish the handshake. */
 int qmp_open_path(const char *path, int timeout_ms, struct qmp **out);
-/* Take over an already connected socket (e.g. one end of a socketpair). */
-int qmp_open_fd(int fd, int timeout_ms, struct qmp **out);
-void qmp_close(struct qmp *q);
-int qmp_fd(const struct qmp *q);
 
 /* Run a command; *ret (optional) receives the "return" value.  An
- * {"error"} reply becomes -EIO with QEMU's description as the reason. */
+ * {"error"} reply becomes -EIO with QEMU's description as the reason; a
+ * reply with neither is -EPROTO. */
 int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms);
 /* Hand an fd to QEMU under a name (getfd, with SCM_RIGHTS), e.g. for
  * "migrate" to "fd:NAME". */
 int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms);
 /* Next queued or arriving event; -ETIMEDOUT after timeout_ms (-1: wait
- * forever), -ECONNRESET when QEMU closed the connection. */
+ * forever; 0: only what is queued or readable now, and then nothing is
+ * recorded as an error), -ECONNRESET when QEMU closed the connection. */
 int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event);
+/* An event object as a struct qmp_event; -EBADMSG (reason recorded) when
+ * its shape is wrong. */
+int qmp_event_parse(struct json_object *o, struct qmp_event *ev);

@@ -13,6 +13,9 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
+/* The x86 kernel's COMMAND_LINE_SIZE: longer lines are cut. */
+#define GUEST_CMDLINE_MAX 2048
+
 /* Kernel parameters of the default guest, each measured (bench/boot.sh):
  * loglevel=3 keeps the serial console (slow under TCG) free of all but
  * critical messages (the rest is in dmesg); panic=-1 turns a panic into an
@@ -20,17 +23,27 @@
  * self-tests under TCG. */
 #define DEFAULT_CMDLINE "console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests"
 
-int guest_default_dir(char *buf, size_t n)
+void guest_boot_free(struct guest_boot *b)
+{
+	free(b->kernel);
+	free(b->initrd);
+	free(b->cmdline);
+	*b = (struct guest_boot){ 0 };
+}
+
+int guest_default_dir(char **out)
 {
 	const char *env = getenv("HV_GUEST_DIR");
-	char self[4096];
-	int r;
+	_cleanup_free_ char *self = NULL;
+	char *slash;
 
 	if (env && *env)
-		return fs_path(buf, n, "%s", env);
-	if ((r = proc_self_dir(self, sizeof(self))) < 0)
-		return r;
-	return fs_path(buf, n, "%s/guest", self);
+		return (*out = strdup(env)) ? 0 : err_set(-ENOMEM, "out of memory");
+	if (!(self = realpath("/proc/self/exe", NULL)))
+		return err_errno(-errno, "cannot find hv's own executable");
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	return asprintf(out, "%s/guest", self) < 0 ? err_set(-ENOMEM, "out of memory") : 0;
 }
 
 int guest_check_kernel(const char *path)
@@ -52,21 +65,21 @@ int guest_check_kernel(const char *path)
 	return err_set(-EINVAL, "%s is not a Linux kernel (neither a bzImage nor an ELF vmlinux)", path);
 }
 
-int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode, const char *name,
-		       enum machine m, enum accel a, struct guest_boot *out)
+static int guest_boot_fill(const char *kernel, const char *initrd, const char *cmdline, const char *mode,
+			   const char *name, enum machine m, enum accel a, struct guest_boot *out)
 {
-	char dir[4000], extra[256];
+	_cleanup_free_ char *dir = NULL;
+	char extra[256];
 	int r, k;
 
-	memset(out, 0, sizeof(*out));
-	if ((r = guest_default_dir(dir, sizeof(dir))) < 0)
+	if ((r = guest_default_dir(&dir)) < 0)
 		return r;
 	if (kernel) {
-		if ((r = fs_path(out->kernel, sizeof(out->kernel), "%s", kernel)) < 0)
-			return r;
+		if (!(out->kernel = strdup(kernel)))
+			return err_set(-ENOMEM, "out of memory");
 	} else {
-		if ((r = fs_path(out->kernel, sizeof(out->kernel), "%s/vmlinux", dir)) < 0)
-			return r;
+		if (asprintf(&out->kernel, "%s/vmlinux", dir) < 0)
+			return out->kernel = NULL, err_set(-ENOMEM, "out of memory");
 		if (access(out->kernel, R_OK) < 0)
 			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make",
 				       out->kernel);
@@ -76,11 +89,11 @@ int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdli
 	if (initrd) {
 		if (access(initrd, R_OK) < 0)
 			return err_errno(-errno, "cannot read initrd %s", initrd);
-		if ((r = fs_path(out->initrd, sizeof(out->initrd), "%s", initrd)) < 0)
-			return r;
+		if (!(out->initrd = strdup(initrd)))
+			return err_set(-ENOMEM, "out of memory");
 	} else {
-		if ((r = fs_path(out->initrd, sizeof(out->initrd), "%s/initramfs.cpio", dir)) < 0)
-			return r;
+		if (asprintf(&out->initrd, "%s/initramfs.cpio", dir) < 0)
+			return out->initrd = NULL, err_set(-ENOMEM, "out of memory");
 		if (access(out->initrd, R_OK) < 0)
 			return err_set(-ENOENT, "the default guest is not built (%s is missing): run make",
 				       out->initrd);
@@ -88,12 +101,26 @@ int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdli
 	}
 	if ((r = qemu_kernel_params(m, a, a == ACCEL_TCG ? host_tsc_khz() : 0, extra, sizeof(extra))) < 0)
 		return r;
-	k = snprintf(out->cmdline, sizeof(out->cmdline), "%s%s%s", cmdline ? cmdline : DEFAULT_CMDLINE,
-		     extra[0] ? " " : "", extra);
-	if (out->hv_init && k > 0 && (size_t)k < sizeof(out->cmdline))
-		k += snprintf(out->cmdline + k, sizeof(out->cmdline) - (size_t)k, " hv.mode=%s hv.name=%s", mode,
-			      name ? name : "hv");
-	if (k < 0 || (size_t)k >= sizeof(out->cmdline))
-		return err_set(-E2BIG, "kernel command line too long (at most %zu bytes)", sizeof(out->cmdline) - 1);
+	if (out->hv_init)
+		k = asprintf(&out->cmdline, "%s%s%s hv.mode=%s hv.name=%s", cmdline ? cmdline : DEFAULT_CMDLINE,
+			     extra[0] ? " " : "", extra, mode, name ? name : "hv");
+	else
+		k = asprintf(&out->cmdline, "%s%s%s", cmdline ? cmdline : DEFAULT_CMDLINE, extra[0] ? " " : "", extra);
+	if (k < 0)
+		return out->cmdline = NULL, err_set(-ENOMEM, "out of memory");
+	/* the kernel's own limit (COMMAND_LINE_SIZE on x86) */
+	if ((size_t)k >= GUEST_CMDLINE_MAX)
+		return err_set(-E2BIG, "kernel command line too long (at most %d bytes)", GUEST_CMDLINE_MAX - 1);
 	return 0;
+}
+
+int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode, const char *name,
+		       enum machine m, enum accel a, struct guest_boot *out)
+{
+	int r;
+
+	*out = (struct guest_boot){ 0 };
+	if ((r = guest_boot_fill(kernel, initrd, cmdline, mode, name, m, a, out)) < 0)
+		guest_boot_free(out);
+	return r;
 }

@@ -8,16 +8,21 @@
 #include "engine/engine.h"
 
 struct guest_boot {
-	char kernel[4096];
-	char initrd[4096]; /* empty: none */
-	char cmdline[2048];
+	char *kernel;
+	char *initrd; /* "" : none */
+	char *cmdline;
 	bool hv_init; /* the initramfs is hv's: the guest channel and hv.* options work */
 };
 
-/* Folder of the default guest: $HV_GUEST_DIR, else guest/ beside hv. */
-int guest_default_dir(char *buf, size_t n);
+void guest_boot_free(struct guest_boot *b);
+#define _cleanup_guest_boot_ __attribute__((cleanup(guest_boot_free)))
+
+/* Folder of the default guest: $HV_GUEST_DIR, else guest/ beside hv (heap string). */
+int guest_default_dir(char **out);
 /* Check that a file looks like a bootable Linux kernel (bzImage or ELF). */
 int guest_check_kernel(const char *path);
-/* kernel/initrd/cmdline NULL mean the defaults; mode is "run" or "service". */
+/* kernel/initrd/cmdline NULL mean the defaults; mode is "run" or "service".
+ * out is filled on success (free it with guest_boot_free) and left empty
+ * on failure. */
 int guest_boot_resolve(const char *kernel, const char *initrd, const char *cmdline, const char *mode, const char *name,
 		       enum machine m, enum accel a, struct guest_boot *out);

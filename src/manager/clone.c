@@ -10,23 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "manager/nics.h"
 #include "manager/store.h"
-#include "manager/vm.h"
+#include "manager/vmops.h"
 #include "network/net.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
-
-static void disk_path(const char *dir, const struct vmdef_disk *k, char *buf, size_t n)
-{
-	if (k->owned)
-		snprintf(buf, n, "%s/%s", dir, k->path);
-	else
-		snprintf(buf, n, "%s", k->path);
-}
 
 /* The identity a clone must not share with its source: name, UUID, MACs
  * and network addresses.  Guest-side identity (machine-id, SSH host keys)
@@ -45,57 +37,54 @@ static int clone_identity(struct vmdef *d, const char *name)
 		/* host ports are unique: forwards stay with the source */
 		d->nics[i].nfwd = 0;
 		d->nics[i].ip = 0;
-		if (d->nics[i].mode == NIC_NETWORK && (r = net_reserve(d->nics[i].target, name, d->nics[i].mac, &d->nics[i].ip)) < 0)
+		if (d->nics[i].mode == NIC_NETWORK &&
+		    (r = net_reserve(d->nics[i].target, name, d->nics[i].mac, &d->nics[i].ip)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int qmp_internal(const char *dir, unsigned disk, const char *name, bool create)
+/* A temporary internal snapshot of disk i of a running VM. */
+static int live_snapshot(const struct vm_handle *h, unsigned i, const char *name, bool create)
 {
-	char path[4200], dev[16];
 	struct qmp *q = NULL;
-	struct json_object *args;
+	char dev[16];
 	int r;
 
-	if ((r = fs_path(path, sizeof(path), "%s/qmp.sock", dir)) < 0 || (r = qmp_open_path(path, 5000, &q)) < 0)
+	if ((r = vm_qmp_open(h, &q)) < 0)
 		return r;
-	snprintf(dev, sizeof(dev), "disk%u", disk);
-	args = json_object_new_object();
-	json_object_object_add(args, "device", json_object_new_string(dev));
-	json_object_object_add(args, "name", json_object_new_string(name));
-	r = qmp_execute(q, create ? "blockdev-snapshot-internal-sync" : "blockdev-snapshot-delete-internal-sync", args,
-			NULL, 60000);
-	json_object_put(args);
+	snprintf(dev, sizeof(dev), "disk%u", i);
+	r = create ? qmp_snapshot_internal(q, dev, name) : qmp_snapshot_delete_internal(q, dev, name);
 	qmp_close(q);
 	return r;
 }
 
 /* Which image of a disk's chain holds snapshot snap: the disk itself, or
- * (after a linked clone moved its data) its base. */
-static void snapshot_image(char *path, size_t n, const struct vmdef_disk *k, const char *snap)
+ * (after a linked clone moved its data) its base.  *path is replaced. */
+static int snapshot_image(char **path, const struct vmdef_disk *k, const char *snap)
 {
-	if (snap && image_has_snapshot(path, snap, true) == 0 && k->backing[0] &&
-	    image_has_snapshot(k->backing, snap, true) > 0)
-		snprintf(path, n, "%s", k->backing);
+	if (snap && image_has_snapshot(*path, snap, true) == 0 && k->backing[0] &&
+	    image_has_snapshot(k->backing, snap, true) > 0) {
+		free(*path);
+		if (!(*path = strdup(k->backing)))
+			return err_set(-ENOMEM, "out of memory");
+	}
 	err_clear();
+	return 0;
 }
 
 /* A full copy of one disk (a point-in-time copy when the source runs). */
 static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_disk *k, const char *snap, bool active,
 		     const char *dst)
 {
-	char src[4300], tmpsnap[64];
+	_cleanup_free_ char *src = NULL;
+	char tmpsnap[64];
 	int r;
 
-	disk_path(h->dir, k, src, sizeof(src));
-	snapshot_image(src, sizeof(src), k, snap);
-	if (strcmp(k->format, "qcow2")) {
-		if (active)
-			return err_set(-EBUSY, "VM '%s' is running and its disk %s is raw: stop it to clone it", h->name,
-				       k->path);
+	if ((r = vm_disk_path(h->dir, k, &src)) < 0 || (r = snapshot_image(&src, k, snap)) < 0)
+		return r;
+	if (strcmp(k->format, "qcow2"))
 		return image_copy(src, dst);
-	}
 	/* a self-contained qcow2 without snapshots is copied as it is:
 	 * instantly where the file system reflinks, sparsely otherwise */
 	if (!snap && !active && !k->backing[0] && image_snapshot_count(src) == 0)
@@ -104,27 +93,78 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 		return image_convert(src, "qcow2", dst, "qcow2", snap, active);
 	/* a running source: read a moment of it through a temporary snapshot */
 	snprintf(tmpsnap, sizeof(tmpsnap), "hv-clone-%d", (int)getpid());
-	if ((r = qmp_internal(h->dir, i, tmpsnap, true)) < 0)
+	if ((r = live_snapshot(h, i, tmpsnap, true)) < 0)
 		return r;
 	r = image_convert(src, "qcow2", dst, "qcow2", tmpsnap, true);
-	qmp_internal(h->dir, i, tmpsnap, false);
+	live_snapshot(h, i, tmpsnap, false);
 	return r;
+}
+
+/* What making a base changed in the source, so a failure can undo it. */
+struct base_undo {
+	char *made;	/* a base file this clone created (removed on undo) */
+	char *src;	/* the source disk now an overlay on made (NULL: untouched) */
+	mode_t mode;	/* the source disk's mode before it became the base */
+	char *backing;	/* its backing before */
+	char format[8]; /* and its format */
+};
+
+static void base_undo(struct base_undo *u)
+{
+	if (u->src && u->made) {
+		/* the base is the source's original inode: give its name back */
+		if (rename(u->made, u->src) == 0) {
+			chmod(u->src, u->mode);
+			free(u->made);
+			u->made = NULL;
+		}
+	}
+	if (u->made)
+		unlink(u->made);
+	free(u->made);
+	free(u->src);
+	free(u->backing);
+	u->made = u->src = u->backing = NULL;
+}
+
+/* Can disk k be cloned as asked?  Checked for every disk before any is
+ * touched, so a refusal never leaves the source half changed. */
+static int clone_check_disk(const struct vm_handle *h, const struct vmdef_disk *k, bool linked, const char *snap,
+			    bool active)
+{
+	bool raw = !strcmp(k->format, "raw");
+
+	if (snap && raw)
+		return err_set(-EINVAL, "disk %s is raw and holds no snapshots", k->path);
+	if (linked && !k->owned)
+		return err_set(-EINVAL,
+			       "disk %s was given by path, not made by hv: a linked clone needs hv's own disks; "
+			       "use a full clone",
+			       k->path);
+	if (linked && !snap && active)
+		return err_set(-EBUSY,
+			       "VM '%s' is running: a linked clone of its current state needs it stopped; stop "
+			       "it, or clone one of its snapshots (--snapshot)",
+			       h->name);
+	if (!linked && raw && active)
+		return err_set(-EBUSY, "VM '%s' is running and its disk %s is raw: stop it to clone it", h->name,
+			       k->path);
+	return 0;
 }
 
 /* The base a linked clone sits on, created once in the source's folder. */
 static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i, const char *snap, bool active,
-		     char *base, size_t n, char bfmt[8])
+		     char *base, size_t n, char bfmt[8], struct base_undo *u)
 {
-	char src[4300], ovl[4400];
+	_cleanup_free_ char *src = NULL, *ovl = NULL;
+	struct stat sb;
 	int r;
 
-	if (!k->owned)
-		return err_set(-EINVAL, "disk %s was given by path, not made by hv: a linked clone needs hv's own disks; "
-					"use a full clone",
-			       k->path);
-	disk_path(h->dir, k, src, sizeof(src));
+	if ((r = vm_disk_path(h->dir, k, &src)) < 0)
+		return r;
 	if (snap) {
-		snapshot_image(src, sizeof(src), k, snap);
+		if ((r = snapshot_image(&src, k, snap)) < 0)
+			return r;
 		/* a snapshot is frozen already: export it once, share it */
 		if ((r = fs_path(base, n, "%s/disk%u.%s.base.qcow2", h->dir, i, snap)) < 0)
 			return r;
@@ -134,18 +174,13 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		if ((r = image_convert(src, "qcow2", base, "qcow2", snap, active)) < 0)
 			return r;
 		chmod(base, 0444);
-		return 0;
+		return (u->made = strdup(base)) ? 0 : err_set(-ENOMEM, "out of memory");
 	}
-	if (active)
-		return err_set(-EBUSY, "VM '%s' is running: a linked clone of its current state needs it stopped; stop "
-				       "it, or clone one of its snapshots (--snapshot)",
-			       h->name);
 	/* nothing written since the last linked clone: share that base
 	 * rather than stacking another one on it */
 	if (k->backing[0] && image_snapshot_count(src) == 0 && image_overlay_unchanged(src) == 1) {
-		if (strlen(k->backing) >= n)
-			return err_set(-ENAMETOOLONG, "path too long");
-		memcpy(base, k->backing, strlen(k->backing) + 1);
+		if ((r = fs_path(base, n, "%s", k->backing)) < 0)
+			return r;
 		/* the overlay's header recorded the base's format when hv made it */
 		return image_backing_format(src, bfmt, 8);
 	}
@@ -156,13 +191,18 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		if (access(base, F_OK) < 0)
 			break;
 	}
+	if (stat(src, &sb) < 0)
+		return err_errno(-errno, "cannot read %s", src);
 	/* the disk as it is becomes the base (a second name, then the source's
 	 * name moves to a fresh overlay: at no moment is the disk missing) */
 	if (link(src, base) < 0)
 		return err_errno(-errno, "cannot make a base image of %s", src);
+	if (asprintf(&ovl, "%s/.%s.overlay-%d", h->dir, k->path, (int)getpid()) < 0) {
+		unlink(base);
+		return err_set(-ENOMEM, "out of memory");
+	}
 	snprintf(bfmt, 8, "%s", k->format);
-	if ((r = fs_path(ovl, sizeof(ovl), "%s/.%s.overlay-%d", h->dir, k->path, (int)getpid())) < 0 ||
-	    (r = image_create(ovl, "qcow2", 0, base, bfmt)) < 0) {
+	if ((r = image_create(ovl, "qcow2", 0, base, bfmt)) < 0) {
 		unlink(base);
 		return r;
 	}
@@ -173,24 +213,63 @@ static int make_base(const struct vm_handle *h, struct vmdef_disk *k, unsigned i
 		return r;
 	}
 	chmod(base, 0444);
-	memcpy(k->backing, base, strlen(base) + 1 <= sizeof(k->backing) ? strlen(base) + 1 : 0);
+	u->mode = sb.st_mode & 07777;
+	u->backing = strdup(k->backing);
+	snprintf(u->format, sizeof(u->format), "%s", k->format);
+	u->made = strdup(base);
+	u->src = TAKE_PTR(src);
+	snprintf(k->backing, sizeof(k->backing), "%s", base);
 	/* the disk's name now holds a qcow2 overlay, even where the disk was raw */
 	snprintf(k->format, sizeof(k->format), "qcow2");
+	return u->made && u->backing ? 0 : err_set(-ENOMEM, "out of memory");
+}
+
+/* Make the clone's disk i in the stage folder. */
+static int clone_disk(const struct vm_handle *h, struct vmdef *d, struct vmdef *c, unsigned i, const char *stage,
+		      bool linked, const char *snap, bool active, struct base_undo *u)
+{
+	struct vmdef_disk *k = &c->disks[i];
+	bool raw = !strcmp(d->disks[i].format, "raw");
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	snprintf(k->path, sizeof(k->path), "disk%u.%s", i, linked || !raw ? "qcow2" : "raw");
+	k->owned = true;
+	k->backing[0] = '\0';
+	if (asprintf(&path, "%s/%s", stage, k->path) < 0)
+		return err_set(-ENOMEM, "out of memory");
+	if (linked) {
+		char base[sizeof(k->backing)], bfmt[8];
+		if ((r = make_base(h, &d->disks[i], i, snap, active, base, sizeof(base), bfmt, u)) < 0 ||
+		    (r = image_create(path, "qcow2", 0, base, bfmt)) < 0)
+			return r;
+		snprintf(k->format, sizeof(k->format), "qcow2");
+		memcpy(k->backing, base, sizeof(k->backing));
+		return 0;
+	}
+	if ((r = full_copy(h, i, &d->disks[i], snap, active, path)) < 0)
+		return r;
+	snprintf(k->format, sizeof(k->format), "%s", raw ? "raw" : "qcow2");
 	return 0;
 }
 
 int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 {
-	char vms[4096], stage[4300], final[4300], path[4400];
+	_cleanup_free_ char *stage = NULL, *final = NULL;
+	_cleanup_close_ int vmsfd = -1, stagefd = -1;
+	struct base_undo undo[VMDEF_MAX_DISKS];
+	char vms[4096], stage_name[128];
 	struct vm_handle h;
 	struct vmdef d, c;
 	struct vm_status st;
-	bool active, src_changed = false;
+	bool active, src_saved = false;
 	int r;
 
-	if ((r = vm_name_validate(dst)) < 0 || (r = store_vms_dir(vms, sizeof(vms))) < 0 ||
-	    (r = fs_path(final, sizeof(final), "%s/%s", vms, dst)) < 0)
+	memset(undo, 0, sizeof(undo));
+	if ((r = vm_name_validate(dst)) < 0 || (r = store_vms_dir(vms, sizeof(vms))) < 0)
 		return r;
+	if (asprintf(&final, "%s/%s", vms, dst) < 0)
+		return err_set(-ENOMEM, "out of memory");
 	if (access(final, F_OK) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", dst);
 	if ((r = vm_lock_and_load(src, &h, &d, &st)) < 0)
@@ -204,68 +283,71 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 			goto out;
 		}
 	}
+	/* every disk first: nothing is changed for a clone that cannot be made */
+	for (unsigned i = 0; i < d.ndisks; i++)
+		if ((r = clone_check_disk(&h, &d.disks[i], linked, snap, active)) < 0)
+			goto out;
 	c = d;
 	c.kernel = d.kernel ? strdup(d.kernel) : NULL;
 	c.initrd = d.initrd ? strdup(d.initrd) : NULL;
 	c.cmdline = d.cmdline ? strdup(d.cmdline) : NULL;
-	if ((r = fs_path(stage, sizeof(stage), "%s/.new-%s-%d", vms, dst, (int)getpid())) < 0)
+	snprintf(stage_name, sizeof(stage_name), ".new-%s-%d", dst, (int)getpid());
+	if (asprintf(&stage, "%s/%s", vms, stage_name) < 0) {
+		r = err_set(-ENOMEM, "out of memory");
 		goto out_c;
+	}
 	if (mkdir(stage, 0700) < 0) {
 		r = err_errno(-errno, "cannot create %s", stage);
 		goto out_c;
 	}
 	if ((r = clone_identity(&c, dst)) < 0)
 		goto fail;
-	for (unsigned i = 0; i < d.ndisks; i++) {
-		struct vmdef_disk *k = &c.disks[i];
-		bool raw = !strcmp(d.disks[i].format, "raw");
-		snprintf(k->path, sizeof(k->path), "disk%u.%s", i, linked || !raw ? "qcow2" : "raw");
-		snprintf(path, sizeof(path), "%s/%s", stage, k->path);
-		k->owned = true;
-		k->backing[0] = '\0';
-		if (snap && raw) {
-			r = err_set(-EINVAL, "disk %s is raw and holds no snapshots", d.disks[i].path);
+	for (unsigned i = 0; i < d.ndisks; i++)
+		if ((r = clone_disk(&h, &d, &c, i, stage, linked, snap, active, &undo[i])) < 0)
 			goto fail;
-		}
-		if (linked) {
-			char base[sizeof(k->backing)], bfmt[8];
-			if ((r = make_base(&h, &d.disks[i], i, snap, active, base, sizeof(base), bfmt)) < 0)
-				goto fail;
-			src_changed |= !snap;
-			if ((r = image_create(path, "qcow2", 0, base, bfmt)) < 0)
-				goto fail;
-			snprintf(k->format, sizeof(k->format), "qcow2");
-			memcpy(k->backing, base, sizeof(k->backing));
-		} else {
-			if ((r = full_copy(&h, i, &d.disks[i], snap, active, path)) < 0)
-				goto fail;
-			snprintf(k->format, sizeof(k->format), "%s", raw ? "raw" : "qcow2");
-		}
-	}
-	{
-		int sfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = sfd < 0 ? err_errno(-errno, "cannot open %s", stage) : vmdef_save(sfd, &c);
-		if (r == 0)
-			r = fs_write_atomic(sfd, "lock", "", 0, 0600);
-		if (sfd >= 0)
-			close(sfd);
-		if (r < 0)
-			goto fail;
-	}
-	if (src_changed && (r = vmdef_save(h.dirfd, &d)) < 0)
+	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stagefd < 0) {
+		r = err_errno(-errno, "cannot open %s", stage);
 		goto fail;
-	if (renameat2(AT_FDCWD, stage, AT_FDCWD, final, RENAME_NOREPLACE) < 0) {
+	}
+	if ((r = vmdef_save(stagefd, &c)) < 0 || (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
+		goto fail;
+	/* the source's disks became overlays: its definition says so */
+	for (unsigned i = 0; i < d.ndisks; i++)
+		if (undo[i].src && !src_saved) {
+			if ((r = vmdef_save(h.dirfd, &d)) < 0)
+				goto fail;
+			src_saved = true;
+		}
+	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (vmsfd < 0 || renameat2(vmsfd, stage_name, vmsfd, dst, RENAME_NOREPLACE) < 0) {
 		r = errno == EEXIST ? err_set(-EEXIST, "a VM named '%s' already exists", dst)
 				    : err_errno(-errno, "cannot create %s", final);
 		goto fail;
 	}
+	for (unsigned i = 0; i < d.ndisks; i++) {
+		free(undo[i].made);
+		free(undo[i].src);
+		free(undo[i].backing);
+	}
 	goto out_c;
 fail : {
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s", err_msg());
+	struct err_saved e;
+	err_save(&e);
 	fs_rm_rf_at(AT_FDCWD, stage);
 	vm_release_addresses(dst, &c);
-	err_set(r, "%s", msg);
+	/* the source gets its disks back as they were, and a definition to match */
+	for (unsigned i = 0; i < d.ndisks; i++) {
+		if (undo[i].src) {
+			snprintf(d.disks[i].backing, sizeof(d.disks[i].backing), "%s",
+				 undo[i].backing ? undo[i].backing : "");
+			snprintf(d.disks[i].format, sizeof(d.disks[i].format), "%s", undo[i].format);
+		}
+		base_undo(&undo[i]);
+	}
+	if (src_saved)
+		vmdef_save(h.dirfd, &d);
+	err_restore(&e);
 }
 out_c:
 	vmdef_free(&c);
@@ -275,16 +357,28 @@ out:
 	return r;
 }
 
+/* "$HV_HOME/vms/VM/": what the backing path of a dependant starts with */
+static int base_prefix(const char *vm, char **prefix)
+{
+	char vms[4096];
+	int r;
+
+	*prefix = NULL;
+	if ((r = store_vms_dir(vms, sizeof(vms))) < 0)
+		return r;
+	return asprintf(prefix, "%s/%s/", vms, vm) < 0 ? err_set(-ENOMEM, "out of memory") : 0;
+}
+
 int clone_dependants(const char *vm, char ***out, size_t *nout)
 {
-	char vms[4096], prefix[4300], **names, **deps;
+	_cleanup_free_ char *prefix = NULL;
+	char **names, **deps;
 	size_t n, k = 0;
 	int r;
 
 	*out = NULL;
 	*nout = 0;
-	if ((r = store_vms_dir(vms, sizeof(vms))) < 0 || (r = fs_path(prefix, sizeof(prefix), "%s/%s/", vms, vm)) < 0 ||
-	    (r = store_list(&names, &n)) < 0)
+	if ((r = base_prefix(vm, &prefix)) < 0 || (r = store_list(&names, &n)) < 0)
 		return r;
 	deps = calloc(n + 1, sizeof(*deps));
 	for (size_t i = 0; deps && i < n; i++) {
@@ -326,12 +420,12 @@ void clone_dependants_text(const char *vm, char *buf, size_t n)
 
 int clone_flatten_dependants(const char *vm, bool check_only)
 {
-	char vms[4096], prefix[4300], path[4400], **deps;
+	_cleanup_free_ char *prefix = NULL;
+	char **deps;
 	size_t k;
 	int r;
 
-	if ((r = store_vms_dir(vms, sizeof(vms))) < 0 || (r = fs_path(prefix, sizeof(prefix), "%s/%s/", vms, vm)) < 0 ||
-	    (r = clone_dependants(vm, &deps, &k)) < 0)
+	if ((r = base_prefix(vm, &prefix)) < 0 || (r = clone_dependants(vm, &deps, &k)) < 0)
 		return r;
 	for (size_t i = 0; i < k && r == 0; i++) {
 		struct vm_handle h;
@@ -340,12 +434,13 @@ int clone_flatten_dependants(const char *vm, bool check_only)
 		if ((r = vm_lock_and_load(deps[i], &h, &d, &st)) < 0)
 			break;
 		if (vm_state_active(st.state))
-			r = err_set(-EBUSY, "linked clone '%s' is running: stop it so that it can be flattened", deps[i]);
+			r = err_set(-EBUSY, "linked clone '%s' is running: stop it so that it can be flattened",
+				    deps[i]);
 		for (unsigned j = 0; r == 0 && !check_only && j < d.ndisks; j++) {
 			if (strncmp(d.disks[j].backing, prefix, strlen(prefix)))
 				continue;
-			disk_path(h.dir, &d.disks[j], path, sizeof(path));
-			if ((r = image_flatten(path)) == 0) {
+			_cleanup_free_ char *path = NULL;
+			if ((r = vm_disk_path(h.dir, &d.disks[j], &path)) == 0 && (r = image_flatten(path)) == 0) {
 				d.disks[j].backing[0] = '\0';
 				r = vmdef_save(h.dirfd, &d);
 			}

@@ -7,7 +7,7 @@
  * status.json at every transition.  It is small, sleeps in poll(), and
  * exits with QEMU; nothing else of hv stays resident.
  */
-#include "manager/vm.h"
+#include "manager/power.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "guest/channel.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -112,31 +112,45 @@ static void save(struct monitor *m, enum vm_state s, const char *reason)
 	m->status_dirty = status_save(m->dirfd, &m->st) < 0;
 }
 
-static void on_event(struct monitor *m, struct qmp *q, struct json_object *ev)
+/* The record follows QEMU's own word, asked for rather than inferred
+ * from the order of events. */
+static void record_run_state(struct monitor *m, struct qmp *q)
 {
-	struct json_object *name, *data, *v, *ret = NULL;
-	const char *e;
+	struct qmp_status qs;
 
-	if (!json_object_object_get_ex(ev, "event", &name))
+	if (qmp_query_status(q, &qs) < 0) {
+		err_clear();
 		return;
-	e = json_object_get_string(name);
-	if (!strcmp(e, "SHUTDOWN")) {
-		if (json_object_object_get_ex(ev, "data", &data) && json_object_object_get_ex(data, "reason", &v))
-			snprintf(m->shutdown_reason, sizeof(m->shutdown_reason), "%s", json_object_get_string(v));
-	} else if (!strcmp(e, "GUEST_PANICKED")) {
-		m->panicked = true;
-	} else if (!strcmp(e, "STOP") || !strcmp(e, "RESUME")) {
-		/* ask rather than trust event order: the record must match QEMU */
-		if (qmp_execute(q, "query-status", NULL, &ret, 2000) == 0 && ret &&
-		    json_object_object_get_ex(ret, "status", &v)) {
-			const char *s = json_object_get_string(v);
-			if (!strcmp(s, "running"))
-				save(m, VM_RUNNING, NULL);
-			else if (!strcmp(s, "paused"))
-				save(m, VM_PAUSED, NULL);
-		}
-		json_object_put(ret);
 	}
+	if (qs.state == QMP_RUN_RUNNING)
+		save(m, VM_RUNNING, NULL);
+	else if (qs.state == QMP_RUN_PAUSED)
+		save(m, VM_PAUSED, NULL);
+}
+
+static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *ev)
+{
+	if (ev->kind == QMP_EVENT_SHUTDOWN)
+		snprintf(m->shutdown_reason, sizeof(m->shutdown_reason), "%s", ev->reason);
+	else if (ev->kind == QMP_EVENT_GUEST_PANICKED)
+		m->panicked = true;
+	else if (ev->kind == QMP_EVENT_STOP || ev->kind == QMP_EVENT_RESUME)
+		record_run_state(m, q);
+}
+
+/* Take every event that has arrived, without blocking.  Returns false
+ * once the connection is gone (QEMU is going away). */
+static bool take_events(struct monitor *m, struct qmp *q)
+{
+	struct qmp_event ev;
+	int r;
+
+	/* a malformed event is dropped (it is in the debug trace), not fatal */
+	while ((r = qmp_event_next(q, 0, &ev)) == 0 || r == -EBADMSG)
+		if (r == 0)
+			on_event(m, q, &ev);
+	err_clear();
+	return r == -ETIMEDOUT;
 }
 
 /* How did it end?  Prefer what hv asked for, then QEMU's own account. */
@@ -327,12 +341,10 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	snprintf(m.st.accel, sizeof(m.st.accel), "%s", accel);
 	/* a VM loading a saved state, or started with -S, is not running yet */
 	{
-		struct json_object *ret = NULL, *v;
-		const char *s = "running";
-		if (qmp_execute(q, "query-status", NULL, &ret, 5000) == 0 && json_object_object_get_ex(ret, "status", &v))
-			s = json_object_get_string(v);
-		save(&m, !strcmp(s, "running") || !strcmp(s, "prelaunch") ? VM_RUNNING : VM_PAUSED, NULL);
-		json_object_put(ret);
+		struct qmp_status qs = { QMP_RUN_RUNNING, true };
+		if (qmp_query_status(q, &qs) < 0)
+			qs.state = QMP_RUN_RUNNING;
+		save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
 		err_clear();
 	}
 	report(report_fd, "ok %d", (int)qemu);
@@ -342,7 +354,6 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
 					{ q ? qmp_fd(q) : -1, POLLIN, 0 },
 					{ m.chan.fd, POLLIN, 0 } };
-		struct json_object *ev = NULL;
 		struct signalfd_siginfo si;
 		int status;
 
@@ -355,25 +366,16 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 			m.chan.fd = -1;
 		}
 		flush_netinfo(&m, false);
-		if (q && pf[1].revents) {
-			/* take every event that arrived, without blocking */
-			while ((r = qmp_next_event(q, 0, &ev)) == 0) {
-				on_event(&m, q, ev);
-				json_object_put(ev);
-			}
-			if (r != -ETIMEDOUT) {
-				qmp_close(q); /* QEMU is going away: wait for its exit status */
-				q = NULL;
-			}
+		if (q && pf[1].revents && !take_events(&m, q)) {
+			qmp_close(q); /* QEMU is going away: wait for its exit status */
+			q = NULL;
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			;
 		if (waitpid(qemu, &status, WNOHANG) == qemu) {
 			/* events sent just before exiting may still be buffered */
-			while (q && qmp_next_event(q, 0, &ev) == 0) {
-				on_event(&m, q, ev);
-				json_object_put(ev);
-			}
+			if (q)
+				take_events(&m, q);
 			record_end(&m, status);
 			unlinkat(m.dirfd, "guest.json", 0);
 			break;

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "manager/store.h"
-#include "manager/vm.h"
+#include "manager/vmops.h"
 #include "network/net.h"
 #include "network/netlink.h"
 #include "util/cleanup.h"
@@ -63,7 +63,8 @@ int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *r
 		if (a->nic.mode == NIC_NAT)
 			snprintf(a->mode_text, sizeof(a->mode_text), "nat");
 		else
-			snprintf(a->mode_text, sizeof(a->mode_text), "%s=%s", nic_mode_name(a->nic.mode), a->nic.target);
+			snprintf(a->mode_text, sizeof(a->mode_text), "%s=%s", nic_mode_name(a->nic.mode),
+				 a->nic.target);
 		if (!*running)
 			continue;
 		guest_report(h.dirfd, a->nic.mac, &a->guest_ip, &a->guest_prefix);
@@ -72,7 +73,8 @@ int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *r
 			a->source = "dhcp-lease";
 			if (net_load(a->nic.target, &nd) == 0)
 				a->prefix = nd.prefix;
-		} else if (a->nic.mode == NIC_BRIDGE && nl_neigh_find_mac(a->nic.mac, &a->ip, ifname, sizeof(ifname)) > 0) {
+		} else if (a->nic.mode == NIC_BRIDGE &&
+			   nl_neigh_find_mac(a->nic.mac, &a->ip, ifname, sizeof(ifname)) > 0) {
 			a->source = "neighbour";
 		} else if (a->guest_ip) {
 			a->ip = a->guest_ip;
@@ -112,34 +114,21 @@ int vm_forward_list(const char *name, struct nic_forward *out, unsigned *n)
 	return r;
 }
 
-/* Apply to the running QEMU with the monitor's hostfwd commands. */
+/* Apply to the running QEMU (the NAT NIC i is QEMU's netdev "netI"). */
 static int forward_live(struct vm_handle *h, int nic, bool add, const struct nic_forward *f)
 {
-	char path[4200], cmd[128], addr[16] = "";
+	struct qmp_hostfwd fwd = { .udp = !strcmp(f->proto, "udp"),
+				   .host_addr = f->host_addr,
+				   .host_port = f->host_port,
+				   .guest_port = f->guest_port };
 	struct qmp *q = NULL;
-	struct json_object *args, *ret = NULL;
-	const char *out;
+	char netdev[16];
 	int r;
 
-	if (f->host_addr)
-		ip4_format(f->host_addr, addr, sizeof(addr));
-	if (add)
-		snprintf(cmd, sizeof(cmd), "hostfwd_add net%d %s:%s:%u-:%u", nic, f->proto, addr, f->host_port, f->guest_port);
-	else
-		snprintf(cmd, sizeof(cmd), "hostfwd_remove net%d %s:%s:%u", nic, f->proto, addr, f->host_port);
-	if ((r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir)) < 0 || (r = qmp_open_path(path, 5000, &q)) < 0)
+	snprintf(netdev, sizeof(netdev), "net%d", nic);
+	if ((r = vm_qmp_open(h, &q)) < 0)
 		return r;
-	args = json_object_new_object();
-	json_object_object_add(args, "command-line", json_object_new_string(cmd));
-	r = qmp_execute(q, "human-monitor-command", args, &ret, 5000);
-	json_object_put(args);
-	out = ret ? json_object_get_string(ret) : "";
-	/* the human monitor reports failure as text, not as a QMP error;
-	 * success is silent for add and "... removed" for remove */
-	if (r == 0 && out && *out && !(!add && strstr(out, "removed")))
-		r = err_set(-EIO, "QEMU could not %s the forward: %.*s", add ? "add" : "remove", (int)strcspn(out, "\r\n"),
-			    out);
-	json_object_put(ret);
+	r = add ? qmp_hostfwd_add(q, netdev, &fwd) : qmp_hostfwd_remove(q, netdev, &fwd);
 	qmp_close(q);
 	return r;
 }
@@ -250,7 +239,8 @@ int vm_net_delete(const char *net)
 	}
 	store_list_free(users, n);
 	if (n)
-		return err_set(-EBUSY, "network %s is used by VM%s %s: change their --nic (hv set) or delete them first",
-			       net, n > 1 ? "s" : "", list);
+		return err_set(-EBUSY,
+			       "network %s is used by VM%s %s: change their --nic (hv set) or delete them first", net,
+			       n > 1 ? "s" : "", list);
 	return net_destroy(net);
 }

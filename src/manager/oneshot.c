@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "guest/channel.h"
 #include "storage/image.h"
@@ -42,9 +42,9 @@ struct loop {
 	char *const *env; /* the environment EXEC adds in the guest */
 	struct oneshot_result *res;
 	bool tty, hv_init;
-	int con, qmpfd, sfd, qerr;
+	int con, sfd, qerr;
 	struct chan_host ch;
-	struct qmp_parser qp;
+	struct qmp *qmp; /* events only: GUEST_PANICKED */
 	bool stdin_open, exec_sent, got_exit, panicked, qmp_greeted, signalled;
 	pid_t qemu;
 	int qemu_status;
@@ -58,20 +58,21 @@ struct loop {
 /* Shell of an interactive hv run. */
 static char *const default_command[] = { "/bin/sh", NULL };
 
-static void on_qmp(struct json_object *obj, void *ctx)
+/* Read what QEMU sent on QMP (the greeting is answered inside). */
+static void on_qmp(struct loop *l)
 {
-	struct loop *l = ctx;
-	struct json_object *ev;
+	struct qmp_event ev;
+	int r;
 
-	if (json_object_object_get_ex(obj, "QMP", NULL)) {
-		static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
-		l->qmp_greeted = true;
-		(void)!write(l->qmpfd, caps, sizeof(caps) - 1);
-	} else if (json_object_object_get_ex(obj, "event", &ev)) {
-		if (!strcmp(json_object_get_string(ev), "GUEST_PANICKED"))
+	while ((r = qmp_event_next(l->qmp, 0, &ev)) == 0 || r == -EBADMSG)
+		if (r == 0 && ev.kind == QMP_EVENT_GUEST_PANICKED)
 			l->panicked = true;
+	err_clear();
+	l->qmp_greeted |= qmp_greeted(l->qmp);
+	if (r == -ECONNRESET) {
+		qmp_close(l->qmp); /* QEMU is going away */
+		l->qmp = NULL;
 	}
-	json_object_put(obj);
 }
 
 static void stop_qemu(struct loop *l)
@@ -298,7 +299,7 @@ static int event_loop(struct loop *l)
 		ich = n;
 		pf[n++] = (struct pollfd){ l->ch.fd, POLLIN, 0 };
 		iq = n;
-		pf[n++] = (struct pollfd){ l->qmpfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ l->qmp ? qmp_fd(l->qmp) : -1, POLLIN, 0 };
 		if (l->qerr >= 0) {
 			ierr = n;
 			pf[n++] = (struct pollfd){ l->qerr, POLLIN, 0 };
@@ -320,12 +321,8 @@ static int event_loop(struct loop *l)
 		}
 		if (pf[ich].revents & (POLLIN | POLLHUP))
 			read_channel(l, on_frame);
-		if (pf[iq].revents & (POLLIN | POLLHUP)) {
-			char buf[4096];
-			ssize_t k = read(l->qmpfd, buf, sizeof(buf));
-			if (k > 0)
-				qmp_parser_feed(&l->qp, buf, (size_t)k, on_qmp, l);
-		}
+		if (l->qmp && (pf[iq].revents & (POLLIN | POLLHUP)))
+			on_qmp(l);
 		if (ierr >= 0 && pf[ierr].revents)
 			read_qemu_stderr(l);
 	}
@@ -351,7 +348,7 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 	vm->machine = o->machine;
 	vm->accel = o->accel;
 	vm->kernel = boot->kernel;
-	vm->initrd = boot->initrd[0] ? boot->initrd : NULL;
+	vm->initrd = boot->initrd && boot->initrd[0] ? boot->initrd : NULL;
 	vm->cmdline = boot->cmdline;
 	vm->console.fd = FD_CONSOLE;
 	vm->channel.fd = boot->hv_init ? FD_CHANNEL : -1;
@@ -421,6 +418,7 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 	return 0;
 fail:
 	free(p->term);
+	guest_boot_free(&p->boot);
 	return r;
 }
 
@@ -476,7 +474,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	_cleanup_free_ char *term = p->term;
 	_cleanup_strv_ struct strv argv = p->argv;
 	const struct oneshot_opts *o = p->o;
-	struct guest_boot boot = p->boot;
+	_cleanup_guest_boot_ struct guest_boot boot = p->boot;
 	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
 	struct tty_saved saved = { 0 };
 	struct loop l = { .o = o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
@@ -494,12 +492,13 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	l.tty = isatty(0) && isatty(1);
 	l.hv_init = boot.hv_init;
 	l.con = con[0];
-	l.qmpfd = qm[0];
 	l.qerr = qerr[0];
 	qerr[0] = -1;
 	l.stdin_open = true;
 	chan_init(&l.ch, ch[0]);
-	if ((r = qmp_parser_init(&l.qp)) < 0)
+	r = qmp_attach_fd(qm[0], &l.qmp);
+	qm[0] = -1; /* the connection's now, also on failure */
+	if (r < 0)
 		goto out;
 
 	if ((r = signals_block(&sigs, &l.sfd)) < 0)
@@ -555,7 +554,7 @@ out_sig:
 	signals_restore(&sigs);
 out:
 	nics_release(&p->taps);
-	qmp_parser_free(&l.qp);
+	qmp_close(l.qmp);
 	for (int i = 0; i < 2; i++) {
 		if (con[i] >= 0)
 			close(con[i]);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Start, stop, kill, pause and resume persistent VMs. */
-#include "manager/vm.h"
+#include "manager/power.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "storage/image.h"
-#include "manager/snapshot.h"
+#include "manager/osboot.h"
+#include "manager/readywait.h"
 #include "manager/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -28,7 +29,7 @@
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
 
 static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum accel accel, struct guest_boot *boot,
-			   char paths[][4200], struct engine_vm *vm)
+			   char *paths[], struct engine_vm *vm)
 {
 	int r;
 
@@ -52,12 +53,7 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 	vm->qmp_fd = QEMU_QMP_FD;
 	vm->sandbox = true;
 	for (unsigned i = 0; i < d->ndisks; i++) {
-		const char *p = d->disks[i].path;
-		if (d->disks[i].owned)
-			r = fs_path(paths[i], sizeof(paths[i]), "%s/%s", h->dir, p);
-		else
-			r = fs_path(paths[i], sizeof(paths[i]), "%s", p);
-		if (r < 0)
+		if ((r = vm_disk_path(h->dir, &d->disks[i], &paths[i])) < 0)
 			return r;
 		if (access(paths[i], R_OK | W_OK) < 0)
 			return err_errno(-errno, "disk %s of VM '%s'", paths[i], d->name);
@@ -130,33 +126,11 @@ static int read_report(int fd, struct vm_started *out)
  * "inmigrate"), then let it run unless it was saved paused. */
 static int wait_state_loaded(struct vm_handle *h, bool paused)
 {
-	char path[4200];
 	struct qmp *q = NULL;
-	uint64_t deadline = proc_now_ms() + START_TIMEOUT_MS;
-	int r;
+	int r = vm_qmp_open(h, &q);
 
-	if ((r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir)) < 0 || (r = qmp_open_path(path, 5000, &q)) < 0)
-		return r;
-	for (;;) {
-		struct json_object *ret = NULL, *v;
-		const char *s = "";
-		if ((r = qmp_execute(q, "query-status", NULL, &ret, 5000)) < 0)
-			break;
-		if (json_object_object_get_ex(ret, "status", &v))
-			s = json_object_get_string(v);
-		bool loading = !strcmp(s, "inmigrate");
-		json_object_put(ret);
-		if (!loading) {
-			if (!paused)
-				r = qmp_execute(q, "cont", NULL, NULL, 5000);
-			break;
-		}
-		if (proc_now_ms() > deadline) {
-			r = err_set(-ETIMEDOUT, "QEMU did not finish loading the saved state");
-			break;
-		}
-		proc_sleep_ms(20);
-	}
+	if (r == 0)
+		r = qmp_wait_incoming(q, paused, START_TIMEOUT_MS);
 	qmp_close(q);
 	return r < 0 ? err_prefix(r, "loading the saved VM state failed (see qemu.log)") : 0;
 }
@@ -189,38 +163,39 @@ static void wait_recorded(struct vm_handle *h, enum vm_state want)
 	}
 }
 
-int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused,
-		    struct vm_started *out)
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out)
 {
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_strv_ struct strv argv = { 0 };
-	char self[4096], fdarg[16], ntaps[16], hasstate[4], paths[VMDEF_MAX_DISKS][4200];
+	char fdarg[16], ntaps[16], hasstate[4], *paths[VMDEF_MAX_DISKS] = { NULL };
 	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
-	struct guest_boot boot;
+	_cleanup_guest_boot_ struct guest_boot boot = { 0 };
+	struct osboot ob = { 0 };
 	struct engine_vm vm;
 	int r, report[2] = { -1, -1 }, devnull = -1, statefd = -1;
 	pid_t mon;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
-	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0)
-		return r;
+	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0 || (r = osboot_prepare(h, d, &vm, &ob)) < 0)
+		goto out_paths;
 	repair_after_crash(h, d, &vm);
 	if (state) {
 		statefd = open(state, O_RDONLY | O_CLOEXEC);
-		if (statefd < 0)
-			return err_errno(-errno, "cannot open the saved VM state %s", state);
+		if (statefd < 0) {
+			r = err_errno(-errno, "cannot open the saved VM state %s", state);
+			goto out_paths;
+		}
 		vm.incoming_fd = QEMU_STATE_FD;
 		vm.start_paused = paused;
 	}
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
 		goto out_state;
-	if ((r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
+	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
 		goto out_taps;
 	prepare_folder(h->dirfd);
-	if ((r = fs_path(self, sizeof(self), "/proc/self/exe")) < 0)
-		goto out_taps;
+	vm_mark_boot(h->dirfd);
 	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
 		r = err_errno(-errno, "cannot prepare the monitor");
 		goto out_fds;
@@ -229,11 +204,11 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
 	snprintf(hasstate, sizeof(hasstate), "%d", statefd >= 0);
 	{
-		char *margv[] = { self, "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps, hasstate, NULL };
-		struct spawn_fd map[5 + ENGINE_MAX_NICS] = { { devnull, 0 },
-							     { devnull, 1 },
-							     { devnull, 2 },
-							     { report[1], MONITOR_REPORT_FD } };
+		char *margv[] = { "/proc/self/exe", "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps,
+				  hasstate,	    NULL };
+		struct spawn_fd map[5 + ENGINE_MAX_NICS] = {
+			{ devnull, 0 }, { devnull, 1 }, { devnull, 2 }, { report[1], MONITOR_REPORT_FD }
+		};
 		size_t nmap = 4;
 		/* the monitor hands the TAPs (and the saved state) on to QEMU */
 		for (size_t i = 0; i < taps.n; i++)
@@ -260,6 +235,10 @@ out_taps:
 out_state:
 	if (statefd >= 0)
 		close(statefd);
+out_paths:
+	for (unsigned i = 0; i < VMDEF_MAX_DISKS; i++)
+		free(paths[i]);
+	osboot_free(&ob);
 	return r;
 }
 
@@ -268,7 +247,6 @@ int vm_start(const char *name, struct vm_started *out)
 	struct vm_handle h;
 	struct vm_status st;
 	struct vmdef d;
-	char saved[4200];
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -282,8 +260,12 @@ int vm_start(const char *name, struct vm_started *out)
 	/* a VM stopped with hv save continues where it was */
 	if (fs_exists_at(h.dirfd, "saved/vmstate")) {
 		bool paused = fs_exists_at(h.dirfd, "saved/paused");
-		if ((r = fs_path(saved, sizeof(saved), "%s/saved/vmstate", h.dir)) < 0 ||
-		    (r = vm_start_locked(&h, &d, saved, paused, out)) < 0)
+		_cleanup_free_ char *saved = NULL;
+		if (asprintf(&saved, "%s/saved/vmstate", h.dir) < 0) {
+			r = err_set(-ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = vm_start_locked(&h, &d, saved, paused, out)) < 0)
 			goto out;
 		out->resumed = true;
 		fs_rm_rf_at(h.dirfd, "saved");
@@ -298,14 +280,6 @@ out:
 
 /* --- running VMs --- */
 
-static int open_qmp(struct vm_handle *h, struct qmp **q)
-{
-	char path[4200];
-	int r = fs_path(path, sizeof(path), "%s/qmp.sock", h->dir);
-
-	return r < 0 ? r : qmp_open_path(path, 5000, q);
-}
-
 /* Lock an active VM and connect to its QEMU. */
 static int open_active(const char *name, struct vm_handle *h, struct vm_status *st, struct qmp **q)
 {
@@ -319,7 +293,7 @@ static int open_active(const char *name, struct vm_handle *h, struct vm_status *
 		r = err_set(-ESRCH, "VM '%s' is not running (it is %s)", name, vm_state_name(st->state));
 		goto fail;
 	}
-	if ((r = open_qmp(h, q)) < 0)
+	if ((r = vm_qmp_open(h, q)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -360,7 +334,7 @@ static bool is_state(const struct vm_status *st, const void *arg)
 static int hard_stop(struct vm_handle *h, struct vm_status *st, struct qmp *q, const char *why, struct vm_status *final)
 {
 	fs_write_atomic(h->dirfd, "stop-intent", why, strlen(why), 0600);
-	if (!q || qmp_execute(q, "quit", NULL, NULL, 2000) < 0)
+	if (!q || qmp_quit(q) < 0)
 		kill(st->qemu.pid, SIGKILL);
 	err_clear();
 	if (wait_state(h, is_ended, NULL, 10000, final) < 0)
@@ -378,7 +352,7 @@ int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *
 		return r;
 	if (!vm_state_active(st.state))
 		return 0;
-	if (open_qmp(h, &q) < 0)
+	if (vm_qmp_open(h, &q) < 0)
 		q = NULL;
 	r = hard_stop(h, &st, q, why, final);
 	qmp_close(q);
@@ -400,13 +374,13 @@ int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final
 		goto out;
 	}
 	/* a paused guest cannot see the power button */
-	if (st.state == VM_PAUSED && (r = qmp_execute(q, "cont", NULL, NULL, 5000)) < 0)
+	if (st.state == VM_PAUSED && (r = qmp_cont(q)) < 0)
 		goto out;
 	/* A press during boot, before the guest listens, is lost (as on real
 	 * hardware): press again every few seconds until the timeout. */
 	for (uint64_t end = proc_now_ms() + (uint64_t)timeout_s * 1000;;) {
 		uint64_t now = proc_now_ms();
-		if ((r = qmp_execute(q, "system_powerdown", NULL, NULL, 5000)) < 0)
+		if ((r = qmp_system_powerdown(q)) < 0)
 			goto out;
 		r = wait_state(&h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
 		if (r != -ETIMEDOUT || proc_now_ms() >= end)
@@ -438,7 +412,7 @@ int vm_kill(const char *name, struct vm_status *final)
 		r = err_set(-ESRCH, "VM '%s' is not running (it is %s)", name, vm_state_name(st.state));
 		goto out;
 	}
-	if (open_qmp(&h, &q) < 0)
+	if (vm_qmp_open(&h, &q) < 0)
 		q = NULL; /* a wedged QEMU still gets SIGKILL */
 	r = hard_stop(&h, &st, q, "killed (hv kill)", final);
 	qmp_close(q);
@@ -451,6 +425,7 @@ static int pause_resume(const char *name, bool pause)
 {
 	struct vm_handle h;
 	struct vm_status st;
+	struct qmp_status qs;
 	struct qmp *q = NULL;
 	enum vm_state want = pause ? VM_PAUSED : VM_RUNNING;
 	int r = open_active(name, &h, &st, &q);
@@ -459,12 +434,13 @@ static int pause_resume(const char *name, bool pause)
 		return r;
 	/* an interrupted snapshot may have left a state save behind; then
 	 * QEMU, not the record, says what the VM is doing */
-	vm_settle(q);
-	if (vm_qemu_running(q) == (want == VM_RUNNING)) {
+	if ((r = qmp_settle(q)) < 0 || (r = qmp_query_status(q, &qs)) < 0)
+		goto out;
+	if (qs.running == (want == VM_RUNNING)) {
 		r = err_set(-EALREADY, "VM '%s' is already %s", name, vm_state_name(want));
 		goto out;
 	}
-	if ((r = qmp_execute(q, pause ? "stop" : "cont", NULL, NULL, 5000)) < 0)
+	if ((r = pause ? qmp_stop(q) : qmp_cont(q)) < 0)
 		goto out;
 	/* return once the monitor has recorded it, so hv list agrees at once */
 	if (wait_state(&h, is_state, &want, 5000, &st) < 0)

@@ -4,7 +4,7 @@
  * Snapshots of a VM (VBoxManage snapshot / virsh snapshot-*), kept in the
  * VM's folder:
  *   snapshots/snapshots.json   the tree: name, parent, time, description,
- *                              whether it holds VM state; and "current"
+ *                              whether the VM was paused; and "current"
  *   snapshots/NAME/vm.json     the definition when it was taken
  *   snapshots/NAME/vmstate     memory and device state (running VMs)
  * Disk contents are qcow2 internal snapshots of the same name in every
@@ -25,8 +25,8 @@ struct snap_info {
 	char parent[64]; /* "" for a root */
 	char description[256];
 	time_t created;
-	bool vmstate;
-	bool paused; /* the VM was paused when taken */
+	bool vmstate; /* snapshots/NAME/vmstate exists */
+	bool paused;  /* the VM was paused when taken */
 	unsigned long long state_bytes;
 };
 
@@ -34,11 +34,5 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 int snap_list(const char *vm, struct snap_info *out, size_t max, size_t *n, char current[64]);
 int snap_revert(const char *vm, const char *snap, bool *started);
 int snap_delete(const char *vm, const char *snap);
-/* After an interrupted state save: cancel a migration still running and
- * take the disks back (the VM is left paused if it was stopped). */
-struct qmp;
-int vm_settle(struct qmp *q);
-/* QEMU's own word on whether the vCPUs run. */
-bool vm_qemu_running(struct qmp *q);
 /* Suspend to disk: keep the state, stop QEMU. */
 int vm_save(const char *vm);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/qmp.h"
+#include "engine/qmp-ops.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -94,21 +94,14 @@ int status_save(int dirfd, const struct vm_status *st)
 }
 
 /* The monitor is gone but QEMU lives: ask QEMU itself. */
-static void ask_qemu(const char *vmdir, struct vm_status *st)
+static void ask_qemu(int dirfd, struct vm_status *st)
 {
-	char path[4200];
+	struct qmp_status qs;
 	struct qmp *q = NULL;
-	struct json_object *ret = NULL, *v;
 
-	snprintf(path, sizeof(path), "%s/qmp.sock", vmdir);
-	if (qmp_open_path(path, 1000, &q) < 0)
-		return; /* keep the record: QEMU is alive, which is what matters */
-	if (qmp_execute(q, "query-status", NULL, &ret, 1000) == 0 && ret &&
-	    json_object_object_get_ex(ret, "status", &v)) {
-		const char *s = json_object_get_string(v);
-		st->state = s && !strcmp(s, "running") ? VM_RUNNING : VM_PAUSED;
-	}
-	json_object_put(ret);
+	/* on failure keep the record: QEMU is alive, which is what matters */
+	if (qmp_open_at(dirfd, "qmp.sock", 1000, &q) == 0 && qmp_query_status(q, &qs) == 0)
+		st->state = qs.running ? VM_RUNNING : VM_PAUSED;
 	qmp_close(q);
 	err_clear();
 }
@@ -122,7 +115,7 @@ int status_derive(int dirfd, const char *vmdir, struct vm_status *st)
 		return r;
 	if (proc_id_alive(&st->qemu)) {
 		if (!proc_id_alive(&st->monitor))
-			ask_qemu(vmdir, st);
+			ask_qemu(dirfd, st);
 		return 0;
 	}
 	/* QEMU is gone.  A live monitor is about to record how it ended. */

@@ -14,7 +14,9 @@
 
 #include "guest/boot.h"
 #include "manager/clone.h"
+#include "manager/power.h"
 #include "manager/store.h"
+#include "manager/vmos.h"
 #include "network/net.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
@@ -143,14 +145,6 @@ void vm_nic_addresses(const char *name, struct vmdef *d)
 	err_clear(); /* a network deleted meanwhile: no address */
 }
 
-void vm_release_addresses(const char *name, const struct vmdef *d)
-{
-	for (unsigned i = 0; i < d->nnics; i++)
-		if (d->nics[i].mode == NIC_NETWORK)
-			net_unreserve(d->nics[i].target, name);
-	err_clear();
-}
-
 /* Undo reservations after a failure, keeping the failure's message. */
 static void release_keeping_error(const char *name, const struct vmdef *d)
 {
@@ -159,6 +153,30 @@ static void release_keeping_error(const char *name, const struct vmdef *d)
 	err_save(&e);
 	vm_release_addresses(name, d);
 	err_restore(&e);
+}
+
+/* A distribution VM: its first disk is an overlay on the catalogue image. */
+static int plan_os(const struct vm_create_opts *o, struct vmdef *d, struct disk_plan *plans)
+{
+	_cleanup_free_ char *base = NULL;
+	uint64_t size;
+	int r;
+
+	memset(&plans[0], 0, sizeof(plans[0]));
+	if ((r = vmos_plan(o->os, d, &base, plans[0].backing_format, sizeof(plans[0].backing_format), &size)) < 0)
+		return r;
+	if (o->kernel || o->initrd)
+		return err_set(-EINVAL, "--kernel and --initrd do not go with --image, --cdrom or --firmware");
+	if (!base)
+		return 0;
+	struct vmdef_disk *disk = &d->disks[d->ndisks];
+	snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
+	snprintf(disk->format, sizeof(disk->format), "qcow2");
+	snprintf(disk->backing, sizeof(disk->backing), "%s", base);
+	disk->owned = true;
+	plans[0].size = size;
+	d->ndisks++;
+	return 0;
 }
 
 int vm_create(const struct vm_create_opts *o)
@@ -180,9 +198,16 @@ int vm_create(const struct vm_create_opts *o)
 		goto out;
 	if ((r = nics_resolve(&o->nics, o->name, NULL, 0, d.nics, &d.nnics)) < 0)
 		goto out_addr;
-	for (unsigned i = 0; i < o->ndisks; i++)
-		if ((r = plan_disk(&d, o->disks[i], &plans[i])) < 0)
+	if (o->os && (r = plan_os(o, &d, plans)) < 0)
+		goto out_addr;
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		if (d.ndisks == VMDEF_MAX_DISKS) {
+			r = err_set(-E2BIG, "at most %d disks", VMDEF_MAX_DISKS);
 			goto out_addr;
+		}
+		if ((r = plan_disk(&d, o->disks[i], &plans[d.ndisks])) < 0)
+			goto out_addr;
+	}
 	/* build the folder aside, then rename it into place in one step */
 	if (asprintf(&stage, ".new-%s-%d", o->name, (int)getpid()) < 0) {
 		stage = NULL;
@@ -212,6 +237,8 @@ int vm_create(const struct vm_create_opts *o)
 		if ((r = image_create(path, "qcow2", plans[i].size, base, plans[i].backing_format)) < 0)
 			goto out_rm;
 	}
+	if (o->os && (r = vmos_stage(o->os, &d, stagefd)) < 0)
+		goto out_rm;
 	/* the lock file exists from the start: taking it never changes the folder */
 	if ((r = vmdef_save(stagefd, &d)) < 0 || (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
 		goto out_rm;
@@ -246,23 +273,6 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 	if (r == 0)
 		vm_nic_addresses(name, def);
 	vm_close(&h);
-	return r;
-}
-
-int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, struct vm_status *st)
-{
-	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, h);
-
-	if (r < 0)
-		return r;
-	if ((r = vmdef_load(h->dirfd, d)) < 0) {
-		vm_close(h);
-		return r;
-	}
-	if ((r = status_derive(h->dirfd, h->dir, st)) < 0) {
-		vmdef_free(d);
-		vm_close(h);
-	}
 	return r;
 }
 
@@ -535,6 +545,57 @@ int vm_detach_disk(const char *name, const char *path, char **moved_to)
 		d.disks[at] = d.disks[--d.ndisks];
 		r = vmdef_save(h.dirfd, &d);
 	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	int r;
+
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	if (vm_state_active(st.state))
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it first (the change applies at the next start)", name,
+			    vm_state_name(st.state));
+	if (r == 0 && cdrom) {
+		free(d.cdrom);
+		d.cdrom = NULL;
+		if (strcmp(cdrom, "none")) {
+			if (!(d.cdrom = realpath(cdrom, NULL)) || access(d.cdrom, R_OK) < 0)
+				r = err_errno(-errno, "--cdrom %s", cdrom);
+			else if (d.machine != MACHINE_Q35)
+				r = err_set(-EINVAL, "VM '%s' is a microvm, which has no CD drive", name);
+			else if (d.firmware == FIRMWARE_NONE && !d.boot_kernel)
+				d.firmware = FIRMWARE_BIOS;
+		}
+	}
+	if (r == 0 && boot) {
+		if (!strcmp(boot, "firmware")) {
+			d.boot_kernel = false;
+			if (d.firmware == FIRMWARE_NONE)
+				d.firmware = FIRMWARE_BIOS;
+		} else if (!strcmp(boot, "kernel")) {
+			if (!d.image[0])
+				r = err_set(-EINVAL, "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
+						     "image (give it --kernel at create)",
+					    name);
+			d.boot_kernel = true;
+		} else {
+			r = err_set(-EINVAL, "--boot %s: use kernel or firmware", boot);
+		}
+	}
+	if (r == 0 && graphics) {
+		r = vmdef_display_parse(graphics, &d.display);
+		if (r == 0 && d.display.vnc && d.machine != MACHINE_Q35)
+			r = err_set(-EINVAL, "VM '%s' is a microvm, which has no display", name);
+	}
+	if (r == 0)
+		r = vmdef_save(h.dirfd, &d);
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;

@@ -179,8 +179,8 @@ struct netjson {
 int net_load(const char *name, struct netdef *d)
 {
 	static const struct json_field fields[] = {
-		JSON_FIELD_CUSTOM("mode", JSON_REQUIRED, struct netjson, mode, parse_mode),
-		JSON_FIELD("subnet", JSON_STR, JSON_REQUIRED, struct netjson, subnet),
+		JSON_FIELD_CUSTOM("mode", JSON_REQUIRED | JSON_NULLABLE, struct netjson, mode, parse_mode),
+		JSON_FIELD("subnet", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct netjson, subnet),
 		JSON_FIELD("created", JSON_INT64, 0, struct netjson, created),
 		JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct netjson, forwards),
 		JSON_FIELD_END,

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,32 +94,54 @@ static int ensure_addr(const char *ifname, uint32_t ip, int prefix)
 	return nl_addr_add(ifname, ip, prefix);
 }
 
-/* Run fn inside the network namespace at path (in a child process). */
+struct in_netns {
+	const char *path;
+	int (*fn)(const struct netdef *);
+	const struct netdef *d;
+	int r;
+	char msg[512];
+};
+
+static void *in_netns_thread(void *arg)
+{
+	struct in_netns *t = arg;
+	_cleanup_close_ int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+
+	/* the network namespace is per thread: only this one moves */
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		t->r = err_errno(-errno, "cannot enter the namespace %s", t->path);
+	else
+		t->r = t->fn(t->d);
+	if (t->r < 0)
+		snprintf(t->msg, sizeof(t->msg), "%s", err_msg_for(t->r));
+	return NULL;
+}
+
+/* Run fn inside the network namespace at path, in a thread of its own
+ * (no fork: the caller may be a server with threads of its own, and
+ * neither it nor its other threads change namespace). */
 static int in_netns(const char *path, int (*fn)(const struct netdef *), const struct netdef *d)
 {
-	int status;
-	pid_t pid = fork();
+	struct in_netns t = { .path = path, .fn = fn, .d = d };
+	pthread_t th;
+	int e = pthread_create(&th, NULL, in_netns_thread, &t);
 
-	if (pid < 0)
-		return err_errno(-errno, "fork");
-	if (pid == 0) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		_exit(fd >= 0 && setns(fd, CLONE_NEWNET) == 0 && fn(d) == 0 ? 0 : 1);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(-EIO, "cannot configure the namespace %s", path);
+	if (e)
+		return err_errno(-e, "cannot configure the namespace %s", path);
+	pthread_join(th, NULL);
+	if (t.r < 0)
+		return err_set(t.r, "cannot configure the namespace %s: %s", path, t.msg);
 	return 0;
 }
 
 static int configure_ns_side(const struct netdef *d)
 {
 	char veth[32];
+	int r;
 
 	snprintf(veth, sizeof(veth), "hvn-%s", d->name);
-	if (nl_link_set_up("lo", true) < 0 || ensure_addr(veth, net_gateway(d), d->prefix) < 0)
-		return -1;
+	if ((r = nl_link_set_up("lo", true)) < 0 || (r = ensure_addr(veth, net_gateway(d), d->prefix)) < 0)
+		return r;
 	return nl_link_set_up(veth, true);
 }
 

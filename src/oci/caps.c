@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 /* Indexed by capability number, as in linux/capability.h. */
 static const char *const cap_names[] = {
@@ -97,38 +98,48 @@ int caps_last(void)
 	return n > CAPS_MAX ? CAPS_MAX : (int)n;
 }
 
-/* One of the five sets: an array of capability names. */
-static int caps_parse_set(struct json_object *obj, const char *key, int last, uint64_t *out)
+struct cap_set {
+	int last;
+	uint64_t *out;
+};
+
+static int cap_element(struct json_object *v, size_t i, const char *epath, void *ctx)
 {
-	struct json_object *arr;
-	size_t n;
+	const struct cap_set *set = ctx;
+	int cap;
 
-	*out = 0;
-	if (!json_object_object_get_ex(obj, key, &arr) || json_object_is_type(arr, json_type_null))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array))
-		return err_set(-EINVAL, "%s must be an array of capability names", key);
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = json_object_array_get_idx(arr, i);
-		int cap;
-
-		if (!json_object_is_type(v, json_type_string))
-			return err_set(-EINVAL, "%s[%zu] must be a string (a capability name such as \"CAP_CHOWN\")",
-				       key, i);
-		cap = caps_from_name(json_object_get_string(v));
-		if (cap < 0)
-			return err_prefix(cap, "%s[%zu]", key, i);
-		if (cap > last)
-			return err_set(-EINVAL, "%s[%zu]: %s is not known to this kernel (its last capability is %d)",
-				       key, i, cap_names[cap], last);
-		*out |= 1ULL << cap;
-	}
+	(void)i;
+	if (!json_object_is_type(v, json_type_string))
+		return err_set(-EINVAL, "%s must be a string (a capability name such as \"CAP_CHOWN\"), got %s", epath,
+			       json_kind_name(v));
+	cap = caps_from_name(json_object_get_string(v));
+	if (cap < 0)
+		return err_prefix(cap, "%s", epath);
+	if (cap > set->last)
+		return err_set(-EINVAL, "%s: %s is not known to this kernel (its last capability is %d)", epath,
+			       cap_names[cap], set->last);
+	*set->out |= 1ULL << cap;
 	return 0;
 }
 
+struct caps_json {
+	struct json_object *sets[5];
+};
+
 int caps_parse(struct json_object *caps, struct oci_caps *out)
 {
+	/* Keys other than the five sets are ignored, as config.md's
+	 * extensibility rule asks of runtimes. */
+	static const struct json_field fields[] = {
+		JSON_FIELD("bounding", JSON_ARRAY, JSON_NULLABLE, struct caps_json, sets[0]),
+		JSON_FIELD("effective", JSON_ARRAY, JSON_NULLABLE, struct caps_json, sets[1]),
+		JSON_FIELD("inheritable", JSON_ARRAY, JSON_NULLABLE, struct caps_json, sets[2]),
+		JSON_FIELD("permitted", JSON_ARRAY, JSON_NULLABLE, struct caps_json, sets[3]),
+		JSON_FIELD("ambient", JSON_ARRAY, JSON_NULLABLE, struct caps_json, sets[4]),
+		JSON_FIELD_END,
+	};
+	uint64_t *outs[5] = { &out->bounding, &out->effective, &out->inheritable, &out->permitted, &out->ambient };
+	struct caps_json j = { 0 };
 	int last = caps_last(), r;
 
 	memset(out, 0, sizeof(*out));
@@ -136,14 +147,13 @@ int caps_parse(struct json_object *caps, struct oci_caps *out)
 		return 0;
 	if (!json_object_is_type(caps, json_type_object))
 		return err_set(-EINVAL, "must be an object of capability sets");
-	/* Keys other than the five sets are ignored, as config.md's
-	 * extensibility rule asks of runtimes. */
-	if ((r = caps_parse_set(caps, "bounding", last, &out->bounding)) < 0 ||
-	    (r = caps_parse_set(caps, "effective", last, &out->effective)) < 0 ||
-	    (r = caps_parse_set(caps, "inheritable", last, &out->inheritable)) < 0 ||
-	    (r = caps_parse_set(caps, "permitted", last, &out->permitted)) < 0 ||
-	    (r = caps_parse_set(caps, "ambient", last, &out->ambient)) < 0)
+	if ((r = json_dispatch(caps, fields, &j, "", 0)) < 0)
 		return r;
+	for (size_t k = 0; k < 5; k++) {
+		struct cap_set set = { last, outs[k] };
+		if (j.sets[k] && (r = json_array_each(j.sets[k], fields[k].name, 0, cap_element, &set)) < 0)
+			return r;
+	}
 	out->given = true;
 	return 0;
 }

@@ -201,14 +201,10 @@ static int wait_ready(int sock, const char *console, int *pty, pid_t pid)
 
 static int lock_ctr(const char *root, const char *id, int *fd)
 {
-	char dir[4300];
-	_cleanup_close_ int dfd = -1;
-	int r;
+	_cleanup_close_ int dfd = ctr_open_dir(root, id);
 
-	if ((r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
-		return r;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set(-ENOENT, "container %s does not exist", id);
+	if (dfd < 0)
+		return dfd;
 	if (flock(dfd, LOCK_EX) < 0)
 		return err_errno(-errno, "cannot lock container %s", id);
 	*fd = TAKE_FD(dfd);
@@ -217,7 +213,8 @@ static int lock_ctr(const char *root, const char *id, int *fd)
 
 int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 {
-	char dir[4300], path[4400], cgpath[512];
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	char cgpath[512];
 	struct oci_spec *s = NULL;
 	struct oci_seccomp *sc = NULL;
 	struct ctr_state st = { 0 };
@@ -231,7 +228,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	struct json_object *res = NULL;
 	_cleanup_close_ int lock = -1;
 
-	if ((r = ctr_id_validate(o->id)) < 0 || (r = ctr_dir(o->root, o->id, dir, sizeof(dir))) < 0)
+	if ((r = ctr_dir(o->root, o->id, &dir)) < 0)
 		return r;
 	if ((r = oci_spec_load(o->bundle ? o->bundle : ".", &s)) < 0)
 		return r;
@@ -246,11 +243,11 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	/* others wait while the container is half made */
 	if ((r = lock_ctr(o->root, o->id, &lock)) < 0)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 	/* writable by all: the init reopens it after taking the process's
 	 * uid; only root can reach it by name (the directory is 0700) */
-	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0 || (fifo = open(path, O_PATH | O_CLOEXEC)) < 0) {
-		r = err_errno(-errno, "cannot create %s", path);
+	if (mkfifoat(lock, "exec.fifo", 0622) < 0 || fchmodat(lock, "exec.fifo", 0622, 0) < 0 ||
+	    (fifo = openat(lock, "exec.fifo", O_PATH | O_CLOEXEC)) < 0) {
+		r = err_errno(-errno, "cannot create %s/exec.fifo", dir);
 		goto fail;
 	}
 	snprintf(cgpath, sizeof(cgpath), "%s", s->cgroups_path && *s->cgroups_path ? s->cgroups_path : "");
@@ -294,7 +291,11 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	 * cgroups, so that they are its root in every hierarchy */
 	bool new_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
 	flags &= ~CLONE_NEWCGROUP;
-	snprintf(path, sizeof(path), "%s/hookstate.json", dir);
+	if (asprintf(&path, "%s/hookstate.json", dir) < 0) {
+		path = NULL;
+		r = err_set(-ENOMEM, "out of memory");
+		goto fail;
+	}
 	struct init_args args = { .s = s,
 				  .sync = sp[1],
 				  .fifo = fifo,
@@ -344,7 +345,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	if ((r = ctr_state_save(o->root, &st)) < 0)
 		goto fail;
 	if ((r = hook_state(o->root, &st, "creating", &state_text)) < 0 ||
-	    (r = fs_write_atomic(AT_FDCWD, path, state_text, strlen(state_text), 0600)) < 0 ||
+	    (r = fs_write_atomic(lock, "hookstate.json", state_text, strlen(state_text), 0600)) < 0 ||
 	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 ||
 	    (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
 		goto fail;
@@ -365,8 +366,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	r = 0;
 	goto out;
 fail : {
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s", err_msg());
+	struct err_saved saved;
+	err_save(&saved);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -375,7 +376,7 @@ fail : {
 		cg_destroy(&cg);
 	if (made_dir)
 		fs_rm_rf_at(AT_FDCWD, dir);
-	err_set(r, "%s", msg);
+	err_restore(&saved);
 }
 out:
 	json_object_put(res);
@@ -407,7 +408,7 @@ static void late_hooks(const char *root, struct ctr_state *st, enum oci_hook_kin
 
 int ctr_start(const char *root, const char *id)
 {
-	char fifo[4400], c;
+	char c;
 	struct ctr_state st;
 	_cleanup_close_ int lock = -1, fd = -1;
 	int r;
@@ -418,11 +419,10 @@ int ctr_start(const char *root, const char *id)
 	if (status != CTR_CREATED)
 		return err_set(-EINVAL, "container %s is %s: only a created container can be started", id,
 			       ctr_status_name(status));
-	snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, id);
 	/* non-blocking open, then wait for the init's byte: a dead init
-	 * cannot hang us */
-	if ((fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return err_errno(-errno, "cannot open %s", fifo);
+	 * cannot hang us (lock is the container's folder) */
+	if ((fd = openat(lock, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s/%s/exec.fifo", root, id);
 	struct pollfd pf = { fd, POLLIN, 0 };
 	struct proc_id init = { .pid = st.pid, .start = st.pid_start };
 	while ((r = poll(&pf, 1, 100)) == 0 || (r < 0 && errno == EINTR))
@@ -430,7 +430,7 @@ int ctr_start(const char *root, const char *id)
 			break;
 	if (r <= 0 || read(fd, &c, 1) != 1)
 		return err_set(-EIO, "container %s did not start: its init is gone", id);
-	unlink(fifo);
+	unlinkat(lock, "exec.fifo", 0);
 	st.started = true;
 	if ((r = ctr_state_save(root, &st)) < 0)
 		return r;
@@ -518,7 +518,7 @@ int ctr_kill(const char *root, const char *id, int sig, bool all)
 
 int ctr_delete(const char *root, const char *id, bool force)
 {
-	char dir[4300];
+	_cleanup_free_ char *dir = NULL;
 	struct ctr_state st;
 	struct cgroup cg;
 	_cleanup_close_ int lock = -1;
@@ -534,7 +534,7 @@ int ctr_delete(const char *root, const char *id, bool force)
 	}
 	if ((r = ctr_state_load(root, id, &st)) < 0) {
 		/* a state hv cannot read: --force removes what is left of it */
-		if (r == -ENOENT || !force || (r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
+		if (r == -ENOENT || !force || (r = ctr_dir(root, id, &dir)) < 0)
 			return r;
 		return fs_rm_rf_at(AT_FDCWD, dir);
 	}
@@ -553,7 +553,7 @@ int ctr_delete(const char *root, const char *id, bool force)
 	if (cg_open(&cg, st.cgroup) == 0 && (r = cg_destroy(&cg)) < 0)
 		return r;
 	late_hooks(root, &st, HOOK_POSTSTOP, "stopped");
-	if ((r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
+	if ((r = ctr_dir(root, id, &dir)) < 0)
 		return r;
 	return fs_rm_rf_at(AT_FDCWD, dir);
 }

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "util/err.h"
+#include "util/json.h"
 
 const struct oci_std_device oci_std_devices[] = { { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },
 						  { "/dev/full", 1, 7 },    { "/dev/random", 1, 8 },
@@ -39,9 +40,10 @@ int oci_cgroup_resources(const struct oci_spec *s, struct json_object **out)
 		return 0;
 	if (json_object_deep_copy(s->resources, &res, NULL) < 0)
 		return err_set(-ENOMEM, "out of memory");
-	/* no rules: the cgroup keeps its parent's policy */
-	if (!json_object_object_get_ex(res, "devices", &devs) || !json_object_is_type(devs, json_type_array) ||
-	    json_object_array_length(devs) == 0) {
+	/* no rules: the cgroup keeps its parent's policy (a wrong type is
+	 * reported by cg_plan_resources, which reads the same field) */
+	if (json_get_array(res, "devices", "linux.resources", &devs) < 0 || json_object_array_length(devs) == 0) {
+		err_clear();
 		*out = res;
 		return 0;
 	}

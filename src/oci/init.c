@@ -205,11 +205,11 @@ static int apply_sysctl(const struct oci_spec *s)
 	return 0;
 }
 
-static int init_setup(struct init_args *a, char *hook_state, size_t hsn, char *prog, size_t pn)
+/* *hook_state is malloc'ed: the state JSON the hooks read (any size). */
+static int init_setup(struct init_args *a, char **hook_state, char *prog, size_t pn)
 {
 	const struct oci_spec *s = a->s;
 	const struct oci_process *p = &s->process;
-	char *text = NULL;
 	int r, fd;
 
 	if (a->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
@@ -223,15 +223,13 @@ static int init_setup(struct init_args *a, char *hook_state, size_t hsn, char *p
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		return err_errno(-errno, "setdomainname");
 	/* the hooks' state, read while host paths are still visible */
-	if (fs_read_all(AT_FDCWD, a->hookfile, hsn - 1, &text, NULL) == 0) {
-		snprintf(hook_state, hsn, "%s", text);
-		free(text);
-	}
+	if (fs_read_all(AT_FDCWD, a->hookfile, 64 << 20, hook_state, NULL) < 0 && !(*hook_state = strdup("{}")))
+		return err_set(-ENOMEM, "out of memory");
 	if (!oci_spec_has_ns(s, CLONE_NEWNS, NULL))
 		return err_set(-EINVAL, "config.json: hv needs a mount namespace (linux.namespaces: mount)");
 	if ((r = rootfs_prepare(s, a->cgroup, a->new_userns)) < 0)
 		return r;
-	if ((r = hooks_run(s, HOOK_CREATE_CONTAINER, hook_state)) < 0)
+	if ((r = hooks_run(s, HOOK_CREATE_CONTAINER, *hook_state)) < 0)
 		return r;
 	/* sysctls before /proc/sys turns read-only */
 	if ((r = rootfs_pivot(s, a->no_pivot)) < 0 || (r = apply_sysctl(s)) < 0 || (r = rootfs_finish(s)) < 0)
@@ -255,8 +253,7 @@ static int init_setup(struct init_args *a, char *hook_state, size_t hsn, char *p
 
 void container_init(struct init_args *a)
 {
-	static char hook_state[65536] = "{}";
-	char prog[4096], msg[1024], fifo[64];
+	char *hook_state = NULL, prog[4096], msg[1024], fifo[64];
 	sigset_t none;
 	int fd, k;
 
@@ -274,7 +271,7 @@ void container_init(struct init_args *a)
 	k = sync_recv(a->sync, msg, sizeof(msg), &fd);
 	if (k != SYNC_GO)
 		_exit(1);
-	if (init_setup(a, hook_state, sizeof(hook_state), prog, sizeof(prog)) < 0) {
+	if (init_setup(a, &hook_state, prog, sizeof(prog)) < 0) {
 		sync_send(a->sync, SYNC_ERROR, err_msg(), -1);
 		_exit(1);
 	}

@@ -17,6 +17,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/json.h"
 
 #define WHERE "linux.seccomp"
 /* SECCOMP_RET_DATA: the errno or ptrace value travels in 16 bits. */
@@ -63,42 +64,12 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-/* A member, with JSON null taken as absent. */
-static struct json_object *member(struct json_object *o, const char *key)
+/* One string of an array of strings, for json_array_each callbacks. */
+static int element_string(struct json_object *e, const char *epath, const char **out)
 {
-	struct json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-/* where[i] of an array of strings. */
-static int array_string(struct json_object *arr, size_t i, const char *where, const char **out)
-{
-	struct json_object *v = json_object_array_get_idx(arr, i);
-
-	if (!json_object_is_type(v, json_type_string))
-		return err_set(-EINVAL, "%s[%zu] must be a string", where, i);
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int get_array(struct json_object *v, const char *where, size_t *len)
-{
-	if (!json_object_is_type(v, json_type_array))
-		return err_set(-EINVAL, "%s must be an array", where);
-	*len = json_object_array_length(v);
-	return 0;
-}
-
-/* An unsigned integer up to max (json-c keeps values above INT64_MAX as
- * unsigned, so get_int64 is only used to spot negative numbers). */
-static int get_uint(struct json_object *v, const char *where, uint64_t max, uint64_t *out)
-{
-	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 || json_object_get_uint64(v) > max)
-		return err_set(-EINVAL, "%s must be a number from 0 to %llu", where, (unsigned long long)max);
-	*out = json_object_get_uint64(v);
+	if (!json_object_is_type(e, json_type_string))
+		return err_set(-EINVAL, "%s: expected a string, got %s", epath, json_kind_name(e));
+	*out = json_object_get_string(e);
 	return 0;
 }
 
@@ -107,17 +78,18 @@ static int get_uint(struct json_object *v, const char *where, uint64_t max, uint
 static int parse_action(struct json_object *obj, const char *where, const char *act_key, const char *errno_key,
 			uint32_t *out)
 {
-	struct json_object *v = member(obj, act_key), *e = member(obj, errno_key);
 	const struct action_def *def = NULL;
 	uint64_t ret = EPERM;
 	const char *name = NULL;
-	int r;
+	char path[160];
+	int r = json_need_str(obj, act_key, where, &name);
+	bool has_errno;
 
-	if (!v)
-		return err_set(-EINVAL, "%s.%s is missing", where, act_key);
-	if (!json_object_is_type(v, json_type_string))
-		return err_set(-EINVAL, "%s.%s must be a string such as \"SCMP_ACT_ERRNO\"", where, act_key);
-	name = json_object_get_string(v);
+	if (r < 0)
+		return r;
+	if ((r = json_get_uint64(obj, errno_key, where, &ret)) < 0 && r != -ENOENT)
+		return r;
+	has_errno = r == 0;
 	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
 		return err_set(-ENOTSUP,
 			       "%s.%s: SCMP_ACT_NOTIFY needs a listener (listenerPath), which hv does not support yet",
@@ -127,11 +99,14 @@ static int parse_action(struct json_object *obj, const char *where, const char *
 			def = &actions[i];
 	if (!def)
 		return err_set(-EINVAL, "%s.%s: unknown action '%s'", where, act_key, name);
-	if (e && !def->takes_errno)
+	if (has_errno && !def->takes_errno)
 		return err_set(-EINVAL, "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", where,
 			       errno_key, name);
-	if (e && (r = get_uint(e, errno_key, ERRNO_RET_MAX, &ret)) < 0)
-		return err_prefix(r, "%s", where);
+	snprintf(path, sizeof(path), "%s.%s", where, errno_key);
+	if (has_errno && ret > ERRNO_RET_MAX)
+		return err_set(-EINVAL, "%s must be a number from 0 to %d", path, ERRNO_RET_MAX);
+	if (!has_errno)
+		ret = EPERM;
 	*out = def->takes_errno ? def->action | (uint32_t)ret : def->action;
 	return 0;
 }
@@ -154,28 +129,21 @@ static int parse_arch(const char *name, uint32_t *token)
 	return 0;
 }
 
-static int add_architectures(scmp_filter_ctx ctx, struct json_object *arr)
+static int add_architecture(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	size_t n = 0;
+	const char *name = NULL;
+	uint32_t token;
 	int r;
 
-	if (!arr)
-		return 0;
-	if ((r = get_array(arr, WHERE ".architectures", &n)) < 0)
+	(void)i;
+	if ((r = element_string(e, epath, &name)) < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		const char *name = NULL;
-		uint32_t token;
-
-		if ((r = array_string(arr, i, WHERE ".architectures", &name)) < 0)
-			return r;
-		if ((r = parse_arch(name, &token)) < 0)
-			return err_prefix(r, WHERE ".architectures[%zu]", i);
-		/* seccomp_init() already added the native one. */
-		r = seccomp_arch_add(ctx, token);
-		if (r < 0 && r != -EEXIST)
-			return err_errno(r, WHERE ".architectures[%zu]: cannot add %s", i, name);
-	}
+	if ((r = parse_arch(name, &token)) < 0)
+		return err_prefix(r, "%s", epath);
+	/* seccomp_init() already added the native one. */
+	r = seccomp_arch_add(*(scmp_filter_ctx *)ctx, token);
+	if (r < 0 && r != -EEXIST)
+		return err_errno(r, "%s: cannot add %s", epath, name);
 	return 0;
 }
 
@@ -200,58 +168,68 @@ static int set_flag(scmp_filter_ctx ctx, const char *name)
 	return 0;
 }
 
-static int set_flags(scmp_filter_ctx ctx, struct json_object *arr)
+static int add_flag(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
-	size_t n = 0;
+	const char *name = NULL;
 	int r;
 
-	if (!arr)
-		return 0;
-	if ((r = get_array(arr, WHERE ".flags", &n)) < 0)
+	(void)i;
+	if ((r = element_string(e, epath, &name)) < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		const char *name = NULL;
-
-		if ((r = array_string(arr, i, WHERE ".flags", &name)) < 0)
-			return r;
-		if ((r = set_flag(ctx, name)) < 0)
-			return err_prefix(r, WHERE ".flags[%zu]", i);
-	}
+	if ((r = set_flag(*(scmp_filter_ctx *)ctx, name)) < 0)
+		return err_prefix(r, "%s", epath);
 	return 0;
 }
+
+struct arg_json {
+	uint64_t index, value, two;
+	const char *op;
+};
 
 /* One element of syscalls[].args; where is "linux.seccomp.syscalls[i].args[j]". */
 static int parse_arg(struct json_object *o, const char *where, struct scmp_arg_cmp *cmp)
 {
-	struct json_object *v;
-	const char *op;
-	uint64_t index = 0, value = 0, two = 0;
+	static const struct json_field fields[] = {
+		JSON_FIELD_RANGE("index", JSON_UINT64, JSON_REQUIRED | JSON_NULLABLE, struct arg_json, index, 0, 5),
+		JSON_FIELD("value", JSON_UINT64, JSON_REQUIRED | JSON_NULLABLE, struct arg_json, value),
+		JSON_FIELD("valueTwo", JSON_UINT64, JSON_NULLABLE, struct arg_json, two),
+		JSON_FIELD("op", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct arg_json, op),
+		JSON_FIELD_END,
+	};
+	struct arg_json j = { 0 };
 	size_t k;
 	int r;
 
-	if (!json_object_is_type(o, json_type_object))
-		return err_set(-EINVAL, "%s must be an object", where);
-	if (!(v = member(o, "index")))
-		return err_set(-EINVAL, "%s.index is missing", where);
-	if ((r = get_uint(v, "index", 5, &index)) < 0)
-		return err_prefix(r, "%s", where);
-	if (!(v = member(o, "value")))
-		return err_set(-EINVAL, "%s.value is missing", where);
-	if ((r = get_uint(v, "value", UINT64_MAX, &value)) < 0 ||
-	    ((v = member(o, "valueTwo")) && (r = get_uint(v, "valueTwo", UINT64_MAX, &two)) < 0))
-		return err_prefix(r, "%s", where);
-	if (!(v = member(o, "op")))
-		return err_set(-EINVAL, "%s.op is missing", where);
-	if (!json_object_is_type(v, json_type_string))
-		return err_set(-EINVAL, "%s.op must be a string such as \"SCMP_CMP_EQ\"", where);
-	op = json_object_get_string(v);
-	for (k = 0; k < ARRAY_SIZE(operators) && strcmp(operators[k].name, op); k++)
+	if ((r = json_dispatch(o, fields, &j, where, 0)) < 0)
+		return r;
+	for (k = 0; k < ARRAY_SIZE(operators) && strcmp(operators[k].name, j.op); k++)
 		;
 	if (k == ARRAY_SIZE(operators))
-		return err_set(-EINVAL, "%s.op: unknown operator '%s'", where, op);
+		return err_set(-EINVAL, "%s.op: unknown operator '%s'", where, j.op);
 	/* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the
 	 * result wanted: (arg & value) == valueTwo. */
-	*cmp = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = operators[k].op, .datum_a = value, .datum_b = two };
+	*cmp = (struct scmp_arg_cmp){
+		.arg = (unsigned)j.index, .op = operators[k].op, .datum_a = j.value, .datum_b = j.two
+	};
+	return 0;
+}
+
+struct args {
+	struct scmp_arg_cmp *cmps;
+	unsigned seen;
+};
+
+static int add_arg(struct json_object *e, size_t j, const char *epath, void *ctx)
+{
+	struct args *a = ctx;
+	int r;
+
+	if ((r = parse_arg(e, epath, &a->cmps[j])) < 0)
+		return r;
+	if (a->seen & (1U << a->cmps[j].arg))
+		return err_set(-EINVAL, "%s: argument %u is compared twice (write one rule per comparison)", epath,
+			       a->cmps[j].arg);
+	a->seen |= 1U << a->cmps[j].arg;
 	return 0;
 }
 
@@ -259,100 +237,87 @@ static int parse_arg(struct json_object *o, const char *where, struct scmp_arg_c
  * combines a rule's comparisons with AND and refuses two on one argument. */
 static int parse_args(struct json_object *arr, const char *where, struct scmp_arg_cmp cmps[6], unsigned *count)
 {
-	char at[96];
-	unsigned seen = 0;
-	size_t n = 0;
+	struct args a = { cmps, 0 };
+	char at[128];
+	size_t n;
 	int r;
 
 	*count = 0;
 	if (!arr)
 		return 0;
 	snprintf(at, sizeof(at), "%s.args", where);
-	if ((r = get_array(arr, at, &n)) < 0)
-		return r;
-	if (n > 6)
+	if ((n = json_object_array_length(arr)) > 6)
 		return err_set(-EINVAL, "%s has %zu entries, but a system call has only 6 arguments", at, n);
-	for (size_t j = 0; j < n; j++) {
-		snprintf(at, sizeof(at), "%s.args[%zu]", where, j);
-		if ((r = parse_arg(json_object_array_get_idx(arr, j), at, &cmps[j])) < 0)
-			return r;
-		if (seen & (1U << cmps[j].arg))
-			return err_set(-EINVAL, "%s: argument %u is compared twice (write one rule per comparison)", at,
-				       cmps[j].arg);
-		seen |= 1U << cmps[j].arg;
-	}
+	if ((r = json_array_each(arr, at, 6, add_arg, &a)) < 0)
+		return r;
 	*count = (unsigned)n;
 	return 0;
 }
 
-static int add_rule_names(scmp_filter_ctx ctx, struct json_object *names, const char *where, uint32_t action,
-			  unsigned nargs, const struct scmp_arg_cmp *cmps, bool skip)
+struct rule {
+	scmp_filter_ctx ctx;
+	uint32_t action;
+	unsigned nargs;
+	const struct scmp_arg_cmp *cmps;
+	bool skip;
+};
+
+static int add_rule_name(struct json_object *e, size_t k, const char *epath, void *ctx)
 {
-	char at[96];
-	size_t n = 0;
-	int r;
+	const struct rule *rl = ctx;
+	const char *name = NULL;
+	int r, nr;
 
-	if (!names)
-		return err_set(-EINVAL, "%s.names is missing", where);
-	if ((r = get_array(names, "names", &n)) < 0)
-		return err_prefix(r, "%s", where);
-	if (n == 0)
-		return err_set(-EINVAL, "%s.names is empty (it must list at least one system call)", where);
-	snprintf(at, sizeof(at), "%s.names", where);
-	for (size_t k = 0; k < n; k++) {
-		const char *name = NULL;
-		int nr;
-
-		if ((r = array_string(names, k, at, &name)) < 0)
-			return r;
-		if (skip)
-			continue;
-		/* Profiles list system calls of other kernels and
-		 * architectures: what libseccomp does not know is left to
-		 * the default action. */
-		nr = seccomp_syscall_resolve_name(name);
-		if (nr == __NR_SCMP_ERROR)
-			continue;
-		r = seccomp_rule_add_array(ctx, action, nr, nargs, cmps);
-		if (r < 0)
-			return err_errno(r, "%s: cannot add the rule for %s", where, name);
-	}
+	(void)k;
+	if ((r = element_string(e, epath, &name)) < 0 || rl->skip)
+		return r;
+	/* Profiles list system calls of other kernels and architectures:
+	 * what libseccomp does not know is left to the default action. */
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0;
+	r = seccomp_rule_add_array(rl->ctx, rl->action, nr, rl->nargs, rl->cmps);
+	if (r < 0)
+		return err_errno(r, "%s: cannot add the rule for %s", epath, name);
 	return 0;
 }
 
-static int add_syscall(scmp_filter_ctx ctx, struct json_object *o, size_t i, uint32_t default_action)
+struct syscall_json {
+	struct json_object *names, *args;
+};
+
+static int add_syscall(struct json_object *o, size_t i, const char *where, void *ctx)
 {
+	static const struct json_field fields[] = {
+		JSON_FIELD("names", JSON_ARRAY, JSON_REQUIRED | JSON_NULLABLE, struct syscall_json, names),
+		JSON_FIELD("args", JSON_ARRAY, JSON_NULLABLE, struct syscall_json, args),
+		JSON_FIELD_END,
+	};
+	const struct rule *base = ctx;
 	struct scmp_arg_cmp cmps[6];
-	char where[64];
-	unsigned nargs;
-	uint32_t action;
+	struct syscall_json j = { 0 };
+	struct rule rl = *base;
+	char at[128];
 	int r;
 
-	snprintf(where, sizeof(where), WHERE ".syscalls[%zu]", i);
-	if (!json_object_is_type(o, json_type_object))
-		return err_set(-EINVAL, "%s must be an object", where);
-	if ((r = parse_action(o, where, "action", "errnoRet", &action)) < 0 ||
-	    (r = parse_args(member(o, "args"), where, cmps, &nargs)) < 0)
+	(void)i;
+	if ((r = json_dispatch(o, fields, &j, where, 0)) < 0 ||
+	    (r = parse_action(o, where, "action", "errnoRet", &rl.action)) < 0 ||
+	    (r = parse_args(j.args, where, cmps, &rl.nargs)) < 0)
 		return r;
+	if (json_object_array_length(j.names) == 0)
+		return err_set(-EINVAL, "%s.names is empty (it must list at least one system call)", where);
 	/* libseccomp refuses a rule that repeats the default action; such a
 	 * rule changes nothing, so it is checked and then dropped. */
-	return add_rule_names(ctx, member(o, "names"), where, action, nargs, cmps, action == default_action);
+	rl.skip = rl.action == base->action;
+	rl.cmps = cmps;
+	snprintf(at, sizeof(at), "%s.names", where);
+	return json_array_each(j.names, at, 0, add_rule_name, &rl);
 }
 
-static int add_syscalls(scmp_filter_ctx ctx, struct json_object *arr, uint32_t default_action)
-{
-	size_t n = 0;
-	int r;
-
-	if (!arr)
-		return 0;
-	if ((r = get_array(arr, WHERE ".syscalls", &n)) < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if ((r = add_syscall(ctx, json_object_array_get_idx(arr, i), i, default_action)) < 0)
-			return r;
-	return 0;
-}
+struct seccomp_json {
+	struct json_object *architectures, *flags, *syscalls;
+};
 
 int oci_seccomp_build(struct json_object *json, struct oci_seccomp **out)
 {
@@ -362,11 +327,18 @@ int oci_seccomp_build(struct json_object *json, struct oci_seccomp **out)
 	int r;
 
 	*out = NULL;
+	static const struct json_field fields[] = {
+		JSON_FIELD("architectures", JSON_ARRAY, JSON_NULLABLE, struct seccomp_json, architectures),
+		JSON_FIELD("flags", JSON_ARRAY, JSON_NULLABLE, struct seccomp_json, flags),
+		JSON_FIELD("syscalls", JSON_ARRAY, JSON_NULLABLE, struct seccomp_json, syscalls),
+		JSON_FIELD_END,
+	};
+	struct seccomp_json j = { 0 };
+
 	if (!json || json_object_is_type(json, json_type_null))
 		return 0;
-	if (!json_object_is_type(json, json_type_object))
-		return err_set(-EINVAL, WHERE " must be an object");
-	if ((r = parse_action(json, WHERE, "defaultAction", "defaultErrnoRet", &default_action)) < 0)
+	if ((r = json_dispatch(json, fields, &j, WHERE, 0)) < 0 ||
+	    (r = parse_action(json, WHERE, "defaultAction", "defaultErrnoRet", &default_action)) < 0)
 		return r;
 	if (!(ctx = seccomp_init(default_action)))
 		return err_set(-EINVAL, WHERE ": libseccomp refused the default action");
@@ -378,9 +350,11 @@ int oci_seccomp_build(struct json_object *json, struct oci_seccomp **out)
 	/* Have seccomp_load() report the kernel's errno, not -ECANCELED. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 #endif
-	if ((r = add_architectures(ctx, member(json, "architectures"))) < 0 ||
-	    (r = set_flags(ctx, member(json, "flags"))) < 0 ||
-	    (r = add_syscalls(ctx, member(json, "syscalls"), default_action)) < 0)
+	struct rule base = { .ctx = ctx, .action = default_action };
+	if ((j.architectures &&
+	     (r = json_array_each(j.architectures, WHERE ".architectures", 0, add_architecture, &ctx)) < 0) ||
+	    (j.flags && (r = json_array_each(j.flags, WHERE ".flags", 0, add_flag, &ctx)) < 0) ||
+	    (j.syscalls && (r = json_array_each(j.syscalls, WHERE ".syscalls", 0, add_syscall, &base)) < 0))
 		return r;
 	if (!(s = malloc(sizeof(*s))))
 		return -ENOMEM;

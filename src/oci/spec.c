@@ -314,12 +314,13 @@ struct mount_json {
 static int mount_option(struct json_object *e, size_t i, const char *epath, void *ctx)
 {
 	struct oci_mount *m = ctx;
-	const char *opt = json_object_get_string(e);
+	const char *opt;
 	bool known = false;
 
 	(void)i;
 	if (!json_object_is_type(e, json_type_string))
 		return err_set(-EINVAL, "%s: expected a string, got %s", epath, json_kind_name(e));
+	opt = json_object_get_string(e);
 	for (size_t t = 0; t < ARRAY_SIZE(mount_opts); t++) {
 		if (strcmp(opt, mount_opts[t].name))
 			continue;

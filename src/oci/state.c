@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
 #include "util/proc.h"
 
@@ -44,64 +46,69 @@ int ctr_root(const char *option, char *buf, size_t n)
 	return fs_mkdir_p(buf, 0700);
 }
 
-int ctr_dir(const char *root, const char *id, char *buf, size_t n)
+int ctr_dir(const char *root, const char *id, char **out)
 {
 	int r = ctr_id_validate(id);
 
-	return r < 0 ? r : fs_path(buf, n, "%s/%s", root, id);
+	*out = NULL;
+	if (r < 0)
+		return r;
+	if (asprintf(out, "%s/%s", root, id) < 0) {
+		*out = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int ctr_open_dir(const char *root, const char *id)
+{
+	_cleanup_close_ int rfd = -1;
+	int r = ctr_id_validate(id), fd;
+
+	if (r < 0)
+		return r;
+	if ((rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (fd = openat(rfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(-ENOENT, "container %s does not exist", id);
+	return fd;
 }
 
 int ctr_state_load(const char *root, const char *id, struct ctr_state *st)
 {
-	char dir[4300];
+	static const struct json_field fields[] = {
+		JSON_FIELD_BUF("id", JSON_REQUIRED, struct ctr_state, id),
+		JSON_FIELD_BUF("bundle", 0, struct ctr_state, bundle),
+		JSON_FIELD_BUF("rootfs", 0, struct ctr_state, rootfs),
+		JSON_FIELD_BUF("cgroup", 0, struct ctr_state, cgroup),
+		JSON_FIELD_BUF("created", 0, struct ctr_state, created),
+		JSON_FIELD_RANGE("pid", JSON_INT, JSON_REQUIRED, struct ctr_state, pid, 1, INT_MAX),
+		JSON_FIELD("pid_start", JSON_UINT64, 0, struct ctr_state, pid_start),
+		JSON_FIELD("started", JSON_BOOL, 0, struct ctr_state, started),
+		JSON_FIELD("owner", JSON_UINT, 0, struct ctr_state, owner),
+		JSON_FIELD_END,
+	};
 	_cleanup_close_ int dfd = -1;
 	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *v;
-	int r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = ctr_dir(root, id, dir, sizeof(dir))) < 0)
-		return r;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_set(-ENOENT, "container %s does not exist", id);
+	if ((dfd = ctr_open_dir(root, id)) < 0)
+		return dfd;
 	if (json_read_object(dfd, "state.json", 1 << 20, &o) < 0)
 		return err_set(-EIO, "container %s has no readable state (%s): hv-runc delete --force %s removes it",
 			       id, err_msg(), id);
-#define STR(key, field)                                                                                                \
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))                         \
-	snprintf(st->field, sizeof(st->field), "%s", json_object_get_string(v))
-	STR("id", id);
-	STR("bundle", bundle);
-	STR("rootfs", rootfs);
-	STR("cgroup", cgroup);
-	STR("created", created);
-#undef STR
-	if (json_object_object_get_ex(o, "pid", &v))
-		st->pid = (pid_t)json_object_get_int(v);
-	if (json_object_object_get_ex(o, "pid_start", &v))
-		st->pid_start = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "started", &v))
-		st->started = json_object_get_boolean(v);
-	if (json_object_object_get_ex(o, "owner", &v))
-		st->owner = (uid_t)json_object_get_int(v);
-	if (st->pid <= 0 || strcmp(st->id, id))
-		return err_set(-EIO, "container %s has a corrupt state file: hv-runc delete --force %s removes it", id,
-			       id);
+	if (json_dispatch(o, fields, st, "state.json", 0) < 0 || strcmp(st->id, id))
+		return err_set(-EIO, "container %s has a corrupt state file (%s): hv-runc delete --force %s removes it",
+			       id, strcmp(st->id, id) ? "another id" : err_msg(), id);
 	return 0;
 }
 
 int ctr_state_save(const char *root, const struct ctr_state *st)
 {
-	char dir[4300];
-	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int dfd = ctr_open_dir(root, st->id);
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	int r;
 
-	if ((r = ctr_dir(root, st->id, dir, sizeof(dir))) < 0)
-		return r;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_errno(-errno, "cannot open %s", dir);
+	if (dfd < 0)
+		return dfd;
 	json_object_object_add(o, "id", json_object_new_string(st->id));
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
@@ -128,7 +135,6 @@ static bool init_alive(const struct ctr_state *st)
 
 enum ctr_status ctr_status(const char *root, const struct ctr_state *st)
 {
-	char fifo[4400];
 	struct cgroup cg;
 	bool frozen = false;
 
@@ -136,9 +142,13 @@ enum ctr_status ctr_status(const char *root, const struct ctr_state *st)
 		return CTR_CREATING;
 	if (!init_alive(st))
 		return CTR_STOPPED;
-	if (!st->started && snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, st->id) > 0 &&
-	    access(fifo, F_OK) == 0)
-		return CTR_CREATED;
+	if (!st->started) {
+		_cleanup_close_ int dfd = ctr_open_dir(root, st->id);
+		bool fifo = dfd >= 0 && fs_exists_at(dfd, "exec.fifo");
+		err_clear();
+		if (fifo)
+			return CTR_CREATED;
+	}
 	if (st->cgroup[0] && cg_open(&cg, st->cgroup) == 0 && cg_is_frozen(&cg, &frozen) == 0 && frozen)
 		return CTR_PAUSED;
 	err_clear();
@@ -153,10 +163,12 @@ const char *ctr_status_name(enum ctr_status s)
 
 struct json_object *ctr_state_json(const char *root, const struct ctr_state *st)
 {
-	struct json_object *o = json_object_new_object(), *cfg = NULL, *ann;
+	struct json_object *o = json_object_new_object(), *cfg = NULL, *ann = NULL;
 	enum ctr_status s = ctr_status(root, st);
-	char path[4200];
+	_cleanup_close_ int bfd = open(st->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	if (!o)
+		return NULL;
 	json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
 	json_object_object_add(o, "id", json_object_new_string(st->id));
 	json_object_object_add(o, "status", json_object_new_string(ctr_status_name(s)));
@@ -165,10 +177,12 @@ struct json_object *ctr_state_json(const char *root, const struct ctr_state *st)
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	json_object_object_add(o, "created", json_object_new_string(st->created));
 	json_object_object_add(o, "owner", json_object_new_string(st->owner ? "user" : "root"));
-	snprintf(path, sizeof(path), "%s/config.json", st->bundle);
-	if ((cfg = json_object_from_file(path)) && json_object_object_get_ex(cfg, "annotations", &ann))
+	/* the bundle's annotations, when its config.json still reads */
+	if (bfd >= 0 && json_read_object(bfd, "config.json", 16 << 20, &cfg) == 0 &&
+	    json_get_object(cfg, "annotations", "config.json", &ann) == 0)
 		json_object_object_add(o, "annotations", json_object_get(ann));
 	json_object_put(cfg);
+	err_clear();
 	return o;
 }
 

@@ -32,8 +32,10 @@ enum ctr_status { CTR_CREATING, CTR_CREATED, CTR_RUNNING, CTR_PAUSED, CTR_STOPPE
 
 int ctr_id_validate(const char *id);
 int ctr_root(const char *option, char *buf, size_t n);
-/* ROOT/ID (the folder need not exist). */
-int ctr_dir(const char *root, const char *id, char *buf, size_t n);
+/* ROOT/ID (the folder need not exist); *out is malloc'ed. */
+int ctr_dir(const char *root, const char *id, char **out);
+/* ROOT/ID opened (-ENOENT, "container ID does not exist", when it is not there). */
+int ctr_open_dir(const char *root, const char *id);
 int ctr_state_load(const char *root, const char *id, struct ctr_state *st);
 int ctr_state_save(const char *root, const struct ctr_state *st);
 enum ctr_status ctr_status(const char *root, const struct ctr_state *st);

@@ -85,7 +85,8 @@ void err_clear(void)
 
 const char *err_msg_for(int code)
 {
-	if (err_buf[0] && (code >= 0 || err_last == code))
+	/* -1: a caller that only says "failed" (the reason is what was recorded) */
+	if (err_buf[0] && (code >= -1 || err_last == code))
 		return err_buf;
 	if (code < 0) {
 		snprintf(err_fallback, sizeof(err_fallback), "%s", strerror(-code));

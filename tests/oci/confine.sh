@@ -75,4 +75,15 @@ err=$(rt run --bundle "$BUNDLES/slowhook" slowhook </dev/null 2>&1)
 expect_match "a hook past its timeout is killed and named" "$err" "prestart.*(timed out|timeout)"
 check "within a few seconds" test $(($(date +%s) - start)) -lt 10
 
+# a state bigger than a pipe holds (large annotations): a hook that never
+# reads it still times out, and one that reads it gets all of it
+mkbundle bighook "c['annotations']={'big':'x'*200000}; c['hooks']={'prestart':[{'path':'/bin/sleep','args':['sleep','30'],'timeout':1}]}; c['process']['args']=['true']" >/dev/null
+start=$(date +%s)
+err=$(timeout 60 "$RUNC" --root "$CTR_ROOT" run --bundle "$BUNDLES/bighook" bighook </dev/null 2>&1)
+expect_match "a hook that does not read a 200 KB state still times out" "$err" "prestart.*timed out"
+check "within a few seconds" test $(($(date +%s) - start)) -lt 10
+mkbundle bigread "c['annotations']={'big':'x'*200000}; c['hooks']={'createContainer':[{'path':'/bin/sh','args':['sh','-c','wc -c > $hookdir/bigread']}]}; c['process']['args']=['true']" >/dev/null
+rt run --bundle "$BUNDLES/bigread" bigread </dev/null
+check "a createContainer hook reads the whole state (over 64 KiB)" test "$(cat "$hookdir/bigread" 2>/dev/null || echo 0)" -gt 200000
+
 done_testing

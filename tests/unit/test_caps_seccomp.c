@@ -177,8 +177,14 @@ static void cap_parsing(void)
 
 	o = parse_json("{ \"permitted\": \"CAP_CHOWN\" }");
 	r = caps_parse(o, &c);
-	CHECK(r == -EINVAL && strstr(err_msg(), "permitted must be an array"), "a string instead of an array: %s",
-	      err_msg());
+	CHECK(r == -EINVAL && strstr(err_msg(), "permitted: expected an array, got a string"),
+	      "a string instead of an array: %s", err_msg());
+	json_object_put(o);
+
+	o = parse_json("{ \"ambient\": [\"CAP_CHOWN\", null] }");
+	r = caps_parse(o, &c);
+	CHECK(r == -EINVAL && strstr(err_msg(), "ambient[1] must be a string") && strstr(err_msg(), "got null"),
+	      "a null among the names is a named error: %s", err_msg());
 	json_object_put(o);
 
 	o = parse_json("[\"CAP_CHOWN\"]");
@@ -329,7 +335,8 @@ static void seccomp_errors(void)
 	CHECK(r == -EINVAL && !strcmp(err_msg(), "linux.seccomp.defaultAction is missing"),
 	      "defaultAction is required: %s", err_msg());
 	r = build_error("[]");
-	CHECK(r == -EINVAL && strstr(err_msg(), "linux.seccomp must be an object"), "not an object: %s", err_msg());
+	CHECK(r == -EINVAL && strstr(err_msg(), "linux.seccomp: expected an object, got an array"), "not an object: %s",
+	      err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOWED\" }");
 	CHECK(r == -EINVAL && !strcmp(err_msg(), "linux.seccomp.defaultAction: unknown action 'SCMP_ACT_ALLOWED'"),
 	      "a bad default action: %s", err_msg());
@@ -353,12 +360,13 @@ static void seccomp_errors(void)
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
 			"{ \"names\": [\"dup3\"], \"action\": \"SCMP_ACT_ERRNO\","
 			"  \"args\": [ { \"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\" } ] } ] }");
-	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].args[0]: index must be a number from 0 to 5"),
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].args[0].index: 6 is out of range (0 to 5)"),
 	      "argument index 6: %s", err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
 			"{ \"names\": [\"dup3\"], \"action\": \"SCMP_ACT_ERRNO\","
 			"  \"args\": [ { \"index\": 0, \"value\": -1, \"op\": \"SCMP_CMP_EQ\" } ] } ] }");
-	CHECK(r == -EINVAL && strstr(err_msg(), "args[0]: value must be a number"), "a negative value: %s", err_msg());
+	CHECK(r == -EINVAL && strstr(err_msg(), "args[0].value: must not be negative"), "a negative value: %s",
+	      err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
 			"{ \"names\": [\"dup3\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
 			"  { \"index\": 2, \"value\": 1, \"op\": \"SCMP_CMP_GE\" },"
@@ -370,8 +378,8 @@ static void seccomp_errors(void)
 	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].names is empty"), "no names: %s", err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
 			"{ \"names\": [\"read\", 3], \"action\": \"SCMP_ACT_ERRNO\" } ] }");
-	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].names[1] must be a string"), "a number as a name: %s",
-	      err_msg());
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].names[1]: expected a string, got an integer"),
+	      "a number as a name: %s", err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\", "
 			"\"SCMP_ARCH_VAX\"] }");
 	CHECK(r == -EINVAL && strstr(err_msg(), "linux.seccomp.architectures[1]: ") &&
@@ -392,7 +400,27 @@ static void seccomp_errors(void)
 	      "defaultErrnoRet out of range: %s", err_msg());
 	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
 			"{ \"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"EPERM\" } ] }");
-	CHECK(r == -EINVAL && strstr(err_msg(), "errnoRet must be a number"), "errnoRet as a string: %s", err_msg());
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].errnoRet: expected an integer, got a string"),
+	      "errnoRet as a string: %s", err_msg());
+
+	/* a JSON null where a string is needed is a named error, never a crash */
+	r = build_error("{ \"defaultAction\": null }");
+	CHECK(r == -EINVAL && !strcmp(err_msg(), "linux.seccomp.defaultAction is missing"), "a null defaultAction: %s",
+	      err_msg());
+	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+			"{ \"names\": [\"read\", null], \"action\": \"SCMP_ACT_ERRNO\" } ] }");
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].names[1]: expected a string, got null"), "a null name: %s",
+	      err_msg());
+	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+			"{ \"names\": [\"dup3\"], \"action\": \"SCMP_ACT_ERRNO\","
+			"  \"args\": [ { \"index\": 2, \"value\": 1, \"op\": null } ] } ] }");
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0].args[0].op is missing"), "a null operator: %s", err_msg());
+	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [ null ] }");
+	CHECK(r == -EINVAL && strstr(err_msg(), "syscalls[0]: expected an object, got null"), "a null rule: %s",
+	      err_msg());
+	r = build_error("{ \"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [ null ] }");
+	CHECK(r == -EINVAL && strstr(err_msg(), "architectures[0]: expected a string, got null"),
+	      "a null architecture: %s", err_msg());
 
 	/* Unknown system calls are skipped, a rule repeating the default
 	 * action is dropped, every action, operator and flag is taken. */

@@ -37,11 +37,11 @@ static void forwards(void)
 	char buf[64];
 
 	CHECK(forward_parse("tcp:8080:80", &f) == 0 && !strcmp(f.proto, "tcp") && f.host_port == 8080 &&
-		      f.guest_port == 80 && f.host_addr == 0,
+		  f.guest_port == 80 && f.host_addr == 0,
 	      "tcp:8080:80");
 	CHECK(forward_parse("8080:80", &f) == 0 && !strcmp(f.proto, "tcp"), "tcp is the default");
 	CHECK(forward_parse("udp:127.0.0.1:5353:53", &f) == 0 && !strcmp(f.proto, "udp") &&
-		      f.host_addr == htonl(0x7f000001),
+		  f.host_addr == htonl(0x7f000001),
 	      "udp with a host address");
 	forward_format(&f, buf, sizeof(buf));
 	CHECK_STR(buf, "udp:127.0.0.1:5353:53", "forward_format");

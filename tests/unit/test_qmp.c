@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,9 +171,7 @@ static pid_t start_server(struct qmp **q, bool mute, int *rc)
 		fake_server(sp[1], mute);
 	}
 	close(sp[1]);
-	*rc = qmp_open_fd(sp[0], 2000, q);
-	if (*rc < 0)
-		close(sp[0]);
+	*rc = qmp_open_fd(sp[0], 2000, q); /* the fd is the connection's, also on failure */
 	return pid;
 }
 
@@ -233,6 +233,190 @@ static void timeout(void)
 	qmp_close(q);
 }
 
+/* Every close() of the library goes through here while counting, so a
+ * test can tell "closed exactly once" from "leaked" and "closed twice". */
+static bool counting;
+static int closes[1024];
+
+int close(int fd)
+{
+	if (counting && fd >= 0 && fd < 1024)
+		closes[fd]++;
+	return (int)syscall(SYS_close, fd);
+}
+
+static void count_start(void)
+{
+	memset(closes, 0, sizeof(closes));
+	counting = true;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* A peer that greets with garbage, then waits to be hung up on. */
+static pid_t bad_greeter(int fd, int other)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char c;
+		if (other >= 0)
+			close(other);
+		(void)!write(fd, "[\"not a greeting\"]\r\n", 20);
+		while (read(fd, &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+static void handshake_failure_fd(void)
+{
+	struct qmp *q = (struct qmp *)1;
+	int sp[2], rc, before, twice = 0;
+	pid_t pid;
+
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
+	pid = bad_greeter(sp[1], sp[0]);
+	close(sp[1]);
+	before = open_fds();
+	count_start();
+	rc = qmp_open_fd(sp[0], 2000, &q);
+	counting = false;
+	for (int fd = 0; fd < 1024; fd++)
+		twice += closes[fd] > 1;
+	CHECK(rc == -EPROTO && q == NULL, "a bad greeting fails the handshake (%d): %s", rc, err_msg());
+	CHECK(closes[sp[0]] == 1 && twice == 0, "the connection's fd is closed exactly once (%d)", closes[sp[0]]);
+	CHECK(open_fds() == before - 1, "and nothing leaks (%d open, %d before)", open_fds(), before);
+	waitpid(pid, NULL, 0);
+}
+
+static void handshake_failure_path(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct qmp *q = NULL;
+	char dir[] = "/tmp/hv-test-qmp-XXXXXX";
+	int lfd, rc, before, twice = 0;
+	pid_t pid;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bind(lfd, (struct sockaddr *)&sa, sizeof(sa));
+	listen(lfd, 1);
+	pid = fork();
+	if (pid == 0) {
+		int c = accept(lfd, NULL, NULL);
+		bad_greeter(c, lfd);
+		wait(NULL);
+		_exit(0);
+	}
+	before = open_fds();
+	count_start();
+	rc = qmp_open_path(sa.sun_path, 2000, &q);
+	counting = false;
+	for (int fd = 0; fd < 1024; fd++)
+		twice += closes[fd] > 1;
+	CHECK(rc == -EPROTO && q == NULL, "through a socket path too (%d): %s", rc, err_msg());
+	CHECK(twice == 0, "no fd is closed twice on the way out");
+	CHECK(open_fds() == before, "and none leaks (%d open, %d before)", open_fds(), before);
+	waitpid(pid, NULL, 0);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
+/* A fake QEMU answering each command line with the next scripted reply. */
+static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
+{
+	int sp[2];
+	pid_t pid;
+
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+		close(sp[0]);
+		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+		for (int i = 0; replies[i]; i++) {
+			while (read(sp[1], &c, 1) == 1 && c != '\n')
+				;
+			dprintf(sp[1], "%s\r\n", replies[i]);
+		}
+		while (read(sp[1], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(sp[1]);
+	*rc = qmp_open_fd(sp[0], 2000, q);
+	return pid;
+}
+
+static void typed(void)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}",
+		"{\"event\": \"STOP\"}\r\n{\"return\": {\"status\": \"paused\", \"running\": false}, \"id\": 2}",
+		"{\"return\": {\"status\": null, \"running\": false}, \"id\": 3}",
+		"{\"return\": {\"status\": \"colo\", \"running\": true}, \"id\": 4}",
+		"{\"return\": [], \"id\": 5}",
+		"{\"return\": {\"status\": \"failed\", \"error-desc\": \"No space left on device\", \"ram\": "
+		"{\"transferred\": 7, "
+		"\"total\": 9}}, \"id\": 6}",
+		"{\"return\": {}, \"id\": 7}",
+		"{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n"
+		"{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": \"yes\", \"reason\": \"guest-shutdown\"}}\r\n"
+		"{\"event\": \"GUEST_PANICKED\", \"data\": {\"action\": \"pause\"}}\r\n{\"return\": {}, \"id\": 8}",
+		NULL,
+	};
+	struct qmp_status st;
+	struct qmp_migration m;
+	struct qmp_event ev;
+	struct qmp *q = NULL;
+	int rc, r;
+	pid_t pid = scripted(&q, replies, &rc);
+
+	CHECK(rc == 0, "scripted handshake: %s", rc ? err_msg() : "");
+	if (rc < 0)
+		return;
+	r = qmp_query_status(q, &st);
+	CHECK(r == 0 && st.state == QMP_RUN_PAUSED && !st.running, "query-status as C values");
+	r = qmp_query_status(q, &st);
+	CHECK(r == -EINVAL && strstr(err_msg(), "status"), "a null status is an error naming the field: %s", err_msg());
+	r = qmp_query_status(q, &st);
+	CHECK(r == 0 && st.state == QMP_RUN_OTHER && st.running, "a run state hv does not know reads as other");
+	r = qmp_query_migrate(q, &m);
+	CHECK(r == -EPROTO, "a reply that is not an object is refused: %s", err_msg());
+	r = qmp_query_migrate(q, &m);
+	CHECK(r == 0 && m.state == QMP_MIG_FAILED && m.transferred == 7 && m.total == 9 &&
+		  !strcmp(m.error, "No space left on device"),
+	      "query-migrate: state, bytes and error-desc");
+	CHECK(qmp_cont(q) == 0, "cont");
+	CHECK(qmp_stop(q) == 0, "stop (its reply comes after three events)");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_STOP, "STOP, typed");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_SHUTDOWN && ev.guest && !strcmp(ev.reason, "guest-shutdown"),
+	      "SHUTDOWN with guest and reason");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == -EBADMSG && strstr(err_msg(), "guest"), "a SHUTDOWN with a wrong type is named: %s", err_msg());
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_GUEST_PANICKED && !strcmp(ev.action, "pause"),
+	      "GUEST_PANICKED with action");
+	CHECK(qmp_event_next(q, 0, &ev) == -ETIMEDOUT, "then nothing");
+	qmp_close(q);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	load_session();
@@ -241,5 +425,8 @@ int main(void)
 	hostile();
 	client();
 	timeout();
+	handshake_failure_fd();
+	handshake_failure_path();
+	typed();
 	T_DONE();
 }

@@ -25,8 +25,11 @@ expect_match "hv list --json is an array of VM objects" "$("$HV" list --json | p
 type_in t1 'i=0; while :; do i=$((i+1)); echo TICK $i; sleep 0.1; done &'
 wait_log t1 'TICK 5' 10
 ticks() { grep -c '^TICK' "$HV_HOME/vms/t1/console.log"; }
-"$HV" pause t1
+HV_DEBUG=1 "$HV" pause t1 2>"$HV_HOME/pause.trace"
 expect_eq "paused is reported at once" "$(info t1 state)" paused
+expect_match "HV_DEBUG=1 hv pause traces the QMP command it sends" "$(cat "$HV_HOME/pause.trace")" 'qmp: send \([0-9]+ bytes\) \{"execute":"stop"'
+expect_match "and QEMU's replies" "$(cat "$HV_HOME/pause.trace")" 'qmp: recv \([0-9]+ bytes\) \{"return":'
+rm -f "$HV_HOME/pause.trace"
 a=$(ticks)
 sleep 1.5
 b=$(ticks)
@@ -53,14 +56,20 @@ check "stopping a stopped VM fails" test $? -ne 0
 "$HV" set t1 --cpus 1 --memory 256M
 expect_eq "hv set changes a stopped VM" "$(info t1 cpus)/$(info t1 memory)" "1/256"
 
-# a guest poweroff
-start_vm t1
+# a guest poweroff (traced to a file: HV_DEBUG reaches the VM's monitor too)
+LOG_MARK[t1]=$(stat -c %s "$HV_HOME/vms/t1/console.log")
+HV_DEBUG=$HV_HOME/start.trace "$HV" start t1 >/dev/null
 wait_log t1 't1:~#' 20
+expect_match "HV_DEBUG=FILE hv start: the monitor's QMP handshake is in the file" "$(cat "$HV_HOME/start.trace")" 'qmp: recv \([0-9]+ bytes\) \{"QMP":.*qmp: send \([0-9]+ bytes\) \{"execute":"qmp_capabilities"'
+expect_match "as is its query-status" "$(cat "$HV_HOME/start.trace")" '"execute":"query-status"'
+
 out=$(printf 'nproc\n' | "$HV" console t1 | tr -d '\r')
 expect_match "the new CPU count applies at the next start" "$out" $'\n1\n'
 type_in t1 'poweroff'
 check "a guest poweroff makes it stopped" wait_state t1 stopped 10
 expect_eq "with the reason" "$(info t1 reason)" "the guest powered off"
+expect_match "the trace shows the SHUTDOWN event the monitor read it from" "$(cat "$HV_HOME/start.trace")" '"event":"SHUTDOWN".*"reason":"guest-shutdown"'
+rm -f "$HV_HOME/start.trace"
 
 # a guest kernel panic
 start_vm t1

@@ -68,6 +68,14 @@ else
 	fail "script(1) is missing: cannot test terminal mode"
 fi
 
+# --debug traces the guest channel's frames, in both directions, with their lengths
+"$HV" --debug run --nic none -- true </dev/null 2>"$tmp/trace"
+expect_eq "hv --debug run -- true exits 0" "$?" 0
+trace=$(grep ' chan: ' "$tmp/trace" | sed 's/^hv\[[0-9]*\] //' | tr '\n' '|')
+expect_match "the trace shows HELLO received, EXEC sent, EXIT received" "$trace" \
+	"^chan: recv HELLO \(9 bytes\)\|chan: send EXEC \([0-9]+ bytes\)\|.*chan: recv EXIT \(2 bytes\)\|"
+expect_eq "and nothing is traced without --debug" "$("$HV" run --nic none -- true 2>&1)" ""
+
 # nothing of these VMs outlives hv run
 check "no QEMU is left behind" test -z "$(pgrep -f 'qemu-system-x86_64 -name hv-run' || true)"
 done_testing

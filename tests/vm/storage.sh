@@ -95,6 +95,36 @@ check "qemu-img no longer lists d1" bash -c "! qemu-img snapshot -l '$(vmdisk sv
 check "a child of the deleted snapshot still reverts" quiet qemu-io -c "read -P 0x42 0 4k" "$(vmdisk sv)"
 check "all images pass qemu-img check" all_images_check
 
+# --- an interrupted snapshot delete can be finished (it used to be refused forever) ---
+"$HV" create sd --disk 32M --disk 32M --nic none >/dev/null
+"$HV" snapshot create sd a >/dev/null
+d1=$HV_HOME/vms/sd/disk1.qcow2
+mount --bind "$d1" "$d1" && mount -o remount,bind,ro "$d1" # disk 1 cannot be written: its delete fails
+"$HV" snapshot delete sd a 2>"$T/err"
+check "a delete that fails on the second disk fails" test $? -ne 0
+umount "$d1"
+expect_match "saying how far it got and how to finish" "$(cat "$T/err")" "deleted from 1 of its 2 disks.*run hv snapshot delete again"
+"$HV" snapshot revert sd a 2>"$T/err"
+check "revert to the half-deleted snapshot is refused" test $? -ne 0
+expect_match "with the true reason, not linked clones" "$(cat "$T/err")" "no longer holds it"
+check "running delete again finishes it" quiet "$HV" snapshot delete sd a
+expect_eq "the snapshot is gone from the list" "$("$HV" snapshot list sd --json)" "[]"
+check "and from both disks" bash -c "! qemu-img snapshot -l '$HV_HOME/vms/sd/disk0.qcow2' '$d1' 2>/dev/null | grep -q ' a '"
+expect_eq "snapshots.json stores no vmstate flag (the file is the truth)" "$(grep -c vmstate "$HV_HOME/vms/sv/snapshots/snapshots.json")" "0"
+"$HV" delete sd >/dev/null
+
+# --- a linked clone that cannot be made leaves the source untouched ---
+qemu-img create -q -f qcow2 "$T/ext.qcow2" 16M
+"$HV" create cl --disk 32M --disk "$T/ext.qcow2" --nic none >/dev/null
+"$HV" clone cl clx --linked 2>"$T/err"
+check "a linked clone of a VM with a disk given by path is refused" test $? -ne 0
+expect_match "naming the disk" "$(cat "$T/err")" "ext.qcow2 was given by path"
+expect_eq "the source's disk 0 did not become an overlay" "$(info_field "$HV_HOME/vms/cl/disk0.qcow2" backing-filename)" "None"
+expect_eq "no base image was made" "$(ls "$HV_HOME/vms/cl" | grep -c base)" "0"
+expect_eq "the source's definition still has no backing" "$(python3 -c "import json; print(json.load(open('$HV_HOME/vms/cl/vm.json'))['disks'][0].get('backing') or '')")" ""
+check "no clone appears" test ! -e "$HV_HOME/vms/clx"
+"$HV" delete cl >/dev/null
+
 # --- refusals ---
 truncate -s 16M "$T/raw.img"
 "$HV" create rawvm --disk "$T/raw.img" --nic none >/dev/null

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The engine's QMP interface for the manager: a connection to one QEMU,
+ * one function per QMP command hv uses, and QMP events, all as C values.
+ * Each reply's shape is checked once here against QEMU's schema (qapi/
+ * run-state.json, migration.json, block-core.json of QEMU 7.2): an object
+ * where one is due, every field hv reads present and of the right type,
+ * an enum value hv knows or its "other" member.  Nothing above src/engine
+ * sees QMP's JSON.  Every message sent and received goes to the debug
+ * trace ("qmp" topic; hv --debug, HV_DEBUG).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+struct qmp;
+
+/* Connect to the listening QMP socket NAME in the folder dirfd (reached
+ * as /proc/self/fd/DIRFD/NAME, so sun_path's limit never depends on
+ * where the folder is) and finish the capabilities handshake. */
+int qmp_open_at(int dirfd, const char *name, int timeout_ms, struct qmp **out);
+/* Take over a connected socket (e.g. one end of a socketpair) and finish
+ * the handshake.  The fd is the connection's from the call on: on
+ * failure it has been closed (exactly once). */
+int qmp_open_fd(int fd, int timeout_ms, struct qmp **out);
+/* Take over fd for a caller's own poll loop: nothing is awaited now; the
+ * greeting is answered with qmp_capabilities when reading finds it, and
+ * events queue up for qmp_event_next(q, 0, ...).  Owns fd as above. */
+int qmp_attach_fd(int fd, struct qmp **out);
+/* Has QEMU greeted an attached connection (it got as far as building the
+ * machine)? */
+bool qmp_greeted(const struct qmp *q);
+void qmp_close(struct qmp *q);
+int qmp_fd(const struct qmp *q);
+
+/* query-status (RunState).  QMP_RUN_OTHER: a state hv does not name. */
+enum qmp_run_state {
+	QMP_RUN_OTHER,
+	QMP_RUN_RUNNING,
+	QMP_RUN_PAUSED,
+	QMP_RUN_PRELAUNCH,
+	QMP_RUN_INMIGRATE,
+	QMP_RUN_POSTMIGRATE,
+	QMP_RUN_FINISH_MIGRATE,
+	QMP_RUN_SAVE_VM,
+	QMP_RUN_RESTORE_VM,
+	QMP_RUN_SHUTDOWN,
+	QMP_RUN_GUEST_PANICKED,
+	QMP_RUN_INTERNAL_ERROR,
+	QMP_RUN_IO_ERROR,
+	QMP_RUN_SUSPENDED,
+};
+struct qmp_status {
+	enum qmp_run_state state;
+	bool running; /* QEMU's own word: the vCPUs run */
+};
+int qmp_query_status(struct qmp *q, struct qmp_status *out);
+
+int qmp_cont(struct qmp *q);
+int qmp_stop(struct qmp *q);
+int qmp_quit(struct qmp *q);
+/* The ACPI power button. */
+int qmp_system_powerdown(struct qmp *q);
+
+/* Internal snapshots of one drive (blockdev-snapshot-internal-sync and
+ * blockdev-snapshot-delete-internal-sync); device is the drive's id. */
+int qmp_snapshot_internal(struct qmp *q, const char *device, const char *name);
+int qmp_snapshot_delete_internal(struct qmp *q, const char *device, const char *name);
+
+/* Migration (query-migrate's MigrationStatus). */
+enum qmp_migration_state {
+	QMP_MIG_NONE, /* no migration yet (QEMU omits "status") */
+	QMP_MIG_SETUP,
+	QMP_MIG_ACTIVE,
+	QMP_MIG_COMPLETED,
+	QMP_MIG_FAILED,
+	QMP_MIG_CANCELLING,
+	QMP_MIG_CANCELLED,
+	QMP_MIG_OTHER, /* postcopy, pre-switchover, device, ...: under way */
+};
+struct qmp_migration {
+	enum qmp_migration_state state;
+	uint64_t transferred, total; /* RAM bytes, 0 when QEMU does not say */
+	char error[256];	     /* error-desc of a failed one, "" if none */
+};
+int qmp_query_migrate(struct qmp *q, struct qmp_migration *out);
+/* Is a migration in this state still under way? */
+bool qmp_migration_busy(enum qmp_migration_state s);
+int qmp_migrate_cancel(struct qmp *q);
+/* migrate-set-parameters max-bandwidth, in bytes per second.  QEMU's
+ * default is 128 MiB/s, which throttles a save to a local file; local
+ * saves pass QMP_BANDWIDTH_UNLIMITED, live migration its own choice. */
+#define QMP_BANDWIDTH_UNLIMITED ((uint64_t)INT64_MAX)
+int qmp_migrate_set_max_bandwidth(struct qmp *q, uint64_t bytes_per_s);
+/* Start a migration into fd (getfd + migrate "fd:NAME") at most
+ * max_bandwidth bytes per second; it runs on in QEMU (qmp_query_migrate). */
+int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth);
+
+/* Save the state of a paused VM into fd and wait for the migration to
+ * complete (-ENOSPC when the disk filled up); fd is fsync'ed. */
+int qmp_save_state(struct qmp *q, int fd, uint64_t max_bandwidth, int timeout_ms);
+/* After a state save that was interrupted (its hv killed): cancel a
+ * migration still under way and take the disks back from a completed
+ * one (QEMU left "postmigrate" with inactive disks; only cont
+ * re-activates them, so the VM runs for an instant and is stopped). */
+int qmp_settle(struct qmp *q);
+/* Wait until an incoming state (-incoming) is loaded, then cont unless
+ * paused. */
+int qmp_wait_incoming(struct qmp *q, bool paused, int timeout_ms);
+
+/* Port forwards of a user-mode (slirp) netdev. */
+struct qmp_hostfwd {
+	bool udp;
+	uint32_t host_addr; /* network byte order; 0: every address */
+	uint16_t host_port;
+	uint16_t guest_port; /* add only; the guest address is slirp's default */
+};
+int qmp_hostfwd_add(struct qmp *q, const char *netdev, const struct qmp_hostfwd *f);
+int qmp_hostfwd_remove(struct qmp *q, const char *netdev, const struct qmp_hostfwd *f);
+
+/* Events (qapi/run-state.json). */
+enum qmp_event_kind {
+	QMP_EVENT_OTHER,
+	QMP_EVENT_SHUTDOWN,
+	QMP_EVENT_POWERDOWN,
+	QMP_EVENT_RESET,
+	QMP_EVENT_STOP,
+	QMP_EVENT_RESUME,
+	QMP_EVENT_GUEST_PANICKED,
+};
+struct qmp_event {
+	enum qmp_event_kind kind;
+	char name[64];	 /* as QEMU named it */
+	bool guest;	 /* SHUTDOWN, RESET: the guest asked for it */
+	char reason[32]; /* SHUTDOWN, RESET: ShutdownCause ("guest-shutdown", "host-signal", ...) */
+	char action[16]; /* GUEST_PANICKED: "pause", "poweroff" or "run" */
+};
+/* Next event, as qmp_next_event (qmp.h) but typed; an event of the wrong
+ * shape is consumed and reported as -EBADMSG (reason recorded). */
+int qmp_event_next(struct qmp *q, int timeout_ms, struct qmp_event *ev);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The lowest layer of operations on one VM (see vmops.h). */
+#include "manager/vmops.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "engine/qmp-ops.h"
+#include "network/net.h"
+#include "util/err.h"
+
+#define QMP_CONNECT_TIMEOUT_MS 5000
+
+int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, struct vm_status *st)
+{
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, h);
+
+	if (r < 0)
+		return r;
+	if ((r = vmdef_load(h->dirfd, d)) < 0) {
+		vm_close(h);
+		return r;
+	}
+	if ((r = status_derive(h->dirfd, h->dir, st)) < 0) {
+		vmdef_free(d);
+		vm_close(h);
+	}
+	return r;
+}
+
+void vm_release_addresses(const char *name, const struct vmdef *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].mode == NIC_NETWORK)
+			net_unreserve(d->nics[i].target, name);
+	err_clear();
+}
+
+int vm_disk_path(const char *vmdir, const struct vmdef_disk *k, char **out)
+{
+	int n = k->owned ? asprintf(out, "%s/%s", vmdir, k->path) : asprintf(out, "%s", k->path);
+
+	if (n < 0) {
+		*out = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int vm_qmp_open(const struct vm_handle *h, struct qmp **q)
+{
+	return qmp_open_at(h->dirfd, "qmp.sock", QMP_CONNECT_TIMEOUT_MS, q);
+}
