@@ -23,7 +23,8 @@ int cli_fail_code(const char *cmd, int r)
 
 int cli_fail(const char *cmd)
 {
-	return cli_fail_code(cmd, err_code() ? err_code() : -EIO);
+	fprintf(stderr, "%s %s: %s\n", cli_prog, cmd, err_msg());
+	return EXIT_FAIL;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

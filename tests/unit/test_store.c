@@ -507,6 +507,43 @@ static void list_and_delete(void)
 	mkdir(stage, 0700);
 	CHECK(store_list(&names, &n) == 0 && n == 2, "staging folders are not listed");
 	store_list_free(names, n);
+	/* the iterator: in name order, a folder without vm.json (being removed)
+	 * is skipped, a broken definition is returned with its error only when
+	 * asked for */
+	char empty[512], seen[256] = "";
+	snprintf(empty, sizeof(empty), "%s/vms/half", home);
+	mkdir(empty, 0700);
+	make_vm("broken");
+	struct vm_handle h;
+	if (vm_open("broken", &h) == 0) {
+		fs_write_atomic(h.dirfd, "vm.json", "{\"name\": null}", 15, 0600);
+		vm_close(&h);
+	}
+	struct store_iter it;
+	for (r = store_vm_iter_open(&it); r >= 0 && (r = store_vm_iter_next(&it)) > 0;) {
+		bool dir_ok = it.dirfd >= 0 && fs_exists_at(it.dirfd, "vm.json") && strstr(it.dir, it.name);
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s ", it.name, dir_ok ? "" : "(bad)");
+	}
+	store_vm_iter_close(&it);
+	CHECK(r == 0 && !strcmp(seen, "broken locked states "), "store_vm_iter yields the VMs in order: '%s'", seen);
+	struct vmdef_iter vi;
+	seen[0] = '\0';
+	for (r = vmdef_iter_open(&vi, false); r >= 0 && (r = vmdef_iter_next(&vi)) > 0;)
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s:%u ", vi.vm.name, vi.def.cpus);
+	vmdef_iter_close(&vi);
+	/* (definitions() left "locked" with a broken vm.json too) */
+	CHECK(r == 0 && !strcmp(seen, "states:2 "), "vmdef_iter skips broken definitions: '%s'", seen);
+	seen[0] = '\0';
+	for (r = vmdef_iter_open(&vi, true); r >= 0 && (r = vmdef_iter_next(&vi)) > 0;)
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s:%s ", vi.vm.name,
+			 !vi.load_error					 ? "ok"
+			 : strstr(err_msg_for(vi.load_error), "vm.json") ? "error"
+									 : "?");
+	vmdef_iter_close(&vi);
+	CHECK(r == 0 && !strcmp(seen, "broken:error locked:error states:ok "), "or returns it with its error: '%s'",
+	      seen);
+	vm_delete("broken", true, false, false, NULL);
+	rmdir(empty);
 	r = vm_delete("locked", false, false, false, NULL);
 	CHECK(r == 0, "delete: %s", r ? err_msg() : "");
 	CHECK(vm_delete("locked", false, false, false, NULL) == -ENOENT, "deleting twice says no such VM");
