@@ -39,11 +39,14 @@
 
 struct cidata_nic {
 	const char *mac; /* "52:54:00:12:34:56" */
-	/* NULL: the ethernet is only matched by MAC (netplan, Ubuntu).
-	 * cloud-init's ENI and networkd renderers (Debian 12) name the
-	 * interface by this entry instead, so give the name the guest will
-	 * see (e.g. "enp0s3") or one for cloud-init to rename it to
-	 * ("set-name"); at most 15 characters of [A-Za-z0-9_.-]. */
+	/* The interface name, written as the entry's key and "set-name"; at
+	 * most 15 characters of [A-Za-z0-9_.-].  NULL: key "nicN" and no
+	 * set-name, matched by MAC only, which only netplan (Ubuntu) honours:
+	 * cloud-init 22.4's networkd and ENI renderers (Debian 12; checked
+	 * with `cloud-init devel net-convert`) write Name=nicN / "iface
+	 * nicN" and never rename, so the NIC gets no address.  Give the name
+	 * the guest will see (q35, virtio-net in slot N of bus 0: "enp0sN")
+	 * and nothing is renamed. */
 	const char *name;
 };
 
