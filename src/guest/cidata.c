@@ -298,7 +298,8 @@ static int write_cloud_config(const void *arg, FILE *f)
 		fputs("disable_root: false\n", f);
 	/* hv records the host keys the guest prints on its console
 	 * (hostkeys.c): keys_to_console must stay on */
-	fputs("ssh:\n  emit_keys_to_console: true\npackage_update: false\n", f);
+	/* manage_etc_hosts: the VM's name resolves (sudo looks it up) */
+	fputs("ssh:\n  emit_keys_to_console: true\npackage_update: false\nmanage_etc_hosts: true\n", f);
 	return 0;
 }
 

@@ -74,7 +74,7 @@ int ciinfo_find_ipv4(const char *console, size_t len, const char *mac, uint32_t 
 		int p = mask_prefix(f[3]);
 		if (inet_pton(AF_INET, f[2], &a) != 1 || p < 0)
 			continue;
-		*ip = ntohl(a.s_addr);
+		*ip = a.s_addr; /* network order, as hv keeps addresses */
 		*prefix = p;
 		found = 1;
 	}

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The last IPv4 address (host order) and prefix the table gives for the
+/* The last IPv4 address (network byte order) and prefix the table gives for the
  * interface with MAC mac ("52:54:00:..."): 1 when found, 0 when not.
  * The console is the guest's: rows are parsed field by field, bounded,
  * and anything malformed is skipped. */

@@ -33,6 +33,36 @@ static int invoking_user(char *name, size_t n, char **home)
 	return *home ? 0 : -ENOMEM;
 }
 
+/* Render the seed once now, so whatever cloud-init would refuse or ignore
+ * (a user-data file that is neither #cloud-config nor a script, a bad
+ * user name) is refused by hv create, not found at the first start.  The
+ * NICs are not known yet: they do not change what can fail. */
+static int check_seed(const struct vm_os_opts *os, const struct vmdef *d)
+{
+	_cleanup_free_ char *user_data = NULL;
+	struct cidata_seed seed = { 0 };
+	size_t len = 0;
+	int r;
+
+	if (os->cloud_init &&
+	    (r = fs_read_all(AT_FDCWD, os->cloud_init, CIDATA_USER_DATA_MAX, &user_data, &len)) < 0)
+		return err_prefix(r, "--cloud-init %s", os->cloud_init);
+	struct cidata c = {
+		.instance_id = d->uuid,
+		.hostname = d->name,
+		.user = d->ci.user,
+		.ssh_keys = (const char *const *)d->ci.ssh_keys,
+		.n_ssh_keys = d->ci.n_ssh_keys,
+		.password_hash = d->ci.password_hash,
+		.user_data = user_data,
+		.user_data_len = len,
+		.user_data_name = os->cloud_init,
+	};
+	r = cidata_render(&c, &seed);
+	cidata_seed_free(&seed);
+	return r;
+}
+
 static int plan_cloud_init(const struct vm_os_opts *os, struct vmdef *d)
 {
 	_cleanup_strv_ struct strv keys = { 0 };
@@ -76,7 +106,7 @@ static int plan_cloud_init(const struct vm_os_opts *os, struct vmdef *d)
 		return r;
 	d->ci.user_data = os->cloud_init != NULL;
 	d->ci.enabled = true;
-	return 0;
+	return check_seed(os, d);
 }
 
 int vmos_plan(const struct vm_os_opts *os, struct vmdef *d, char **base, char *base_format, size_t n,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* guest/ciinfo: addresses from cloud-init's table on a hostile console. */
+#include <arpa/inet.h>
 #include <stdint.h>
 
 #include "guest/ciinfo.h"
@@ -21,12 +22,12 @@ int main(void)
 	uint32_t ip = 0;
 	int prefix = 0;
 
-	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:c0:0c:cd", &ip, &prefix) == 1 && ip == 0x0a00020f &&
+	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:c0:0c:cd", &ip, &prefix) == 1 && ip == htonl(0x0a00020f) &&
 		      prefix == 24,
 	      "eth0: %08x/%d", ip, prefix);
 	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:C0:0C:CD", &ip, &prefix) == 1, "MAC case-insensitive");
 	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:00:00:02", &ip, &prefix) == 0, "a down NIC has none");
-	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:00:00:03", &ip, &prefix) == 1 && ip == 0xc0a80709 &&
+	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:00:00:03", &ip, &prefix) == 1 && ip == htonl(0xc0a80709) &&
 		      prefix == 20,
 	      "a journal-prefixed row: %08x/%d", ip, prefix);
 	CHECK(ciinfo_find_ipv4(con, sizeof(con) - 1, "52:54:00:00:00:99", &ip, &prefix) == 0, "unknown MAC");
