@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Installing from an ISO: firmware boot (SeaBIOS and UEFI) of a small
-# installer ISO (GRUB around hv's default guest, tests/image/mkiso.sh), a
+# installer ISO (GRUB around hv's default guest, tests/image/mkiso.bash), a
 # VNC display, the disk attached, boot order disk-then-CD, eject, and the
 # dead end of a disk with nothing to boot.
 . "$(dirname "$0")/lib.bash"
 T=$(mktemp -d)
 trap 'cleanup; rm -rf "$T"' EXIT
-tests/image/mkiso.sh "$T/inst.iso" inst
+tests/image/mkiso.bash "$T/inst.iso" inst
 
 "$HV" create inst --cdrom "$T/inst.iso" --disk 64M --graphics vnc --nic none >/dev/null
 expect_eq "an installer VM is a q35 with BIOS firmware" "$(info inst machine)/$(info inst firmware)" "q35/bios"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # A small bootable installer-like ISO for the tests: GRUB (BIOS and UEFI,
 # grub-mkrescue) around hv's default guest kernel and initramfs, console on
-# the serial port.  usage: tests/image/mkiso.sh OUT.iso [NAME]
+# the serial port.  usage: tests/image/mkiso.bash OUT.iso [NAME]
 set -eu
 out=$1
 name=${2:-isoguest}
