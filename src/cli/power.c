@@ -71,17 +71,19 @@ int cmd_start(int argc, char **argv)
 		} else if (c == 't') {
 			timeout = (int)strtol(optarg, &end, 10);
 			if (*end || timeout < 1 || timeout > 86400)
-				return cli_usage_error("start", "--timeout needs seconds between 1 and 86400 (got '%s')",
-						       optarg);
+				return cli_usage_error(
+				    "start", "--timeout needs seconds between 1 and 86400 (got '%s')", optarg);
 		} else if (c == 'j') {
 			w.json = true;
 		} else if (c == 'h') {
-			puts("usage: hv start NAME [--wait [--timeout S] [--json]]\n"
-			     "Starts the VM in the background; returns once QEMU runs it.  With --wait, returns once the\n"
-			     "guest is usable (cloud-init finished and SSH answering; hv's own guest: its init is up),\n"
-			     "printing each boot phase with its time.  It fails when the console shows a dead end\n"
-			     "(nothing to boot, a panic, emergency mode), when the VM stops, or when the guest prints\n"
-			     "nothing for S seconds (default 300): a slow guest that makes progress is never failed.");
+			puts(
+			    "usage: hv start NAME [--wait [--timeout S] [--json]]\n"
+			    "Starts the VM in the background; returns once QEMU runs it.  With --wait, returns once "
+			    "the\n"
+			    "guest is usable (cloud-init finished and SSH answering; hv's own guest: its init is up),\n"
+			    "printing each boot phase with its time.  It fails when the console shows a dead end\n"
+			    "(nothing to boot, a panic, emergency mode), when the VM stops, or when the guest prints\n"
+			    "nothing for S seconds (default 300): a slow guest that makes progress is never failed.");
 			return 0;
 		} else
 			return EXIT_USAGE;

@@ -20,11 +20,11 @@
 #include "util/strv.h"
 
 static const char ssh_usage[] =
-	"usage: hv ssh NAME [--user U] [-i KEY] [-- COMMAND...]\n"
-	"Runs ssh to the VM as the user cloud-init created, through the loopback port hv forwards to the\n"
-	"guest's port 22 (NAT NICs) or to its address.  Host keys are checked against the ones the guest\n"
-	"printed on its console at first boot (hv start --wait records them); the exit status is the\n"
-	"remote command's.";
+    "usage: hv ssh NAME [--user U] [-i KEY] [-- COMMAND...]\n"
+    "Runs ssh to the VM as the user cloud-init created, through the loopback port hv forwards to the\n"
+    "guest's port 22 (NAT NICs) or to its address.  Host keys are checked against the ones the guest\n"
+    "printed on its console at first boot (hv start --wait records them); the exit status is the\n"
+    "remote command's.";
 
 /* The address of a VM without a NAT forward: its first known IPv4 address. */
 static int guest_address(const char *name, char *host, size_t n)

@@ -102,28 +102,29 @@ int cmd_create(int argc, char **argv)
 			continue;
 		}
 		if (c == 'h') {
-			puts("usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
-			     "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
-			     "                 [--accel auto|kvm|tcg] [--nic "
-			     "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
-			     "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			     "                 [--disk-from IMAGE[,format=F]]...\n"
-			     "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
-			     "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
-			     "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
-			     ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
-			     "\n"
-			     "Distribution VMs (q35, booted by firmware or by the image's own kernel):\n"
-			     "  --image IMAGE        an overlay on a catalogue image (hv image list), with cloud-init:\n"
-			     "    [--user U]         the account cloud-init creates (default: yours)\n"
-			     "    [--ssh-key F]...   its public keys (default: ~/.ssh/ *.pub)\n"
-			     "    [--password-file F] a password (or crypt hash) for it; locked otherwise\n"
-			     "    [--cloud-init F]   your own user-data, merged after hv's\n"
-			     "    [--disk-size 20G]  grow the VM's disk beyond the image's size\n"
-			     "    [--boot kernel|firmware]  kernel (default for built images): no firmware, no GRUB\n"
-			     "  --cdrom F.iso        an installer in the CD drive (booted after the disk)\n"
-			     "  --firmware bios|uefi SeaBIOS (default) or UEFI (OVMF, with the VM's own variables)\n"
-			     "  --graphics vnc[=ADDR:PORT]  a display (VNC on vnc.sock in the VM folder; see hv vnc)");
+			puts(
+			    "usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
+			    "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
+			    "                 [--accel auto|kvm|tcg] [--nic "
+			    "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
+			    "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
+			    "                 [--disk-from IMAGE[,format=F]]...\n"
+			    "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
+			    "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
+			    "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
+			    ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
+			    "\n"
+			    "Distribution VMs (q35, booted by firmware or by the image's own kernel):\n"
+			    "  --image IMAGE        an overlay on a catalogue image (hv image list), with cloud-init:\n"
+			    "    [--user U]         the account cloud-init creates (default: yours)\n"
+			    "    [--ssh-key F]...   its public keys (default: ~/.ssh/ *.pub)\n"
+			    "    [--password-file F] a password (or crypt hash) for it; locked otherwise\n"
+			    "    [--cloud-init F]   your own user-data, merged after hv's\n"
+			    "    [--disk-size 20G]  grow the VM's disk beyond the image's size\n"
+			    "    [--boot kernel|firmware]  kernel (default for built images): no firmware, no GRUB\n"
+			    "  --cdrom F.iso        an installer in the CD drive (booted after the disk)\n"
+			    "  --firmware bios|uefi SeaBIOS (default) or UEFI (OVMF, with the VM's own variables)\n"
+			    "  --graphics vnc[=ADDR:PORT]  a display (VNC on vnc.sock in the VM folder; see hv vnc)");
 			return 0;
 		}
 		return EXIT_USAGE;
@@ -158,9 +159,10 @@ static void add_os_json(struct json_object *o, const char *name, const struct vm
 	enum ready_phase phase;
 
 	json_object_object_add(o, "firmware", json_object_new_string(firmware_name(d->firmware)));
-	json_object_object_add(o, "boot", json_object_new_string(d->boot_kernel			    ? "kernel"
-								 : d->firmware != FIRMWARE_NONE ? "firmware"
-												: "kernel"));
+	json_object_object_add(o, "boot",
+			       json_object_new_string(d->boot_kernel		     ? "kernel"
+						      : d->firmware != FIRMWARE_NONE ? "firmware"
+										     : "kernel"));
 	json_object_object_add(o, "image", d->image[0] ? json_object_new_string(d->image) : NULL);
 	json_object_object_add(o, "cdrom", d->cdrom ? json_object_new_string(d->cdrom) : NULL);
 	vmdef_display_format(&d->display, disp, sizeof(disp));
@@ -337,9 +339,11 @@ int cmd_info(int argc, char **argv)
 	if (d.ci.enabled)
 		printf("user:     %s (cloud-init; hv ssh %s)\n", d.ci.user, name);
 	{
-		struct json_object *ph = json_object_object_get(o, "phase"), *pf = json_object_object_get(o, "phase_failure");
+		struct json_object *ph = json_object_object_get(o, "phase"),
+				   *pf = json_object_object_get(o, "phase_failure");
 		if (ph)
-			printf("phase:    %s%s%s\n", json_object_get_string(ph), pf ? ": " : "", pf ? json_object_get_string(pf) : "");
+			printf("phase:    %s%s%s\n", json_object_get_string(ph), pf ? ": " : "",
+			       pf ? json_object_get_string(pf) : "");
 	}
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
@@ -375,13 +379,15 @@ int cmd_info(int argc, char **argv)
 
 int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "cpus", required_argument, NULL, 'c' }, { "memory", required_argument, NULL, 'm' },
-		{ "nic", required_argument, NULL, 'N' },  { "forward", required_argument, NULL, 'F' },
-		{ "cdrom", required_argument, NULL, 1000 }, { "boot", required_argument, NULL, 1001 },
-		{ "graphics", required_argument, NULL, 1002 }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "cpus", required_argument, NULL, 'c' },
+					      { "memory", required_argument, NULL, 'm' },
+					      { "nic", required_argument, NULL, 'N' },
+					      { "forward", required_argument, NULL, 'F' },
+					      { "cdrom", required_argument, NULL, 1000 },
+					      { "boot", required_argument, NULL, 1001 },
+					      { "graphics", required_argument, NULL, 1002 },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	const char *cdrom = NULL, *boot = NULL, *graphics = NULL;
 	struct nic_request nics = { 0 };
 	unsigned cpus;
@@ -418,7 +424,8 @@ int cmd_set(int argc, char **argv)
 		case 'h':
 			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward "
 			     "SPEC]...\n"
-			     "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics none|vnc[=A:P]]\n"
+			     "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics "
+			     "none|vnc[=A:P]]\n"
 			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a "
 			     "NIC\n"
 			     "that keeps its place and kind keeps its MAC); --nic none removes them.");

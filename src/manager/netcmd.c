@@ -51,7 +51,8 @@ static bool console_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *p
 	size_t len, loglen;
 	char m[32];
 
-	if (fs_read_all(dirfd, "boot.json", 4096, &boot, &len) == 0 && json_parse_object(boot, len, "boot.json", &o) == 0)
+	if (fs_read_all(dirfd, "boot.json", 4096, &boot, &len) == 0 &&
+	    json_parse_object(boot, len, "boot.json", &o) == 0)
 		json_get_int64(o, "console_offset", "boot.json", &off);
 	if (fs_read_all(dirfd, "console.log", 4 << 20, &log, &loglen) < 0)
 		return false;

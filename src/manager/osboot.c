@@ -62,7 +62,9 @@ static int kernel_from_image(const struct vmdef *d, struct osboot *ob)
 		return err_prefix(r, "VM '%s' boots the kernel of image '%s'", d->name, d->image);
 	if (!img.kernel || !img.cmdline) {
 		image_free(&img);
-		return err_set(-EINVAL, "image '%s' has no kernel of its own on record: boot it through firmware (hv set %s --boot firmware)",
+		return err_set(-EINVAL,
+			       "image '%s' has no kernel of its own on record: boot it through firmware (hv set %s "
+			       "--boot firmware)",
 			       d->image, d->name);
 	}
 	ob->kernel = TAKE_PTR(img.kernel);
@@ -71,6 +73,18 @@ static int kernel_from_image(const struct vmdef *d, struct osboot *ob)
 		ob->cmdline = NULL;
 	image_free(&img);
 	return ob->cmdline ? 0 : -ENOMEM;
+}
+
+struct cidata osboot_cidata(const struct vmdef *d)
+{
+	return (struct cidata){
+		.instance_id = d->uuid,
+		.hostname = d->name,
+		.user = d->ci.user,
+		.ssh_keys = (const char *const *)d->ci.ssh_keys,
+		.n_ssh_keys = d->ci.n_ssh_keys,
+		.password_hash = d->ci.password_hash,
+	};
 }
 
 /* The NoCloud seed, written afresh at every start from the definition
@@ -84,16 +98,9 @@ static int write_seed(struct vm_handle *h, const struct vmdef *d)
 	size_t len = 0;
 	int r;
 
-	struct cidata c = {
-		.instance_id = d->uuid,
-		.hostname = d->name,
-		.user = d->ci.user,
-		.ssh_keys = (const char *const *)d->ci.ssh_keys,
-		.n_ssh_keys = d->ci.n_ssh_keys,
-		.password_hash = d->ci.password_hash,
-		.nics = nics,
-		.n_nics = d->nnics,
-	};
+	struct cidata c = osboot_cidata(d);
+	c.nics = nics;
+	c.n_nics = d->nnics;
 	for (unsigned i = 0; i < d->nnics; i++) {
 		mac_format(d->nics[i].mac, macs[i], sizeof(macs[i]));
 		snprintf(names[i], sizeof(names[i]), "eth%u", i);
@@ -146,15 +153,15 @@ int osboot_prepare(struct vm_handle *h, const struct vmdef *d, struct engine_vm 
 			return err_errno(-errno, "VM '%s': CD-ROM image %s (eject it with: hv set %s --cdrom none)",
 					 d->name, d->cdrom, d->name);
 		vm->cdroms[vm->ncdroms++] =
-			(struct engine_disk){ .path = d->cdrom, .format = "raw", .readonly = true, .bootindex = 2 };
+		    (struct engine_disk){ .path = d->cdrom, .format = "raw", .readonly = true, .bootindex = 2 };
 	}
 	if (d->ci.enabled) {
 		/* a read-only virtio disk rather than a CD-ROM: cloud kernels
 		 * (Debian's among them) have no AHCI driver to see q35's CD
 		 * drive, and NoCloud finds the seed by its label on any disk */
 		if (vm->ndisks == ENGINE_MAX_DISKS)
-			return err_set(-E2BIG, "VM '%s' has no room for its cloud-init seed (at most %d disks)", d->name,
-				       ENGINE_MAX_DISKS - 1);
+			return err_set(-E2BIG, "VM '%s' has no room for its cloud-init seed (at most %d disks)",
+				       d->name, ENGINE_MAX_DISKS - 1);
 		if ((r = write_seed(h, d)) < 0)
 			return r;
 		vm->disks[vm->ndisks++] = (struct engine_disk){ .path = SEED_FILE, .format = "raw", .readonly = true };
@@ -175,7 +182,8 @@ static int free_port(unsigned *port)
 	socklen_t len = sizeof(a);
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
 		return err_errno(-errno, "cannot find a free port for SSH");
 	*port = ntohs(a.sin_port);
 	return 0;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "engine/engine.h"
+#include "guest/cidata.h"
 #include "manager/vmdef.h"
 
 #define OSBOOT_UEFI_VARS  "uefi-vars.fd" /* the VM's own UEFI variable store, in its folder */
@@ -30,3 +31,6 @@ int osboot_ssh_forward(struct vm_handle *h, const struct vmdef *d, struct engine
 /* Where hv ssh connects (ssh.json): -ENOENT when there is no forward. */
 int osboot_ssh_endpoint(int dirfd, char *host, size_t n, unsigned *port);
 void osboot_free(struct osboot *ob);
+/* The seed's fields that come from the definition (no NICs, no user-data). */
+struct cidata;
+struct cidata osboot_cidata(const struct vmdef *d);

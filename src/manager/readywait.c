@@ -157,8 +157,8 @@ int vm_wait_ready(const char *name, uint64_t from, int idle_timeout_s,
 		}
 		/* a slow guest is fine as long as it makes progress */
 		if (proc_now_ms() - last_progress > (uint64_t)idle_timeout_s * 1000) {
-			r = err_set(-ETIMEDOUT, "VM '%s' made no progress for %d s in phase %s (see hv console %s)", name,
-				    idle_timeout_s, ready_phase_name(s->phase), name);
+			r = err_set(-ETIMEDOUT, "VM '%s' made no progress for %d s in phase %s (see hv console %s)",
+				    name, idle_timeout_s, ready_phase_name(s->phase), name);
 			break;
 		}
 		proc_sleep_ms(POLL_MS);

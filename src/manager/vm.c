@@ -581,8 +581,9 @@ int vm_set_os(const char *name, const char *cdrom, const char *boot, const char 
 				d.firmware = FIRMWARE_BIOS;
 		} else if (!strcmp(boot, "kernel")) {
 			if (!d.image[0])
-				r = err_set(-EINVAL, "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
-						     "image (give it --kernel at create)",
+				r = err_set(-EINVAL,
+					    "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
+					    "image (give it --kernel at create)",
 					    name);
 			d.boot_kernel = true;
 		} else {

@@ -288,7 +288,8 @@ static int load_cloud_init(struct json_object *o, struct vmdef_cloud_init *ci)
 	if (j.password_hash && !(ci->password_hash = strdup(j.password_hash)))
 		return -ENOMEM;
 	if (j.identity && (j.identity[0] != '/' || !(ci->identity = strdup(j.identity))))
-		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path") : -ENOMEM;
+		return j.identity[0] != '/' ? err_set(-EINVAL, "cloud_init.identity: must be an absolute path")
+					    : -ENOMEM;
 	ci->user_data = j.user_data;
 	ci->enabled = true;
 	return 0;

@@ -44,20 +44,12 @@ static int check_seed(const struct vm_os_opts *os, const struct vmdef *d)
 	size_t len = 0;
 	int r;
 
-	if (os->cloud_init &&
-	    (r = fs_read_all(AT_FDCWD, os->cloud_init, CIDATA_USER_DATA_MAX, &user_data, &len)) < 0)
+	if (os->cloud_init && (r = fs_read_all(AT_FDCWD, os->cloud_init, CIDATA_USER_DATA_MAX, &user_data, &len)) < 0)
 		return err_prefix(r, "--cloud-init %s", os->cloud_init);
-	struct cidata c = {
-		.instance_id = d->uuid,
-		.hostname = d->name,
-		.user = d->ci.user,
-		.ssh_keys = (const char *const *)d->ci.ssh_keys,
-		.n_ssh_keys = d->ci.n_ssh_keys,
-		.password_hash = d->ci.password_hash,
-		.user_data = user_data,
-		.user_data_len = len,
-		.user_data_name = os->cloud_init,
-	};
+	struct cidata c = osboot_cidata(d);
+	c.user_data = user_data;
+	c.user_data_len = len;
+	c.user_data_name = os->cloud_init;
 	r = cidata_render(&c, &seed);
 	cidata_seed_free(&seed);
 	return r;

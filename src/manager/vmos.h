@@ -9,8 +9,8 @@
 #define VMOS_MAX_KEYS 16
 
 struct vm_os_opts {
-	const char *image;	   /* a catalogue image: the VM's disk is an overlay on it */
-	const char *user;	   /* default: the invoking user */
+	const char *image;		 /* a catalogue image: the VM's disk is an overlay on it */
+	const char *user;		 /* default: the invoking user */
 	const char *keys[VMOS_MAX_KEYS]; /* --ssh-key files; default: ~/.ssh/ (every .pub) */
 	unsigned nkeys;
 	const char *password_file;
