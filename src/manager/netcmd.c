@@ -45,21 +45,14 @@ static void guest_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *pre
 /* What a cloud-init guest printed on its console since this boot began. */
 static bool console_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *prefix)
 {
-	_cleanup_free_ char *boot = NULL, *log = NULL;
-	_cleanup_json_ struct json_object *o = NULL;
-	int64_t off = 0;
-	size_t len, loglen;
+	_cleanup_free_ char *log = NULL;
+	size_t len, from;
 	char m[32];
 
-	if (fs_read_all(dirfd, "boot.json", 4096, &boot, &len) == 0 &&
-	    json_parse_object(boot, len, "boot.json", &o) == 0)
-		json_get_int64(o, "console_offset", "boot.json", &off);
-	if (fs_read_all(dirfd, "console.log", 4 << 20, &log, &loglen) < 0)
+	if (vm_boot_console(dirfd, &log, &len, &from) < 0)
 		return false;
-	if (off < 0 || (uint64_t)off > loglen)
-		off = 0;
 	mac_format(mac, m, sizeof(m));
-	return ciinfo_find_ipv4(log + off, loglen - (size_t)off, m, ip, prefix) == 1;
+	return ciinfo_find_ipv4(log + from, len - from, m, ip, prefix) == 1;
 }
 
 int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *running)

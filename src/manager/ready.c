@@ -58,6 +58,11 @@ static bool scan_line(struct ready_scan *s, const char *l)
 			snprintf(s->failure, sizeof(s->failure), "%s", failures[i].why);
 			return true;
 		}
+	/* hv's own init (the default guest, an installer ISO around it) */
+	if (strstr(l, "hv-init: ") && strstr(l, " is up")) {
+		s->phase = PHASE_READY;
+		return true;
+	}
 	/* cloud-init's last words: "Cloud-init v. 22.4.2 finished at ..." */
 	if (strstr(l, "Cloud-init v. ") && strstr(l, " finished at ")) {
 		s->phase = PHASE_CLOUD_INIT_DONE;

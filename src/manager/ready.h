@@ -33,5 +33,7 @@ struct ready_scan {
 
 const char *ready_phase_name(enum ready_phase p);
 void ready_scan_init(struct ready_scan *s);
-/* Feed console output; returns true when the phase changed. */
+/* Feed console output; returns true when the phase changed.  hv's own
+ * init saying it is up is ready; a distribution is ready only once the
+ * caller has seen its SSH server answer after cloud-init finished. */
 bool ready_scan_feed(struct ready_scan *s, const char *data, size_t n);

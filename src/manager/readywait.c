@@ -43,17 +43,6 @@ int vm_console_mark(const char *name, uint64_t *offset)
 	return 0;
 }
 
-void vm_mark_boot(int dirfd)
-{
-	struct stat st;
-	char text[64];
-
-	snprintf(text, sizeof(text), "{ \"console_offset\": %lld }",
-		 fstatat(dirfd, "console.log", &st, 0) == 0 ? (long long)st.st_size : 0LL);
-	json_write_atomic(dirfd, "boot.json", text);
-	err_clear();
-}
-
 /* Does an SSH server answer at host:port (its banner within 2 s)? */
 static bool ssh_answers(const char *host, unsigned port)
 {
@@ -124,12 +113,9 @@ int vm_wait_ready(const char *name, uint64_t from, int idle_timeout_s,
 		while (fd >= 0 && (n = pread(fd, buf, sizeof(buf), (off_t)pos)) > 0) {
 			pos += (uint64_t)n;
 			last_progress = proc_now_ms();
-			enum ready_phase before = s->phase;
-			if (ready_scan_feed(s, buf, (size_t)n) && s->phase != before && s->phase != PHASE_FAILED)
+			/* ready and failed are said below */
+			if (ready_scan_feed(s, buf, (size_t)n) && s->phase != PHASE_FAILED && s->phase != PHASE_READY)
 				progress(s->phase, (double)(proc_now_ms() - start) / 1000, ctx);
-			/* hv's own init says when it is up: that is ready */
-			if (memmem(buf, (size_t)n, "hv-init: ", 9) && memmem(buf, (size_t)n, " is up", 6))
-				s->phase = PHASE_READY;
 		}
 		if (s->phase == PHASE_FAILED) {
 			r = err_set(-EIO, "VM '%s' did not boot: %s (see hv console %s)", name, s->failure, name);
@@ -170,28 +156,19 @@ int vm_wait_ready(const char *name, uint64_t from, int idle_timeout_s,
 
 int vm_boot_phase(const char *name, enum ready_phase *phase, char *failure, size_t n)
 {
-	_cleanup_free_ char *text = NULL, *log = NULL;
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_free_ char *log = NULL;
 	struct ready_scan s;
 	struct vm_handle h;
-	int64_t off = 0;
-	size_t len, loglen = 0;
+	size_t len, from;
 	char host[64];
 	unsigned port;
 	int r;
 
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
-	if (fs_read_all(h.dirfd, "boot.json", 4096, &text, &len) == 0 &&
-	    json_parse_object(text, len, "boot.json", &o) == 0)
-		json_get_int64(o, "console_offset", "boot.json", &off);
 	ready_scan_init(&s);
-	if (fs_read_all(h.dirfd, "console.log", 4 << 20, &log, &loglen) == 0) {
-		size_t from = off >= 0 && (uint64_t)off <= loglen ? (size_t)off : 0;
-		ready_scan_feed(&s, log + from, loglen - from);
-		if (memmem(log + from, loglen - from, "hv-init: ", 9))
-			s.phase = PHASE_READY; /* hv's own init is up */
-	}
+	if (vm_boot_console(h.dirfd, &log, &len, &from) == 0)
+		ready_scan_feed(&s, log + from, len - from);
 	if (s.phase == PHASE_CLOUD_INIT_DONE && osboot_ssh_endpoint(h.dirfd, host, sizeof(host), &port) == 0 &&
 	    ssh_answers(host, port))
 		s.phase = PHASE_READY;

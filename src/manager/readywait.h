@@ -16,8 +16,6 @@ int vm_console_mark(const char *name, uint64_t *offset);
  * seconds without any new console output. */
 int vm_wait_ready(const char *name, uint64_t from, int idle_timeout_s,
 		  void (*progress)(enum ready_phase phase, double secs, void *ctx), void *ctx, struct ready_scan *out);
-/* Record where this boot's console output begins (boot.json), at start. */
-void vm_mark_boot(int dirfd);
 /* The phase a running VM's boot has reached (from its console since the
  * start, and its SSH endpoint); failure names a dead end. */
 int vm_boot_phase(const char *name, enum ready_phase *phase, char *failure, size_t n);

@@ -4,10 +4,15 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "engine/qmp-ops.h"
 #include "network/net.h"
+#include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/jsonfile.h"
 
 #define QMP_CONNECT_TIMEOUT_MS 5000
 
@@ -50,4 +55,36 @@ int vm_disk_path(const char *vmdir, const struct vmdef_disk *k, char **out)
 int vm_qmp_open(const struct vm_handle *h, struct qmp **q)
 {
 	return qmp_open_at(h->dirfd, "qmp.sock", QMP_CONNECT_TIMEOUT_MS, q);
+}
+
+void vm_mark_boot(int dirfd)
+{
+	struct stat st;
+	char text[64];
+
+	snprintf(text, sizeof(text), "{ \"console_offset\": %lld }",
+		 fstatat(dirfd, "console.log", &st, 0) == 0 ? (long long)st.st_size : 0LL);
+	json_write_atomic(dirfd, "boot.json", text);
+	err_clear();
+}
+
+int vm_boot_console(int dirfd, char **log, size_t *len, size_t *from)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+	int64_t off = 0;
+	size_t tlen;
+	int r;
+
+	*log = NULL;
+	*len = *from = 0;
+	if (fs_read_all(dirfd, "boot.json", 4096, &text, &tlen) == 0 &&
+	    json_parse_object(text, tlen, "boot.json", &o) == 0)
+		json_get_int64(o, "console_offset", "boot.json", &off);
+	err_clear();
+	if ((r = fs_read_all(dirfd, "console.log", 4 << 20, log, len)) < 0)
+		return r;
+	/* rotated since (or no record): this boot's output is all there is */
+	*from = off >= 0 && (uint64_t)off <= *len ? (size_t)off : 0;
+	return 0;
 }

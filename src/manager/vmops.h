@@ -25,3 +25,7 @@ int vm_disk_path(const char *vmdir, const struct vmdef_disk *k, char **out);
 /* Connect to the QEMU of a running VM (its qmp.sock). */
 struct qmp;
 int vm_qmp_open(const struct vm_handle *h, struct qmp **q);
+/* Record where this boot's console output begins (boot.json), at start. */
+void vm_mark_boot(int dirfd);
+/* This boot's console output: *log (malloc'ed, *len bytes) from *from on. */
+int vm_boot_console(int dirfd, char **log, size_t *len, size_t *from);

@@ -78,5 +78,11 @@ int main(void)
 	CHECK(s.bytes == sizeof(big) + 1, "bytes counted");
 	ready_scan_feed(&s, "\0\0\0Linux version 1\n", 19);
 	CHECK(s.phase == PHASE_KERNEL, "NULs do not hide a marker: %s", ready_phase_name(s.phase));
+	ready_scan_init(&s);
+	CHECK(feed(&s, "[    2.09] hv-init: web is up; the ACPI power button (hv stop) powers it off\r\n", 4) ==
+		  PHASE_READY,
+	      "hv's own init up is ready: %s", ready_phase_name(s.phase));
+	ready_scan_init(&s);
+	CHECK(feed(&s, "hv-init: loading modules\n", 4) == PHASE_FIRMWARE, "other hv-init lines are not");
 	T_DONE();
 }
