@@ -280,6 +280,31 @@ int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* How a VM boots and what a distribution VM adds, for hv info. */
+static void print_boot_info(const char *name, const struct vmdef *d, struct json_object *o)
+{
+	struct json_object *ph = json_object_object_get(o, "phase"), *pf = json_object_object_get(o, "phase_failure");
+
+	if (d->image[0])
+		printf("image:    %s\n", d->image);
+	if (d->firmware != FIRMWARE_NONE && !d->boot_kernel)
+		printf("boot:     %s firmware%s\n", d->firmware == FIRMWARE_UEFI ? "UEFI" : "BIOS",
+		       d->cdrom ? ", then the CD-ROM" : "");
+	else if (d->boot_kernel)
+		printf("boot:     the image's own kernel (no firmware)\n");
+	else
+		printf("kernel:   %s\n", d->kernel ? d->kernel : "the default guest");
+	if (d->cdrom)
+		printf("cdrom:    %s\n", d->cdrom);
+	if (d->display.vnc)
+		printf("display:  VNC (hv vnc %s)\n", name);
+	if (d->ci.enabled)
+		printf("user:     %s (cloud-init; hv ssh %s)\n", d->ci.user, name);
+	if (ph)
+		printf("phase:    %s%s%s\n", json_object_get_string(ph), pf ? ": " : "",
+		       pf ? json_object_get_string(pf) : "");
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
@@ -323,28 +348,7 @@ int cmd_info(int argc, char **argv)
 		printf("reason:   %s\n", st.reason);
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
-	if (d.image[0])
-		printf("image:    %s\n", d.image);
-	if (d.firmware != FIRMWARE_NONE && !d.boot_kernel)
-		printf("boot:     %s firmware%s\n", d.firmware == FIRMWARE_UEFI ? "UEFI" : "BIOS",
-		       d.cdrom ? ", then the CD-ROM" : "");
-	else if (d.boot_kernel)
-		printf("boot:     the image's own kernel (no firmware)\n");
-	else
-		printf("kernel:   %s\n", d.kernel ? d.kernel : "the default guest");
-	if (d.cdrom)
-		printf("cdrom:    %s\n", d.cdrom);
-	if (d.display.vnc)
-		printf("display:  VNC (hv vnc %s)\n", name);
-	if (d.ci.enabled)
-		printf("user:     %s (cloud-init; hv ssh %s)\n", d.ci.user, name);
-	{
-		struct json_object *ph = json_object_object_get(o, "phase"),
-				   *pf = json_object_object_get(o, "phase_failure");
-		if (ph)
-			printf("phase:    %s%s%s\n", json_object_get_string(ph), pf ? ": " : "",
-			       pf ? json_object_get_string(pf) : "");
-	}
+	print_boot_info(name, &d, o);
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)
