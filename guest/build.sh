@@ -99,8 +99,9 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"
 
 # Modules: the virtio transports and devices, pvpanic (crash reporting),
-# the ACPI button and evdev (graceful stop), with all their dependencies.
-want="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng virtio_balloon pvpanic_mmio pvpanic_pci button evdev"
+# the ACPI button and evdev (graceful stop), virtiofs (shared folders),
+# with all their dependencies.
+want="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng virtio_balloon virtiofs pvpanic_mmio pvpanic_pci button evdev"
 mdir=$kdir/lib/modules/$kver
 closure=""
 add_module() {

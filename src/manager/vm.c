@@ -125,6 +125,9 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 		return r;
 	if (o->cmdline && !(d->cmdline = strdup(o->cmdline)))
 		return -ENOMEM;
+	for (unsigned i = 0; i < o->nshares; i++)
+		if ((r = share_set_add(&d->shares, o->shares[i])) < 0)
+			return r;
 	return 0;
 }
 
@@ -545,6 +548,30 @@ int vm_detach_disk(const char *name, const char *path, char **moved_to)
 		d.disks[at] = d.disks[--d.ndisks];
 		r = vmdef_save(h.dirfd, &d);
 	}
+	vmdef_free(&d);
+	vm_close(&h);
+	return r;
+}
+
+int vm_set_shares(const char *name, const char *const *add, unsigned nadd, const char *const *remove, unsigned nremove)
+{
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	int r;
+
+	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
+		return r;
+	/* virtio-fs devices are not hot-plugged: never pretend */
+	if (vm_state_active(st.state))
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it first (shared folders change at the next start)", name,
+			    vm_state_name(st.state));
+	for (unsigned i = 0; r == 0 && i < nremove; i++)
+		r = share_set_remove(&d.shares, remove[i]);
+	for (unsigned i = 0; r == 0 && i < nadd; i++)
+		r = share_set_add(&d.shares, add[i]);
+	if (r == 0)
+		r = vmdef_save(h.dirfd, &d);
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;
