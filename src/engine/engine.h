@@ -22,6 +22,10 @@ enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 #define ENGINE_MAX_HOSTFWD 16
 #define ENGINE_MAX_CDROMS  2
 
+/* virtio-serial port names a guest looks for */
+#define ENGINE_CHANNEL_PORT "org.hv.channel.0"
+#define ENGINE_AGENT_PORT   "org.qemu.guest_agent.0"
+
 struct engine_disk {
 	const char *path;   /* a CD-ROM may have none: an empty drive */
 	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
@@ -78,7 +82,8 @@ struct engine_vm {
 	struct engine_nic nics[ENGINE_MAX_NICS];
 	size_t nnics;
 	struct engine_chardev console; /* ttyS0 */
-	struct engine_chardev channel; /* ttyS1, the hv guest channel; fd < 0 and no path: none */
+	struct engine_chardev channel; /* the hv guest channel (virtio-serial); fd < 0 and no path: none */
+	const char *agent_path;	       /* the QEMU guest agent's port: a listening unix socket, or NULL */
 	const char *qmp_path;	       /* listening QMP socket for hv commands, or NULL */
 	int qmp_fd;		       /* private QMP connection for the VM's monitor, or -1 */
 	bool no_reboot;		       /* a guest reboot ends QEMU (one-shot VMs) */

@@ -18,6 +18,7 @@ struct exec_request {
 
 /* How a command ended. */
 struct exec_status {
-	bool signaled; /* killed by a signal: code is the signal number */
-	int code;      /* exit status (127: not found, 126: not executable) */
+	bool signaled;	   /* killed by a signal: code is the signal number */
+	int code;	   /* exit status (127: not found, 126: not executable) */
+	char message[256]; /* what the guest said went wrong (e.g. not found), sanitized; "" if nothing */
 };
