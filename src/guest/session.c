@@ -48,6 +48,13 @@ bool gsess_wants_stdin(const struct gsess *s)
 	return s->started && s->stdin_open && !s->ended && s->credit > 0;
 }
 
+static void moved(struct gsess *s, size_t n)
+{
+	s->moved += n;
+	if (s->req->progress)
+		s->req->progress(s->req->progress_ctx, s->moved);
+}
+
 int gsess_pump_stdin(struct gsess *s)
 {
 	uint8_t buf[HVP_DATA_MAX];
@@ -62,6 +69,7 @@ int gsess_pump_stdin(struct gsess *s)
 		return chan_queue(s->ch, HVP_STDIN_EOF, s->id, NULL, 0);
 	}
 	s->credit -= (uint32_t)n;
+	moved(s, (size_t)n);
 	return chan_queue(s->ch, HVP_STDIN, s->id, buf, (size_t)n);
 }
 
@@ -76,6 +84,7 @@ static void output(struct gsess *s, int fd, bool *broken, const uint8_t *p, size
 		*broken = true;
 		chan_queue(s->ch, HVP_SIGNAL, s->id, (uint8_t[]){ SIGPIPE }, 1);
 	}
+	moved(s, n);
 	hvp_put32(ack, (uint32_t)n);
 	chan_queue(s->ch, HVP_OUTACK, s->id, ack, sizeof(ack));
 }
