@@ -19,7 +19,8 @@
 static const char exec_usage[] =
     "usage: hv exec NAME [-t|--tty] [-e|--env K=V]... [-w|--workdir DIR] [-u|--user USER] [-- COMMAND...]\n"
     "Runs COMMAND in the running VM NAME (a login shell without one) with stdin, stdout and stderr relayed\n"
-    "and exits with its status (128+N when signal N ended it; 125 when hv could not run it).  --tty gives\n"
+    "and exits with its status (128+N when signal N ended it; 125 when hv could not run it; 255 when the\n"
+    "VM stopped or restarted while it ran).  --tty gives\n"
     "it a terminal (the default without a COMMAND when stdin is one).  Ctrl-C and other signals sent to\n"
     "hv exec go to the command.";
 

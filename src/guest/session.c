@@ -165,6 +165,7 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 	struct chan ch;
 	struct gsess s;
 	int rows = 0, cols = 0, r;
+	bool write_closed = false;
 
 	chan_init(&ch, fd, HVP_GUEST);
 	gsess_init(&s, &ch, 1, req);
@@ -176,7 +177,7 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 		goto out;
 	while (!s.ended) {
 		struct pollfd pf[3] = {
-			{ fd, POLLIN | (chan_pending(&ch) ? POLLOUT : 0), 0 },
+			{ fd, POLLIN | (chan_pending(&ch) && !write_closed ? POLLOUT : 0), 0 },
 			{ gsess_wants_stdin(&s) ? req->in : -1, POLLIN, 0 },
 			{ sigfd, POLLIN, 0 },
 		};
@@ -201,9 +202,12 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 				break;
 			}
 		}
-		if ((r = chan_flush(&ch)) < 0 && !s.ended) {
-			r = err_set(-ECONNRESET, "the VM's monitor closed the connection (the VM stopped?)");
-			break;
+		if (!write_closed && chan_flush(&ch) < 0) {
+			/* the other end stopped reading: what it sent last (the
+			 * EXIT of a command that ended early) is still to be read */
+			write_closed = true;
+			ch.out_off = ch.out_len = 0;
+			s.stdin_open = false;
 		}
 		r = 0;
 	}
