@@ -15,8 +15,8 @@
 
 enum guest_way vm_guest_way(const struct vmdef *d)
 {
-	/* hv's init runs only in the default guest: hv's own kernel and initramfs */
-	if (!d->kernel && !d->initrd && !d->image[0] && d->firmware == FIRMWARE_NONE)
+	/* hv's init runs from hv's initramfs (a custom --kernel keeps it) */
+	if (!d->initrd && !d->image[0] && d->firmware == FIRMWARE_NONE)
 		return GUEST_WAY_CHANNEL;
 	return GUEST_WAY_AGENT;
 }
