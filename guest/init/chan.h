@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
-/* The guest end of the hv guest channel on ttyS1 (framing in src/guest/proto.h). */
+/* The guest end of the hv guest channel: the virtio-serial port named
+ * org.hv.channel.0 (framing in src/guest/proto.h). */
 #include <stddef.h>
 
-int gchan_open(void); /* -1 when the VM has no channel */
+/* Find and open the port, waiting up to wait_ms for the driver to
+ * announce it; -1 when the VM has none (plain QEMU, an old hv). */
+int gchan_open(int wait_ms);
 int gchan_fd(void);
-void gchan_send(int type, const void *data, size_t len);
+/* Send one frame (blocking: hv on the host always reads). */
+void gchan_send(int type, unsigned session, const void *data, size_t len);

@@ -10,6 +10,7 @@
 #include "../../src/guest/proto.h"
 #include "chan.h"
 #include "net.h"
+#include "session.h"
 #include "sys.h"
 
 #include <dirent.h>
@@ -100,7 +101,7 @@ static void report_network(int netfd)
 	for (char *line = strtok(report, "\n"); line; line = strtok(NULL, "\n"))
 		init_log("network: %s", line);
 	n = net_report(report, sizeof(report));
-	gchan_send(HVP_NETINFO, report, n);
+	gchan_send(HVP_NETINFO, 0, report, n);
 }
 
 int service_main(const char *name)
@@ -123,8 +124,10 @@ int service_main(const char *name)
 
 	ninputs = open_power_buttons(inputs);
 	netfd = net_watch_fd();
-	if (gchan_open() >= 0)
-		gchan_send(HVP_HELLO, HVP_VERSION, strlen(HVP_VERSION));
+	sess_init();
+	signal(SIGPIPE, SIG_IGN);
+	if (gchan_open(3000) >= 0)
+		gchan_send(HVP_HELLO, 0, HVP_VERSION, strlen(HVP_VERSION));
 	/* a lease may have come before the watch: report what is there now */
 	report_network(-1);
 	init_log("%s is up; the ACPI power button (hv stop) powers it off", name);
@@ -132,22 +135,25 @@ int service_main(const char *name)
 	last_spawn = time(NULL);
 
 	for (;;) {
-		struct pollfd pf[2 + MAX_INPUTS];
-		int n = 0;
+		struct pollfd pf[SESS_MAX_POLL + 2 + MAX_INPUTS];
+		int timeout = -1, ns = sess_poll_fds(pf, &timeout), n = ns;
 
 		pf[n++] = (struct pollfd){ sfd, POLLIN, 0 };
 		pf[n++] = (struct pollfd){ netfd, POLLIN, 0 };
 		for (int i = 0; i < ninputs; i++)
 			pf[n++] = (struct pollfd){ inputs[i], POLLIN, 0 };
 		/* devtmpfs may create the event nodes a moment after the driver loads */
-		if (poll(pf, (nfds_t)n, ninputs ? -1 : 1000) == 0 && !ninputs)
+		if (!ninputs && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		if (poll(pf, (nfds_t)n, timeout) == 0 && !ninputs)
 			ninputs = open_power_buttons(inputs);
+		sess_handle(pf, ns);
 		for (int i = 0; i < ninputs; i++)
-			if ((pf[2 + i].revents & POLLIN) && power_pressed(inputs[i]))
+			if ((pf[ns + 2 + i].revents & POLLIN) && power_pressed(inputs[i]))
 				init_shutdown("ACPI power button pressed", false);
-		if (netfd >= 0 && (pf[1].revents & POLLIN))
+		if (netfd >= 0 && (pf[ns + 1].revents & POLLIN))
 			report_network(netfd);
-		if (!(pf[0].revents & POLLIN))
+		if (!(pf[ns].revents & POLLIN))
 			continue;
 		struct signalfd_siginfo si;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -161,8 +167,9 @@ int service_main(const char *name)
 			init_shutdown("reboot requested", true);
 		case SIGCHLD: {
 			pid_t w;
-			while ((w = waitpid(-1, NULL, WNOHANG)) > 0) {
-				if (w != shell)
+			int st;
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+				if (sess_reaped(w, st) || w != shell)
 					continue;
 				/* a shell that dies at once must not spin the CPU */
 				if (time(NULL) - last_spawn < 1)

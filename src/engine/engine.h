@@ -25,6 +25,10 @@ enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 /* virtio-fs: the tag is at most 36 bytes in the device's config space */
 #define ENGINE_SHARE_TAG_MAX 36
 
+/* virtio-serial port names a guest looks for */
+#define ENGINE_CHANNEL_PORT "org.hv.channel.0"
+#define ENGINE_AGENT_PORT   "org.qemu.guest_agent.0"
+
 struct engine_disk {
 	const char *path;   /* a CD-ROM may have none: an empty drive */
 	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
@@ -90,15 +94,17 @@ struct engine_vm {
 	struct engine_display display;
 	struct engine_nic nics[ENGINE_MAX_NICS];
 	size_t nnics;
-	struct engine_chardev console;		       /* ttyS0 */
-	struct engine_chardev channel;		       /* ttyS1, the hv guest channel; fd < 0 and no path: none */
-	const char *qmp_path;			       /* listening QMP socket for hv commands, or NULL */
-	int qmp_fd;				       /* private QMP connection for the VM's monitor, or -1 */
-	bool no_reboot;				       /* a guest reboot ends QEMU (one-shot VMs) */
-	int incoming_fd;			       /* >= 0: load a saved VM state from this fd (-incoming) */
-	bool start_paused;			       /* -S: the CPUs wait for "cont" */
-	bool sandbox;				       /* QEMU's seccomp sandbox */
-	struct engine_share shares[ENGINE_MAX_SHARES]; /* guest RAM becomes a shared memfd when there are any */
+	struct engine_chardev console; /* ttyS0 */
+	struct engine_chardev channel; /* the hv guest channel (virtio-serial); fd < 0 and no path: none */
+	const char *agent_path;	       /* the QEMU guest agent's port: a listening unix socket, or NULL */
+	const char *qmp_path;	       /* listening QMP socket for hv commands, or NULL */
+	int qmp_fd;		       /* private QMP connection for the VM's monitor, or -1 */
+	bool no_reboot;		       /* a guest reboot ends QEMU (one-shot VMs) */
+	int incoming_fd;	       /* >= 0: load a saved VM state from this fd (-incoming) */
+	bool start_paused;	       /* -S: the CPUs wait for "cont" */
+	bool sandbox;		       /* QEMU's seccomp sandbox */
+	/* shared folders; guest RAM becomes a shared memfd when there are any */
+	struct engine_share shares[ENGINE_MAX_SHARES];
 	size_t nshares;
 };
 

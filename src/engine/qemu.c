@@ -92,6 +92,34 @@ static int add_chardev(struct strv *a, const char *id, const struct engine_chard
 	return strv_addf(a, "socket,id=%s,path=%s,server=on,wait=off", id, path);
 }
 
+/* The guest's named ports on one virtio-serial controller: hv's channel
+ * (to hv's init) and the QEMU guest agent's.  A guest finds a port by its
+ * name (/sys/class/virtio-ports/vportNpM/name). */
+static int add_virtio_serial(struct strv *a, const struct engine_vm *vm)
+{
+	bool chan = vm->channel.fd >= 0 || vm->channel.path;
+	int r;
+
+	if (!chan && !vm->agent_path)
+		return 0;
+	if ((r = strv_add(a, "-device")) < 0 ||
+	    (r = strv_addf(a, "%s,id=vser",
+			   vm->machine == MACHINE_MICROVM ? "virtio-serial-device" : "virtio-serial-pci")) < 0)
+		return r;
+	if (chan && ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "channel", &vm->channel)) < 0 ||
+		     (r = strv_add(a, "-device")) < 0 ||
+		     (r = strv_add(a, "virtserialport,bus=vser.0,chardev=channel,name=" ENGINE_CHANNEL_PORT)) < 0))
+		return r;
+	if (vm->agent_path) {
+		struct engine_chardev c = { .fd = -1, .path = vm->agent_path };
+		if ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "agent", &c)) < 0 ||
+		    (r = strv_add(a, "-device")) < 0 ||
+		    (r = strv_add(a, "virtserialport,bus=vser.0,chardev=agent,name=" ENGINE_AGENT_PORT)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int add_disks(struct strv *a, const struct engine_vm *vm)
 {
 	const char *dev = vm->machine == MACHINE_MICROVM ? "virtio-blk-device" : "virtio-blk-pci";
@@ -380,13 +408,8 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 		return r;
 	ADD("-serial");
 	ADD("chardev:console");
-	if (vm->channel.fd >= 0 || vm->channel.path) {
-		ADD("-chardev");
-		if ((r = add_chardev(a, "channel", &vm->channel)) < 0)
-			return r;
-		ADD("-device");
-		ADD("isa-serial,chardev=channel,index=1");
-	}
+	if ((r = add_virtio_serial(a, vm)) < 0)
+		return r;
 	ADD("-device");
 	ADD("pvpanic");
 	ADD("-action");

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/* One end of a framed hv channel stream: queued output, checked input (channel.h). */
 #include "guest/channel.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,36 +12,103 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
-#include "util/fs.h"
 #include "util/trace.h"
-#include "util/tty.h"
 
 /* Room kept in an EXEC for the terminal size: "T65535x65535" and its NUL. */
 #define EXEC_TTY_ROOM 14
 
-void chan_init(struct chan_host *c, int fd)
+int chan_init(struct chan *c, int fd, enum hvp_side peer)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	c->credit = HVP_STDIN_WINDOW;
-	hvp_decoder_init(&c->dec, HVP_GUEST);
+	hvp_decoder_init(&c->dec, peer);
+	return 0;
 }
 
-int chan_send(struct chan_host *c, int type, const void *payload, size_t len)
+void chan_free(struct chan *c)
 {
-	uint8_t hdr[HVP_HDR];
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+}
+
+static int reserve(struct chan *c, size_t more)
+{
+	size_t need;
+	uint8_t *p;
+
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	need = c->out_len + more;
+	if (need <= c->out_cap)
+		return 0;
+	if (c->out_off) {
+		/* drop what was written before growing */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+		need = c->out_len + more;
+		if (need <= c->out_cap)
+			return 0;
+	}
+	if (!(p = realloc(c->out, need + need / 2)))
+		return err_set(-ENOMEM, "out of memory");
+	c->out = p;
+	c->out_cap = need + need / 2;
+	return 0;
+}
+
+int chan_queue(struct chan *c, int type, unsigned session, const void *payload, size_t len)
+{
 	int r;
 
-	if (hvp_sender(type) != HVP_HOST)
-		return err_set(-EINVAL, "frame type %d is not one the host sends", type);
+	if (hvp_sender(type) == HVP_NOBODY || hvp_sender(type) == c->dec.peer)
+		return err_set(-EINVAL, "frame type %d is not one this end sends", type);
 	if (len > hvp_max_payload(type))
-		return err_set(-EMSGSIZE, "guest channel frame too large");
-	trace_printf("chan", "send %s (%zu bytes)", hvp_type_name(type), len);
-	hvp_put_header(hdr, type, len);
-	if ((r = write_all(c->fd, hdr, sizeof(hdr))) < 0 || (len && (r = write_all(c->fd, payload, len)) < 0))
-		return err_errno(r, "cannot write to the guest channel");
-	if (type == HVP_STDIN)
-		c->credit -= (uint32_t)len;
+		return err_set(-EMSGSIZE, "channel frame too large");
+	if ((session == 0) != (hvp_is_report(type) != 0))
+		return err_set(-EINVAL, "frame %s on the wrong session", hvp_type_name(type));
+	if ((r = reserve(c, HVP_HDR + len)) < 0)
+		return r;
+	trace_printf("chan", "send %s session %u (%zu bytes)", hvp_type_name(type), session, len);
+	hvp_put_header(c->out + c->out_len, type, session, len);
+	if (len)
+		memcpy(c->out + c->out_len + HVP_HDR, payload, len);
+	c->out_len += HVP_HDR + len;
+	return 0;
+}
+
+int chan_flush(struct chan *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			return -ECONNRESET;
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 0;
+}
+
+int chan_send(struct chan *c, int type, unsigned session, const void *payload, size_t len)
+{
+	int r = chan_queue(c, type, session, payload, len);
+
+	while (r == 0 && (r = chan_flush(c)) == 1) {
+		struct pollfd pf = { c->fd, POLLOUT, 0 };
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			r = -errno;
+		else
+			r = 0;
+	}
+	if (r < 0)
+		return err_errno(r, "cannot write to the hv channel");
 	return 0;
 }
 
@@ -55,8 +124,8 @@ static void put_tagged(uint8_t *buf, size_t *off, char tag, const char *s)
 	*off += n + 2;
 }
 
-/* The EXEC payload of argv and envp (without the terminal size): its
- * length, written to buf when buf is not NULL and it fits. */
+/* The EXEC payload of argv and envp: its length, written to buf when
+ * buf is not NULL and it fits. */
 static size_t exec_encode(uint8_t *buf, char *const argv[], char *const envp[])
 {
 	size_t off = 0;
@@ -72,15 +141,16 @@ int chan_exec_check(char *const argv[], char *const envp[])
 {
 	size_t need = exec_encode(NULL, argv, envp) + EXEC_TTY_ROOM;
 
-	if (need > HVP_EXEC_MAX)
+	if (need > HVP_EXEC_MAX - 2 * 4096)
 		return err_set(-E2BIG,
 			       "the command and its environment take %zu bytes, over the guest channel's limit of %d "
-			       "bytes (64 KiB)",
-			       need, HVP_EXEC_MAX);
+			       "bytes (56 KiB)",
+			       need, HVP_EXEC_MAX - 2 * 4096);
 	return 0;
 }
 
-int chan_send_exec(struct chan_host *c, char *const argv[], char *const envp[], int rows, int cols)
+int chan_exec_encode(char *const argv[], char *const envp[], const char *workdir, const char *user, char terminal,
+		     int rows, int cols, uint8_t **out, size_t *len)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t off;
@@ -88,31 +158,41 @@ int chan_send_exec(struct chan_host *c, char *const argv[], char *const envp[], 
 
 	if ((r = chan_exec_check(argv, envp)) < 0)
 		return r;
+	if ((workdir && strlen(workdir) >= 4096) || (user && strlen(user) >= 4096))
+		return err_set(-ENAMETOOLONG, "the working directory or user name is too long");
+	if (!argv[0])
+		return err_set(-EINVAL, "no command to run");
 	if (!(buf = malloc(HVP_EXEC_MAX)))
 		return err_set(-ENOMEM, "out of memory");
 	off = exec_encode(buf, argv, envp);
-	if (rows > 0) {
+	if (workdir)
+		put_tagged(buf, &off, 'W', workdir);
+	if (user)
+		put_tagged(buf, &off, 'U', user);
+	if (terminal) {
 		char t[EXEC_TTY_ROOM + 8];
 		snprintf(t, sizeof(t), "%ux%u", (unsigned)rows & 0xffff, (unsigned)cols & 0xffff);
-		put_tagged(buf, &off, 'T', t);
+		put_tagged(buf, &off, terminal, t);
 	}
-	return chan_send(c, HVP_EXEC, buf, off);
+	*out = TAKE_PTR(buf);
+	*len = off;
+	return 0;
 }
 
-/* The guest broke the protocol: the channel is closed for good. */
-static int chan_violation(struct chan_host *c)
+/* The peer broke the protocol: the channel is closed for good. */
+static int chan_violation(struct chan *c)
 {
 	char why[160];
 
 	hvp_describe_fault(&c->dec, why, sizeof(why));
 	c->broken = true;
 	trace_printf("chan", "protocol violation: %s", why);
-	return err_set(-EPROTO, "guest channel closed: %s", why);
+	return err_set(-EPROTO, "hv channel closed: %s", why);
 }
 
-int chan_read(struct chan_host *c, void (*on_frame)(void *ctx, int type, const uint8_t *p, size_t n), void *ctx)
+int chan_read(struct chan *c, void (*on_frame)(void *ctx, const struct hvp_frame *f), void *ctx)
 {
-	uint8_t buf[16384];
+	uint8_t buf[65536];
 	ssize_t n = read(c->fd, buf, sizeof(buf));
 	size_t off = 0;
 
@@ -123,20 +203,12 @@ int chan_read(struct chan_host *c, void (*on_frame)(void *ctx, int type, const u
 	if (c->broken)
 		return 0;
 	while (off < (size_t)n) {
-		int type, got;
-		const uint8_t *p;
-		size_t len;
+		struct hvp_frame f;
+		int got;
 		off += hvp_feed(&c->dec, buf + off, (size_t)n - off);
-		while ((got = hvp_next(&c->dec, &type, &p, &len)) == 1) {
-			trace_printf("chan", "recv %s (%zu bytes)", hvp_type_name(type), len);
-			if (type == HVP_ACK && len == 4) {
-				uint32_t k = hvp_get32(p);
-				/* the guest may not ack more than was sent */
-				if (k > HVP_STDIN_WINDOW - c->credit)
-					k = HVP_STDIN_WINDOW - c->credit;
-				c->credit += k;
-			}
-			on_frame(ctx, type, p, len);
+		while ((got = hvp_next(&c->dec, &f)) == 1) {
+			trace_printf("chan", "recv %s session %u (%zu bytes)", hvp_type_name(f.type), f.session, f.len);
+			on_frame(ctx, &f);
 			hvp_consume(&c->dec);
 		}
 		if (got < 0)

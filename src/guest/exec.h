@@ -14,10 +14,15 @@ struct exec_request {
 	const char *user;    /* NULL: root */
 	bool tty;	     /* give the command a terminal (the host's fd 0 is one) */
 	int in, out, err;    /* host file descriptors to relay: stdin (-1: none), stdout, stderr */
+	/* called as data moves (stdin sent plus output written, in total so
+	 * far), for progress bars; may be NULL */
+	void (*progress)(void *ctx, unsigned long long bytes);
+	void *progress_ctx;
 };
 
 /* How a command ended. */
 struct exec_status {
-	bool signaled; /* killed by a signal: code is the signal number */
-	int code;      /* exit status (127: not found, 126: not executable) */
+	bool signaled;	   /* killed by a signal: code is the signal number */
+	int code;	   /* exit status (127: not found, 126: not executable) */
+	char message[256]; /* what the guest said went wrong (e.g. not found), sanitized; "" if nothing */
 };

@@ -2,30 +2,35 @@
 #pragma once
 /*
  * The hv guest channel: a byte stream between hv on the host and hv's init
- * in the default guest, carried by the guest's second serial port (ttyS1).
- * It is framed so that one stream carries the command to run, its stdio
- * and its exit status.  Both ends are compiled from this file; it depends
- * on libc only, since the guest's init is a static binary.
+ * in the default guest, carried by a virtio-serial port (named
+ * org.hv.channel.0).  It is framed so that one stream carries many command
+ * sessions at once: each command, its stdio and its exit status.  Both
+ * ends are compiled from this file; it depends on libc only, since the
+ * guest's init is a static binary.
  *
- * A frame is a 4-byte header -- type, reserved (0), payload length
- * (16-bit little endian) -- followed by the payload.  The guest is
+ * A frame is an 8-byte header -- type (u8), reserved (u8, 0), session
+ * (u16 LE), payload length (u32 LE) -- followed by the payload.  Session 0
+ * carries the guest's reports (HELLO, NETINFO); sessions 1..65535 carry
+ * commands, the host choosing the number in EXEC.  The guest is
  * untrusted: the host checks every frame (known type, sent by the guest,
- * length within the type's limit) and treats a violation as a closed
- * channel.  The guest's init checks the host's frames the same way: each
- * side accepts only the types the other side may send (hvp_sender).
+ * on the right kind of session, length within the type's limit) and
+ * treats a violation as a closed channel.  The guest's init checks the
+ * host's frames the same way: each side accepts only the types the other
+ * side may send (hvp_sender).
  *
  * Conversation:
- *   guest: HELLO "hv-init <version>"
+ *   guest: HELLO "hv-init <version>"            (session 0, at every boot)
  *   host:  EXEC  tagged NUL-terminated strings: "A<arg>" (repeated),
- *                "E<NAME=value>" (repeated), "T<rows>x<cols>" when the
- *                command gets the console as a terminal
- *   then   host STDIN / STDIN_EOF / WINCH / SIGNAL;
- *          guest STDOUT / STDERR / ACK (stdin bytes consumed, u32) /
- *          ERROR (text) and finally EXIT.
- * Persistent VMs use the same channel for reports only: HELLO, then a
- * NETINFO whenever a DHCP lease changes.
- * Flow control: the host never has more than HVP_STDIN_WINDOW stdin bytes
- * unacknowledged, so the guest's tty buffers cannot overflow.
+ *                "E<NAME=value>" (repeated), "W<workdir>", "U<user>",
+ *                "T<rows>x<cols>" (the console is the command's terminal:
+ *                hv run) or "P<rows>x<cols>" (a new pseudo-terminal)
+ *   then   host STDIN / STDIN_EOF / WINCH / SIGNAL / OUTACK / HANGUP;
+ *          guest STDOUT / STDERR / ACK / ERROR and finally EXIT.
+ *   guest: NETINFO whenever a DHCP lease changes (session 0).
+ * Flow control, per session and each way: at most HVP_WINDOW bytes of
+ * data unacknowledged (ACK: stdin consumed by the command; OUTACK: output
+ * written out by the host), so neither side's buffers grow without bound
+ * and one slow reader does not stall the other sessions.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,13 +48,16 @@ enum hvp_type {
 	HVP_ACK = 10,	   /* g->h: u32 stdin bytes consumed */
 	HVP_ERROR = 11,	   /* g->h: text, e.g. the command was not found */
 	HVP_NETINFO = 12,  /* g->h: "IFACE MAC ADDR/PREFIX" lines ("-" without a lease) */
+	HVP_OUTACK = 13,   /* h->g: u32 output bytes written out */
+	HVP_HANGUP = 14,   /* h->g: empty; the host end went away, end the command */
 };
 
-#define HVP_HDR		 4
-#define HVP_DATA_MAX	 4096  /* payload limit of data frames */
-#define HVP_EXEC_MAX	 65535 /* payload limit of EXEC */
-#define HVP_STDIN_WINDOW 16384 /* unacknowledged stdin bytes in flight */
-#define HVP_VERSION	 "hv-init 1"
+#define HVP_HDR	     8
+#define HVP_DATA_MAX 65536  /* payload limit of data frames */
+#define HVP_EXEC_MAX 65536  /* payload limit of EXEC */
+#define HVP_WINDOW   524288 /* unacknowledged data bytes in flight, per session and direction */
+#define HVP_SESSIONS 64	    /* sessions a guest runs at once */
+#define HVP_VERSION  "hv-init 2"
 
 /* The side that may send a frame type. */
 enum hvp_side {
@@ -66,8 +74,11 @@ const char *hvp_type_name(int type);
 /* Largest payload allowed for a type, 0 for an unknown type. */
 size_t hvp_max_payload(int type);
 
+/* Whether a type travels on session 0 (reports) rather than a command's. */
+int hvp_is_report(int type);
+
 /* Encode a header into out[HVP_HDR]. */
-void hvp_put_header(uint8_t *out, int type, size_t len);
+void hvp_put_header(uint8_t *out, int type, unsigned session, size_t len);
 
 /* Why a decoder refused the stream. */
 enum hvp_fault {
@@ -76,6 +87,7 @@ enum hvp_fault {
 	HVP_FAULT_RESERVED,  /* the reserved header byte is not 0 */
 	HVP_FAULT_DIRECTION, /* a type the peer may not send */
 	HVP_FAULT_LENGTH,    /* a payload over the type's limit */
+	HVP_FAULT_SESSION,   /* a report on a command's session, or the reverse */
 };
 
 /* Incremental decoder: feed bytes, get whole frames.  A decoder accepts
@@ -83,23 +95,32 @@ enum hvp_fault {
 struct hvp_decoder {
 	enum hvp_side peer; /* the side whose frames this decoder reads */
 	enum hvp_fault fault;
-	int fault_type; /* the type byte of the refused frame */
+	int fault_type;		/* the type byte of the refused frame */
+	unsigned fault_session; /* and its session */
+	size_t start;		/* where the next frame begins */
 	size_t used;
-	uint8_t buf[HVP_HDR + HVP_EXEC_MAX];
+	uint8_t buf[HVP_HDR + HVP_DATA_MAX];
 };
 
 /* Start reading the frames sent by peer. */
 void hvp_decoder_init(struct hvp_decoder *d, enum hvp_side peer);
-/* Look for one complete frame in the decoder.  Returns 1 and sets
- * type/payload/len (valid until the next call) when one is ready, 0 when
- * more bytes are needed, -1 when the stream is malformed (d->fault says
- * why; hvp_describe_fault words it). */
-int hvp_next(struct hvp_decoder *d, int *type, const uint8_t **payload, size_t *len);
+/* One decoded frame; payload is valid until hvp_consume. */
+struct hvp_frame {
+	int type;
+	unsigned session;
+	const uint8_t *payload;
+	size_t len;
+};
+/* Look for one complete frame in the decoder.  Returns 1 and fills f
+ * when one is ready, 0 when more bytes are needed, -1 when the stream is
+ * malformed (d->fault says why; hvp_describe_fault words it). */
+int hvp_next(struct hvp_decoder *d, struct hvp_frame *f);
 /* One line naming the fault, e.g. "the guest sent EXEC, a frame only the
  * host may send", into buf (always terminated). */
 void hvp_describe_fault(const struct hvp_decoder *d, char *buf, size_t n);
 /* Append bytes; returns how many were taken (less than n when the
- * decoder is full: call hvp_next first). */
+ * decoder is full: call hvp_next and hvp_consume first).  Invalidates
+ * the payload of the last frame returned. */
 size_t hvp_feed(struct hvp_decoder *d, const uint8_t *data, size_t n);
 /* Drop the frame returned by the last hvp_next. */
 void hvp_consume(struct hvp_decoder *d);

@@ -25,6 +25,7 @@
 
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
+#include "manager/execmux.h"
 #include "manager/virtiofs.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -39,7 +40,8 @@ struct monitor {
 	struct vm_status st;
 	char shutdown_reason[64];
 	bool panicked;
-	struct chan_host chan; /* what hv's init reports (NETINFO) */
+	struct chan chan;    /* hv's init: reports (NETINFO) and hv exec's sessions */
+	struct execmux *mux; /* hv exec clients */
 	char netinfo[1024];
 	bool netinfo_dirty;
 	bool status_dirty;
@@ -246,7 +248,7 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 		close(MONITOR_TAP_FD + i);
 	if (state)
 		close(MONITOR_STATE_FD);
-	chan_init(&m->chan, ch[0]);
+	chan_init(&m->chan, ch[0], HVP_GUEST);
 	if (r < 0) {
 		close(sp[0]);
 		virtiofs_stop(&m->fs);
@@ -269,13 +271,12 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 /* NETINFO from the guest: "IFACE MAC ADDR" lines.  The guest is
  * untrusted: keep only well-formed lines, and write guest.json at most
  * once a second however often it talks. */
-static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
+static void on_netinfo(struct monitor *m, const uint8_t *p, size_t n)
 {
-	struct monitor *m = ctx;
 	char text[1025], clean[1024] = "";
 	size_t used = 0;
 
-	if (type != HVP_NETINFO)
+	if (n >= sizeof(text))
 		return;
 	memcpy(text, p, n);
 	text[n] = '\0';
@@ -299,6 +300,27 @@ static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
 	err_clear();
 	snprintf(m->netinfo, sizeof(m->netinfo), "%s", clean);
 	m->netinfo_dirty = true;
+}
+
+static void on_frame(void *ctx, const struct hvp_frame *f)
+{
+	struct monitor *m = ctx;
+
+	if (f->type == HVP_NETINFO)
+		on_netinfo(m, f->payload, f->len);
+	else if (f->type == HVP_HELLO && m->mux)
+		execmux_guest_hello(m->mux);
+	else if (f->session && m->mux)
+		execmux_guest_frame(m->mux, f);
+}
+
+/* The guest channel ended (QEMU is going away) or the guest broke it. */
+static void channel_gone(struct monitor *m)
+{
+	if (m->mux)
+		execmux_guest_gone(m->mux);
+	close(m->chan.fd);
+	m->chan.fd = -1;
 }
 
 static void flush_netinfo(struct monitor *m, bool force)
@@ -375,21 +397,30 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	report(report_fd, "ok %d", (int)qemu);
 	close(report_fd);
 
+	/* hv exec's way in; without it the VM still runs, only exec fails */
+	if (execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
+		err_clear();
 	for (;;) {
-		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
-					{ q ? qmp_fd(q) : -1, POLLIN, 0 },
-					{ m.chan.fd, POLLIN, 0 } };
+		struct pollfd pf[3 + EXECMUX_MAX_POLL];
 		struct signalfd_siginfo si;
-		int status;
+		int status, timeout = m.netinfo_dirty || m.status_dirty ? 1000 : -1, nx = 0;
 
-		if (poll(pf, 3, m.netinfo_dirty || m.status_dirty ? 1000 : -1) < 0 && errno != EINTR)
+		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
+		pf[2] = (struct pollfd){ m.chan.fd, POLLIN | (chan_pending(&m.chan) ? POLLOUT : 0), 0 };
+		if (m.mux)
+			nx = execmux_poll_fds(m.mux, pf + 3, &timeout);
+		if (poll(pf, 3 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
 			break;
 		if (m.status_dirty)
 			m.status_dirty = status_save(m.dirfd, &m.st) < 0;
-		if (m.chan.fd >= 0 && pf[2].revents && chan_read(&m.chan, on_frame, &m) == -ECONNRESET) {
-			close(m.chan.fd);
-			m.chan.fd = -1;
-		}
+		if (m.chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m.chan, on_frame, &m) == -ECONNRESET)
+			channel_gone(&m);
+		err_clear();
+		if (m.mux)
+			execmux_handle(m.mux, pf + 3, nx);
+		if (m.chan.fd >= 0 && chan_pending(&m.chan) && chan_flush(&m.chan) < 0)
+			channel_gone(&m);
 		flush_netinfo(&m, false);
 		if (q && pf[1].revents && !take_events(&m, q)) {
 			qmp_close(q); /* QEMU is going away: wait for its exit status */
@@ -407,6 +438,8 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 			break;
 		}
 	}
+	execmux_close(m.mux);
+	chan_free(&m.chan);
 	qmp_close(q);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "guest/channel.h"
+#include "guest/session.h"
 #include "manager/virtiofs.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
@@ -36,13 +37,9 @@
 #include "util/text.h"
 #include "util/tty.h"
 
-enum {
-	FD_CONSOLE = 3,
-	FD_CHANNEL = 4,
-	FD_QMP = 5,
-	FD_TAP = 6,
-	FD_FS = FD_TAP + ENGINE_MAX_NICS
-}; /* fd numbers inside QEMU */
+/* shared folder i's virtiofsd at FD_FS + i, past the TAPs */
+enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6, FD_FS = 10 }; /* fd numbers inside QEMU */
+_Static_assert(FD_FS >= FD_TAP + ENGINE_MAX_NICS, "the shares follow the TAPs");
 
 struct loop {
 	const struct oneshot_opts *o;
@@ -50,9 +47,11 @@ struct loop {
 	struct oneshot_result *res;
 	bool tty, hv_init;
 	int con, sfd, qerr;
-	struct chan_host ch;
+	struct chan ch;
+	struct exec_request req; /* the command, as hv exec would send it */
+	struct gsess sess;
 	struct qmp *qmp; /* events only: GUEST_PANICKED */
-	bool stdin_open, exec_sent, got_exit, panicked, qmp_greeted, signalled;
+	bool stdin_open, exec_sent, panicked, qmp_greeted, signalled;
 	pid_t qemu;
 	int qemu_status;
 	bool qemu_done;
@@ -100,7 +99,7 @@ static void loop_fail(struct loop *l)
 }
 
 /* Read the channel; a protocol violation ends the run with its reason. */
-static int read_channel(struct loop *l, void (*on_frame)(void *, int, const uint8_t *, size_t))
+static int read_channel(struct loop *l, void (*on_frame)(void *, const struct hvp_frame *))
 {
 	int r = chan_read(&l->ch, on_frame, l);
 
@@ -109,43 +108,32 @@ static int read_channel(struct loop *l, void (*on_frame)(void *, int, const uint
 	return r;
 }
 
-static void on_frame(void *ctx, int type, const uint8_t *p, size_t n)
+static void on_frame(void *ctx, const struct hvp_frame *f)
 {
 	struct loop *l = ctx;
+	int rows = 0, cols = 0;
 
-	switch (type) {
-	case HVP_HELLO:
-		if (l->exec_sent)
-			break;
-		{
-			int rows = 0, cols = 0;
-			if (l->tty && !tty_size(0, &rows, &cols)) {
-				rows = 24;
-				cols = 80;
-			}
-			if (chan_send_exec(&l->ch, l->o->command ? l->o->command : default_command, l->env,
-					   l->tty ? rows : 0, cols) < 0)
-				loop_fail(l);
-			l->exec_sent = true;
-		}
-		break;
-	case HVP_STDOUT:
-		write_all(1, p, n);
-		break;
-	case HVP_STDERR:
-		write_all(2, p, n);
-		break;
-	case HVP_EXIT:
-		if (n == 2) {
-			l->got_exit = true;
-			l->res->status = p[0] ? 128 + p[1] : p[1];
-		}
-		break;
-	case HVP_ERROR:
-		/* no control character or escape sequence from the guest reaches the user's terminal */
-		text_sanitize(l->res->guest_error, sizeof(l->res->guest_error), p, n, 0);
-		break;
+	if (f->type != HVP_HELLO) {
+		gsess_on_frame(&l->sess, f);
+		return;
 	}
+	if (l->exec_sent)
+		return;
+	if (f->len != strlen(HVP_VERSION) || memcmp(f->payload, HVP_VERSION, f->len)) {
+		char v[64];
+		text_sanitize(v, sizeof(v), f->payload, f->len, 0);
+		err_set(-EPROTO, "the guest's init speaks '%s', this hv speaks '%s': rebuild the default guest (make)",
+			v, HVP_VERSION);
+		loop_fail(l);
+		return;
+	}
+	if (l->tty && !tty_size(0, &rows, &cols)) {
+		rows = 24;
+		cols = 80;
+	}
+	if (gsess_start(&l->sess, l->tty ? 'T' : 0, rows, cols) < 0)
+		loop_fail(l);
+	l->exec_sent = true;
 }
 
 /* Console output: live on a terminal until the command has exited (what
@@ -156,7 +144,7 @@ static void console_out(struct loop *l, const char *buf, size_t n)
 	size_t cap = sizeof(res->console_tail) - 1;
 
 	if (l->tty || !l->hv_init) {
-		if (!l->got_exit)
+		if (!l->sess.ended)
 			write_all(1, buf, n);
 		return;
 	}
@@ -177,18 +165,19 @@ static void console_out(struct loop *l, const char *buf, size_t n)
 static void handle_stdin(struct loop *l)
 {
 	char buf[4096];
-	size_t want = sizeof(buf);
 	ssize_t n;
 
-	if (!l->tty && l->hv_init && l->ch.credit < want)
-		want = l->ch.credit;
-	n = read(0, buf, want);
+	if (!l->tty && l->hv_init) {
+		if (gsess_pump_stdin(&l->sess) < 0)
+			loop_fail(l);
+		l->stdin_open = l->sess.stdin_open;
+		return;
+	}
+	n = read(0, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
 		l->stdin_open = false;
-		if (!l->tty && l->hv_init)
-			chan_send(&l->ch, HVP_STDIN_EOF, NULL, 0);
 		return;
 	}
 	if (l->tty) {
@@ -201,12 +190,8 @@ static void handle_stdin(struct loop *l)
 			stop_qemu(l);
 			return;
 		}
-		write_all(l->con, buf, (size_t)n);
-	} else if (l->hv_init) {
-		chan_send(&l->ch, HVP_STDIN, buf, (size_t)n);
-	} else {
-		write_all(l->con, buf, (size_t)n);
 	}
+	write_all(l->con, buf, (size_t)n);
 }
 
 static void handle_signal(struct loop *l)
@@ -223,17 +208,12 @@ static void handle_signal(struct loop *l)
 			}
 		} else if (sig == SIGWINCH && l->tty && l->exec_sent) {
 			int rows, cols;
-			uint8_t p[4];
-			if (tty_size(0, &rows, &cols)) {
-				hvp_put16(p, (uint16_t)rows);
-				hvp_put16(p + 2, (uint16_t)cols);
-				chan_send(&l->ch, HVP_WINCH, p, 4);
-			}
+			if (tty_size(0, &rows, &cols))
+				gsess_winch(&l->sess, rows, cols);
 		} else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
 			/* first: pass it to the command; again: stop the VM */
 			if (!l->tty && l->hv_init && l->exec_sent && !l->signalled) {
-				uint8_t s = (uint8_t)sig;
-				chan_send(&l->ch, HVP_SIGNAL, &s, 1);
+				gsess_signal(&l->sess, sig);
 				l->signalled = true;
 			} else {
 				l->res->end = ONESHOT_ESCAPED;
@@ -294,7 +274,7 @@ static int event_loop(struct loop *l)
 	while (!l->qemu_done) {
 		struct pollfd pf[6];
 		int n = 0, ist = -1, icon, ich, iq, ierr = -1;
-		bool want_stdin = l->stdin_open && (l->tty || !l->hv_init || (l->exec_sent && l->ch.credit > 0));
+		bool want_stdin = l->stdin_open && (l->tty || !l->hv_init || gsess_wants_stdin(&l->sess));
 
 		pf[n++] = (struct pollfd){ l->sfd, POLLIN, 0 };
 		if (want_stdin) {
@@ -304,7 +284,7 @@ static int event_loop(struct loop *l)
 		icon = n;
 		pf[n++] = (struct pollfd){ l->con, POLLIN, 0 };
 		ich = n;
-		pf[n++] = (struct pollfd){ l->ch.fd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ l->ch.fd, POLLIN | (chan_pending(&l->ch) ? POLLOUT : 0), 0 };
 		iq = n;
 		pf[n++] = (struct pollfd){ l->qmp ? qmp_fd(l->qmp) : -1, POLLIN, 0 };
 		if (l->qerr >= 0) {
@@ -328,6 +308,8 @@ static int event_loop(struct loop *l)
 		}
 		if (pf[ich].revents & (POLLIN | POLLHUP))
 			read_channel(l, on_frame);
+		if (chan_pending(&l->ch) && chan_flush(&l->ch) < 0)
+			l->ch.out_off = l->ch.out_len = 0; /* QEMU is going away: its exit tells why */
 		if (l->qmp && (pf[iq].revents & (POLLIN | POLLHUP)))
 			on_qmp(l);
 		if (ierr >= 0 && pf[ierr].revents)
@@ -532,7 +514,13 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	l.qerr = qerr[0];
 	qerr[0] = -1;
 	l.stdin_open = true;
-	chan_init(&l.ch, ch[0]);
+	chan_init(&l.ch, ch[0], HVP_GUEST);
+	l.req = (struct exec_request){ .argv = o->command ? o->command : default_command,
+				       .env = p->env,
+				       .in = l.tty ? -1 : 0,
+				       .out = 1,
+				       .err = 2 };
+	gsess_init(&l.sess, &l.ch, 1, &l.req);
 	r = qmp_attach_fd(qm[0], &l.qmp);
 	qm[0] = -1; /* the connection's now, also on failure */
 	if (r < 0)
@@ -572,8 +560,9 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 		goto out_sig;
 	if (res->end == ONESHOT_ESCAPED) {
 		/* the user chose to leave */
-	} else if (l.got_exit) {
+	} else if (l.sess.ended) {
 		res->end = ONESHOT_EXITED;
+		res->status = l.sess.st.signaled ? 128 + l.sess.st.code : l.sess.st.code;
 	} else if (l.panicked) {
 		res->end = ONESHOT_PANIC;
 	} else if (!l.qmp_greeted || !WIFEXITED(l.qemu_status) || WEXITSTATUS(l.qemu_status) != 0) {
@@ -593,6 +582,9 @@ out_sig:
 	signals_restore(&sigs);
 out:
 	virtiofs_stop(&fs); /* QEMU has exited (or never ran) */
+	/* no control character or escape sequence from the guest reaches the user's terminal */
+	text_sanitize(res->guest_error, sizeof(res->guest_error), l.sess.error, strlen(l.sess.error), 0);
+	chan_free(&l.ch);
 	nics_release(&p->taps);
 	qmp_close(l.qmp);
 	for (int i = 0; i < 2; i++) {
