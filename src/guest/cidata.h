@@ -32,9 +32,9 @@
  * Shared folders (virtio-fs tags) appear at /mnt/TAG: a `mounts:` entry
  * each (fstab, for cloud-init versions that take a virtio-fs tag), and a
  * `bootcmd:` that mounts what is not mounted yet, at every boot:
- * cloud-init 22.4 (Debian 12) drops a `mounts:` entry whose first field
- * is neither a block device nor "host:path" ("Ignoring nonexistent named
- * mount").  The seed is written at every start, so a share added or
+ * cloud-init 22.4 (Debian 12) does not mount a `mounts:` entry whose first
+ * field is neither a block device nor "host:path" ("Ignoring nonexistent
+ * named mount"; checked on a booted debian-12 image).  The seed is written at every start, so a share added or
  * removed with hv set shows at the next boot.
  */
 #include <stddef.h>
