@@ -66,8 +66,9 @@ int chan_queue(struct chan *c, int type, unsigned session, const void *payload, 
 		return err_set(-EINVAL, "frame type %d is not one this end sends", type);
 	if (len > hvp_max_payload(type))
 		return err_set(-EMSGSIZE, "channel frame too large");
-	if ((session == 0) != (hvp_is_report(type) != 0))
-		return err_set(-EINVAL, "frame %s on the wrong session", hvp_type_name(type));
+	/* a number over 16 bits would go out truncated, 65536 as session 0 */
+	if (session > 0xffff || (session == 0) != (hvp_is_report(type) != 0))
+		return err_set(-EINVAL, "frame %s on the wrong session (%u)", hvp_type_name(type), session);
 	if ((r = reserve(c, HVP_HDR + len)) < 0)
 		return r;
 	trace_printf("chan", "send %s session %u (%zu bytes)", hvp_type_name(type), session, len);
