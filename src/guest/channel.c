@@ -175,6 +175,14 @@ int chan_exec_encode(char *const argv[], char *const envp[], const char *workdir
 		snprintf(t, sizeof(t), "%ux%u", (unsigned)rows & 0xffff, (unsigned)cols & 0xffff);
 		put_tagged(buf, &off, terminal, t);
 	}
+	/* chan_exec_check keeps 2 x 4096 bytes for W and U, but each may take
+	 * 4097 with its tag and NUL: put_tagged then skipped what did not fit
+	 * while off still counted it */
+	if (off > HVP_EXEC_MAX)
+		return err_set(-E2BIG,
+			       "the command with its working directory and user takes %zu bytes, over the guest "
+			       "channel's limit of %d bytes",
+			       off, HVP_EXEC_MAX);
 	*out = TAKE_PTR(buf);
 	*len = off;
 	return 0;
