@@ -116,6 +116,10 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 	if (c->closing)
 		return;
 	if (f->session != 1) {
+		/* a refused client is never hung up by drop(): do it here, or
+		 * its command would run on in the guest without a reader */
+		if (c->gid && x->guest->fd >= 0)
+			chan_queue(x->guest, HVP_HANGUP, c->gid, NULL, 0);
 		refuse(c, "hv exec: frames on a session other than 1", 125);
 		return;
 	}
