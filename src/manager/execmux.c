@@ -19,11 +19,13 @@
 
 struct client {
 	int fd;
-	struct chan c;	   /* frames from the client are host frames */
-	unsigned gid;	   /* its guest session, 0 before EXEC went out */
-	bool closing;	   /* ended: write what is queued, then close */
-	uint64_t unacked;  /* output forwarded, not yet acknowledged by the client */
-	uint64_t since_ms; /* connected at */
+	struct chan c;	    /* frames from the client are host frames */
+	unsigned gid;	    /* its guest session, 0 before EXEC went out */
+	bool closing;	    /* ended: write what is queued, then close */
+	uint64_t unacked;   /* output forwarded, not yet acknowledged by the client */
+	uint64_t stdin_out; /* stdin forwarded, not yet acknowledged by the guest */
+	bool errored;	    /* an ERROR was forwarded */
+	uint64_t since_ms;  /* connected at */
 };
 
 struct execmux {
@@ -131,6 +133,8 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 	} else if (!c->gid) {
 		return; /* nothing runs yet */
 	}
+	if (f->type == HVP_STDIN)
+		c->stdin_out += f->len;
 	if (f->type == HVP_OUTACK && f->len == 4) {
 		uint32_t k = hvp_get32(f->payload);
 		c->unacked -= k < c->unacked ? k : c->unacked;
@@ -147,13 +151,34 @@ void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 			c = x->cl[i];
 	if (!c)
 		return; /* its client left; the guest was told */
+	/* Every frame queued for a client stands for something bounded:
+	 * output within the window, an ACK for at least one stdin byte in
+	 * flight, one ERROR.  Empty output, ACKs of nothing and further
+	 * ERRORs would let a guest grow a slow client's queue without end. */
 	if (f->type == HVP_STDOUT || f->type == HVP_STDERR) {
+		if (!f->len)
+			return;
 		if (c->unacked + f->len > HVP_WINDOW) {
 			trace_printf("chan", "session %u: the guest sent beyond the window; output dropped",
 				     f->session);
 			return;
 		}
 		c->unacked += f->len;
+	} else if (f->type == HVP_ACK) {
+		uint8_t ack[4];
+		uint32_t k = f->len == 4 ? hvp_get32(f->payload) : 0;
+		if (k > c->stdin_out)
+			k = (uint32_t)c->stdin_out;
+		if (!k)
+			return;
+		c->stdin_out -= k;
+		hvp_put32(ack, k);
+		chan_queue(&c->c, HVP_ACK, 1, ack, sizeof(ack));
+		return;
+	} else if (f->type == HVP_ERROR) {
+		if (c->errored)
+			return;
+		c->errored = true;
 	}
 	chan_queue(&c->c, f->type, 1, f->payload, f->len);
 	if (f->type == HVP_EXIT)
