@@ -109,6 +109,23 @@ static void accept_client(struct execmux *x)
 	x->cl[i] = c;
 }
 
+/* The next session number no client holds.  The numbers wrap after
+ * 65535 commands, and the guest ignores an EXEC on a session that still
+ * runs: its client would wait for ever. */
+static unsigned new_session(struct execmux *x)
+{
+	for (;;) {
+		unsigned id = x->next_id;
+		bool used = false;
+		x->next_id = id == 65535 ? 1 : id + 1;
+		for (int i = 0; i < EXECMUX_MAX_CLIENTS; i++)
+			if (x->cl[i] && x->cl[i]->gid == id)
+				used = true;
+		if (!used)
+			return id;
+	}
+}
+
 /* The client's frames go to the guest on its session. */
 static void on_client_frame(void *ctx, const struct hvp_frame *f)
 {
@@ -128,8 +145,7 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 	if (f->type == HVP_EXEC) {
 		if (c->gid)
 			return;
-		c->gid = x->next_id;
-		x->next_id = x->next_id == 65535 ? 1 : x->next_id + 1;
+		c->gid = new_session(x);
 	} else if (!c->gid) {
 		return; /* nothing runs yet */
 	}
