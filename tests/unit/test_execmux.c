@@ -99,6 +99,22 @@ static void step(struct mon *m, int rounds)
 	}
 }
 
+/* Rounds of the monitor's loop that do not wait. */
+static void step_now(struct mon *m, int rounds)
+{
+	while (rounds-- > 0) {
+		struct pollfd pf[1 + EXECMUX_MAX_POLL];
+		int timeout = 0, nx;
+		pf[0] = (struct pollfd){ m->guest.fd, POLLIN | (chan_pending(&m->guest) ? POLLOUT : 0), 0 };
+		nx = execmux_poll_fds(m->x, pf + 1, &timeout);
+		if (poll(pf, 1 + (nfds_t)nx, 0) < 0)
+			abort();
+		execmux_handle(m->x, pf + 1, nx);
+		if (chan_pending(&m->guest))
+			chan_flush(&m->guest);
+	}
+}
+
 /* Let the monitor work, then collect what the guest got. */
 static void settle(struct mon *m)
 {
@@ -409,6 +425,53 @@ static void bad_clients(void)
 	mon_close(&m);
 }
 
+/* After 65535 commands the session numbers wrap: one still running is
+ * not handed out again (the guest would ignore that EXEC, and its client
+ * would wait for ever). */
+static void wrap(void)
+{
+	struct mon m;
+	struct cli l, n;
+	const struct t_rframe *e;
+	unsigned gl = 0, gn = 0;
+	uint8_t junk[65536];
+
+	mon_open(&m);
+	t_send(m.gp[1], HVP_HELLO, 0, HVP_VERSION, strlen(HVP_VERSION));
+	cli_open(&m, &l);
+	cli_exec(&l, "sleep");
+	settle(&m);
+	e = t_find(&m.gf, HVP_EXEC, -1);
+	gl = e ? e->session : 0;
+	for (int done = 0; done < 65534;) {
+		int fds[16], k;
+		for (k = 0; k < 16 && done + k < 65534; k++) {
+			if (sock_connect_at(m.dirfd, "exec.sock", &fds[k]) < 0)
+				abort();
+			t_send(fds[k], HVP_EXEC, 1, "Atrue", 6);
+			close(fds[k]);
+		}
+		done += k;
+		step_now(&m, 3 * k + 4);
+		while (read(m.gp[1], junk, sizeof(junk)) == sizeof(junk))
+			;
+	}
+	step(&m, 8);
+	fcntl(m.gp[1], F_SETFL, O_NONBLOCK);
+	while (read(m.gp[1], junk, sizeof(junk)) > 0)
+		;
+	fcntl(m.gp[1], F_SETFL, 0);
+	cli_open(&m, &n);
+	cli_exec(&n, "true");
+	settle(&m);
+	e = t_find(&m.gf, HVP_EXEC, -1);
+	gn = e ? e->session : 0;
+	CHECK(gl && gn && gn != gl, "65535 commands later the running one's session %u is skipped (%u)", gl, gn);
+	cli_close(&l);
+	cli_close(&n);
+	mon_close(&m);
+}
+
 int main(void)
 {
 	alarm(60); /* a hang is a failure */
@@ -416,5 +479,6 @@ int main(void)
 	window();
 	reboot_and_gone();
 	bad_clients();
+	wrap();
 	T_DONE();
 }
