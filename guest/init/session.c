@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ARGS 1024
+#define MAX_ARGS HVP_EXEC_ARGS
 #define DRAIN_MS 200 /* output still open this long after the command exited: stop */
 
 struct cmd {
@@ -28,6 +28,7 @@ struct cmd {
 	const char *workdir, *user;
 	char term; /* 0: pipes; 'T': the console; 'P': a new pseudo-terminal */
 	int rows, cols;
+	const char *refused; /* why the command cannot run as sent, or NULL */
 };
 
 struct sess {
@@ -107,7 +108,10 @@ static void finish(struct sess *s)
 	nfinished++;
 }
 
-/* The strings of c point into the returned copy of the payload. */
+static const char refused_empty[] = "empty command";
+
+/* The strings of c point into the returned copy of the payload; NULL
+ * with c->refused saying why when the command cannot run as sent. */
 static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 {
 	char *copy = malloc(len + 1);
@@ -125,9 +129,14 @@ static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 		off += sl + 1;
 		if (sl == 0)
 			continue;
-		if (s[0] == 'A' && na < MAX_ARGS) {
+		/* a command cut short would run, and do something else */
+		if ((s[0] == 'A' && na == MAX_ARGS) || (s[0] == 'E' && strchr(s, '=') && ne == MAX_ARGS + 4)) {
+			c->refused = "more than 1024 arguments or environment variables";
+			break;
+		}
+		if (s[0] == 'A') {
 			c->argv[na++] = s + 1;
-		} else if (s[0] == 'E' && strchr(s, '=') && ne < MAX_ARGS + 4) {
+		} else if (s[0] == 'E' && strchr(s, '=')) {
 			/* a later value replaces a default with the same name */
 			size_t kl = (size_t)(strchr(s, '=') - s);
 			size_t j;
@@ -146,7 +155,9 @@ static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 	}
 	c->argv[na] = NULL;
 	c->envp[ne] = NULL;
-	if (na == 0) {
+	if (na == 0 && !c->refused)
+		c->refused = refused_empty;
+	if (c->refused) {
 		free(copy);
 		return NULL;
 	}
@@ -327,9 +338,10 @@ static void on_exec(unsigned id, const uint8_t *p, size_t len)
 	}
 	s->id = id;
 	if (!(copy = parse_exec(p, len, &c))) {
-		send_error(id, "empty command");
+		send_error(id, c.refused ? c.refused : "out of memory");
 		s->exited = true;
-		s->status = 127 << 8;
+		/* as a shell: 127 for no command, 126 for one it cannot run */
+		s->status = (c.refused == refused_empty ? 127 : 126) << 8;
 		finish(s);
 		return;
 	}

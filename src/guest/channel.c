@@ -140,7 +140,13 @@ static size_t exec_encode(uint8_t *buf, char *const argv[], char *const envp[])
 
 int chan_exec_check(char *const argv[], char *const envp[])
 {
-	size_t need = exec_encode(NULL, argv, envp) + EXEC_TTY_ROOM;
+	size_t need = exec_encode(NULL, argv, envp) + EXEC_TTY_ROOM, argc = 0;
+
+	while (argv[argc])
+		argc++;
+	if (argc > HVP_EXEC_ARGS)
+		return err_set(-E2BIG, "the command has %zu arguments, over the %d hv's init in the guest takes", argc,
+			       HVP_EXEC_ARGS);
 
 	if (need > HVP_EXEC_MAX - 2 * 4096)
 		return err_set(-E2BIG,
