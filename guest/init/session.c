@@ -452,8 +452,13 @@ static void relay_output(struct sess *s, int *fd, int type)
 {
 	static uint8_t buf[HVP_DATA_MAX];
 	size_t room = s->hungup ? sizeof(buf) : HVP_WINDOW - s->unacked;
-	ssize_t n = read(*fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+	ssize_t n;
 
+	/* poll reports POLLHUP even when POLLIN was not asked for (the
+	 * window is closed): a read of 0 bytes then is not the end */
+	if (!room)
+		return;
+	n = read(*fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 	if (n > 0) {
 		if (s->hungup)
 			return;
@@ -487,15 +492,21 @@ int sess_poll_fds(struct pollfd *pf, int *timeout_ms)
 			continue;
 		if (s->inlen || (s->in_eof && s->in_w >= 0 && !s->pty))
 			feed_stdin(s);
+		bool room = s->hungup || s->unacked < HVP_WINDOW;
+		/* while hv holds the window closed the output waits for it,
+		 * not for background processes: that time does not count */
+		if (s->exited && !room)
+			s->exit_ms = now;
 		if (s->exited && ((s->out_r < 0 && s->err_r < 0) || now - s->exit_ms >= DRAIN_MS)) {
 			finish(s); /* output held open by background processes: stop */
 			continue;
 		}
-		bool room = s->hungup || s->unacked < HVP_WINDOW;
+		/* without room not even polled: poll would report POLLHUP of
+		 * an exited command's pipe at once, again and again */
 		if (s->out_r >= 0)
-			add(pf, &n, s->out_r, room ? POLLIN : 0, i, 'o');
+			add(pf, &n, room ? s->out_r : -1, POLLIN, i, 'o');
 		if (s->err_r >= 0)
-			add(pf, &n, s->err_r, room ? POLLIN : 0, i, 'e');
+			add(pf, &n, room ? s->err_r : -1, POLLIN, i, 'e');
 		if (s->in_w >= 0 && s->inlen)
 			add(pf, &n, s->in_w, POLLOUT, i, 'i');
 		if (s->exited) {
