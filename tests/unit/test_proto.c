@@ -685,6 +685,20 @@ static void exec_limits(void)
 	big[fit - 4] = 'x';
 	big[fit] = 0;
 
+	/* hv's init takes 1024 arguments: more is refused before boot */
+	{
+		char **many = calloc(HVP_EXEC_ARGS + 2, sizeof(char *));
+		for (int i = 0; i <= HVP_EXEC_ARGS; i++)
+			many[i] = "x";
+		err_clear();
+		CHECK(chan_exec_check(many, NULL) == -E2BIG && strstr(err_msg(), "1025 arguments") &&
+			  strstr(err_msg(), "1024"),
+		      "1025 arguments are refused before boot (%s)", err_msg());
+		many[HVP_EXEC_ARGS] = NULL;
+		CHECK(chan_exec_check(many, NULL) == 0, "1024 pass");
+		free(many);
+	}
+
 	/* what passes the check is sent whole, even with the longest workdir,
 	 * user and terminal size */
 	memset(wd, 'w', 4095);
