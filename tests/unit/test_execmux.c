@@ -79,15 +79,15 @@ static void guest_gone(struct mon *m)
 	m->guest.fd = -1;
 }
 
-/* Rounds of the monitor's loop (each waits at most 5 ms). */
-static void step(struct mon *m, int rounds)
+/* Rounds of the monitor's loop, each waiting at most wait_ms. */
+static void step_wait(struct mon *m, int rounds, int wait_ms)
 {
 	while (rounds-- > 0) {
 		struct pollfd pf[1 + EXECMUX_MAX_POLL];
-		int timeout = 5, nx;
+		int timeout = wait_ms, nx;
 		pf[0] = (struct pollfd){ m->guest.fd, POLLIN | (chan_pending(&m->guest) ? POLLOUT : 0), 0 };
 		nx = execmux_poll_fds(m->x, pf + 1, &timeout);
-		if (poll(pf, 1 + (nfds_t)nx, timeout > 5 ? 5 : timeout) < 0)
+		if (poll(pf, 1 + (nfds_t)nx, timeout > wait_ms ? wait_ms : timeout) < 0)
 			abort();
 		if (m->guest.fd >= 0 && (pf[0].revents & ~POLLOUT) &&
 		    chan_read(&m->guest, on_guest_frame, m) == -ECONNRESET)
@@ -99,20 +99,9 @@ static void step(struct mon *m, int rounds)
 	}
 }
 
-/* Rounds of the monitor's loop that do not wait. */
-static void step_now(struct mon *m, int rounds)
+static void step(struct mon *m, int rounds)
 {
-	while (rounds-- > 0) {
-		struct pollfd pf[1 + EXECMUX_MAX_POLL];
-		int timeout = 0, nx;
-		pf[0] = (struct pollfd){ m->guest.fd, POLLIN | (chan_pending(&m->guest) ? POLLOUT : 0), 0 };
-		nx = execmux_poll_fds(m->x, pf + 1, &timeout);
-		if (poll(pf, 1 + (nfds_t)nx, 0) < 0)
-			abort();
-		execmux_handle(m->x, pf + 1, nx);
-		if (chan_pending(&m->guest))
-			chan_flush(&m->guest);
-	}
+	step_wait(m, rounds, 5);
 }
 
 /* Let the monitor work, then collect what the guest got. */
@@ -164,6 +153,19 @@ static void cli_exec(struct cli *c, const char *cmd)
 	size_t n = (size_t)snprintf(p, sizeof(p), "A%s", cmd) + 1;
 
 	t_send(c->fd, HVP_EXEC, 1, p, n);
+}
+
+/* A client whose command went out to the guest: its guest session (0 if
+ * none went out). */
+static unsigned cli_start(struct mon *m, struct cli *c, const char *cmd)
+{
+	const struct t_rframe *e;
+
+	cli_open(m, c);
+	cli_exec(c, cmd);
+	settle(m);
+	e = t_find(&m->gf, HVP_EXEC, -1);
+	return e ? e->session : 0;
 }
 
 static void send_u32(int fd, int type, unsigned session, uint32_t v)
@@ -266,11 +268,7 @@ static void window(void)
 	memset(chunk, 'o', HVP_DATA_MAX);
 	mon_open(&m);
 	t_send(m.gp[1], HVP_HELLO, 0, HVP_VERSION, strlen(HVP_VERSION));
-	cli_open(&m, &c);
-	cli_exec(&c, "yes");
-	settle(&m);
-	e = t_find(&m.gf, HVP_EXEC, -1);
-	g = e ? e->session : 1;
+	g = cli_start(&m, &c, "yes");
 	for (int k = 0; k < 12; k++) {
 		t_send(m.gp[1], HVP_STDOUT, g, chunk, HVP_DATA_MAX);
 		step(&m, 4);
@@ -383,11 +381,7 @@ static void bad_clients(void)
 	settle(&m);
 	CHECK(m.gf.n == 0, "and nothing reaches the guest (%zu)", m.gf.n);
 
-	cli_open(&m, &b);
-	cli_exec(&b, "cat");
-	settle(&m);
-	e = t_find(&m.gf, HVP_EXEC, -1);
-	g = e ? e->session : 0;
+	g = cli_start(&m, &b, "cat");
 	t_send(b.fd, HVP_STDIN, 2, "x", 1);
 	CHECK(ended_with(&m, &b, "frames on a session other than 1", 125),
 	      "a running client's frame on session 2 is refused");
@@ -397,11 +391,7 @@ static void bad_clients(void)
 	CHECK(e && e->session == g && !t_find(&m.gf, HVP_STDIN, -1),
 	      "and its command in the guest is hung up, not left running (%zu)", m.gf.n);
 
-	cli_open(&m, &c);
-	cli_exec(&c, "cat");
-	settle(&m);
-	e = t_find(&m.gf, HVP_EXEC, -1);
-	g = e ? e->session : 0;
+	g = cli_start(&m, &c, "cat");
 	t_send(c.fd, HVP_STDOUT, 1, "x", 1); /* a guest's frame from a client */
 	settle(&m);
 	t_collect(c.fd, &c.in, 20);
@@ -432,17 +422,12 @@ static void wrap(void)
 {
 	struct mon m;
 	struct cli l, n;
-	const struct t_rframe *e;
 	unsigned gl = 0, gn = 0;
 	uint8_t junk[65536];
 
 	mon_open(&m);
 	t_send(m.gp[1], HVP_HELLO, 0, HVP_VERSION, strlen(HVP_VERSION));
-	cli_open(&m, &l);
-	cli_exec(&l, "sleep");
-	settle(&m);
-	e = t_find(&m.gf, HVP_EXEC, -1);
-	gl = e ? e->session : 0;
+	gl = cli_start(&m, &l, "sleep");
 	for (int done = 0; done < 65534;) {
 		int fds[16], k;
 		for (k = 0; k < 16 && done + k < 65534; k++) {
@@ -452,7 +437,7 @@ static void wrap(void)
 			close(fds[k]);
 		}
 		done += k;
-		step_now(&m, 3 * k + 4);
+		step_wait(&m, 3 * k + 4, 0);
 		while (read(m.gp[1], junk, sizeof(junk)) == sizeof(junk))
 			;
 	}
@@ -461,11 +446,7 @@ static void wrap(void)
 	while (read(m.gp[1], junk, sizeof(junk)) > 0)
 		;
 	fcntl(m.gp[1], F_SETFL, 0);
-	cli_open(&m, &n);
-	cli_exec(&n, "true");
-	settle(&m);
-	e = t_find(&m.gf, HVP_EXEC, -1);
-	gn = e ? e->session : 0;
+	gn = cli_start(&m, &n, "true");
 	CHECK(gl && gn && gn != gl, "65535 commands later the running one's session %u is skipped (%u)", gl, gn);
 	cli_close(&l);
 	cli_close(&n);

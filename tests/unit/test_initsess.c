@@ -158,49 +158,66 @@ static void commands(void)
 	CHECK(!from_guest.fault, "every frame the init sent passes the host's decoder");
 }
 
+/* An EXEC of sh -c 'echo $#' with n arguments in all. */
+static void exec_sh_args(unsigned id, int n)
+{
+	uint8_t *p = malloc(17 + 3 * (size_t)n);
+	size_t len = 17;
+
+	memcpy(p, "Ash\0A-c\0Aecho $#", 17);
+	for (int i = 3; i < n; i++, len += 3)
+		memcpy(p + len, "Ax", 3);
+	t_send(host_sp[1], HVP_EXEC, id, p, len);
+	t_send(host_sp[1], HVP_STDIN_EOF, id, NULL, 0);
+	free(p);
+}
+
 /* More arguments than the init takes: refused, never run cut short. */
 static void too_many_args(void)
 {
-	size_t cap = 8 * (HVP_EXEC_ARGS + 10), n = 0;
-	uint8_t *p = malloc(cap);
 	const struct t_rframe *e, *err;
+	char out[64];
 
-	memcpy(p, "Ash\0A-c\0Aecho $#", 17);
-	n = 17;
-	for (int i = 0; i < HVP_EXEC_ARGS; i++) {
-		memcpy(p + n, "Ax", 3);
-		n += 3;
-	}
-	t_send(host_sp[1], HVP_EXEC, 9, p, n);
+	exec_sh_args(9, HVP_EXEC_ARGS + 3);
 	e = until_exit(9);
 	err = t_find(&from_guest, HVP_ERROR, 9);
 	CHECK(exited(e, 0, 126) && err && strstr((char *)err->data, "more than 1024 arguments") &&
 		  !t_find(&from_guest, HVP_STDOUT, 9),
 	      "1027 arguments: ERROR and 126, the command is not run cut short");
 	/* exactly the limit runs */
-	memcpy(p, "Ash\0A-c\0Aecho $#", 17);
-	n = 17;
-	for (int i = 3; i < HVP_EXEC_ARGS; i++) {
-		memcpy(p + n, "Ax", 3);
-		n += 3;
-	}
-	t_send(host_sp[1], HVP_EXEC, 10, p, n);
-	t_send(host_sp[1], HVP_STDIN_EOF, 10, NULL, 0);
+	exec_sh_args(10, HVP_EXEC_ARGS);
 	e = until_exit(10);
-	{
-		char out[64];
-		joined(10, HVP_STDOUT, out, sizeof(out));
-		CHECK(exited(e, 0, 0), "1024 arguments run");
-		CHECK_STR(out, "1020\n", "sh sees all of them ($0 is the first x)");
+	joined(10, HVP_STDOUT, out, sizeof(out));
+	CHECK(exited(e, 0, 0), "1024 arguments run");
+	CHECK_STR(out, "1020\n", "sh sees all of them ($0 is the first x)");
+}
+
+/* Acknowledge the output as it comes until the session's EXIT (or 10 s);
+ * *bytes: all the output (from_guest holds this session's only). */
+static const struct t_rframe *ack_until_exit(unsigned id, size_t *bytes)
+{
+	const struct t_rframe *e = NULL;
+	size_t acked = 0;
+
+	for (int i = 0; i < 2000 && !(e = t_find(&from_guest, HVP_EXIT, id)); i++) {
+		uint8_t k[4];
+		t_count(&from_guest, HVP_STDOUT, bytes);
+		if (*bytes > acked) {
+			hvp_put32(k, (uint32_t)(*bytes - acked));
+			t_send(host_sp[1], HVP_OUTACK, id, k, 4);
+			acked = *bytes;
+		}
+		gstep(1, 5);
 	}
-	free(p);
+	t_count(&from_guest, HVP_STDOUT, bytes);
+	return e;
 }
 
 /* The init keeps to the output window until hv acknowledges. */
 static void output_window(void)
 {
-	size_t bytes = 0, acked = 0;
-	const struct t_rframe *e = NULL;
+	size_t bytes = 0;
+	const struct t_rframe *e;
 
 	t_frames_clear(&from_guest);
 	exec(11, (const char *const[]){ "head", "-c", "1500000", "/dev/zero", NULL }, true);
@@ -208,17 +225,7 @@ static void output_window(void)
 	t_count(&from_guest, HVP_STDOUT, &bytes);
 	CHECK(bytes == HVP_WINDOW && !t_find(&from_guest, HVP_EXIT, 11),
 	      "without OUTACK the init sends one window of output and waits (%zu)", bytes);
-	for (int i = 0; i < 2000 && !(e = t_find(&from_guest, HVP_EXIT, 11)); i++) {
-		uint8_t k[4];
-		t_count(&from_guest, HVP_STDOUT, &bytes);
-		if (bytes > acked) {
-			hvp_put32(k, (uint32_t)(bytes - acked));
-			t_send(host_sp[1], HVP_OUTACK, 11, k, 4);
-			acked = bytes;
-		}
-		gstep(1, 5);
-	}
-	t_count(&from_guest, HVP_STDOUT, &bytes);
+	e = ack_until_exit(11, &bytes);
 	CHECK(exited(e, 0, 0) && bytes == 1500000, "with OUTACKs all of it comes (%zu)", bytes);
 }
 
@@ -226,9 +233,9 @@ static void output_window(void)
  * still in its pipe is not lost. */
 static void exit_with_window_closed(void)
 {
-	size_t bytes = 0, acked = 0, total = HVP_WINDOW + 20000;
+	size_t bytes = 0, total = HVP_WINDOW + 20000;
 	int rounds = 0;
-	const struct t_rframe *e = NULL;
+	const struct t_rframe *e;
 	char n[32];
 
 	t_frames_clear(&from_guest);
@@ -241,17 +248,7 @@ static void exit_with_window_closed(void)
 	t_count(&from_guest, HVP_STDOUT, &bytes);
 	CHECK(bytes == HVP_WINDOW && find(14) && find(14)->exited,
 	      "one window sent (%zu), the command has exited, its last output waits in the pipe", bytes);
-	for (int i = 0; i < 2000 && !(e = t_find(&from_guest, HVP_EXIT, 14)); i++) {
-		uint8_t k[4];
-		t_count(&from_guest, HVP_STDOUT, &bytes);
-		if (bytes > acked) {
-			hvp_put32(k, (uint32_t)(bytes - acked));
-			t_send(host_sp[1], HVP_OUTACK, 14, k, 4);
-			acked = bytes;
-		}
-		gstep(1, 5);
-	}
-	t_count(&from_guest, HVP_STDOUT, &bytes);
+	e = ack_until_exit(14, &bytes);
 	CHECK(exited(e, 0, 0) && bytes == total, "after the OUTACK the rest comes, then EXIT (%zu of %zu)", bytes,
 	      total);
 }
