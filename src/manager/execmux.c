@@ -271,6 +271,12 @@ void execmux_handle(struct execmux *x, const struct pollfd *pf, int n)
 		}
 		if (!(c = x->cl[i]))
 			continue;
+		/* poll reports a hangup even of a client not read from yet (hv's
+		 * init not up): it gave up, and what it sent must not start */
+		if (!(pf[k].events & POLLIN) && (pf[k].revents & (POLLHUP | POLLERR))) {
+			drop(x, i);
+			continue;
+		}
 		if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) {
 			void *ctx[2] = { x, c };
 			int r = chan_read(&c->c, on_client_frame, ctx);
