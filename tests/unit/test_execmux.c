@@ -254,6 +254,26 @@ static void hold_and_rewrite(void)
 	mon_close(&m);
 }
 
+/* A client that gives up while waiting for hv's init: its command never
+ * starts (a Ctrl-C'ed 'hv exec vm -- reboot' must not reboot the VM). */
+static void gave_up(void)
+{
+	struct mon m;
+	struct cli c;
+
+	mon_open(&m);
+	cli_open(&m, &c);
+	cli_exec(&c, "reboot");
+	step(&m, 2);
+	cli_close(&c);
+	step(&m, 4);
+	t_send(m.gp[1], HVP_HELLO, 0, HVP_VERSION, strlen(HVP_VERSION));
+	settle(&m);
+	CHECK(m.gf.n == 0, "a client that left before HELLO has nothing sent to the guest (%zu frames: %s)", m.gf.n,
+	      m.gf.n ? hvp_type_name(m.gf.v[0].type) : "");
+	mon_close(&m);
+}
+
 /* Output beyond the window is dropped: a client that does not read cannot
  * make the monitor buffer what the guest sends. */
 static void window(void)
@@ -457,6 +477,7 @@ int main(void)
 {
 	alarm(60); /* a hang is a failure */
 	hold_and_rewrite();
+	gave_up();
 	window();
 	reboot_and_gone();
 	bad_clients();
