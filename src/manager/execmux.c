@@ -22,6 +22,7 @@ struct client {
 	struct chan c;	    /* frames from the client are host frames */
 	unsigned gid;	    /* its guest session, 0 before EXEC went out */
 	bool closing;	    /* ended: write what is queued, then close */
+	bool exited;	    /* the guest's EXIT went to the client: nothing runs */
 	uint64_t unacked;   /* output forwarded, not yet acknowledged by the client */
 	uint64_t stdin_out; /* stdin forwarded, not yet acknowledged by the guest */
 	bool errored;	    /* an ERROR was forwarded */
@@ -63,7 +64,7 @@ static void drop(struct execmux *x, int i)
 	if (!c)
 		return;
 	/* a command still running in the guest loses its reader */
-	if (c->gid && !c->closing && x->guest->fd >= 0)
+	if (c->gid && !c->exited && x->guest->fd >= 0)
 		chan_queue(x->guest, HVP_HANGUP, c->gid, NULL, 0);
 	close(c->fd);
 	chan_free(&c->c);
@@ -135,10 +136,6 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 	if (c->closing)
 		return;
 	if (f->session != 1) {
-		/* a refused client is never hung up by drop(): do it here, or
-		 * its command would run on in the guest without a reader */
-		if (c->gid && x->guest->fd >= 0)
-			chan_queue(x->guest, HVP_HANGUP, c->gid, NULL, 0);
 		refuse(c, "hv exec: frames on a session other than 1", 125);
 		return;
 	}
@@ -156,11 +153,15 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 		c->unacked -= k < c->unacked ? k : c->unacked;
 	}
 	chan_queue(x->guest, f->type, c->gid, f->payload, f->len);
+	if (x->guest->fd >= 0)
+		chan_flush(x->guest); /* a failure shows on the monitor's next read */
 }
 
 void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 {
 	struct client *c = NULL;
+	const uint8_t *p = f->payload;
+	uint8_t ack[4];
 
 	for (int i = 0; i < EXECMUX_MAX_CLIENTS && !c; i++)
 		if (x->cl[i] && x->cl[i]->gid == f->session && !x->cl[i]->closing)
@@ -181,7 +182,6 @@ void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 		}
 		c->unacked += f->len;
 	} else if (f->type == HVP_ACK) {
-		uint8_t ack[4];
 		uint32_t k = f->len == 4 ? hvp_get32(f->payload) : 0;
 		if (k > c->stdin_out)
 			k = (uint32_t)c->stdin_out;
@@ -189,16 +189,20 @@ void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 			return;
 		c->stdin_out -= k;
 		hvp_put32(ack, k);
-		chan_queue(&c->c, HVP_ACK, 1, ack, sizeof(ack));
-		return;
+		p = ack;
 	} else if (f->type == HVP_ERROR) {
 		if (c->errored)
 			return;
 		c->errored = true;
 	}
-	chan_queue(&c->c, f->type, 1, f->payload, f->len);
+	chan_queue(&c->c, f->type, 1, p, f->len);
 	if (f->type == HVP_EXIT)
+		c->closing = c->exited = true;
+	/* out at once, rather than after another trip through poll */
+	if (chan_flush(&c->c) < 0) {
 		c->closing = true;
+		c->c.out_off = c->c.out_len = 0;
+	}
 }
 
 void execmux_guest_hello(struct execmux *x)
