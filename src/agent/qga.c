@@ -31,6 +31,7 @@ struct qga {
 	int lock_fd;
 	char *buf; /* received, not yet consumed */
 	size_t len, cap;
+	size_t scanned; /* bytes of buf known to hold no newline */
 	bool need_sync;
 	uint32_t next_id;
 };
@@ -60,7 +61,7 @@ static int read_more(struct qga *g, uint64_t deadline)
 	ssize_t n;
 
 	if (g->cap - g->len < READ_CHUNK) {
-		size_t want = g->len + READ_CHUNK;
+		size_t want = g->cap * 2 > g->len + READ_CHUNK ? g->cap * 2 : g->len + READ_CHUNK;
 		char *nb = realloc(g->buf, want);
 		if (!nb)
 			return -ENOMEM;
@@ -91,6 +92,7 @@ static void consume(struct qga *g, size_t n)
 {
 	memmove(g->buf, g->buf + n, g->len - n);
 	g->len -= n;
+	g->scanned = 0;
 }
 
 /* The next reply: one JSON object on one line.  Blank lines are skipped.
@@ -99,7 +101,8 @@ static int read_reply(struct qga *g, uint64_t deadline, const char *what, struct
 {
 	*out = NULL;
 	for (;;) {
-		char *nl = memchr(g->buf, '\n', g->len);
+		char *nl = g->len > g->scanned ? memchr(g->buf + g->scanned, '\n', g->len - g->scanned) : NULL;
+		g->scanned = g->len;
 		if (nl) {
 			size_t n = (size_t)(nl - g->buf);
 			size_t sp = 0;
@@ -195,12 +198,13 @@ int qga_sync(struct qga *g, int timeout_ms)
 		return r;
 	for (;;) {
 		_cleanup_json_ struct json_object *o = NULL;
-		char *ff = memchr(g->buf, SENTINEL, g->len);
+		char *ff = g->len ? memchr(g->buf, SENTINEL, g->len) : NULL;
 		int64_t got;
 		if (!ff) {
 			/* all before the mark is stale output of earlier commands */
 			garbage |= g->len > 0;
 			g->len = 0;
+			g->scanned = 0;
 			r = read_more(g, deadline);
 			if (r == -ETIMEDOUT)
 				return err_set(r, "the guest agent did not answer guest-sync-delimited within %d ms%s",
