@@ -18,10 +18,10 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
-#define CHUNK	   (48u << 10) /* a guest-file-* message carries 64 KiB of base64 */
-#define LOCK_MS	   30000
-#define FILE_MS	   QGA_TIMEOUT_MS
-#define GUEST_TMP  "/tmp/hv-cp.%u.tar"
+#define CHUNK	  (48u << 10) /* a guest-file-* message carries 64 KiB of base64 */
+#define LOCK_MS	  30000
+#define FILE_MS	  QGA_TIMEOUT_MS
+#define GUEST_TMP "/tmp/hv-cp.%u.tar"
 
 enum guest_kind { KIND_MISSING, KIND_NEW, KIND_FILE, KIND_DIR };
 
@@ -46,8 +46,10 @@ static int guest_kind(int vmdir, const char *path, enum guest_kind *kind, unsign
 	if (code != 0 || sscanf(out, "%7s %o %llu", word, mode, &sz) < 1)
 		return err_set(-EPROTO, "cannot tell what %s is in the guest", path);
 	*size = sz;
-	*kind = !strcmp(word, "dir") ? KIND_DIR : !strcmp(word, "file") ? KIND_FILE : !strcmp(word, "new") ? KIND_NEW
-														  : KIND_MISSING;
+	*kind = !strcmp(word, "dir")	? KIND_DIR
+		: !strcmp(word, "file") ? KIND_FILE
+		: !strcmp(word, "new")	? KIND_NEW
+					: KIND_MISSING;
 	return 0;
 }
 
@@ -264,10 +266,6 @@ int agent_copy_out(int vmdir, const char *guest_src, const char *host_dst, agent
 	struct stat st;
 	int r;
 
-	if ((r = guest_kind(vmdir, guest_src, &kind, &gmode, &gsize)) < 0)
-		return r;
-	if (kind == KIND_MISSING || kind == KIND_NEW)
-		return err_set(-ENOENT, "%s does not exist in the guest", guest_src);
 	if (stat(host_dst, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (!(joined = path_join(host_dst, guest_src)))
 			return err_set(-ENOMEM, "out of memory");
@@ -275,6 +273,10 @@ int agent_copy_out(int vmdir, const char *guest_src, const char *host_dst, agent
 	} else if (!(parent = strdup(host_dst)) || stat(dirname(parent), &st) < 0 || !S_ISDIR(st.st_mode)) {
 		return err_set(-ENOENT, "the folder of %s does not exist", host_dst);
 	}
+	if ((r = guest_kind(vmdir, guest_src, &kind, &gmode, &gsize)) < 0)
+		return r;
+	if (kind == KIND_MISSING || kind == KIND_NEW)
+		return err_set(-ENOENT, "%s does not exist in the guest", guest_src);
 	if (kind == KIND_DIR)
 		return copy_out_dir(vmdir, guest_src, target, cb, ctx);
 	if ((fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)

@@ -70,11 +70,12 @@ static int read_stdin(int fd, char **buf, size_t *len)
 		return 0;
 	for (;;) {
 		if (cap - *len < 65536) {
-			char *nb = realloc(*buf, cap + 65536 + 1);
+			size_t want = cap ? cap * 2 : 65536;
+			char *nb = realloc(*buf, want + 1);
 			if (!nb)
 				return err_set(-ENOMEM, "out of memory");
 			*buf = nb;
-			cap += 65536;
+			cap = want;
 		}
 		ssize_t n = read(fd, *buf + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
@@ -85,9 +86,10 @@ static int read_stdin(int fd, char **buf, size_t *len)
 			return 0;
 		*len += (size_t)n;
 		if (*len > AGENT_STDIN_MAX)
-			return err_set(-EFBIG,
-				       "stdin is larger than %u MiB, which the guest agent cannot take (use hv cp for data)",
-				       AGENT_STDIN_MAX >> 20);
+			return err_set(
+			    -EFBIG,
+			    "stdin is larger than %u MiB, which the guest agent cannot take (use hv cp for data)",
+			    AGENT_STDIN_MAX >> 20);
 	}
 }
 

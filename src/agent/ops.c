@@ -339,8 +339,7 @@ struct read_raw {
 	bool eof;
 };
 
-int agent_file_read(struct qga *g, int timeout_ms, int64_t handle, size_t count, uint8_t **data, size_t *len,
-		    bool *eof)
+int agent_file_read(struct qga *g, int timeout_ms, int64_t handle, size_t count, uint8_t **data, size_t *len, bool *eof)
 {
 	static const struct json_field fields[] = {
 		JSON_FIELD_RANGE("count", JSON_INT64, JSON_REQUIRED, struct read_raw, count, 0, INT64_MAX),

@@ -111,7 +111,8 @@ static int read_reply(struct qga *g, uint64_t deadline, const char *what, struct
 				sp++;
 			trace_data("agent", "recv", g->buf, n);
 			if (n > QGA_REPLY_MAX)
-				r = err_set(-EMSGSIZE, "%s: the reply is larger than %u MiB", what, QGA_REPLY_MAX >> 20);
+				r = err_set(-EMSGSIZE, "%s: the reply is larger than %u MiB", what,
+					    QGA_REPLY_MAX >> 20);
 			else if (memchr(g->buf, '\0', n))
 				r = err_set(-EPROTO, "%s: the reply holds a NUL byte", what);
 			else if (sp < n && (r = json_parse_object(g->buf, n, what, out)) < 0)
@@ -155,8 +156,7 @@ static int send_text(struct qga *g, const char *text, size_t n, uint64_t deadlin
 	return 0;
 }
 
-static int send_command(struct qga *g, const char *command, struct json_object *args, bool sentinel,
-			uint64_t deadline)
+static int send_command(struct qga *g, const char *command, struct json_object *args, bool sentinel, uint64_t deadline)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	_cleanup_free_ char *text = NULL;
@@ -283,8 +283,7 @@ static int ensure_sync(struct qga *g, uint64_t deadline)
 	return qga_sync(g, ms < QGA_SYNC_TIMEOUT_MS ? ms : QGA_SYNC_TIMEOUT_MS);
 }
 
-int qga_execute(struct qga *g, const char *command, struct json_object *args, int timeout_ms,
-		struct json_object **ret)
+int qga_execute(struct qga *g, const char *command, struct json_object *args, int timeout_ms, struct json_object **ret)
 {
 	uint64_t deadline = proc_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	_cleanup_json_ struct json_object *o = NULL;
@@ -369,8 +368,8 @@ int qga_open_at(int vmdir, int lock_ms, int sync_ms, struct qga **out)
 		return r;
 	if ((r = sock_connect_at(vmdir, "agent.sock", &fd)) < 0)
 		return r == -ENOENT || r == -ECONNREFUSED
-			       ? err_set(r, "the VM has no guest agent port (it is not running, or was made without one)")
-			       : r;
+			   ? err_set(r, "the VM has no guest agent port (it is not running, or was made without one)")
+			   : r;
 	if ((r = qga_open_fd(fd, sync_ms, out)) < 0)
 		return r == -ETIMEDOUT ? err_prefix(r, "no guest agent answers (install qemu-guest-agent in the guest)")
 				       : r;

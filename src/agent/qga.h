@@ -47,8 +47,7 @@ int qga_sync(struct qga *g, int timeout_ms);
  * (optional) receives the "return" value (the caller puts it).  An
  * {"error"} reply is -EIO (-EOPNOTSUPP for CommandNotFound /
  * CommandDisabled) with the agent's description, sanitized. */
-int qga_execute(struct qga *g, const char *command, struct json_object *args, int timeout_ms,
-		struct json_object **ret);
+int qga_execute(struct qga *g, const char *command, struct json_object *args, int timeout_ms, struct json_object **ret);
 /* For commands that answer only on failure (guest-shutdown): send, and
  * wait up to wait_ms for an error reply.  0 when none came. */
 int qga_execute_noreply(struct qga *g, const char *command, struct json_object *args, int wait_ms);

@@ -63,7 +63,8 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 		if (access(paths[i], R_OK | W_OK) < 0)
 			return err_errno(-errno, "disk %s of VM '%s'", paths[i], d->name);
 		/* hv's own disks must still be what hv made; formats come from vm.json, never from the image */
-		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) < 0)
+		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) <
+		    0)
 			return err_prefix(r, "VM '%s'", d->name);
 		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = d->disks[i].format };
 	}
@@ -198,7 +199,8 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
 		goto out_state;
-	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
+	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 ||
+	    (r = save_args(h->dirfd, &argv)) < 0)
 		goto out_taps;
 	prepare_folder(h->dirfd);
 	vm_mark_boot(h->dirfd);
@@ -438,7 +440,7 @@ int vm_stop(const char *name, int timeout_s, enum vm_stop_mode mode, struct vm_s
 	r = ask_power_off(&h, q, mode, proc_now_ms() + (uint64_t)timeout_s * 1000, final);
 	if (r == -ETIMEDOUT) {
 		snprintf(why, sizeof(why), "forced off: the guest did not power off within %d s of %s", timeout_s,
-			 mode == VM_STOP_AGENT  ? "the guest agent's guest-shutdown"
+			 mode == VM_STOP_AGENT	? "the guest agent's guest-shutdown"
 			 : mode == VM_STOP_ACPI ? "the ACPI power button"
 						: "the ACPI power button and the guest agent's guest-shutdown");
 		r = hard_stop(&h, &st, q, why, final);

@@ -221,8 +221,7 @@ static int guest_thaw(struct qga **g)
 		;
 	qga_close(*g);
 	*g = NULL;
-	return r < 0 ? err_prefix(r, "the guest's file systems may still be frozen (hv stop --force ends that)")
-		     : 0;
+	return r < 0 ? err_prefix(r, "the guest's file systems may still be frozen (hv stop --force ends that)") : 0;
 }
 
 int snap_create(const char *vm, const char *snap, bool disk_only, const char *description)

@@ -66,8 +66,8 @@ char *base64_encode(const void *data, size_t len)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < len; i += 3) {
-		uint32_t w = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0) |
-			     (i + 2 < len ? s[i + 2] : 0);
+		uint32_t w =
+		    (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < len ? s[i + 2] : 0);
 		*p++ = alphabet[w >> 18 & 63];
 		*p++ = alphabet[w >> 12 & 63];
 		*p++ = i + 1 < len ? alphabet[w >> 6 & 63] : '=';

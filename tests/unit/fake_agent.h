@@ -31,7 +31,7 @@ struct fake_agent {
 	enum fake_sync sync;
 	struct fake_reply replies[32];
 	int nreplies;
-	char log[64][256]; /* "command args-json" per request */
+	char log[64][1024]; /* "command args-json" per request */
 	int nlog;
 	pthread_t thread;
 	bool stop;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "agent/agent.h"
 #include "agent/ops.h"
 #include "agent/qga.h"
 #include "fake_agent.h"
@@ -14,6 +15,9 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/proc.h"
+#include "util/sock.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #define SHORT_MS 300
 
@@ -41,16 +45,18 @@ static void test_good_agent(void)
 	bool frozen = true;
 
 	fake_reply_add(&f, "guest-ping", "{\"return\": {}}\n");
-	fake_reply_add(&f, "guest-get-osinfo",
-		       "{\"return\": {\"id\": \"debian\", \"pretty-name\": \"Debian GNU/Linux 12 \\u001b[31m(bookworm)\","
-		       " \"version-id\": \"12\", \"kernel-release\": \"6.1.0-57-cloud-amd64\", \"extra\": [1]}}\n");
-	fake_reply_add(&f, "guest-network-get-interfaces",
-		       "{\"return\": [{\"name\": \"lo\", \"hardware-address\": \"00:00:00:00:00:00\", \"ip-addresses\": "
-		       "[{\"ip-address-type\": \"ipv4\", \"ip-address\": \"127.0.0.1\", \"prefix\": 8}]},"
-		       "{\"name\": \"ens3\", \"hardware-address\": \"52:54:00:12:34:56\", \"ip-addresses\": "
-		       "[{\"ip-address-type\": \"ipv4\", \"ip-address\": \"10.0.2.15\", \"prefix\": 24},"
-		       "{\"ip-address-type\": \"ipv6\", \"ip-address\": \"fe80::1\", \"prefix\": 64}]},"
-		       "{\"name\": \"dummy0\"}]}\n");
+	fake_reply_add(
+	    &f, "guest-get-osinfo",
+	    "{\"return\": {\"id\": \"debian\", \"pretty-name\": \"Debian GNU/Linux 12 \\u001b[31m(bookworm)\","
+	    " \"version-id\": \"12\", \"kernel-release\": \"6.1.0-57-cloud-amd64\", \"extra\": [1]}}\n");
+	fake_reply_add(
+	    &f, "guest-network-get-interfaces",
+	    "{\"return\": [{\"name\": \"lo\", \"hardware-address\": \"00:00:00:00:00:00\", \"ip-addresses\": "
+	    "[{\"ip-address-type\": \"ipv4\", \"ip-address\": \"127.0.0.1\", \"prefix\": 8}]},"
+	    "{\"name\": \"ens3\", \"hardware-address\": \"52:54:00:12:34:56\", \"ip-addresses\": "
+	    "[{\"ip-address-type\": \"ipv4\", \"ip-address\": \"10.0.2.15\", \"prefix\": 24},"
+	    "{\"ip-address-type\": \"ipv6\", \"ip-address\": \"fe80::1\", \"prefix\": 64}]},"
+	    "{\"name\": \"dummy0\"}]}\n");
 	fake_reply_add(&f, "guest-fsfreeze-freeze", "{\"return\": 2}\n");
 	fake_reply_add(&f, "guest-fsfreeze-status", "{\"return\": \"thawed\"}\n");
 	CHECK(connect_fake(&f, &g) == 0, "connect: %s", err_msg());
@@ -83,8 +89,12 @@ static void test_sync_variants(void)
 		enum fake_sync mode;
 		int want;
 	} cases[] = {
-		{ SYNC_OK, 0 },		      { SYNC_GARBAGE_FIRST, 0 }, { SYNC_STALE_FIRST, 0 },
-		{ SYNC_NO_FF, -ETIMEDOUT },   { SYNC_WRONG_ID, -ETIMEDOUT }, { SYNC_SILENT, -ETIMEDOUT },
+		{ SYNC_OK, 0 },
+		{ SYNC_GARBAGE_FIRST, 0 },
+		{ SYNC_STALE_FIRST, 0 },
+		{ SYNC_NO_FF, -ETIMEDOUT },
+		{ SYNC_WRONG_ID, -ETIMEDOUT },
+		{ SYNC_SILENT, -ETIMEDOUT },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -130,8 +140,8 @@ static void test_broken_replies(void)
 	broken_then_good("NUL byte", nul, sizeof(nul) - 1, -EPROTO, "NUL");
 	broken_then_good("no return or error", "{\"hello\": 1}\n", 0, -EPROTO, "neither");
 	broken_then_good("a stray 0xFF", "\xff{\"return\": {}}\n", 0, -EPROTO, "not a JSON object");
-	broken_then_good("error", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no \\u001b[1mway\\u0007\"}}\n", 0,
-			 -EIO, "guest agent: guest-ping: no way");
+	broken_then_good("error", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no \\u001b[1mway\\u0007\"}}\n",
+			 0, -EIO, "guest agent: guest-ping: no way");
 	broken_then_good("command not found", "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"x\"}}\n", 0,
 			 -EOPNOTSUPP, "guest-ping: x");
 	broken_then_good("error of the wrong type", "{\"error\": 5}\n", 0, -EPROTO, "error");
@@ -149,10 +159,10 @@ static void test_silent_command(void)
 	int r;
 
 	/* the first reply comes too late; it must not answer the next ping */
-	f.replies[0] = (struct fake_reply){ .command = "guest-ping",
-					    .text = "{\"return\": {\"late\": 1}}\n",
-					    .delay_ms = 600 };
-	f.replies[1] = (struct fake_reply){ .command = "guest-get-osinfo", .text = "{\"return\": {\"id\": \"fresh\"}}\n" };
+	f.replies[0] =
+	    (struct fake_reply){ .command = "guest-ping", .text = "{\"return\": {\"late\": 1}}\n", .delay_ms = 600 };
+	f.replies[1] =
+	    (struct fake_reply){ .command = "guest-get-osinfo", .text = "{\"return\": {\"id\": \"fresh\"}}\n" };
 	f.nreplies = 2;
 	CHECK(connect_fake(&f, &g) == 0, "connect: %s", err_msg());
 	t0 = proc_now_ms();
@@ -161,8 +171,8 @@ static void test_silent_command(void)
 	CHECK(proc_now_ms() - t0 < 500, "timeout kept");
 	struct agent_osinfo os;
 	r = agent_get_osinfo(g, 3000, &os);
-	CHECK(r == 0 && !strcmp(os.id, "fresh"), "after resync the reply is the right one: %d %s '%s'", r,
-	      err_msg(), os.id);
+	CHECK(r == 0 && !strcmp(os.id, "fresh"), "after resync the reply is the right one: %d %s '%s'", r, err_msg(),
+	      os.id);
 	qga_close(g);
 	fake_stop(&f);
 }
@@ -247,6 +257,194 @@ static void test_wrong_types(void)
 	}
 }
 
+/* A VM folder whose agent.sock is served by a fake agent. */
+struct fake_vm {
+	char dir[64];
+	int dirfd;
+	struct fake_agent f;
+};
+
+static void fake_vm_start(struct fake_vm *v)
+{
+	int lfd = -1;
+
+	snprintf(v->dir, sizeof(v->dir), "/tmp/hv-test-agent.XXXXXX");
+	if (!mkdtemp(v->dir) || (v->dirfd = open(v->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    sock_listen_at(v->dirfd, "agent.sock", &lfd) < 0) {
+		printf("FAIL cannot set up a fake VM folder\n");
+		exit(1);
+	}
+	fake_start_listen(&v->f, lfd);
+}
+
+static void fake_vm_stop(struct fake_vm *v)
+{
+	char cmd[128];
+
+	fake_stop(&v->f);
+	close(v->f.listen);
+	close(v->dirfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", v->dir);
+	(void)!system(cmd);
+}
+
+static const char *log_find(const struct fake_agent *f, const char *prefix)
+{
+	for (int i = 0; i < f->nlog; i++)
+		if (!strncmp(f->log[i], prefix, strlen(prefix)))
+			return f->log[i];
+	return "";
+}
+
+static const char *log_with(const struct fake_agent *f, const char *prefix, const char *has)
+{
+	for (int i = 0; i < f->nlog; i++)
+		if (!strncmp(f->log[i], prefix, strlen(prefix)) && strstr(f->log[i], has))
+			return f->log[i];
+	return "";
+}
+
+static int pipe_read(int fd, char *buf, size_t n)
+{
+	ssize_t k = read(fd, buf, n - 1);
+	buf[k > 0 ? k : 0] = 0;
+	return (int)k;
+}
+
+static void test_exec(void)
+{
+	struct fake_vm v = { .f = { 0 } };
+	char *argv[] = { "ls", "-l", NULL }, *env[] = { "A=b", NULL };
+	struct exec_status st;
+	int out[2], err[2], in[2];
+	char buf[256];
+	int r;
+
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 42}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", "{\"return\": {\"exited\": false}}\n");
+	fake_reply_add(&v.f, "guest-exec-status",
+		       "{\"return\": {\"exited\": true, \"exitcode\": 3, \"out-data\": \"aGVsbG8K\", \"err-data\": "
+		       "\"b29wcwo=\"}}\n");
+	fake_vm_start(&v);
+	(void)!pipe(out);
+	(void)!pipe(err);
+	(void)!pipe(in);
+	(void)!write(in[1], "input", 5);
+	close(in[1]);
+	struct exec_request req = {
+		.argv = argv, .env = env, .workdir = "/srv", .in = in[0], .out = out[1], .err = err[1]
+	};
+	r = agent_exec(v.dirfd, &req, &st);
+	CHECK(r == 0 && st.code == 3 && !st.signaled, "exit status 3: %d %d %s", r, st.code, err_msg());
+	CHECK(pipe_read(out[0], buf, sizeof(buf)) == 6 && !strcmp(buf, "hello\n"), "stdout: '%s'", buf);
+	CHECK(pipe_read(err[0], buf, sizeof(buf)) == 5 && !strcmp(buf, "oops\n"), "stderr: '%s'", buf);
+	const char *l = log_find(&v.f, "guest-exec {");
+	CHECK(strstr(l, "\"path\":\"\\/bin\\/sh\"") && strstr(l, "\"\\/srv\",\"\",\"ls\",\"-l\"]"),
+	      "argv through the wrapper: %s", l);
+	CHECK(strstr(l, "\"input-data\":\"aW5wdXQ=\"") && strstr(l, "\"A=b\"") && strstr(l, "PATH="),
+	      "stdin and env: %s", l);
+	CHECK(strstr(log_find(&v.f, "guest-exec-status"), "\"pid\":42") != NULL, "status of pid 42");
+	fake_vm_stop(&v);
+
+	/* killed by a signal; then the program that cannot be started */
+	struct fake_vm w = { .f = { 0 } };
+	fake_reply_add(&w.f, "guest-exec", "{\"return\": {\"pid\": 7}}\n");
+	fake_reply_add(&w.f, "guest-exec-status", "{\"return\": {\"exited\": true, \"signal\": 9}}\n");
+	fake_reply_add(&w.f, "guest-exec",
+		       "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Guest agent command failed, error was "
+		       "'Failed to execute child process \\u201c/bin/sh\\u201d (No such file or directory)'\"}}\n");
+	fake_vm_start(&w);
+	req = (struct exec_request){ .argv = argv, .in = -1, .out = -1, .err = -1 };
+	r = agent_exec(w.dirfd, &req, &st);
+	CHECK(r == 0 && st.signaled && st.code == 9, "signal 9: %d %d %d", r, st.signaled, st.code);
+	r = agent_exec(w.dirfd, &req, &st);
+	CHECK(r == 0 && st.code == 127 && strstr(st.message, "No such file"), "not found: %d %d '%s' %s", r, st.code,
+	      st.message, err_msg());
+	req.tty = true;
+	CHECK(agent_exec(w.dirfd, &req, &st) == -ENOTSUP, "no terminal through the agent");
+	req.tty = false;
+	/* stdin beyond what the agent takes */
+	char big[] = "/tmp/hv-test-agent-stdin.XXXXXX";
+	int bfd = mkstemp(big);
+	(void)!ftruncate(bfd, AGENT_STDIN_MAX + 1);
+	unlink(big);
+	req.in = bfd;
+	r = agent_exec(w.dirfd, &req, &st);
+	CHECK(r == -EFBIG && strstr(err_msg(), "hv cp"), "stdin too large: %d %s", r, err_msg());
+	close(bfd);
+	fake_vm_stop(&w);
+
+	/* an agent port without an agent behind it; no port at all */
+	struct fake_vm x = { .f = { .sync = SYNC_SILENT } };
+	fake_vm_start(&x);
+	req.in = -1;
+	uint64_t t0 = proc_now_ms();
+	r = agent_exec(x.dirfd, &req, &st);
+	CHECK(r == -ETIMEDOUT && strstr(err_msg(), "install qemu-guest-agent"), "silent agent: %d %s", r, err_msg());
+	CHECK(proc_now_ms() - t0 < QGA_SYNC_TIMEOUT_MS + 1000, "bounded");
+	unlinkat(x.dirfd, "agent.sock", 0);
+	r = agent_exec(x.dirfd, &req, &st);
+	CHECK(r == -ENOENT && strstr(err_msg(), "no guest agent port"), "no port: %d %s", r, err_msg());
+	fake_vm_stop(&x);
+	close(out[0]), close(out[1]), close(err[0]), close(err[1]), close(in[0]);
+}
+
+#define EXITED(out64) "{\"return\": {\"exited\": true, \"exitcode\": 0, \"out-data\": \"" out64 "\"}}\n"
+#define EXITED0	      "{\"return\": {\"exited\": true, \"exitcode\": 0}}\n"
+
+static void test_copy(void)
+{
+	char host[] = "/tmp/hv-test-agent-copy.XXXXXX", file[128], missing[160];
+	struct fake_vm v = { .f = { 0 } };
+	struct stat st;
+	int r;
+
+	if (!mkdtemp(host))
+		return;
+	snprintf(file, sizeof(file), "%s/f", host);
+	snprintf(missing, sizeof(missing), "%s/no/such", host);
+	/* out: "file 640 5", then open/read/close */
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 1}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", EXITED("ZmlsZSA2NDAgNQ==")); /* file 640 5 */
+	fake_reply_add(&v.f, "guest-file-open", "{\"return\": 1000}\n");
+	fake_reply_add(&v.f, "guest-file-read",
+		       "{\"return\": {\"count\": 5, \"buf-b64\": \"aGVsbG8=\", \"eof\": true}}\n");
+	fake_reply_add(&v.f, "guest-file-close", "{\"return\": {}}\n");
+	/* in: "new", open/write/close, chmod */
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 2}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", EXITED("bmV3")); /* new */
+	fake_reply_add(&v.f, "guest-file-open", "{\"return\": 1001}\n");
+	fake_reply_add(&v.f, "guest-file-write", "{\"return\": {\"count\": 5, \"eof\": false}}\n");
+	fake_reply_add(&v.f, "guest-file-close", "{\"return\": {}}\n");
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 3}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", EXITED0);
+	/* errors: missing in the guest */
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 4}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", EXITED("bWlzc2luZw==")); /* missing */
+	fake_vm_start(&v);
+
+	r = agent_copy_out(v.dirfd, "/etc/f", host, NULL, NULL);
+	CHECK(r == 0, "copy out: %d %s", r, err_msg());
+	CHECK(stat(file, &st) == 0 && st.st_size == 5 && (st.st_mode & 0777) == 0640,
+	      "host file with the guest's mode");
+	chmod(file, 0751);
+	r = agent_copy_in(v.dirfd, file, "/root/g", NULL, NULL);
+	CHECK(r == 0, "copy in: %d %s", r, err_msg());
+	CHECK(strstr(log_find(&v.f, "guest-file-write"), "\"buf-b64\":\"aGVsbG8=\"") != NULL, "data written");
+	CHECK(strstr(log_with(&v.f, "guest-exec", "chmod"), "\"\\/root\\/g\",\"751\"]") != NULL,
+	      "mode set by chmod: %s", log_with(&v.f, "guest-exec", "chmod"));
+	r = agent_copy_out(v.dirfd, "/nope", host, NULL, NULL);
+	CHECK(r == -ENOENT && strstr(err_msg(), "/nope does not exist in the guest"), "missing in the guest: %s",
+	      err_msg());
+	r = agent_copy_in(v.dirfd, missing, "/root", NULL, NULL);
+	CHECK(r == -ENOENT && strstr(err_msg(), missing), "missing on the host: %s", err_msg());
+	r = agent_copy_out(v.dirfd, "/etc/f", missing, NULL, NULL);
+	CHECK(r < 0, "host folder missing: %s", err_msg());
+	fake_vm_stop(&v);
+	unlink(file);
+	rmdir(host);
+}
+
 int main(void)
 {
 	test_good_agent();
@@ -255,5 +453,7 @@ int main(void)
 	test_silent_command();
 	test_truncated();
 	test_wrong_types();
+	test_exec();
+	test_copy();
 	T_DONE();
 }
