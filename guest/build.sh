@@ -84,6 +84,7 @@ echo "$kver" >"$out/kernel.release"
 
 # The initramfs.
 stage=$(mktemp -d "${TMPDIR:-/tmp}/hv-initramfs.XXXXXX")
+chmod 0755 "$stage" # the root folder: other users (hv exec --user) must reach /bin
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" "$stage/etc" "$stage/root" \
 	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/run" "$stage/tmp" "$stage/mnt" "$stage/lib/modules/$kver"

@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "forward", cmd_forward, "add, remove or list port forwards of a VM's nat NIC" },
 	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
 	{ "disk", cmd_disk, "create, inspect, resize, convert and check disk images" },
+	{ "exec", cmd_exec, "run a command in a running VM (hv exec NAME [-t] [-- COMMAND])" },
+	{ "cp", cmd_cp, "copy files into or out of a running VM (hv cp [NAME:]SRC [NAME:]DST)" },
 	{ "ssh", cmd_ssh, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])" },
 	{ "vnc", cmd_vnc, "where to connect a VNC viewer to a VM's display" },
 	{ "image", cmd_image, "build, import, list, inspect and remove OS images (hv image build debian-12)" },

@@ -36,6 +36,8 @@ int cmd_save(int argc, char **argv);
 int cmd_attach_disk(int argc, char **argv);
 int cmd_detach_disk(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 

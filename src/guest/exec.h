@@ -14,6 +14,10 @@ struct exec_request {
 	const char *user;    /* NULL: root */
 	bool tty;	     /* give the command a terminal (the host's fd 0 is one) */
 	int in, out, err;    /* host file descriptors to relay: stdin (-1: none), stdout, stderr */
+	/* called as data moves (stdin sent plus output written, in total so
+	 * far), for progress bars; may be NULL */
+	void (*progress)(void *ctx, unsigned long long bytes);
+	void *progress_ctx;
 };
 
 /* How a command ended. */

@@ -48,6 +48,13 @@ bool gsess_wants_stdin(const struct gsess *s)
 	return s->started && s->stdin_open && !s->ended && s->credit > 0;
 }
 
+static void moved(struct gsess *s, size_t n)
+{
+	s->moved += n;
+	if (s->req->progress)
+		s->req->progress(s->req->progress_ctx, s->moved);
+}
+
 int gsess_pump_stdin(struct gsess *s)
 {
 	uint8_t buf[HVP_DATA_MAX];
@@ -62,6 +69,7 @@ int gsess_pump_stdin(struct gsess *s)
 		return chan_queue(s->ch, HVP_STDIN_EOF, s->id, NULL, 0);
 	}
 	s->credit -= (uint32_t)n;
+	moved(s, (size_t)n);
 	return chan_queue(s->ch, HVP_STDIN, s->id, buf, (size_t)n);
 }
 
@@ -76,6 +84,7 @@ static void output(struct gsess *s, int fd, bool *broken, const uint8_t *p, size
 		*broken = true;
 		chan_queue(s->ch, HVP_SIGNAL, s->id, (uint8_t[]){ SIGPIPE }, 1);
 	}
+	moved(s, n);
 	hvp_put32(ack, (uint32_t)n);
 	chan_queue(s->ch, HVP_OUTACK, s->id, ack, sizeof(ack));
 }
@@ -156,6 +165,7 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 	struct chan ch;
 	struct gsess s;
 	int rows = 0, cols = 0, r;
+	bool write_closed = false;
 
 	chan_init(&ch, fd, HVP_GUEST);
 	gsess_init(&s, &ch, 1, req);
@@ -167,7 +177,7 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 		goto out;
 	while (!s.ended) {
 		struct pollfd pf[3] = {
-			{ fd, POLLIN | (chan_pending(&ch) ? POLLOUT : 0), 0 },
+			{ fd, POLLIN | (chan_pending(&ch) && !write_closed ? POLLOUT : 0), 0 },
 			{ gsess_wants_stdin(&s) ? req->in : -1, POLLIN, 0 },
 			{ sigfd, POLLIN, 0 },
 		};
@@ -192,9 +202,12 @@ int gsess_run(int fd, const struct exec_request *req, int sigfd, struct exec_sta
 				break;
 			}
 		}
-		if ((r = chan_flush(&ch)) < 0 && !s.ended) {
-			r = err_set(-ECONNRESET, "the VM's monitor closed the connection (the VM stopped?)");
-			break;
+		if (!write_closed && chan_flush(&ch) < 0) {
+			/* the other end stopped reading: what it sent last (the
+			 * EXIT of a command that ended early) is still to be read */
+			write_closed = true;
+			ch.out_off = ch.out_len = 0;
+			s.stdin_open = false;
 		}
 		r = 0;
 	}

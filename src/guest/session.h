@@ -19,7 +19,8 @@ struct gsess {
 	const struct exec_request *req;
 	uint32_t credit; /* stdin bytes the guest can still take */
 	bool started, stdin_open, out_broken, err_broken;
-	bool ended; /* EXIT arrived: st is valid */
+	bool ended;		  /* EXIT arrived: st is valid */
+	unsigned long long moved; /* stdin sent plus output written */
 	struct exec_status st;
 	char error[256]; /* the guest's ERROR text, raw (sanitize before showing) */
 };

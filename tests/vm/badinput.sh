@@ -68,8 +68,8 @@ refuse "hv run with a command but a foreign initrd" "no hv init" "$HV" run --ini
 refuse "missing qemu-system-x86_64 (hv run)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" run -- true
 refuse "no qemu-system-x86_64 on PATH" "qemu-system-x86_64 not found; install it" env PATH=/nonexistent "$HV" run -- true
 refuse "missing qemu-system-x86_64 (hv start)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" start base
-# a command over the guest channel's 64 KiB EXEC frame: refused before QEMU starts, naming the limit
-refuse "hv run with a command over 64 KiB" "over the guest channel's limit of 65535 bytes" \
+# a command over the guest channel's EXEC limit: refused before QEMU starts, naming the limit
+refuse "hv run with a command over 56 KiB" "over the guest channel's limit of 57344 bytes" \
 	"$HV" run -- echo "$(head -c 70000 /dev/zero | tr '\0' x)"
 check "and it exits 125" bash -c '"$0" run -- echo "$(head -c 70000 /dev/zero | tr "\0" x)" 2>/dev/null; [ $? -eq 125 ]' "$HV"
 # with too few fds for the signalfd, hv run says so and exits 125 (it used to poll forever):

@@ -73,7 +73,7 @@ fi
 expect_eq "hv --debug run -- true exits 0" "$?" 0
 trace=$(grep ' chan: ' "$tmp/trace" | sed 's/^hv\[[0-9]*\] //' | tr '\n' '|')
 expect_match "the trace shows HELLO received, EXEC sent, EXIT received" "$trace" \
-	"^chan: recv HELLO \(9 bytes\)\|chan: send EXEC \([0-9]+ bytes\)\|.*chan: recv EXIT \(2 bytes\)\|"
+	"^chan: recv HELLO session 0 \(9 bytes\)\|chan: send EXEC session 1 \([0-9]+ bytes\)\|.*chan: recv EXIT session 1 \(2 bytes\)\|"
 expect_eq "and nothing is traced without --debug" "$("$HV" run --nic none -- true 2>&1)" ""
 
 # nothing of these VMs outlives hv run
