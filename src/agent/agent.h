@@ -22,8 +22,9 @@
  * not be asked.  req->tty is an error (-ENOTSUP). */
 int agent_exec(int vmdir, const struct exec_request *req, struct exec_status *st);
 
-/* Progress of a copy: done of total bytes (total 0: unknown). */
-typedef void (*agent_progress_fn)(uint64_t done, uint64_t total, void *ctx);
+/* Progress of a copy: done of total bytes (total 0: unknown); the same
+ * shape as manager/guestcp.h's cp_progress_fn. */
+typedef void (*agent_progress_fn)(void *ctx, unsigned long long done, unsigned long long total);
 
 /* Copy a host file or directory into the guest, as cp -r would: into
  * guest_dst when that is a directory, else to that name (its parent must

@@ -113,7 +113,7 @@ static int put_file(int vmdir, int fd, uint64_t total, const char *gpath, agent_
 			break;
 		done += (uint64_t)n;
 		if (cb)
-			cb(done, total, ctx);
+			cb(ctx, done, total);
 	}
 	int c = agent_file_close(g, FILE_MS, h);
 	return r < 0 ? r : c;
@@ -142,7 +142,7 @@ static int get_file(int vmdir, const char *gpath, uint64_t total, int fd, agent_
 		}
 		done += len;
 		if (cb)
-			cb(done, total, ctx);
+			cb(ctx, done, total);
 		if (len == 0)
 			break;
 	}

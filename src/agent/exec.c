@@ -123,6 +123,8 @@ static int exec_start(int vmdir, const struct exec_request *req, int64_t *pid, s
 
 /* Where a command's output goes: host fds, or kept (agent_run). */
 struct exec_sink {
+	const struct exec_request *req; /* progress, or NULL */
+	unsigned long long moved;
 	int out, err;
 	uint8_t *kept;
 	size_t kept_len;
@@ -144,6 +146,9 @@ static int exec_poll(int vmdir, struct exec_sink *sink, int64_t pid, struct exec
 		write_all(sink->out, es.out, es.out_len);
 	if (es.err_len && sink->err >= 0)
 		write_all(sink->err, es.err, es.err_len);
+	sink->moved += es.out_len + es.err_len;
+	if (sink->req && sink->req->progress && es.out_len + es.err_len)
+		sink->req->progress(sink->req->progress_ctx, sink->moved);
 	if (es.out_len && sink->out < 0 && !sink->kept) {
 		sink->kept = TAKE_PTR(es.out);
 		sink->kept_len = es.out_len;
@@ -179,7 +184,7 @@ int agent_run(int vmdir, char *const *argv, int *code, char **out)
 {
 	static char *const env[] = { GUEST_PATH, NULL };
 	_cleanup_qga_ struct qga *g = NULL;
-	struct exec_sink sink = { -1, -1, NULL, 0 };
+	struct exec_sink sink = { .out = -1, .err = -1 };
 	struct exec_status st = { 0 };
 	int64_t pid;
 	int r;
@@ -208,7 +213,7 @@ int agent_run(int vmdir, char *const *argv, int *code, char **out)
 
 int agent_exec(int vmdir, const struct exec_request *req, struct exec_status *st)
 {
-	struct exec_sink sink = { req->out, req->err, NULL, 0 };
+	struct exec_sink sink = { .req = req, .out = req->out, .err = req->err };
 	int64_t pid;
 	int r;
 
