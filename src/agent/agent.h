@@ -19,8 +19,10 @@
 
 /* Run req in the guest; 0 with *st filled when the command ran (or was
  * not found: code 127, or not executable: 126); an error when it could
- * not be asked.  req->tty is an error (-ENOTSUP). */
-int agent_exec(int vmdir, const struct exec_request *req, struct exec_status *st);
+ * not be asked.  req->tty is an error (-ENOTSUP).  sigfd (-1: none): a
+ * signalfd of the caller; SIGINT, SIGTERM, SIGHUP and SIGQUIT read from
+ * it are sent to the command with kill(1) in the guest. */
+int agent_exec(int vmdir, const struct exec_request *req, int sigfd, struct exec_status *st);
 
 /* Progress of a copy: done of total bytes (total 0: unknown); the same
  * shape as manager/guestcp.h's cp_progress_fn. */

@@ -3,6 +3,10 @@
 #include "agent/agent.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +17,7 @@
 #include "util/fs.h"
 #include "util/proc.h"
 #include "util/text.h"
+#include "util/trace.h"
 
 #define EXEC_LOCK_MS   30000 /* another hv command may hold the agent this long */
 #define POLL_FIRST_MS  10
@@ -168,13 +173,48 @@ static int exec_poll(int vmdir, struct exec_sink *sink, int64_t pid, struct exec
 	return es.exited ? 1 : 0;
 }
 
-static int exec_wait(int vmdir, int64_t pid, struct exec_sink *sink, struct exec_status *st)
+/* The agent has no signal command: kill(1) in the guest does it. */
+static void forward_signal(int vmdir, int sigfd, int64_t pid)
+{
+	struct signalfd_siginfo si;
+	char sig[16], target[24];
+	char *argv[] = { "kill", "-s", sig, "--", target, NULL };
+	_cleanup_free_ char *out = NULL;
+	int code;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGINT && si.ssi_signo != SIGTERM && si.ssi_signo != SIGHUP &&
+		    si.ssi_signo != SIGQUIT)
+			continue;
+		snprintf(sig, sizeof(sig), "%u", si.ssi_signo);
+		snprintf(target, sizeof(target), "%lld", (long long)pid);
+		trace_printf("agent", "forwarding signal %u to guest pid %lld", si.ssi_signo, (long long)pid);
+		free(TAKE_PTR(out));
+		agent_run(vmdir, argv, &code, &out);
+		err_clear();
+	}
+}
+
+/* Wait, or less when a signal comes. */
+static void pause_ms(int vmdir, int sigfd, int64_t pid, unsigned ms)
+{
+	struct pollfd pf = { sigfd, POLLIN, 0 };
+
+	if (sigfd < 0) {
+		proc_sleep_ms(ms);
+		return;
+	}
+	if (poll(&pf, 1, (int)ms) > 0)
+		forward_signal(vmdir, sigfd, pid);
+}
+
+static int exec_wait(int vmdir, int64_t pid, int sigfd, struct exec_sink *sink, struct exec_status *st)
 {
 	unsigned wait_ms = POLL_FIRST_MS;
 	int r;
 
 	while ((r = exec_poll(vmdir, sink, pid, st)) == 0) {
-		proc_sleep_ms(wait_ms);
+		pause_ms(vmdir, sigfd, pid, wait_ms);
 		wait_ms = wait_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait_ms * 2;
 	}
 	return r < 0 ? err_prefix(r, "guest-exec-status of pid %lld", (long long)pid) : 0;
@@ -194,7 +234,7 @@ int agent_run(int vmdir, char *const *argv, int *code, char **out)
 	    (r = agent_exec_start(g, QGA_TIMEOUT_MS, argv, env, NULL, 0, true, &pid)) < 0)
 		return r;
 	qga_close(TAKE_PTR(g));
-	if ((r = exec_wait(vmdir, pid, &sink, &st)) < 0) {
+	if ((r = exec_wait(vmdir, pid, -1, &sink, &st)) < 0) {
 		free(sink.kept);
 		return r;
 	}
@@ -211,7 +251,7 @@ int agent_run(int vmdir, char *const *argv, int *code, char **out)
 	return 0;
 }
 
-int agent_exec(int vmdir, const struct exec_request *req, struct exec_status *st)
+int agent_exec(int vmdir, const struct exec_request *req, int sigfd, struct exec_status *st)
 {
 	struct exec_sink sink = { .req = req, .out = req->out, .err = req->err };
 	int64_t pid;
@@ -224,5 +264,5 @@ int agent_exec(int vmdir, const struct exec_request *req, struct exec_status *st
 		return err_set(-ENOTSUP, "the guest agent cannot give a command a terminal (run it without --tty)");
 	if ((r = exec_start(vmdir, req, &pid, st)) <= 0)
 		return r;
-	return exec_wait(vmdir, pid, &sink, st);
+	return exec_wait(vmdir, pid, sigfd, &sink, st);
 }

@@ -70,7 +70,7 @@ int vm_exec(const char *name, const struct exec_request *req, int sigfd, struct 
 	if (vm_guest_way(&d) == GUEST_WAY_CHANNEL)
 		r = exec_channel(&h, req, sigfd, st);
 	else
-		r = agent_exec(h.dirfd, req, st);
+		r = agent_exec(h.dirfd, req, sigfd, st);
 out:
 	vmdef_free(&d);
 	vm_close(&h);

@@ -334,7 +334,7 @@ static void test_exec(void)
 	struct exec_request req = {
 		.argv = argv, .env = env, .workdir = "/srv", .in = in[0], .out = out[1], .err = err[1]
 	};
-	r = agent_exec(v.dirfd, &req, &st);
+	r = agent_exec(v.dirfd, &req, -1, &st);
 	CHECK(r == 0 && st.code == 3 && !st.signaled, "exit status 3: %d %d %s", r, st.code, err_msg());
 	CHECK(pipe_read(out[0], buf, sizeof(buf)) == 6 && !strcmp(buf, "hello\n"), "stdout: '%s'", buf);
 	CHECK(pipe_read(err[0], buf, sizeof(buf)) == 5 && !strcmp(buf, "oops\n"), "stderr: '%s'", buf);
@@ -355,13 +355,13 @@ static void test_exec(void)
 		       "'Failed to execute child process \\u201c/bin/sh\\u201d (No such file or directory)'\"}}\n");
 	fake_vm_start(&w);
 	req = (struct exec_request){ .argv = argv, .in = -1, .out = -1, .err = -1 };
-	r = agent_exec(w.dirfd, &req, &st);
+	r = agent_exec(w.dirfd, &req, -1, &st);
 	CHECK(r == 0 && st.signaled && st.code == 9, "signal 9: %d %d %d", r, st.signaled, st.code);
-	r = agent_exec(w.dirfd, &req, &st);
+	r = agent_exec(w.dirfd, &req, -1, &st);
 	CHECK(r == 0 && st.code == 127 && strstr(st.message, "No such file"), "not found: %d %d '%s' %s", r, st.code,
 	      st.message, err_msg());
 	req.tty = true;
-	CHECK(agent_exec(w.dirfd, &req, &st) == -ENOTSUP, "no terminal through the agent");
+	CHECK(agent_exec(w.dirfd, &req, -1, &st) == -ENOTSUP, "no terminal through the agent");
 	req.tty = false;
 	/* stdin beyond what the agent takes */
 	char big[] = "/tmp/hv-test-agent-stdin.XXXXXX";
@@ -369,7 +369,7 @@ static void test_exec(void)
 	(void)!ftruncate(bfd, AGENT_STDIN_MAX + 1);
 	unlink(big);
 	req.in = bfd;
-	r = agent_exec(w.dirfd, &req, &st);
+	r = agent_exec(w.dirfd, &req, -1, &st);
 	CHECK(r == -EFBIG && strstr(err_msg(), "hv cp"), "stdin too large: %d %s", r, err_msg());
 	close(bfd);
 	fake_vm_stop(&w);
@@ -379,11 +379,11 @@ static void test_exec(void)
 	fake_vm_start(&x);
 	req.in = -1;
 	uint64_t t0 = proc_now_ms();
-	r = agent_exec(x.dirfd, &req, &st);
+	r = agent_exec(x.dirfd, &req, -1, &st);
 	CHECK(r == -ETIMEDOUT && strstr(err_msg(), "install qemu-guest-agent"), "silent agent: %d %s", r, err_msg());
 	CHECK(proc_now_ms() - t0 < QGA_SYNC_TIMEOUT_MS + 1000, "bounded");
 	unlinkat(x.dirfd, "agent.sock", 0);
-	r = agent_exec(x.dirfd, &req, &st);
+	r = agent_exec(x.dirfd, &req, -1, &st);
 	CHECK(r == -ENOENT && strstr(err_msg(), "no guest agent port"), "no port: %d %s", r, err_msg());
 	fake_vm_stop(&x);
 	close(out[0]), close(out[1]), close(err[0]), close(err[1]), close(in[0]);
