@@ -34,19 +34,26 @@ static int arg_add(struct json_object *o, const char *key, struct json_object *v
 	return 0;
 }
 
+/* The "return" value of command has type t (what: its name for people). */
+static int ret_is(struct json_object *ret, const char *command, enum json_type t, const char *what)
+{
+	if (!json_object_is_type(ret, t))
+		return err_set(-EPROTO, "guest agent: %s: expected %s, got %s", command, what, json_kind_name(ret));
+	return 0;
+}
+
 static int ret_int(struct json_object *ret, const char *command, int64_t *out)
 {
-	if (!json_object_is_type(ret, json_type_int))
-		return err_set(-EPROTO, "guest agent: %s: expected a number, got %s", command, json_kind_name(ret));
-	*out = json_object_get_int64(ret);
-	return 0;
+	int r = ret_is(ret, command, json_type_int, "a number");
+
+	if (r == 0)
+		*out = json_object_get_int64(ret);
+	return r;
 }
 
 static int ret_object(struct json_object *ret, const char *command)
 {
-	if (!json_object_is_type(ret, json_type_object))
-		return err_set(-EPROTO, "guest agent: %s: expected an object, got %s", command, json_kind_name(ret));
-	return 0;
+	return ret_is(ret, command, json_type_object, "an object");
 }
 
 int agent_ping(struct qga *g, int timeout_ms)
@@ -160,11 +167,9 @@ int agent_network_interfaces(struct qga *g, int timeout_ms, struct agent_iface *
 	int r;
 
 	*n = 0;
-	if ((r = qga_execute(g, "guest-network-get-interfaces", NULL, timeout_ms, &ret)) < 0)
+	if ((r = qga_execute(g, "guest-network-get-interfaces", NULL, timeout_ms, &ret)) < 0 ||
+	    (r = ret_is(ret, "guest-network-get-interfaces", json_type_array, "an array")) < 0)
 		return r;
-	if (!json_object_is_type(ret, json_type_array))
-		return err_set(-EPROTO, "guest agent: guest-network-get-interfaces: expected an array, got %s",
-			       json_kind_name(ret));
 	if ((r = json_array_each(ret, "guest agent: guest-network-get-interfaces", 4096, one_iface, &l)) < 0)
 		return qga_proto_error(r);
 	*n = l.n;
@@ -210,11 +215,9 @@ int agent_fsfreeze_status(struct qga *g, int timeout_ms, bool *frozen)
 	_cleanup_json_ struct json_object *ret = NULL;
 	int r;
 
-	if ((r = qga_execute(g, "guest-fsfreeze-status", NULL, timeout_ms, &ret)) < 0)
+	if ((r = qga_execute(g, "guest-fsfreeze-status", NULL, timeout_ms, &ret)) < 0 ||
+	    (r = ret_is(ret, "guest-fsfreeze-status", json_type_string, "a string")) < 0)
 		return r;
-	if (!json_object_is_type(ret, json_type_string))
-		return err_set(-EPROTO, "guest agent: guest-fsfreeze-status: expected a string, got %s",
-			       json_kind_name(ret));
 	*frozen = !strcmp(json_object_get_string(ret), "frozen");
 	return 0;
 }
