@@ -17,6 +17,8 @@
 #include "util/proc.h"
 #include "util/sock.h"
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #define SHORT_MS 300
@@ -389,6 +391,36 @@ static void test_exec(void)
 	close(out[0]), close(out[1]), close(err[0]), close(err[1]), close(in[0]);
 }
 
+/* Ctrl-C on hv exec: kill -s 2 PID runs in the guest */
+static void test_exec_signal(void)
+{
+	struct fake_vm v = { .f = { 0 } };
+	char *argv[] = { "sleep", "100", NULL };
+	struct exec_request req = { .argv = argv, .in = -1, .out = -1, .err = -1 };
+	struct exec_status st;
+	sigset_t set, old;
+	int sigfd, r;
+
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 5}}\n");
+	fake_reply_add(&v.f, "guest-exec", "{\"return\": {\"pid\": 6}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", "{\"return\": {\"exited\": false}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", "{\"return\": {\"exited\": true, \"exitcode\": 0}}\n");
+	fake_reply_add(&v.f, "guest-exec-status", "{\"return\": {\"exited\": true, \"signal\": 2}}\n");
+	fake_vm_start(&v);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	raise(SIGINT);
+	r = agent_exec(v.dirfd, &req, sigfd, &st);
+	CHECK(r == 0 && st.signaled && st.code == 2, "ended by the signal: %d %d %d %s", r, st.signaled, st.code,
+	      err_msg());
+	CHECK(*log_with(&v.f, "guest-exec", "[\"-s\",\"2\",\"--\",\"5\"]"), "kill -s 2 -- 5 ran in the guest");
+	close(sigfd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fake_vm_stop(&v);
+}
+
 #define EXITED(out64) "{\"return\": {\"exited\": true, \"exitcode\": 0, \"out-data\": \"" out64 "\"}}\n"
 #define EXITED0	      "{\"return\": {\"exited\": true, \"exitcode\": 0}}\n"
 
@@ -454,6 +486,7 @@ int main(void)
 	test_truncated();
 	test_wrong_types();
 	test_exec();
+	test_exec_signal();
 	test_copy();
 	T_DONE();
 }
