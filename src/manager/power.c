@@ -16,6 +16,7 @@
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "storage/image.h"
+#include "manager/guestexec.h"
 #include "manager/osboot.h"
 #include "manager/readywait.h"
 #include "manager/store.h"
@@ -54,8 +55,8 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 	vm->qmp_path = "qmp.sock";
 	vm->qmp_fd = QEMU_QMP_FD;
 	vm->sandbox = true;
-	/* distributions may run qemu-guest-agent; hv's own guest has the channel */
-	if (d->image[0] || d->firmware != FIRMWARE_NONE || d->cdrom)
+	/* guests without hv's init may run qemu-guest-agent */
+	if (vm_guest_way(d) == GUEST_WAY_AGENT)
 		vm->agent_path = "agent.sock";
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		if ((r = vm_disk_path(h->dir, &d->disks[i], &paths[i])) < 0)
