@@ -12,6 +12,7 @@
 #include "agent/qga.h"
 #include "fake_agent.h"
 #include "t.h"
+#include "util/base64.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/proc.h"
@@ -477,8 +478,31 @@ static void test_copy(void)
 	rmdir(host);
 }
 
+static void test_base64(void)
+{
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	static const char *const bad[] = { "Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "=Zm9", "Zm 9" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) { /* RFC 4648 section 10 */
+		_cleanup_free_ char *e = base64_encode(plain[i], strlen(plain[i]));
+		_cleanup_free_ uint8_t *d = NULL;
+		size_t n;
+		CHECK_STR(e, coded[i], "base64_encode");
+		CHECK(base64_decode(coded[i], strlen(coded[i]), &d, &n) == 0 && n == strlen(plain[i]) &&
+			  !memcmp(d, plain[i], n),
+		      "base64_decode %s", coded[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint8_t *d = NULL;
+		size_t n;
+		CHECK(base64_decode(bad[i], strlen(bad[i]), &d, &n) == -EINVAL && !d, "refuses %s", bad[i]);
+	}
+}
+
 int main(void)
 {
+	test_base64();
 	test_good_agent();
 	test_sync_variants();
 	test_broken_replies();
