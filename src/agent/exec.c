@@ -28,15 +28,16 @@
 /*
  * The agent runs argv in "/" as root, with only the environment it is
  * given.  A fixed script (the values travel as its arguments, never in
- * its text) goes to the working directory (default: the user's home) and
- * becomes the user; "exec" then gives 127 for a command not found and 126
+ * its text) goes to the working directory (default: the user's home, or
+ * "/" when it has none) and becomes the user; "exec" then gives 127 for a command not found and 126
  * for one not executable, as a shell does.
  */
-static const char wrapper[] = "d=$1 u=$2; shift 2\n"
-			      "if [ -z \"$d\" ]; then d=$(getent passwd \"${u:-root}\" | cut -d: -f6); fi\n"
-			      "cd -- \"${d:-/}\" || exit 126\n"
-			      "if [ -n \"$u\" ]; then exec runuser -u \"$u\" -- \"$@\"; fi\n"
-			      "exec \"$@\"";
+static const char wrapper[] =
+    "d=$1 u=$2; shift 2\n"
+    "if [ -n \"$d\" ]; then cd -- \"$d\" || exit 126\n"
+    "else d=$(getent passwd \"${u:-root}\" | cut -d: -f6); cd -- \"${d:-/}\" 2>/dev/null || cd /; fi\n"
+    "if [ -n \"$u\" ]; then exec runuser -u \"$u\" -- \"$@\"; fi\n"
+    "exec \"$@\"";
 
 static int build_argv(const struct exec_request *req, char ***argv, char ***env)
 {
