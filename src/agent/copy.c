@@ -18,7 +18,11 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
-#define CHUNK	  (48u << 10) /* a guest-file-* message carries 64 KiB of base64 */
+/* Measured against qemu-ga 7.2 (host, 32 MB): writes ~9 MB/s whatever the
+ * chunk from 256 KiB up (its JSON parser is the limit; 48 KiB gave 6),
+ * reads ~20 MB/s with 1 MiB. */
+#define CHUNK_IN  (256u << 10)
+#define CHUNK_OUT (1u << 20)
 #define LOCK_MS	  30000
 #define FILE_MS	  QGA_TIMEOUT_MS
 #define GUEST_TMP "/tmp/hv-cp.%u.tar"
@@ -89,7 +93,7 @@ static int host_tar(char *const argv[])
 static int put_file(int vmdir, int fd, uint64_t total, const char *gpath, agent_progress_fn cb, void *ctx)
 {
 	_cleanup_qga_ struct qga *g = NULL;
-	_cleanup_free_ char *buf = malloc(CHUNK);
+	_cleanup_free_ char *buf = malloc(CHUNK_IN);
 	uint64_t done = 0;
 	int64_t h;
 	int r;
@@ -100,7 +104,7 @@ static int put_file(int vmdir, int fd, uint64_t total, const char *gpath, agent_
 	    (r = agent_file_open(g, FILE_MS, gpath, "w", &h)) < 0)
 		return r;
 	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
+		ssize_t n = read(fd, buf, CHUNK_IN);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -134,7 +138,7 @@ static int get_file(int vmdir, const char *gpath, uint64_t total, int fd, agent_
 	while (!eof) {
 		_cleanup_free_ uint8_t *data = NULL;
 		size_t len;
-		if ((r = agent_file_read(g, FILE_MS, h, CHUNK, &data, &len, &eof)) < 0)
+		if ((r = agent_file_read(g, FILE_MS, h, CHUNK_OUT, &data, &len, &eof)) < 0)
 			break;
 		if ((r = write_all(fd, data, len)) < 0) {
 			r = err_errno(r, "writing the host file");
