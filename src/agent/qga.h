@@ -22,7 +22,7 @@ struct qga;
 #define QGA_REPLY_MAX (24u << 20)
 
 #define QGA_TIMEOUT_MS	     10000 /* a command's default deadline */
-#define QGA_SYNC_TIMEOUT_MS  3000  /* answering guest-sync-delimited: is there an agent at all? */
+#define QGA_SYNC_TIMEOUT_MS  5000  /* answering guest-sync-delimited: is there an agent at all? (TCG, busy host) */
 #define QGA_PROBE_TIMEOUT_MS 1500  /* hv info / hv ip: a short look */
 
 /* Connect to the VM folder's agent.sock, holding agent.lock (waiting at

@@ -404,11 +404,12 @@ static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode m
 	for (;;) {
 		uint64_t now = proc_now_ms();
 		if (!agent_asked && now >= agent_at) {
-			agent_asked = true;
+			/* without an agent, the button and the timeout remain;
+			 * a busy one is asked again at the next round */
 			r = agent_powerdown(h);
-			/* without an agent, the button and the timeout remain */
 			if (r < 0 && mode == VM_STOP_AGENT)
 				return r;
+			agent_asked = r == 0;
 			err_clear();
 		}
 		/* A press during boot, before the guest listens, is lost (as on
