@@ -391,13 +391,15 @@ static int agent_powerdown(struct vm_handle *h)
 	return 0;
 }
 
-/* Ask by mode until the guest is off or end; -ETIMEDOUT when it stays up. */
+/* Ask by mode until the guest is off (0) or end (1: it stayed up); a
+ * failure to ask is an error (an agent's timeout too: never taken for the
+ * guest ignoring the request). */
 static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode mode, uint64_t end,
 			 struct vm_status *final)
 {
 	uint64_t agent_at = mode == VM_STOP_AGENT ? 0 : proc_now_ms() + AGENT_AFTER_MS;
 	bool agent_asked = mode == VM_STOP_ACPI;
-	int r;
+	int r, agent_tries = 0;
 
 	if (mode == VM_STOP_AUTO && end - proc_now_ms() < 2 * AGENT_AFTER_MS)
 		agent_at = proc_now_ms() + (end - proc_now_ms()) / 2;
@@ -405,11 +407,11 @@ static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode m
 		uint64_t now = proc_now_ms();
 		if (!agent_asked && now >= agent_at) {
 			/* without an agent, the button and the timeout remain;
-			 * a busy one is asked again at the next round */
+			 * a busy or slow one is asked again at the next rounds */
 			r = agent_powerdown(h);
 			if (r < 0 && mode == VM_STOP_AGENT)
 				return r;
-			agent_asked = r == 0;
+			agent_asked = r == 0 || r == -ENOENT || r == -ECONNREFUSED || ++agent_tries == 3;
 			err_clear();
 		}
 		/* A press during boot, before the guest listens, is lost (as on
@@ -417,8 +419,10 @@ static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode m
 		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0)
 			return r;
 		r = wait_state(h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
-		if (r != -ETIMEDOUT || proc_now_ms() >= end)
+		if (r != -ETIMEDOUT)
 			return r;
+		if (proc_now_ms() >= end)
+			return 1;
 	}
 }
 
@@ -440,7 +444,7 @@ int vm_stop(const char *name, int timeout_s, enum vm_stop_mode mode, struct vm_s
 	if (st.state == VM_PAUSED && (r = qmp_cont(q)) < 0)
 		goto out;
 	r = ask_power_off(&h, q, mode, proc_now_ms() + (uint64_t)timeout_s * 1000, final);
-	if (r == -ETIMEDOUT) {
+	if (r == 1) {
 		snprintf(why, sizeof(why), "forced off: the guest did not power off within %d s of %s", timeout_s,
 			 mode == VM_STOP_AGENT	? "the guest agent's guest-shutdown"
 			 : mode == VM_STOP_ACPI ? "the ACPI power button"
