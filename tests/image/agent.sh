@@ -124,7 +124,7 @@ t0=$(date +%s)
 expect_eq "hv info still answers (no os line)" "$("$HV" info agt1 | grep -c '^os:')" "0"
 check "  quickly" test $(($(date +%s) - t0)) -le 5
 expect_eq "  and the VM runs on" "$(info agt1 state)" "running"
-out=$("$HV" stop agt1 --mode agent 2>&1)
+out=$(HV_DEBUG="$T/stoptrace1" "$HV" stop agt1 --mode agent 2>&1)
 check "hv stop --mode agent without an answering agent fails" test $? -ne 0
 expect_match "  saying why" "$out" "guest-shutdown: no guest agent answers"
 expect_eq "  and leaves the VM running" "$(info agt1 state)" "running"
