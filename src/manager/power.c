@@ -20,6 +20,7 @@
 #include "manager/osboot.h"
 #include "manager/readywait.h"
 #include "manager/store.h"
+#include "manager/virtiofs.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -30,6 +31,21 @@
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
 #define AGENT_AFTER_MS	   10000     /* hv stop: a guest still up this long after the button ignored it */
+
+/* Shared folders: the monitor starts their virtiofsds from virtiofs.json
+ * and hands QEMU the connections; hv's init mounts them by tag. */
+static int add_shares(struct vm_handle *h, const struct vmdef *d, struct guest_boot *boot, struct engine_vm *vm)
+{
+	int r;
+
+	if (d->shares.n && (r = share_set_check(&d->shares)) < 0)
+		return err_prefix(r, "VM '%s'", d->name);
+	if (boot->hv_init && (r = share_kernel_args(&d->shares, &boot->cmdline)) < 0)
+		return r;
+	vm->cmdline = boot->cmdline;
+	share_engine(&d->shares, QEMU_FS_FD, vm);
+	return virtiofs_save_plan(h->dirfd, &d->shares);
+}
 
 static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum accel accel, struct guest_boot *boot,
 			   char *paths[], struct engine_vm *vm)
@@ -70,7 +86,7 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = d->disks[i].format };
 	}
 	vm->ndisks = d->ndisks;
-	return 0;
+	return add_shares(h, d, boot, vm);
 }
 
 static int save_args(int dirfd, const struct strv *argv)
