@@ -121,10 +121,12 @@ int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = { { "timeout", required_argument, NULL, 't' },
 					      { "force", no_argument, NULL, 'f' },
+					      { "mode", required_argument, NULL, 'm' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct vm_status final;
 	const char *name;
+	enum vm_stop_mode mode = VM_STOP_AUTO;
 	bool force = false;
 	int timeout = 30, c, r;
 	char *end;
@@ -140,10 +142,16 @@ int cmd_stop(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'm':
+			if (vm_stop_mode_parse(optarg, &mode) < 0)
+				return cli_usage_error("stop", "%s", err_msg());
+			break;
 		case 'h':
-			puts("usage: hv stop NAME [--timeout S] [--force]\nPresses the ACPI power button and waits "
-			     "(30 s by default) for the guest to power off, then cuts the power.\n--force cuts it at "
-			     "once.");
+			puts("usage: hv stop NAME [--timeout S] [--mode acpi|agent] [--force]\nPresses the ACPI power "
+			     "button and waits (30 s by default) for the guest to power off, then cuts the power.\nA "
+			     "guest that ignores the button for 10 s (or half the timeout) is asked through its QEMU\n"
+			     "guest agent (guest-shutdown) too, when it runs one.\n--mode acpi: only the button; "
+			     "--mode agent: only the guest agent.\n--force cuts the power at once.");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -151,7 +159,7 @@ int cmd_stop(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "stop", &name)) != 0)
 		return r;
-	if ((r = vm_stop(name, timeout, force, &final)) < 0)
+	if ((r = vm_stop(name, timeout, force ? VM_STOP_FORCE : mode, &final)) < 0)
 		return cli_fail_code("stop", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
 	return 0;

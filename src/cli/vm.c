@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "guest/boot.h"
+#include "manager/agentvm.h"
 #include "manager/store.h"
 #include "manager/readywait.h"
 #include "manager/vm.h"
@@ -310,6 +311,21 @@ static void print_boot_info(const char *name, const struct vmdef *d, struct json
 		       pf ? json_object_get_string(pf) : "");
 }
 
+/* What the guest agent says the guest runs, when one answers. */
+static void print_guest_os(const char *name, const struct vm_status *st)
+{
+	struct agent_osinfo os;
+
+	if (st->state != VM_RUNNING || vm_guest_os(name, &os) < 0) {
+		err_clear();
+		return;
+	}
+	printf("os:       %s", os.pretty_name[0] ? os.pretty_name : os.name[0] ? os.name : os.id);
+	if (os.kernel_release[0])
+		printf(" (kernel %s%s%s)", os.kernel_release, os.machine[0] ? ", " : "", os.machine);
+	printf("  [guest agent]\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
@@ -354,6 +370,7 @@ int cmd_info(int argc, char **argv)
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
 	print_boot_info(name, &d, o);
+	print_guest_os(name, &st);
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)

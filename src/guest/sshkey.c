@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "guest/sshkey.h"
+#include "util/base64.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 
@@ -47,54 +48,6 @@ static const struct keytype *keytype_find(const char *word, size_t len)
 int sshkey_type_known(const char *word, size_t len)
 {
 	return keytype_find(word, len) != NULL;
-}
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict RFC 4648 base64 with padding; *out holds at most 3/4 of len. */
-static int b64_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
-{
-	_cleanup_free_ uint8_t *buf = NULL;
-	size_t o = 0;
-
-	if (len == 0 || len % 4)
-		return -EINVAL;
-	buf = malloc(len / 4 * 3);
-	if (!buf)
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		for (int j = 0; j < 4; j++) {
-			if (s[i + j] == '=' && i + 4 == len && j >= 2 && (j == 3 || s[i + 3] == '=')) {
-				v[j] = 0;
-				pad++;
-			} else if ((v[j] = b64_value(s[i + j])) < 0) {
-				return -EINVAL;
-			}
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		buf[o++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			buf[o++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			buf[o++] = (uint8_t)w;
-	}
-	*out = TAKE_PTR(buf);
-	*out_len = o;
-	return 0;
 }
 
 /* RFC 4251 5: a string is a uint32 length then that many bytes. */
@@ -210,7 +163,7 @@ int sshkey_parse(const char *line, size_t len, struct sshkey *key)
 	b64_len = next_word(&p, end, &b64);
 	if (b64_len == 0)
 		return err_set(-EINVAL, "the %s key has no key data", kt->name);
-	r = b64_decode(b64, b64_len, &blob, &blob_len);
+	r = base64_decode(b64, b64_len, &blob, &blob_len);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)

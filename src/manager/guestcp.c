@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "manager/guestexec.h"
 #include "manager/store.h"
 #include "util/cleanup.h"
@@ -227,6 +228,17 @@ int vm_copy(const struct cp_operand *src, const struct cp_operand *dst, cp_progr
 
 	if (!!src->vm[0] == !!dst->vm[0])
 		return err_set(-EINVAL, "exactly one of source and destination must be in a VM (NAME:PATH)");
+	/* distributions: the guest agent's file commands, folders as tar files */
+	struct vm_handle h;
+	int r = vm_agent_open(dst->vm[0] ? dst->vm : src->vm, &h);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		r = dst->vm[0] ? agent_copy_in(h.dirfd, src->path, dst->path, progress, ctx)
+			       : agent_copy_out(h.dirfd, src->path, dst->path, progress, ctx);
+		vm_close(&h);
+		return r;
+	}
 	if (dst->vm[0])
 		return copy_in(src->path, dst, &c);
 	return copy_out(src, dst->path, &c);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "guest/session.h"
 #include "manager/status.h"
 #include "manager/store.h"
@@ -69,10 +70,25 @@ int vm_exec(const char *name, const struct exec_request *req, int sigfd, struct 
 	if (vm_guest_way(&d) == GUEST_WAY_CHANNEL)
 		r = exec_channel(&h, req, sigfd, st);
 	else
-		r = err_set(-ENOTSUP,
-			    "VM '%s' does not run hv's default guest, and the guest agent way is not wired yet", name);
+		r = agent_exec(h.dirfd, req, sigfd, st);
 out:
 	vmdef_free(&d);
 	vm_close(&h);
+	return r;
+}
+
+int vm_agent_open(const char *name, struct vm_handle *h)
+{
+	struct vmdef d;
+	int r;
+
+	if ((r = vm_open(name, h)) < 0)
+		return r;
+	vmdef_init(&d);
+	if ((r = vmdef_load(h->dirfd, &d)) == 0 && vm_guest_way(&d) == GUEST_WAY_AGENT && (r = check_running(h)) == 0)
+		r = 1;
+	vmdef_free(&d);
+	if (r <= 0)
+		vm_close(h);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/ops.h"
 #include "engine/qmp-ops.h"
 #include "manager/store.h"
 #include "manager/vmops.h"
@@ -55,14 +56,48 @@ static bool console_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *p
 	return ciinfo_find_ipv4(log + from, len - from, m, ip, prefix) == 1;
 }
 
+/* The guest agent's view of the interfaces, asked once per hv ip. */
+struct agent_view {
+	bool asked;
+	struct agent_iface ifs[AGENT_MAX_IFACES];
+	unsigned n;
+};
+
+static bool agent_report(int dirfd, struct agent_view *v, const uint8_t mac[6], uint32_t *ip, int *prefix)
+{
+	if (!v->asked) {
+		_cleanup_qga_ struct qga *g = NULL;
+		v->asked = true;
+		if (!fs_exists_at(dirfd, "agent.sock") ||
+		    qga_open_at(dirfd, QGA_PROBE_TIMEOUT_MS, QGA_PROBE_TIMEOUT_MS, &g) < 0 ||
+		    agent_network_interfaces(g, QGA_PROBE_TIMEOUT_MS, v->ifs, &v->n) < 0)
+			v->n = 0;
+		err_clear();
+	}
+	for (unsigned i = 0; i < v->n; i++) {
+		if (!v->ifs[i].has_mac || memcmp(v->ifs[i].mac, mac, 6))
+			continue;
+		for (unsigned k = 0; k < v->ifs[i].naddrs; k++)
+			if (!v->ifs[i].addrs[k].ipv6 && ip4_parse(v->ifs[i].addrs[k].text, ip) == 0) {
+				*prefix = v->ifs[i].addrs[k].prefix > 32 ? 0 : v->ifs[i].addrs[k].prefix;
+				return true;
+			}
+	}
+	err_clear();
+	return false;
+}
+
 int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *running)
 {
+	_cleanup_free_ struct agent_view *agent = calloc(1, sizeof(*agent));
 	struct vm_handle h;
 	struct vmdef d;
 	struct vm_status st;
 	int r;
 
 	*n = 0;
+	if (!agent)
+		return err_set(-ENOMEM, "out of memory");
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
 	if ((r = vmdef_load(h.dirfd, &d)) < 0 || (r = status_derive(h.dirfd, h.dir, &st)) < 0) {
@@ -95,6 +130,11 @@ int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *r
 			a->ip = a->guest_ip;
 			a->prefix = a->guest_prefix;
 			a->source = "guest";
+		} else if (agent_report(h.dirfd, agent, a->nic.mac, &a->guest_ip, &a->guest_prefix)) {
+			/* qemu-guest-agent: guest-network-get-interfaces */
+			a->ip = a->guest_ip;
+			a->prefix = a->guest_prefix;
+			a->source = "agent";
 		} else if (console_report(h.dirfd, a->nic.mac, &a->guest_ip, &a->guest_prefix)) {
 			/* cloud-init's table on the console of this boot */
 			a->ip = a->guest_ip;

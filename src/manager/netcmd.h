@@ -12,7 +12,7 @@ struct vm_nic_addr {
 	char mode_text[32]; /* "nat", "network=lab", "bridge=br0" */
 	uint32_t ip;	    /* 0: unknown */
 	int prefix;	    /* 0: unknown */
-	const char *source; /* "dhcp-lease", "neighbour", "guest" */
+	const char *source; /* "dhcp-lease", "neighbour", "guest", "agent", "cloud-init" */
 	uint32_t guest_ip;  /* what the guest itself reports (0: nothing) */
 	int guest_prefix;
 };

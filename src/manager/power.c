@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/ops.h"
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
 #include "storage/image.h"
+#include "manager/guestexec.h"
 #include "manager/osboot.h"
 #include "manager/readywait.h"
 #include "manager/store.h"
@@ -28,6 +30,7 @@
 #define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
+#define AGENT_AFTER_MS	   10000     /* hv stop: a guest still up this long after the button ignored it */
 
 /* Shared folders: the monitor starts their virtiofsds from virtiofs.json
  * and hands QEMU the connections; hv's init mounts them by tag. */
@@ -68,6 +71,9 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 	vm->qmp_path = "qmp.sock";
 	vm->qmp_fd = QEMU_QMP_FD;
 	vm->sandbox = true;
+	/* guests without hv's init may run qemu-guest-agent */
+	if (vm_guest_way(d) == GUEST_WAY_AGENT)
+		vm->agent_path = "agent.sock";
 	for (unsigned i = 0; i < d->ndisks; i++) {
 		if ((r = vm_disk_path(h->dir, &d->disks[i], &paths[i])) < 0)
 			return r;
@@ -100,6 +106,7 @@ static void prepare_folder(int dirfd)
 
 	unlinkat(dirfd, "console.sock", 0);
 	unlinkat(dirfd, "qmp.sock", 0);
+	unlinkat(dirfd, "agent.sock", 0);
 	unlinkat(dirfd, "stop-intent", 0);
 	if (fstatat(dirfd, "console.log", &st, 0) == 0 && st.st_size > CONSOLE_LOG_ROTATE)
 		renameat(dirfd, "console.log", dirfd, "console.log.1");
@@ -377,36 +384,87 @@ int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *
 	return r;
 }
 
-int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final)
+int vm_stop_mode_parse(const char *s, enum vm_stop_mode *mode)
+{
+	if (!strcmp(s, "acpi"))
+		*mode = VM_STOP_ACPI;
+	else if (!strcmp(s, "agent"))
+		*mode = VM_STOP_AGENT;
+	else
+		return err_set(-EINVAL, "unknown stop mode '%s' (acpi or agent)", s);
+	return 0;
+}
+
+/* guest-shutdown through the VM's guest agent. */
+static int agent_powerdown(struct vm_handle *h)
+{
+	_cleanup_qga_ struct qga *g = NULL;
+	int r;
+
+	if ((r = qga_open_at(h->dirfd, QGA_SYNC_TIMEOUT_MS, QGA_SYNC_TIMEOUT_MS, &g)) < 0 ||
+	    (r = agent_shutdown(g, "powerdown")) < 0)
+		return err_prefix(r, "guest-shutdown");
+	return 0;
+}
+
+/* Ask by mode until the guest is off (0) or end (1: it stayed up); a
+ * failure to ask is an error (an agent's timeout too: never taken for the
+ * guest ignoring the request). */
+static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode mode, uint64_t end,
+			 struct vm_status *final)
+{
+	uint64_t agent_at = mode == VM_STOP_AGENT ? 0 : proc_now_ms() + AGENT_AFTER_MS;
+	bool agent_asked = mode == VM_STOP_ACPI;
+	int r, agent_tries = 0;
+
+	if (mode == VM_STOP_AUTO && end - proc_now_ms() < 2 * AGENT_AFTER_MS)
+		agent_at = proc_now_ms() + (end - proc_now_ms()) / 2;
+	for (;;) {
+		uint64_t now = proc_now_ms();
+		if (!agent_asked && now >= agent_at) {
+			/* without an agent, the button and the timeout remain;
+			 * a busy or slow one is asked again at the next rounds */
+			r = agent_powerdown(h);
+			if (r < 0 && mode == VM_STOP_AGENT)
+				return r;
+			agent_asked = r == 0 || r == -ENOENT || r == -ECONNREFUSED || ++agent_tries == 3;
+			err_clear();
+		}
+		/* A press during boot, before the guest listens, is lost (as on
+		 * real hardware): press again every few seconds until the timeout. */
+		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0)
+			return r;
+		r = wait_state(h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
+		if (r != -ETIMEDOUT)
+			return r;
+		if (proc_now_ms() >= end)
+			return 1;
+	}
+}
+
+int vm_stop(const char *name, int timeout_s, enum vm_stop_mode mode, struct vm_status *final)
 {
 	struct vm_handle h;
 	struct vm_status st;
 	struct qmp *q = NULL;
-	char why[128];
+	char why[160];
 	int r = open_active(name, &h, &st, &q);
 
 	if (r < 0)
 		return r;
-	if (force) {
+	if (mode == VM_STOP_FORCE) {
 		r = hard_stop(&h, &st, q, "forced off (hv stop --force)", final);
 		goto out;
 	}
 	/* a paused guest cannot see the power button */
 	if (st.state == VM_PAUSED && (r = qmp_cont(q)) < 0)
 		goto out;
-	/* A press during boot, before the guest listens, is lost (as on real
-	 * hardware): press again every few seconds until the timeout. */
-	for (uint64_t end = proc_now_ms() + (uint64_t)timeout_s * 1000;;) {
-		uint64_t now = proc_now_ms();
-		if ((r = qmp_system_powerdown(q)) < 0)
-			goto out;
-		r = wait_state(&h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
-		if (r != -ETIMEDOUT || proc_now_ms() >= end)
-			break;
-	}
-	if (r == -ETIMEDOUT) {
-		snprintf(why, sizeof(why),
-			 "forced off: the guest did not power off within %d s of the ACPI power button", timeout_s);
+	r = ask_power_off(&h, q, mode, proc_now_ms() + (uint64_t)timeout_s * 1000, final);
+	if (r == 1) {
+		snprintf(why, sizeof(why), "forced off: the guest did not power off within %d s of %s", timeout_s,
+			 mode == VM_STOP_AGENT	? "the guest agent's guest-shutdown"
+			 : mode == VM_STOP_ACPI ? "the ACPI power button"
+						: "the ACPI power button and the guest agent's guest-shutdown");
 		r = hard_stop(&h, &st, q, why, final);
 	}
 out:

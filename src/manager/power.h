@@ -17,8 +17,16 @@ int vm_start(const char *name, struct vm_started *out);
 int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out);
 /* Stop a locked, running VM at once, recording why. */
 int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final);
-/* ACPI power button, hard stop after timeout_s; force: hard stop now. */
-int vm_stop(const char *name, int timeout_s, bool force, struct vm_status *final);
+/* How hv stop asks the guest to power off. */
+enum vm_stop_mode {
+	VM_STOP_AUTO,  /* the ACPI power button, then the guest agent's guest-shutdown if the guest ignored it */
+	VM_STOP_ACPI,  /* the ACPI power button only */
+	VM_STOP_AGENT, /* the guest agent's guest-shutdown only (an error without an agent) */
+	VM_STOP_FORCE, /* no asking: a hard stop now */
+};
+int vm_stop_mode_parse(const char *s, enum vm_stop_mode *mode);
+/* Ask the guest to power off (by mode), hard stop after timeout_s. */
+int vm_stop(const char *name, int timeout_s, enum vm_stop_mode mode, struct vm_status *final);
 int vm_kill(const char *name, struct vm_status *final);
 int vm_pause(const char *name);
 int vm_resume(const char *name);

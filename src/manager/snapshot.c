@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/ops.h"
 #include "engine/qmp-ops.h"
 #include "manager/clone.h"
 #include "manager/power.h"
@@ -195,8 +196,48 @@ static int pause_for_capture(struct qmp *q, bool *was_running)
 	return 0;
 }
 
+#define FREEZE_TIMEOUT_MS 60000 /* fsfreeze syncs every file system first: slow under TCG */
+
+/* Quiesce a running guest's file systems through its agent, so the disk
+ * snapshot holds them clean (libvirt's --quiesce).  No agent (or one that
+ * cannot freeze): *g stays NULL and the snapshot is taken as it is. */
+static void guest_freeze(const struct vm_handle *h, struct qga **g)
+{
+	_cleanup_qga_ struct qga *a = NULL;
+	int r;
+
+	*g = NULL;
+	if (!fs_exists_at(h->dirfd, "agent.sock") ||
+	    qga_open_at(h->dirfd, QGA_PROBE_TIMEOUT_MS, QGA_PROBE_TIMEOUT_MS, &a) < 0) {
+		err_clear();
+		return;
+	}
+	if ((r = agent_fsfreeze_freeze(a, FREEZE_TIMEOUT_MS, NULL)) < 0) {
+		/* a freeze that failed half way leaves some frozen */
+		agent_fsfreeze_thaw(a, FREEZE_TIMEOUT_MS, NULL);
+		err_clear();
+		return;
+	}
+	*g = TAKE_PTR(a);
+}
+
+/* Thaw what guest_freeze froze (the guest must run again first). */
+static int guest_thaw(struct qga **g)
+{
+	int r = 0;
+
+	if (!*g)
+		return 0;
+	for (int i = 0; i < 3 && (r = agent_fsfreeze_thaw(*g, FREEZE_TIMEOUT_MS, NULL)) < 0; i++)
+		;
+	qga_close(*g);
+	*g = NULL;
+	return r < 0 ? err_prefix(r, "the guest's file systems may still be frozen (hv stop --force ends that)") : 0;
+}
+
 int snap_create(const char *vm, const char *snap, bool disk_only, const char *description)
 {
+	_cleanup_qga_ struct qga *frozen = NULL;
 	_cleanup_free_ struct tree *t = NULL;
 	struct vm_handle h;
 	struct vmdef d;
@@ -239,6 +280,10 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 		r = err_errno(-errno, "cannot create %s", tmp);
 		goto out;
 	}
+	/* a disk-only snapshot of a running guest holds its file systems
+	 * frozen (never one with VM state: it would resume frozen) */
+	if (active && !state && st.state == VM_RUNNING)
+		guest_freeze(&h, &frozen);
 	/* one instant for every disk and the memory: pause around it */
 	if (active && ((r = vm_qmp_open(&h, &q)) < 0 || (r = pause_for_capture(q, &was_running)) < 0))
 		goto fail;
@@ -248,6 +293,8 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 	if (state && (r = vmstate_save(q, h.dirfd, state_file)) < 0)
 		goto fail;
 	if (was_running && (r = qmp_cont(q)) < 0)
+		goto fail;
+	if ((r = guest_thaw(&frozen)) < 0)
 		goto fail;
 	/* a completed migration leaves the disks inactive (for a destination
 	 * that never comes): only "cont" takes them back, so a paused VM runs
@@ -281,6 +328,7 @@ fail : {
 		disk_snapshot(q, &h, &d, i, snap, false);
 	if (was_running)
 		qmp_cont(q);
+	guest_thaw(&frozen);
 	fs_rm_rf_at(h.dirfd, tmp);
 	err_restore(&e);
 }
