@@ -15,8 +15,12 @@ struct oneshot_opts {
 	size_t ndisks;
 	enum accel accel; /* resolved */
 	enum machine machine;
-	char **command; /* NULL: an interactive shell (or the plain console without hv's init) */
+	char **command;		 /* NULL: an interactive shell (or the plain console without hv's init) */
 	struct nic_request nics; /* none given: one nat NIC */
+	/* The command's stdin, stdout and stderr, and where a terminal is
+	 * looked for: NULL for the process's 0, 1, 2 (hv run); a library
+	 * caller (the appliance) passes its own. */
+	const int *stdio;
 };
 
 enum oneshot_end {
