@@ -22,6 +22,7 @@ struct client {
 	struct chan c;	   /* frames from the client are host frames */
 	unsigned gid;	   /* its guest session, 0 before EXEC went out */
 	bool closing;	   /* ended: write what is queued, then close */
+	bool exited;	   /* the guest's EXIT went to the client: nothing runs */
 	uint64_t unacked;  /* output forwarded, not yet acknowledged by the client */
 	uint64_t since_ms; /* connected at */
 };
@@ -61,7 +62,7 @@ static void drop(struct execmux *x, int i)
 	if (!c)
 		return;
 	/* a command still running in the guest loses its reader */
-	if (c->gid && !c->closing && x->guest->fd >= 0)
+	if (c->gid && !c->exited && x->guest->fd >= 0)
 		chan_queue(x->guest, HVP_HANGUP, c->gid, NULL, 0);
 	close(c->fd);
 	chan_free(&c->c);
@@ -132,6 +133,8 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 		c->unacked -= k < c->unacked ? k : c->unacked;
 	}
 	chan_queue(x->guest, f->type, c->gid, f->payload, f->len);
+	if (x->guest->fd >= 0)
+		chan_flush(x->guest); /* a failure shows on the monitor's next read */
 }
 
 void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
@@ -153,7 +156,12 @@ void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 	}
 	chan_queue(&c->c, f->type, 1, f->payload, f->len);
 	if (f->type == HVP_EXIT)
+		c->closing = c->exited = true;
+	/* out at once, rather than after another trip through poll */
+	if (chan_flush(&c->c) < 0) {
 		c->closing = true;
+		c->c.out_off = c->c.out_len = 0;
+	}
 }
 
 void execmux_guest_hello(struct execmux *x)

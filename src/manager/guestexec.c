@@ -3,6 +3,7 @@
 #include "manager/guestexec.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "guest/session.h"
@@ -14,8 +15,8 @@
 
 enum guest_way vm_guest_way(const struct vmdef *d)
 {
-	/* hv's init runs only in the default guest: hv's own kernel and initramfs */
-	if (!d->kernel && !d->initrd && !d->image[0] && d->firmware == FIRMWARE_NONE)
+	/* hv's init runs from hv's initramfs (a custom --kernel keeps it) */
+	if (!d->initrd && !d->image[0] && d->firmware == FIRMWARE_NONE)
 		return GUEST_WAY_CHANNEL;
 	return GUEST_WAY_AGENT;
 }
@@ -39,11 +40,16 @@ static int exec_channel(const struct vm_handle *h, const struct exec_request *re
 {
 	int fd = -1, r;
 
-	if ((r = sock_connect_at(h->dirfd, "exec.sock", &fd)) < 0)
+	if ((r = sock_connect_at(h->dirfd, "exec.sock", &fd)) == -ENOENT)
 		return err_set(r,
 			       "VM '%s' has no exec socket: it was started by an older hv; restart it (hv stop %s && "
 			       "hv start %s)",
 			       h->name, h->name, h->name);
+	if (r < 0)
+		return err_set(r,
+			       "VM '%s': its monitor does not answer on exec.sock (%s); restart the VM (hv kill %s && "
+			       "hv start %s)",
+			       h->name, strerror(-r), h->name, h->name);
 	r = gsess_run(fd, req, sigfd, st);
 	close(fd);
 	return r;
