@@ -10,6 +10,44 @@
  */
 #include <stddef.h>
 
+/*
+ * A script's first part that finds a Linux root file system by what it
+ * holds, as libguestfs's inspection does, not by partition numbers alone:
+ * every partition of every disk (the whole disk where it has no partition
+ * table) is mounted read-only at /mnt/root in turn, and the first one
+ * with /etc and an os-release file is the root.  hv's own images
+ * (src/image/layout.c: BIOS boot, ESP, ext4 root) and a plain partition
+ * table with one Linux partition are both found that way; the ESP and the
+ * BIOS boot partition do not mount as ext4.  Prints "root DEV" and leaves
+ * $found set to DEV; without a root the script exits APPLIANCE_NO_ROOT.
+ */
+#define APPLIANCE_NO_ROOT 3
+#define APPLIANCE_FIND_ROOT                                                                                            \
+	"mkdir -p /mnt/root\n"                                                                                         \
+	"found=\n"                                                                                                     \
+	"for d in /sys/block/vd*; do\n"                                                                                \
+	"\t[ -e \"$d\" ] || continue\n"                                                                                \
+	"\tb=${d##*/}\n"                                                                                               \
+	"\tc=\n"                                                                                                       \
+	"\tn=1\n"                                                                                                      \
+	"\twhile [ $n -le 128 ]; do\n"                                                                                 \
+	"\t\t[ -e \"$d/$b$n\" ] && c=\"$c $b$n\"\n"                                                                    \
+	"\t\tn=$((n + 1))\n"                                                                                           \
+	"\tdone\n"                                                                                                     \
+	"\t[ -n \"$c\" ] || c=$b\n"                                                                                    \
+	"\tfor p in $c; do\n"                                                                                          \
+	"\t\tmount -t ext4 -o ro \"/dev/$p\" /mnt/root 2>/dev/null || continue\n"                                      \
+	"\t\tif [ -d /mnt/root/etc ] && [ ! -L /mnt/root/etc ] &&\n"                                                   \
+	"\t\t   { [ -e /mnt/root/etc/os-release ] || [ -e /mnt/root/usr/lib/os-release ]; }; then\n"                   \
+	"\t\t\tfound=$p\n"                                                                                             \
+	"\t\t\tbreak 2\n"                                                                                              \
+	"\t\tfi\n"                                                                                                     \
+	"\t\tumount /mnt/root\n"                                                                                       \
+	"\tdone\n"                                                                                                     \
+	"done\n"                                                                                                       \
+	"[ -n \"$found\" ] || exit 3\n"                                                                                \
+	"echo \"root $found\"\n"
+
 #define APPLIANCE_OUTPUT_MAX (1 << 20) /* what is kept of each of stdout and stderr */
 
 struct appliance_output {

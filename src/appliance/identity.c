@@ -26,8 +26,8 @@
 #include "util/err.h"
 #include "util/text.h"
 
-/* Exit statuses of the script besides 0. */
-enum { ST_FAILED = 1, ST_NO_ROOT = 3, ST_READ_ONLY = 4, ST_UMOUNT = 5 };
+/* Exit statuses of the script besides 0 (and APPLIANCE_NO_ROOT). */
+enum { ST_FAILED = 1, ST_READ_ONLY = 4, ST_UMOUNT = 5 };
 
 /* What is reset, relative to the root (docs/clone.md lists it beside
  * virt-sysprep's operations). */
@@ -85,34 +85,9 @@ static const char reset_functions[] = "nolink() {\n"
 				      "\techo \"emptied ${f#.}\"\n"
 				      "}\n";
 
-/* Find and mount the root read-only at /mnt/root; then read-write. */
-static const char find_root[] =
-    "mkdir -p /mnt/root\n"
-    "found=\n"
-    "for d in /sys/block/vd*; do\n"
-    "\t[ -e \"$d\" ] || continue\n"
-    "\tb=${d##*/}\n"
-    "\tc=\n"
-    "\tn=1\n"
-    "\twhile [ $n -le 128 ]; do\n"
-    "\t\t[ -e \"$d/$b$n\" ] && c=\"$c $b$n\"\n"
-    "\t\tn=$((n + 1))\n"
-    "\tdone\n"
-    "\t[ -n \"$c\" ] || c=$b\n"
-    "\tfor p in $c; do\n"
-    "\t\tmount -t ext4 -o ro \"/dev/$p\" /mnt/root 2>/dev/null || continue\n"
-    "\t\tif [ -d /mnt/root/etc ] && [ ! -L /mnt/root/etc ] &&\n"
-    "\t\t   { [ -e /mnt/root/etc/os-release ] || [ -e /mnt/root/usr/lib/os-release ]; }; then\n"
-    "\t\t\tfound=$p\n"
-    "\t\t\tbreak 2\n"
-    "\t\tfi\n"
-    "\t\tumount /mnt/root\n"
-    "\tdone\n"
-    "done\n"
-    "[ -n \"$found\" ] || exit 3\n"
-    "echo \"root $found\"\n"
-    "mount -o remount,rw /mnt/root || exit 4\n"
-    "cd /mnt/root || exit 1\n";
+/* After the root is found (read-only): make it writable. */
+static const char writable[] = "mount -o remount,rw /mnt/root || exit 4\n"
+			       "cd /mnt/root || exit 1\n";
 
 static const char unmount[] = "cd /\n"
 			      "sync\n"
@@ -138,7 +113,10 @@ static int compose(bool whole, char **out)
 {
 	char *s = NULL;
 	size_t len = 0;
-	int r = append(&s, &len, "%s%s%s", "set -u\n", reset_functions, whole ? find_root : "");
+	int r = append(&s, &len, "%s%s%s", "set -u\n", reset_functions, whole ? APPLIANCE_FIND_ROOT : "");
+
+	if (r == 0 && whole)
+		r = append(&s, &len, "%s%s%s", writable, "", "");
 
 	for (size_t i = 0; r == 0 && i < sizeof(reset_ops) / sizeof(reset_ops[0]); i++)
 		r = append(&s, &len, "%s %s '%s' || exit 1\n", reset_ops[i].verb, reset_ops[i].dir, reset_ops[i].glob);
@@ -224,7 +202,7 @@ int identity_reset(const char *const *disks, size_t ndisks, struct identity_repo
 	case 0:
 		r = identity_report_parse(o.out, rep);
 		break;
-	case ST_NO_ROOT:
+	case APPLIANCE_NO_ROOT:
 		r = err_set(-ENOENT, "no Linux root file system (ext2/3/4 holding /etc and an os-release file) on the "
 				     "disk: the guest identity cannot be reset (--keep-identity clones it as it is)");
 		break;

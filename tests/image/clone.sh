@@ -94,4 +94,20 @@ expect_match "  naming the problem and --keep-identity" "$out" "^hv clone: clone
 check "  and leaves no VM and no staging folder" test -z "$(ls -A "$HV_HOME/vms" | grep -E '^c4$|^\.')"
 expect_eq "  --keep-identity clones it" "$("$HV" clone odd c4 --keep-identity 2>&1)" "cloned VM odd to c4 (full)"
 
+# --- hv image import of a Linux image: its kernel read through the appliance ---
+IMG=$HV_HOME/images/deb
+"$HV" image import "$IMG/disk.qcow2" imp --format qcow2 >/dev/null 2>"$T/imp.err"
+check "hv image import of a bootable Linux disk" test $? -eq 0 || sed 's/^/  /' "$T/imp.err"
+field() { python3 -c "import json,sys; v=json.load(sys.stdin).get('$1'); print('' if v is None else v)" <"$HV_HOME/images/imp/image.json"; }
+expect_eq "  records the kernel and initrd it found in /boot" "$(field kernel) $(field initrd)" "vmlinuz initrd.img"
+check "  the image's own kernel, byte for byte" cmp -s "$IMG/vmlinuz" "$HV_HOME/images/imp/vmlinuz"
+check "  and its initrd" cmp -s "$IMG/initrd.img" "$HV_HOME/images/imp/initrd.img"
+expect_eq "  and the root file system's UUID" "$(field root)" "$(python3 -c "import json; print(json.load(open('$IMG/image.json'))['root'])")"
+check "  no scratch file is left" test -z "$(ls -A "$HV_HOME/images" | grep '^\.')"
+"$HV" create fromimp --image imp --ssh-key "$T/key.pub" --memory 768M >/dev/null
+expect_eq "  a VM from it boots the kernel directly" "$(info fromimp boot)" "kernel"
+start_wait fromimp "  to SSH"
+expect_match "  with the command line recorded at import" "$("$HV" ssh fromimp -- cat /proc/cmdline)" "root=$(field root) ro"
+"$HV" kill fromimp >/dev/null
+
 done_testing
