@@ -151,10 +151,12 @@ static int run(const char *view, const char *scratch, int workfd, struct bootfil
 	unsigned long long klen, ilen;
 	int r;
 
-	if (asprintf(&d0, "%s,format=qcow2", view) < 0 || asprintf(&d1, "%s,format=raw", scratch) < 0) {
-		d0 = d1 = NULL;
+	if (asprintf(&d0, "%s,format=qcow2", view) < 0)
+		d0 = NULL;
+	if (asprintf(&d1, "%s,format=raw", scratch) < 0)
+		d1 = NULL;
+	if (!d0 || !d1)
 		return err_set(-ENOMEM, "out of memory");
-	}
 	const char *disks[] = { d0, d1 };
 	if ((r = bootfiles_script(&script)) < 0 || (r = appliance_run(disks, 2, script, &o)) < 0)
 		return r;
@@ -186,11 +188,12 @@ int bootfiles_read(const char *disk, int workfd, const char *work, struct bootfi
 	int r;
 
 	memset(bf, 0, sizeof(*bf));
-	if (asprintf(&view, "%s/.appliance-view.qcow2", work) < 0 ||
-	    asprintf(&scratch, "%s/.appliance-scratch.raw", work) < 0) {
-		view = scratch = NULL;
+	if (asprintf(&view, "%s/.appliance-view.qcow2", work) < 0)
+		view = NULL;
+	if (asprintf(&scratch, "%s/.appliance-scratch.raw", work) < 0)
+		scratch = NULL;
+	if (!view || !scratch)
 		return err_set(-ENOMEM, "out of memory");
-	}
 	if ((r = image_create(view, "qcow2", 0, disk, "qcow2")) < 0)
 		return r;
 	sfd = open(scratch, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
