@@ -63,10 +63,13 @@ $(B)/libhv-asan.a: $(ASAN_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libhv-asan.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/t*.h) $(B)/libhv-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD (asan) $@"
 	@$(CC) $(WARN) $(CPPFLAGS) -Itests/unit -O1 -g $(SAN) $(JSONC_CFLAGS) -o $@ $< $(B)/libhv-asan.a $(JSONC_LIBS)
+
+# test_initsess builds hv's init's session code in, with fakes
+$(B)/tests/test_initsess: $(wildcard guest/init/*.c guest/init/*.h)
 
 unit: $(UNIT_BIN)
 

@@ -99,9 +99,25 @@ cp -R "$(dirname "$0")/rootfs/." "$stage/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"
 
+# GNU make (busybox has none), so that `hv run --share .:src -- make -C
+# /mnt/src` works: make and the parts of glibc it links (ld.so, libc,
+# libdl), from the same Debian release as the kernel.
+makedir=$(unpack "$(fetch make)")
+libcdir=$(unpack "$(fetch libc6)")
+[ -x "$makedir/usr/bin/make" ] || die "no /usr/bin/make in the make package"
+mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu"
+cp "$makedir/usr/bin/make" "$stage/usr/bin/make"
+for lib in ld-linux-x86-64.so.2 libc.so.6 libdl.so.2; do
+	found=$(find "$libcdir" -name "$lib" \( -type f -o -type l \) | head -n 1)
+	[ -n "$found" ] || die "$lib missing from the libc6 package"
+	cp -L "$found" "$stage/lib/x86_64-linux-gnu/$lib"
+done
+ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
+
 # Modules: the virtio transports and devices, pvpanic (crash reporting),
-# the ACPI button and evdev (graceful stop), with all their dependencies.
-want="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng virtio_balloon pvpanic_mmio pvpanic_pci button evdev"
+# the ACPI button and evdev (graceful stop), virtiofs (shared folders),
+# with all their dependencies.
+want="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng virtio_balloon virtiofs pvpanic_mmio pvpanic_pci button evdev"
 mdir=$kdir/lib/modules/$kver
 closure=""
 add_module() {

@@ -6,12 +6,13 @@
  * console and powers off cleanly on the ACPI power button ("service" mode,
  * persistent VMs).  Options come from the kernel command line: hv.mode=
  * (run, service, or poweroff: boot and power off, for plain QEMU command
- * lines), hv.name= (the hostname).
+ * lines), hv.name= (the hostname), hv.share= (shared folders to mount).
  */
 #include "modules.h"
 #include "net.h"
 #include "run.h"
 #include "service.h"
+#include "shares.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -113,10 +114,12 @@ int main(void)
 		/* a one-shot VM never sees the power button: skip its drivers */
 		static const char *const skip[] = { "button", "evdev", NULL };
 		modules_load_for_devices(skip);
+		shares_mount();
 		net_start(true); /* run_main waits for the leases before the command starts */
 		return run_main();
 	}
 	modules_load_for_devices(NULL);
+	shares_mount();
 	net_start(false);
 	return service_main(o.name);
 }

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ARGS 1024
+#define MAX_ARGS HVP_EXEC_ARGS
 #define DRAIN_MS 200 /* output still open this long after the command exited: stop */
 
 struct cmd {
@@ -28,6 +28,7 @@ struct cmd {
 	const char *workdir, *user;
 	char term; /* 0: pipes; 'T': the console; 'P': a new pseudo-terminal */
 	int rows, cols;
+	const char *refused; /* why the command cannot run as sent, or NULL */
 };
 
 struct sess {
@@ -107,7 +108,10 @@ static void finish(struct sess *s)
 	nfinished++;
 }
 
-/* The strings of c point into the returned copy of the payload. */
+static const char refused_empty[] = "empty command";
+
+/* The strings of c point into the returned copy of the payload; NULL
+ * with c->refused saying why when the command cannot run as sent. */
 static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 {
 	char *copy = malloc(len + 1);
@@ -125,9 +129,14 @@ static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 		off += sl + 1;
 		if (sl == 0)
 			continue;
-		if (s[0] == 'A' && na < MAX_ARGS) {
+		/* a command cut short would run, and do something else */
+		if ((s[0] == 'A' && na == MAX_ARGS) || (s[0] == 'E' && strchr(s, '=') && ne == MAX_ARGS + 4)) {
+			c->refused = "more than 1024 arguments or environment variables";
+			break;
+		}
+		if (s[0] == 'A') {
 			c->argv[na++] = s + 1;
-		} else if (s[0] == 'E' && strchr(s, '=') && ne < MAX_ARGS + 4) {
+		} else if (s[0] == 'E' && strchr(s, '=')) {
 			/* a later value replaces a default with the same name */
 			size_t kl = (size_t)(strchr(s, '=') - s);
 			size_t j;
@@ -146,7 +155,9 @@ static char *parse_exec(const uint8_t *p, size_t len, struct cmd *c)
 	}
 	c->argv[na] = NULL;
 	c->envp[ne] = NULL;
-	if (na == 0) {
+	if (na == 0 && !c->refused)
+		c->refused = refused_empty;
+	if (c->refused) {
 		free(copy);
 		return NULL;
 	}
@@ -327,9 +338,10 @@ static void on_exec(unsigned id, const uint8_t *p, size_t len)
 	}
 	s->id = id;
 	if (!(copy = parse_exec(p, len, &c))) {
-		send_error(id, "empty command");
+		send_error(id, c.refused ? c.refused : "out of memory");
 		s->exited = true;
-		s->status = 127 << 8;
+		/* as a shell: 127 for no command, 126 for one it cannot run */
+		s->status = (c.refused == refused_empty ? 127 : 126) << 8;
 		finish(s);
 		return;
 	}
@@ -440,8 +452,13 @@ static void relay_output(struct sess *s, int *fd, int type)
 {
 	static uint8_t buf[HVP_DATA_MAX];
 	size_t room = s->hungup ? sizeof(buf) : HVP_WINDOW - s->unacked;
-	ssize_t n = read(*fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+	ssize_t n;
 
+	/* poll reports POLLHUP even when POLLIN was not asked for (the
+	 * window is closed): a read of 0 bytes then is not the end */
+	if (!room)
+		return;
+	n = read(*fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 	if (n > 0) {
 		if (s->hungup)
 			return;
@@ -475,15 +492,21 @@ int sess_poll_fds(struct pollfd *pf, int *timeout_ms)
 			continue;
 		if (s->inlen || (s->in_eof && s->in_w >= 0 && !s->pty))
 			feed_stdin(s);
+		bool room = s->hungup || s->unacked < HVP_WINDOW;
+		/* while hv holds the window closed the output waits for it,
+		 * not for background processes: that time does not count */
+		if (s->exited && !room)
+			s->exit_ms = now;
 		if (s->exited && ((s->out_r < 0 && s->err_r < 0) || now - s->exit_ms >= DRAIN_MS)) {
 			finish(s); /* output held open by background processes: stop */
 			continue;
 		}
-		bool room = s->hungup || s->unacked < HVP_WINDOW;
+		/* without room not even polled: poll would report POLLHUP of
+		 * an exited command's pipe at once, again and again */
 		if (s->out_r >= 0)
-			add(pf, &n, s->out_r, room ? POLLIN : 0, i, 'o');
+			add(pf, &n, room ? s->out_r : -1, POLLIN, i, 'o');
 		if (s->err_r >= 0)
-			add(pf, &n, s->err_r, room ? POLLIN : 0, i, 'e');
+			add(pf, &n, room ? s->err_r : -1, POLLIN, i, 'e');
 		if (s->in_w >= 0 && s->inlen)
 			add(pf, &n, s->in_w, POLLOUT, i, 'i');
 		if (s->exited) {

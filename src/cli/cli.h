@@ -69,6 +69,8 @@ struct cli_vm_opts {
 	bool machine_set; /* --machine was given */
 	enum accel accel;
 	struct nic_request nics;
+	const char *shares[ENGINE_MAX_SHARES]; /* --share HOSTDIR[:TAG][,ro] */
+	unsigned nshares;
 };
 #define CLI_VM_SHORTOPTS "c:m:"
 /* clang-format off */
@@ -82,7 +84,8 @@ struct cli_vm_opts {
 	{ "machine", required_argument, NULL, 'M' },                        \
 	{ "accel", required_argument, NULL, 'A' },                          \
 	{ "nic", required_argument, NULL, 'N' },                            \
-	{ "forward", required_argument, NULL, 'F' }
+	{ "forward", required_argument, NULL, 'F' },                        \
+	{ "share", required_argument, NULL, 'S' }
 /* clang-format on */
 void cli_vm_opts_init(struct cli_vm_opts *o);
 /* Apply option c: 1 when it was a VM option, 0 when it is not one, a

@@ -129,6 +129,11 @@ int cli_vm_option(int c, const char *arg, struct cli_vm_opts *o)
 		return machine_parse(arg, &o->machine) ?: 1;
 	case 'A':
 		return accel_parse(arg, &o->accel) ?: 1;
+	case 'S':
+		if (o->nshares == ENGINE_MAX_SHARES)
+			return err_set(-E2BIG, "at most %d shared folders", ENGINE_MAX_SHARES);
+		o->shares[o->nshares++] = arg;
+		return 1;
 	}
 	return cli_nic_option(c, arg, &o->nics);
 }

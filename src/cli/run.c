@@ -17,10 +17,13 @@
 
 static const char run_usage[] =
     "usage: hv run [--cpus N] [--memory SIZE] [--disk FILE[,format=F]]... [--kernel F] [--initrd F]\n"
-    "              [--cmdline S] [--machine microvm|q35] [--accel auto|kvm|tcg] [-- COMMAND [ARGS...]]\n"
+    "              [--cmdline S] [--machine microvm|q35] [--accel auto|kvm|tcg]\n"
+    "              [--share HOSTDIR[:TAG][,ro]]... [-- COMMAND [ARGS...]]\n"
     "Boots a throwaway VM with the default guest, runs COMMAND with stdin, stdout and stderr\n"
     "relayed, powers off and exits with COMMAND's exit status.  Without COMMAND: a shell on\n"
-    "the serial console.  Ctrl-] ends the VM.  hv's own errors exit with 125.\n";
+    "the serial console.  Ctrl-] ends the VM.  hv's own errors exit with 125.\n"
+    "--share mounts a host directory at /mnt/TAG in the guest (virtio-fs; TAG: the directory's\n"
+    "name unless given; ,ro: read-only), e.g. hv run --share .:src -- make -C /mnt/src\n";
 
 /* The guest's console messages kept for a failed run: written by the
  * guest, so shown without anything a terminal would act on. */
@@ -43,6 +46,7 @@ int cmd_run(int argc, char **argv)
 	struct oneshot_opts o;
 	struct oneshot_result res;
 	struct oneshot_plan *plan;
+	_cleanup_share_set_ struct share_set shares = { 0 };
 	const char *why;
 	int c, k;
 
@@ -67,6 +71,10 @@ int cmd_run(int argc, char **argv)
 				   .machine = v.machine };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
 	o.nics = v.nics;
+	for (unsigned i = 0; i < v.nshares; i++)
+		if (share_set_add(&shares, v.shares[i]) < 0)
+			return cli_fail("run"), RUN_FAILED;
+	o.shares = &shares;
 	if (optind < argc) {
 		/* getopt stops at "--" or at the first operand; both start COMMAND */
 		o.command = argv + optind;

@@ -108,9 +108,11 @@ int cmd_create(int argc, char **argv)
 			    "                 [--accel auto|kvm|tcg] [--nic "
 			    "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
 			    "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			    "                 [--disk-from IMAGE[,format=F]]...\n"
+			    "                 [--disk-from IMAGE[,format=F]]... [--share HOSTDIR[:TAG][,ro]]...\n"
 			    "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
 			    "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
+			    "--share shares a host directory over virtio-fs; the guest finds it at /mnt/TAG (TAG: the\n"
+			    "directory's name unless given; ,ro: the guest cannot write).\n"
 			    "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
 			    ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
 			    "\n"
@@ -140,6 +142,8 @@ int cmd_create(int argc, char **argv)
 				     .nics = v.nics,
 				     .os = distro ? &os : NULL };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
+	memcpy(o.shares, v.shares, sizeof(o.shares));
+	o.nshares = v.nshares;
 	if ((r = cli_one_name(argc, argv, "create", &o.name)) != 0)
 		return r;
 	if (distro && v.machine == MACHINE_MICROVM && v.machine_set)
@@ -218,6 +222,7 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 		json_object_array_add(nics, vmdef_nic_json(&d->nics[i]));
 	json_object_object_add(o, "nics", nics);
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
+	json_object_object_add(o, "shares", share_set_json(&d->shares));
 	add_os_json(o, name, d, st);
 	return o;
 }
@@ -376,6 +381,11 @@ int cmd_info(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	for (unsigned i = 0; i < d.shares.n; i++) {
+		char line[4200];
+		share_format(&d.shares.v[i], line, sizeof(line));
+		printf("share:    %s\n", line);
+	}
 	printf("console:  %s\n", json_object_get_string(json_object_object_get(o, "console_log")));
 	vmdef_free(&d);
 	return 0;
@@ -390,9 +400,13 @@ int cmd_set(int argc, char **argv)
 					      { "cdrom", required_argument, NULL, 1000 },
 					      { "boot", required_argument, NULL, 1001 },
 					      { "graphics", required_argument, NULL, 1002 },
+					      { "share", required_argument, NULL, 1003 },
+					      { "no-share", required_argument, NULL, 1004 },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *cdrom = NULL, *boot = NULL, *graphics = NULL;
+	const char *share_add[SHARE_MAX], *share_rm[SHARE_MAX];
+	unsigned nshare_add = 0, nshare_rm = 0;
 	struct nic_request nics = { 0 };
 	unsigned cpus;
 	uint64_t mem;
@@ -425,11 +439,21 @@ int cmd_set(int argc, char **argv)
 		case 1002:
 			graphics = optarg;
 			break;
+		case 1003:
+		case 1004:
+			if ((c == 1003 ? nshare_add : nshare_rm) == SHARE_MAX)
+				return cli_usage_error("set", "at most %d --share and --no-share options", SHARE_MAX);
+			if (c == 1003)
+				share_add[nshare_add++] = optarg;
+			else
+				share_rm[nshare_rm++] = optarg;
+			break;
 		case 'h':
 			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward "
 			     "SPEC]...\n"
 			     "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics "
 			     "none|vnc[=A:P]]\n"
+			     "              [--share HOSTDIR[:TAG][,ro]]... [--no-share TAG]...\n"
 			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a "
 			     "NIC\n"
 			     "that keeps its place and kind keeps its MAC); --nic none removes them.");
@@ -444,10 +468,13 @@ int cmd_set(int argc, char **argv)
 	if (nics.nforwards && !have_nics)
 		return cli_usage_error("set", "--forward goes with --nic here; to change the forwards of a VM use "
 					      "hv forward NAME add|remove");
-	bool have_os = cdrom || boot || graphics;
-	if (!have_cpus && !have_mem && !have_nics && !have_os)
-		return cli_usage_error("set", "nothing to change: give --cpus, --memory, --nic, --cdrom, --boot or "
-					      "--graphics");
+	bool have_os = cdrom || boot || graphics, have_shares = nshare_add || nshare_rm;
+	if (!have_cpus && !have_mem && !have_nics && !have_os && !have_shares)
+		return cli_usage_error("set", "nothing to change: give --cpus, --memory, --nic, --cdrom, --boot, "
+					      "--graphics, --share or --no-share");
+	/* the shares first: their checks (a missing directory) change nothing */
+	if (have_shares && (r = vm_set_shares(name, share_add, nshare_add, share_rm, nshare_rm)) < 0)
+		return cli_fail_code("set", r);
 	if ((have_cpus || have_mem || have_nics) &&
 	    (r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
 		return cli_fail_code("set", r);

@@ -21,6 +21,9 @@ enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 #define ENGINE_MAX_NICS	   4
 #define ENGINE_MAX_HOSTFWD 16
 #define ENGINE_MAX_CDROMS  2
+#define ENGINE_MAX_SHARES  8
+/* virtio-fs: the tag is at most 36 bytes in the device's config space */
+#define ENGINE_SHARE_TAG_MAX 36
 
 /* virtio-serial port names a guest looks for */
 #define ENGINE_CHANNEL_PORT "org.hv.channel.0"
@@ -63,6 +66,16 @@ struct engine_chardev {
 	const char *logfile;
 };
 
+/* A shared folder over virtio-fs: QEMU is the vhost-user client of a
+ * virtiofsd on the host, reached through an inherited socket already
+ * connected (fd >= 0) or a unix socket path (relative to QEMU's working
+ * directory) where virtiofsd listens.  The guest mounts it by its tag. */
+struct engine_share {
+	int fd;
+	const char *path;
+	const char *tag;
+};
+
 struct engine_vm {
 	const char *name;
 	const char *uuid; /* NULL: let QEMU choose */
@@ -90,11 +103,18 @@ struct engine_vm {
 	int incoming_fd;	       /* >= 0: load a saved VM state from this fd (-incoming) */
 	bool start_paused;	       /* -S: the CPUs wait for "cont" */
 	bool sandbox;		       /* QEMU's seccomp sandbox */
+	/* shared folders; guest RAM becomes a shared memfd when there are any */
+	struct engine_share shares[ENGINE_MAX_SHARES];
+	size_t nshares;
 };
 
 /* Build QEMU's argv (argv[0] = qemu_binary).  Pure: no I/O, so the
  * result can be compared with golden files. */
 int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *argv);
+
+/* A virtio-fs tag hv accepts (1..36 of [A-Za-z0-9_.-], not starting
+ * with '.' or '-'); the reason is recorded otherwise. */
+int engine_share_tag_check(const char *tag);
 
 /* Kernel parameters a Linux guest needs on this machine type and
  * accelerator (tsc_khz: the host's TSC frequency, 0 if unknown). */

@@ -278,6 +278,68 @@ static int add_nics(struct strv *a, const struct engine_vm *vm)
 	return 0;
 }
 
+/* The tag names the share to the guest: virtio-fs keeps it in 36 bytes,
+ * and hv allows only characters that need no quoting anywhere (QEMU
+ * options, the kernel command line, a mount point under /mnt). */
+int engine_share_tag_check(const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if (n == 0 || n > ENGINE_SHARE_TAG_MAX)
+		return err_set(-EINVAL, "share tag '%s' must be 1 to %d characters", tag, ENGINE_SHARE_TAG_MAX);
+	if (tag[0] == '.' || tag[0] == '-')
+		return err_set(-EINVAL, "share tag '%s' must not start with '%c'", tag, tag[0]);
+	for (const char *c = tag; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+		      *c == '-' || *c == '.'))
+			return err_set(-EINVAL, "share tag '%s' may only hold letters, digits, '_', '-' and '.'", tag);
+	return 0;
+}
+
+/* Shared folders (virtio-fs): virtiofsd maps the guest's memory to reach
+ * the buffers in the virtqueues, so guest RAM must be a shareable memfd
+ * (-machine memory-backend), and QEMU speaks vhost-user to it.  On
+ * microvm the virtio-mmio transports must be modern (virtio 1.x):
+ * libvhost-user refuses legacy devices, and QEMU's virtio-mmio is legacy
+ * unless told otherwise. */
+static int add_shares(struct strv *a, const struct engine_vm *vm)
+{
+	const char *dev = vm->machine == MACHINE_MICROVM ? "vhost-user-fs-device" : "vhost-user-fs-pci";
+	int r;
+
+	if (!vm->nshares)
+		return 0;
+	if (vm->nshares > ENGINE_MAX_SHARES)
+		return err_set(-EINVAL, "at most %d shared folders", ENGINE_MAX_SHARES);
+	if ((r = strv_add(a, "-object")) < 0 ||
+	    (r = strv_addf(a, "memory-backend-memfd,id=mem,size=%lluM,share=on", (unsigned long long)vm->memory_mib)) <
+		0 ||
+	    (r = strv_add(a, "-machine")) < 0 || (r = strv_add(a, "memory-backend=mem")) < 0)
+		return r;
+	if (vm->machine == MACHINE_MICROVM &&
+	    ((r = strv_add(a, "-global")) < 0 || (r = strv_add(a, "virtio-mmio.force-legacy=false")) < 0))
+		return r;
+	for (size_t i = 0; i < vm->nshares; i++) {
+		const struct engine_share *s = &vm->shares[i];
+		if ((r = engine_share_tag_check(s->tag)) < 0)
+			return r;
+		if ((r = strv_add(a, "-chardev")) < 0)
+			return r;
+		if (s->fd >= 0) {
+			r = strv_addf(a, "socket,id=fs%zu,fd=%d", i, s->fd);
+		} else if (s->path) {
+			_cleanup_free_ char *path = opt_escape(s->path);
+			r = path ? strv_addf(a, "socket,id=fs%zu,path=%s", i, path) : -ENOMEM;
+		} else {
+			r = err_set(-EINVAL, "share '%s' has no socket", s->tag);
+		}
+		if (r < 0 || (r = strv_add(a, "-device")) < 0 ||
+		    (r = strv_addf(a, "%s,chardev=fs%zu,tag=%s", dev, i, s->tag)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
 {
 	int r;
@@ -352,7 +414,8 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("pvpanic");
 	ADD("-action");
 	ADD("panic=exit-failure");
-	if ((r = add_disks(a, vm)) < 0 || (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0)
+	if ((r = add_disks(a, vm)) < 0 || (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0 ||
+	    (r = add_shares(a, vm)) < 0)
 		return r;
 	if (vm->qmp_path) {
 		_cleanup_free_ char *p = opt_escape(vm->qmp_path);

@@ -13,9 +13,6 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
-/* The x86 kernel's COMMAND_LINE_SIZE: longer lines are cut. */
-#define GUEST_CMDLINE_MAX 2048
-
 /* Kernel parameters of the default guest, each measured (bench/boot.sh):
  * loglevel=3 keeps the serial console (slow under TCG) free of all but
  * critical messages (the rest is in dmesg); panic=-1 turns a panic into an

@@ -7,6 +7,9 @@
 
 #include "engine/engine.h"
 
+/* The x86 kernel's COMMAND_LINE_SIZE: longer lines are cut. */
+#define GUEST_CMDLINE_MAX 2048
+
 struct guest_boot {
 	char *kernel;
 	char *initrd; /* "" : none */

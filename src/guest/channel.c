@@ -66,8 +66,9 @@ int chan_queue(struct chan *c, int type, unsigned session, const void *payload, 
 		return err_set(-EINVAL, "frame type %d is not one this end sends", type);
 	if (len > hvp_max_payload(type))
 		return err_set(-EMSGSIZE, "channel frame too large");
-	if ((session == 0) != (hvp_is_report(type) != 0))
-		return err_set(-EINVAL, "frame %s on the wrong session", hvp_type_name(type));
+	/* a number over 16 bits would go out truncated, 65536 as session 0 */
+	if (session > 0xffff || (session == 0) != (hvp_is_report(type) != 0))
+		return err_set(-EINVAL, "frame %s on the wrong session (%u)", hvp_type_name(type), session);
 	if ((r = reserve(c, HVP_HDR + len)) < 0)
 		return r;
 	trace_printf("chan", "send %s session %u (%zu bytes)", hvp_type_name(type), session, len);
@@ -139,7 +140,13 @@ static size_t exec_encode(uint8_t *buf, char *const argv[], char *const envp[])
 
 int chan_exec_check(char *const argv[], char *const envp[])
 {
-	size_t need = exec_encode(NULL, argv, envp) + EXEC_TTY_ROOM;
+	size_t need = exec_encode(NULL, argv, envp) + EXEC_TTY_ROOM, argc = 0;
+
+	while (argv[argc])
+		argc++;
+	if (argc > HVP_EXEC_ARGS)
+		return err_set(-E2BIG, "the command has %zu arguments, over the %d hv's init in the guest takes", argc,
+			       HVP_EXEC_ARGS);
 
 	if (need > HVP_EXEC_MAX - 2 * 4096)
 		return err_set(-E2BIG,
@@ -174,6 +181,14 @@ int chan_exec_encode(char *const argv[], char *const envp[], const char *workdir
 		snprintf(t, sizeof(t), "%ux%u", (unsigned)rows & 0xffff, (unsigned)cols & 0xffff);
 		put_tagged(buf, &off, terminal, t);
 	}
+	/* chan_exec_check keeps 2 x 4096 bytes for W and U, but each may take
+	 * 4097 with its tag and NUL: put_tagged then skipped what did not fit
+	 * while off still counted it */
+	if (off > HVP_EXEC_MAX)
+		return err_set(-E2BIG,
+			       "the command with its working directory and user takes %zu bytes, over the guest "
+			       "channel's limit of %d bytes",
+			       off, HVP_EXEC_MAX);
 	*out = TAKE_PTR(buf);
 	*len = off;
 	return 0;

@@ -276,6 +276,34 @@ static int write_ssh_keys(const struct cidata *c, FILE *f)
 	return 0;
 }
 
+/* Shared folders at /mnt/TAG (see cidata.h for why both ways).  Tags
+ * hold only [A-Za-z0-9_.-], checked here again: they go into YAML and a
+ * shell command unquoted. */
+static int write_shares(const struct cidata *c, FILE *f)
+{
+	int r;
+
+	if (!c->n_shares)
+		return 0;
+	for (size_t i = 0; i < c->n_shares; i++)
+		if ((r = engine_share_tag_check(c->shares[i].tag)) < 0)
+			return r;
+	fputs("mounts:\n", f);
+	for (size_t i = 0; i < c->n_shares; i++)
+		fprintf(f, "  - [\"%s\", \"/mnt/%s\", \"virtiofs\", \"%s,nofail\", \"0\", \"0\"]\n", c->shares[i].tag,
+			c->shares[i].tag, c->shares[i].readonly ? "ro" : "defaults");
+	fputs("bootcmd:\n", f);
+	for (size_t i = 0; i < c->n_shares; i++) {
+		const char *t = c->shares[i].tag;
+		fprintf(
+		    f,
+		    "  - [\"sh\", \"-c\", \"mkdir -p /mnt/%s && { mountpoint -q /mnt/%s || mount -t virtiofs -o %s %s "
+		    "/mnt/%s; }\"]\n",
+		    t, t, c->shares[i].readonly ? "ro" : "rw", t, t);
+	}
+	return 0;
+}
+
 static int write_cloud_config(const void *arg, FILE *f)
 {
 	const struct cidata *c = arg;
@@ -300,7 +328,7 @@ static int write_cloud_config(const void *arg, FILE *f)
 	 * (hostkeys.c): keys_to_console must stay on */
 	/* manage_etc_hosts: the VM's name resolves (sudo looks it up) */
 	fputs("ssh:\n  emit_keys_to_console: true\npackage_update: false\nmanage_etc_hosts: true\n", f);
-	return 0;
+	return write_shares(c, f);
 }
 
 enum user_data_kind { UD_CLOUD_CONFIG, UD_SCRIPT };

@@ -28,10 +28,19 @@
  *       cloud-init runs it once, late in the first boot (scripts-user).
  *   anything else  refused: cloud-init would ignore or misread it.
  * Parts in plain ASCII are sent as they are, others base64-encoded (UTF-8).
+ *
+ * Shared folders (virtio-fs tags) appear at /mnt/TAG: a `mounts:` entry
+ * each (fstab, for cloud-init versions that take a virtio-fs tag), and a
+ * `bootcmd:` that mounts what is not mounted yet, at every boot:
+ * cloud-init 22.4 (Debian 12) does not mount a `mounts:` entry whose first
+ * field is neither a block device nor "host:path" ("Ignoring nonexistent
+ * named mount"; checked on a booted debian-12 image).  The seed is written at every start, so a share added or
+ * removed with hv set shows at the next boot.
  */
 #include <stddef.h>
 #include <stdio.h>
 
+#include "engine/engine.h"
 #include "util/strv.h"
 
 #define CIDATA_LABEL	     "cidata"
@@ -48,6 +57,11 @@ struct cidata_nic {
 	 * the guest will see (q35, virtio-net in slot N of bus 0: "enp0sN")
 	 * and nothing is renamed. */
 	const char *name;
+};
+
+struct cidata_share {
+	char tag[ENGINE_SHARE_TAG_MAX + 1]; /* engine_share_tag_check's characters only */
+	bool readonly;
 };
 
 struct cidata {
@@ -68,6 +82,8 @@ struct cidata {
 	const char *user_data_name;
 	const struct cidata_nic *nics; /* none: no network-config, cloud-init's fallback (DHCP on the first NIC) */
 	size_t n_nics;
+	struct cidata_share shares[ENGINE_MAX_SHARES];
+	size_t n_shares;
 };
 
 /* The three files, NUL-terminated; network_config NULL when there are no NICs. */

@@ -52,12 +52,13 @@ enum hvp_type {
 	HVP_HANGUP = 14,   /* h->g: empty; the host end went away, end the command */
 };
 
-#define HVP_HDR	     8
-#define HVP_DATA_MAX 65536  /* payload limit of data frames */
-#define HVP_EXEC_MAX 65536  /* payload limit of EXEC */
-#define HVP_WINDOW   524288 /* unacknowledged data bytes in flight, per session and direction */
-#define HVP_SESSIONS 64	    /* sessions a guest runs at once */
-#define HVP_VERSION  "hv-init 2"
+#define HVP_HDR	      8
+#define HVP_DATA_MAX  65536  /* payload limit of data frames */
+#define HVP_EXEC_MAX  65536  /* payload limit of EXEC */
+#define HVP_EXEC_ARGS 1024   /* arguments hv's init takes in one EXEC */
+#define HVP_WINDOW    524288 /* unacknowledged data bytes in flight, per session and direction */
+#define HVP_SESSIONS  64     /* sessions a guest runs at once */
+#define HVP_VERSION   "hv-init 2"
 
 /* The side that may send a frame type. */
 enum hvp_side {

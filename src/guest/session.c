@@ -59,8 +59,12 @@ int gsess_pump_stdin(struct gsess *s)
 {
 	uint8_t buf[HVP_DATA_MAX];
 	size_t want = s->credit < sizeof(buf) ? s->credit : sizeof(buf);
-	ssize_t n = read(s->req->in, buf, want);
+	ssize_t n;
 
+	/* without credit a read of 0 bytes would look like the end of input */
+	if (!gsess_wants_stdin(s))
+		return 0;
+	n = read(s->req->in, buf, want);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {

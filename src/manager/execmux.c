@@ -19,12 +19,14 @@
 
 struct client {
 	int fd;
-	struct chan c;	   /* frames from the client are host frames */
-	unsigned gid;	   /* its guest session, 0 before EXEC went out */
-	bool closing;	   /* ended: write what is queued, then close */
-	bool exited;	   /* the guest's EXIT went to the client: nothing runs */
-	uint64_t unacked;  /* output forwarded, not yet acknowledged by the client */
-	uint64_t since_ms; /* connected at */
+	struct chan c;	    /* frames from the client are host frames */
+	unsigned gid;	    /* its guest session, 0 before EXEC went out */
+	bool closing;	    /* ended: write what is queued, then close */
+	bool exited;	    /* the guest's EXIT went to the client: nothing runs */
+	uint64_t unacked;   /* output forwarded, not yet acknowledged by the client */
+	uint64_t stdin_out; /* stdin forwarded, not yet acknowledged by the guest */
+	bool errored;	    /* an ERROR was forwarded */
+	uint64_t since_ms;  /* connected at */
 };
 
 struct execmux {
@@ -108,6 +110,23 @@ static void accept_client(struct execmux *x)
 	x->cl[i] = c;
 }
 
+/* The next session number no client holds.  The numbers wrap after
+ * 65535 commands, and the guest ignores an EXEC on a session that still
+ * runs: its client would wait for ever. */
+static unsigned new_session(struct execmux *x)
+{
+	for (;;) {
+		unsigned id = x->next_id;
+		bool used = false;
+		x->next_id = id == 65535 ? 1 : id + 1;
+		for (int i = 0; i < EXECMUX_MAX_CLIENTS; i++)
+			if (x->cl[i] && x->cl[i]->gid == id)
+				used = true;
+		if (!used)
+			return id;
+	}
+}
+
 /* The client's frames go to the guest on its session. */
 static void on_client_frame(void *ctx, const struct hvp_frame *f)
 {
@@ -123,11 +142,12 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 	if (f->type == HVP_EXEC) {
 		if (c->gid)
 			return;
-		c->gid = x->next_id;
-		x->next_id = x->next_id == 65535 ? 1 : x->next_id + 1;
+		c->gid = new_session(x);
 	} else if (!c->gid) {
 		return; /* nothing runs yet */
 	}
+	if (f->type == HVP_STDIN)
+		c->stdin_out += f->len;
 	if (f->type == HVP_OUTACK && f->len == 4) {
 		uint32_t k = hvp_get32(f->payload);
 		c->unacked -= k < c->unacked ? k : c->unacked;
@@ -140,21 +160,42 @@ static void on_client_frame(void *ctx, const struct hvp_frame *f)
 void execmux_guest_frame(struct execmux *x, const struct hvp_frame *f)
 {
 	struct client *c = NULL;
+	const uint8_t *p = f->payload;
+	uint8_t ack[4];
 
 	for (int i = 0; i < EXECMUX_MAX_CLIENTS && !c; i++)
 		if (x->cl[i] && x->cl[i]->gid == f->session && !x->cl[i]->closing)
 			c = x->cl[i];
 	if (!c)
 		return; /* its client left; the guest was told */
+	/* Every frame queued for a client stands for something bounded:
+	 * output within the window, an ACK for at least one stdin byte in
+	 * flight, one ERROR.  Empty output, ACKs of nothing and further
+	 * ERRORs would let a guest grow a slow client's queue without end. */
 	if (f->type == HVP_STDOUT || f->type == HVP_STDERR) {
+		if (!f->len)
+			return;
 		if (c->unacked + f->len > HVP_WINDOW) {
 			trace_printf("chan", "session %u: the guest sent beyond the window; output dropped",
 				     f->session);
 			return;
 		}
 		c->unacked += f->len;
+	} else if (f->type == HVP_ACK) {
+		uint32_t k = f->len == 4 ? hvp_get32(f->payload) : 0;
+		if (k > c->stdin_out)
+			k = (uint32_t)c->stdin_out;
+		if (!k)
+			return;
+		c->stdin_out -= k;
+		hvp_put32(ack, k);
+		p = ack;
+	} else if (f->type == HVP_ERROR) {
+		if (c->errored)
+			return;
+		c->errored = true;
 	}
-	chan_queue(&c->c, f->type, 1, f->payload, f->len);
+	chan_queue(&c->c, f->type, 1, p, f->len);
 	if (f->type == HVP_EXIT)
 		c->closing = c->exited = true;
 	/* out at once, rather than after another trip through poll */
@@ -234,6 +275,12 @@ void execmux_handle(struct execmux *x, const struct pollfd *pf, int n)
 		}
 		if (!(c = x->cl[i]))
 			continue;
+		/* poll reports a hangup even of a client not read from yet (hv's
+		 * init not up): it gave up, and what it sent must not start */
+		if (!(pf[k].events & POLLIN) && (pf[k].revents & (POLLHUP | POLLERR))) {
+			drop(x, i);
+			continue;
+		}
 		if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) {
 			void *ctx[2] = { x, c };
 			int r = chan_read(&c->c, on_client_frame, ctx);

@@ -26,6 +26,7 @@
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
 #include "manager/execmux.h"
+#include "manager/virtiofs.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -45,6 +46,7 @@ struct monitor {
 	bool netinfo_dirty;
 	bool status_dirty;
 	uint64_t netinfo_written;
+	struct virtiofs fs; /* the shared folders' virtiofsds, started before QEMU, stopped after it */
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -189,10 +191,28 @@ static void record_end(struct monitor *m, int status)
 	}
 }
 
+/* One virtiofsd per shared folder (virtiofs.json, written by hv start),
+ * their connections at QEMU_FS_FD + i; their messages in virtiofsd.log. */
+static int start_shares(struct monitor *m, struct spawn_fd *map, size_t *nmap)
+{
+	struct share_set set;
+	_cleanup_close_ int log = -1;
+	int r;
+
+	if ((r = virtiofs_load_plan(m->dirfd, &set)) < 0 || !set.n)
+		return r;
+	log = openat(m->dirfd, "virtiofsd.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	r = virtiofs_start(&set, m->dirfd, log, &m->fs);
+	for (unsigned i = 0; r == 0 && i < m->fs.n; i++)
+		map[(*nmap)++] = (struct spawn_fd){ m->fs.qemu_fd[i], QEMU_FS_FD + (int)i };
+	share_set_free(&set);
+	return r;
+}
+
 static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state, pid_t *qemu, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	struct spawn_fd map[6 + ENGINE_MAX_NICS];
+	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX];
 	int sp[2], ch[2], devnull, log, r;
 	size_t nmap = 0;
 
@@ -214,8 +234,11 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 		map[nmap++] = (struct spawn_fd){ MONITOR_TAP_FD + i, QEMU_TAP_FD + i };
 	if (state)
 		map[nmap++] = (struct spawn_fd){ MONITOR_STATE_FD, QEMU_STATE_FD };
+	if ((r = start_shares(m, map, &nmap)) < 0)
+		return r;
 	/* QEMU gets its own process group: signals aimed at hv's never reach it */
 	r = proc_spawn(argv.v, map, nmap, vmdir, true, qemu);
+	virtiofs_close_qemu_ends(&m->fs);
 	close(sp[1]);
 	close(ch[1]);
 	close(devnull);
@@ -228,6 +251,7 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 	chan_init(&m->chan, ch[0], HVP_GUEST);
 	if (r < 0) {
 		close(sp[0]);
+		virtiofs_stop(&m->fs);
 		return r;
 	}
 	/* the greeting arrives once QEMU has built the machine */
@@ -238,6 +262,7 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 		kill(*qemu, SIGKILL);
 		waitpid(*qemu, &st, 0);
 		qemu_last_words(m->dirfd, last, sizeof(last));
+		virtiofs_stop(&m->fs);
 		return err_set(-EIO, "QEMU failed to start: %s", last);
 	}
 	return 0;
@@ -409,6 +434,7 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 				take_events(&m, q);
 			record_end(&m, status);
 			unlinkat(m.dirfd, "guest.json", 0);
+			virtiofs_stop(&m.fs);
 			break;
 		}
 	}

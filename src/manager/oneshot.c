@@ -28,6 +28,7 @@
 #include "guest/boot.h"
 #include "guest/channel.h"
 #include "guest/session.h"
+#include "manager/virtiofs.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -36,7 +37,9 @@
 #include "util/text.h"
 #include "util/tty.h"
 
-enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6 }; /* fd numbers inside QEMU */
+/* shared folder i's virtiofsd at FD_FS + i, past the TAPs */
+enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6, FD_FS = 10 }; /* fd numbers inside QEMU */
+_Static_assert(FD_FS >= FD_TAP + ENGINE_MAX_NICS, "the shares follow the TAPs");
 
 struct loop {
 	const struct oneshot_opts *o;
@@ -323,7 +326,36 @@ static void disk_paths_free(char *(*paths)[ENGINE_MAX_DISKS + 1])
 		free((*paths)[i]);
 }
 
-static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot, char fmts[][8], char **paths,
+/* Shared folders: hv's init mounts each at /mnt/TAG; oneshot_run starts
+ * their virtiofsds (start_shares). */
+static int add_shares(const struct oneshot_opts *o, struct guest_boot *boot, struct engine_vm *vm)
+{
+	int r;
+
+	if (!o->shares || !o->shares->n)
+		return 0;
+	if (boot->hv_init && (r = share_kernel_args(o->shares, &boot->cmdline)) < 0)
+		return r;
+	vm->cmdline = boot->cmdline;
+	share_engine(o->shares, FD_FS, vm);
+	return 0;
+}
+
+/* One virtiofsd per shared folder, sockets in a private folder; QEMU's
+ * ends of their connections at FD_FS + i. */
+static int start_shares(const struct oneshot_opts *o, struct virtiofs *fs, struct spawn_fd *map, size_t *nmap)
+{
+	int r;
+
+	memset(fs, 0, sizeof(*fs));
+	if (!o->shares || (r = virtiofs_start(o->shares, -1, -1, fs)) < 0)
+		return o->shares ? r : 0;
+	for (unsigned i = 0; i < fs->n; i++)
+		map[(*nmap)++] = (struct spawn_fd){ fs->qemu_fd[i], FD_FS + (int)i };
+	return 0;
+}
+
+static int build_vm(const struct oneshot_opts *o, struct guest_boot *boot, char fmts[][8], char **paths,
 		    struct engine_vm *vm)
 {
 	int r;
@@ -350,7 +382,7 @@ static int build_vm(const struct oneshot_opts *o, const struct guest_boot *boot,
 		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = fmts[i] };
 	}
 	vm->ndisks = o->ndisks;
-	return 0;
+	return add_shares(o, boot, vm);
 }
 
 struct oneshot_plan {
@@ -466,6 +498,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	struct tty_saved saved = { 0 };
 	struct loop l = { .o = o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
 	struct loop_signals sigs = { .blocked = false };
+	struct virtiofs fs = { .n = 0 };
 	int r, devnull = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -499,14 +532,16 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	if ((r = signals_block(&sigs, &l.sfd)) < 0)
 		goto out_sig;
 	{
-		struct spawn_fd map[6 + ENGINE_MAX_NICS] = { { devnull, 0 },	    { devnull, 1 },
-							     { qerr[1], 2 },	    { con[1], FD_CONSOLE },
-							     { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
+		struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX] = { { devnull, 0 },	{ devnull, 1 },
+									 { qerr[1], 2 },	{ con[1], FD_CONSOLE },
+									 { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
 		size_t nmap = 6;
 		for (size_t i = 0; i < p->taps.n; i++)
 			if (p->taps.tap_fds[i] >= 0)
 				map[nmap++] = (struct spawn_fd){ p->taps.tap_fds[i], FD_TAP + (int)i };
-		r = proc_spawn(argv.v, map, nmap, NULL, true, &l.qemu);
+		if ((r = start_shares(o, &fs, map, &nmap)) == 0)
+			r = proc_spawn(argv.v, map, nmap, NULL, true, &l.qemu);
+		virtiofs_close_qemu_ends(&fs);
 		/* QEMU holds the TAPs now: they vanish when it exits */
 		nics_release(&p->taps);
 	}
@@ -549,6 +584,7 @@ out_sig:
 		close(l.sfd);
 	signals_restore(&sigs);
 out:
+	virtiofs_stop(&fs); /* QEMU has exited (or never ran) */
 	/* no control character or escape sequence from the guest reaches the user's terminal */
 	text_sanitize(res->guest_error, sizeof(res->guest_error), l.sess.error, strlen(l.sess.error), 0);
 	chan_free(&l.ch);

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "manager/nics.h"
+#include "manager/share.h"
 
 struct oneshot_opts {
 	unsigned cpus;
@@ -15,8 +16,9 @@ struct oneshot_opts {
 	size_t ndisks;
 	enum accel accel; /* resolved */
 	enum machine machine;
-	char **command;		 /* NULL: an interactive shell (or the plain console without hv's init) */
-	struct nic_request nics; /* none given: one nat NIC */
+	char **command;			/* NULL: an interactive shell (or the plain console without hv's init) */
+	struct nic_request nics;	/* none given: one nat NIC */
+	const struct share_set *shares; /* shared folders, or NULL */
 	/* The command's stdin, stdout and stderr, and where a terminal is
 	 * looked for: NULL for the process's 0, 1, 2 (hv run); a library
 	 * caller (the appliance) passes its own. */

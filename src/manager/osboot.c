@@ -87,6 +87,16 @@ struct cidata osboot_cidata(const struct vmdef *d)
 	};
 }
 
+/* hv's init is not there to mount the shared folders: cloud-init does. */
+static void cidata_shares(const struct vmdef *d, struct cidata *c)
+{
+	for (unsigned i = 0; i < d->shares.n && i < ENGINE_MAX_SHARES; i++) {
+		snprintf(c->shares[i].tag, sizeof(c->shares[i].tag), "%s", d->shares.v[i].tag);
+		c->shares[i].readonly = d->shares.v[i].readonly;
+	}
+	c->n_shares = d->shares.n;
+}
+
 /* The NoCloud seed, written afresh at every start from the definition
  * (instance-id is the VM's UUID, so cloud-init runs its per-instance
  * steps once and takes later changes of keys and users as updates). */
@@ -99,6 +109,7 @@ static int write_seed(struct vm_handle *h, const struct vmdef *d)
 	int r;
 
 	struct cidata c = osboot_cidata(d);
+	cidata_shares(d, &c);
 	c.nics = nics;
 	c.n_nics = d->nnics;
 	for (unsigned i = 0; i < d->nnics; i++) {

@@ -18,6 +18,7 @@
 #include "manager/osboot.h"
 #include "manager/readywait.h"
 #include "manager/store.h"
+#include "manager/virtiofs.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -27,6 +28,21 @@
 #define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
+
+/* Shared folders: the monitor starts their virtiofsds from virtiofs.json
+ * and hands QEMU the connections; hv's init mounts them by tag. */
+static int add_shares(struct vm_handle *h, const struct vmdef *d, struct guest_boot *boot, struct engine_vm *vm)
+{
+	int r;
+
+	if (d->shares.n && (r = share_set_check(&d->shares)) < 0)
+		return err_prefix(r, "VM '%s'", d->name);
+	if (boot->hv_init && (r = share_kernel_args(&d->shares, &boot->cmdline)) < 0)
+		return r;
+	vm->cmdline = boot->cmdline;
+	share_engine(&d->shares, QEMU_FS_FD, vm);
+	return virtiofs_save_plan(h->dirfd, &d->shares);
+}
 
 static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum accel accel, struct guest_boot *boot,
 			   char *paths[], struct engine_vm *vm)
@@ -58,12 +74,13 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 		if (access(paths[i], R_OK | W_OK) < 0)
 			return err_errno(-errno, "disk %s of VM '%s'", paths[i], d->name);
 		/* hv's own disks must still be what hv made; formats come from vm.json, never from the image */
-		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) < 0)
+		if ((r = image_verify(paths[i], d->disks[i].format, d->disks[i].owned ? d->disks[i].backing : NULL)) <
+		    0)
 			return err_prefix(r, "VM '%s'", d->name);
 		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = d->disks[i].format };
 	}
 	vm->ndisks = d->ndisks;
-	return 0;
+	return add_shares(h, d, boot, vm);
 }
 
 static int save_args(int dirfd, const struct strv *argv)
@@ -192,7 +209,8 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
 		goto out_state;
-	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 || (r = save_args(h->dirfd, &argv)) < 0)
+	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 ||
+	    (r = save_args(h->dirfd, &argv)) < 0)
 		goto out_taps;
 	prepare_folder(h->dirfd);
 	vm_mark_boot(h->dirfd);

@@ -35,4 +35,5 @@ enum {
 	QEMU_CHANNEL_FD = 4,   /* in QEMU: the guest channel */
 	QEMU_TAP_FD = 5,       /* in QEMU: TAP i at 5 + i */
 	QEMU_STATE_FD = 9,     /* in QEMU: the saved VM state (-incoming fd:9) */
+	QEMU_FS_FD = 10,       /* in QEMU: shared folder i's virtiofsd at 10 + i */
 };

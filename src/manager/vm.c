@@ -125,6 +125,9 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 		return r;
 	if (o->cmdline && !(d->cmdline = strdup(o->cmdline)))
 		return -ENOMEM;
+	for (unsigned i = 0; i < o->nshares; i++)
+		if ((r = share_set_add(&d->shares, o->shares[i])) < 0)
+			return r;
 	return 0;
 }
 
@@ -550,7 +553,11 @@ int vm_detach_disk(const char *name, const char *path, char **moved_to)
 	return r;
 }
 
-int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics)
+/* Change a stopped VM's definition: lock, load, refuse while it runs
+ * (what says why the change waits for the next start), edit, save only
+ * when edit succeeded. */
+static int edit_stopped(const char *name, const char *what, int (*edit)(struct vmdef *d, const void *arg),
+			const void *arg)
 {
 	struct vm_handle h;
 	struct vmdef d;
@@ -560,44 +567,90 @@ int vm_set_os(const char *name, const char *cdrom, const char *boot, const char 
 	if ((r = vm_lock_and_load(name, &h, &d, &st)) < 0)
 		return r;
 	if (vm_state_active(st.state))
-		r = err_set(-EBUSY, "VM '%s' is %s: stop it first (the change applies at the next start)", name,
-			    vm_state_name(st.state));
-	if (r == 0 && cdrom) {
-		free(d.cdrom);
-		d.cdrom = NULL;
-		if (strcmp(cdrom, "none")) {
-			if (!(d.cdrom = realpath(cdrom, NULL)) || access(d.cdrom, R_OK) < 0)
-				r = err_errno(-errno, "--cdrom %s", cdrom);
-			else if (d.machine != MACHINE_Q35)
-				r = err_set(-EINVAL, "VM '%s' is a microvm, which has no CD drive", name);
-			else if (d.firmware == FIRMWARE_NONE && !d.boot_kernel)
-				d.firmware = FIRMWARE_BIOS;
-		}
-	}
-	if (r == 0 && boot) {
-		if (!strcmp(boot, "firmware")) {
-			d.boot_kernel = false;
-			if (d.firmware == FIRMWARE_NONE)
-				d.firmware = FIRMWARE_BIOS;
-		} else if (!strcmp(boot, "kernel")) {
-			if (!d.image[0])
-				r = err_set(-EINVAL,
-					    "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
-					    "image (give it --kernel at create)",
-					    name);
-			d.boot_kernel = true;
-		} else {
-			r = err_set(-EINVAL, "--boot %s: use kernel or firmware", boot);
-		}
-	}
-	if (r == 0 && graphics) {
-		r = vmdef_display_parse(graphics, &d.display);
-		if (r == 0 && d.display.vnc && d.machine != MACHINE_Q35)
-			r = err_set(-EINVAL, "VM '%s' is a microvm, which has no display", name);
-	}
+		r = err_set(-EBUSY, "VM '%s' is %s: stop it first (%s)", name, vm_state_name(st.state), what);
+	if (r == 0)
+		r = edit(&d, arg);
 	if (r == 0)
 		r = vmdef_save(h.dirfd, &d);
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;
+}
+
+struct share_edit {
+	const char *const *add, *const *remove;
+	unsigned nadd, nremove;
+};
+
+static int edit_shares(struct vmdef *d, const void *arg)
+{
+	const struct share_edit *e = arg;
+	int r = 0;
+
+	for (unsigned i = 0; r == 0 && i < e->nremove; i++)
+		r = share_set_remove(&d->shares, e->remove[i]);
+	for (unsigned i = 0; r == 0 && i < e->nadd; i++)
+		r = share_set_add(&d->shares, e->add[i]);
+	return r;
+}
+
+int vm_set_shares(const char *name, const char *const *add, unsigned nadd, const char *const *remove, unsigned nremove)
+{
+	struct share_edit e = { .add = add, .remove = remove, .nadd = nadd, .nremove = nremove };
+
+	/* virtio-fs devices are not hot-plugged: never pretend */
+	return edit_stopped(name, "shared folders change at the next start", edit_shares, &e);
+}
+
+struct os_edit {
+	const char *name, *cdrom, *boot, *graphics;
+};
+
+static int edit_os(struct vmdef *d, const void *arg)
+{
+	const struct os_edit *e = arg;
+	const char *name = e->name, *cdrom = e->cdrom, *boot = e->boot, *graphics = e->graphics;
+	int r = 0;
+
+	if (cdrom) {
+		free(d->cdrom);
+		d->cdrom = NULL;
+		if (strcmp(cdrom, "none")) {
+			if (!(d->cdrom = realpath(cdrom, NULL)) || access(d->cdrom, R_OK) < 0)
+				r = err_errno(-errno, "--cdrom %s", cdrom);
+			else if (d->machine != MACHINE_Q35)
+				r = err_set(-EINVAL, "VM '%s' is a microvm, which has no CD drive", name);
+			else if (d->firmware == FIRMWARE_NONE && !d->boot_kernel)
+				d->firmware = FIRMWARE_BIOS;
+		}
+	}
+	if (r == 0 && boot) {
+		if (!strcmp(boot, "firmware")) {
+			d->boot_kernel = false;
+			if (d->firmware == FIRMWARE_NONE)
+				d->firmware = FIRMWARE_BIOS;
+		} else if (!strcmp(boot, "kernel")) {
+			if (!d->image[0])
+				r = err_set(-EINVAL,
+					    "--boot kernel boots an image's own kernel; VM '%s' was not made from an "
+					    "image (give it --kernel at create)",
+					    name);
+			d->boot_kernel = true;
+		} else {
+			r = err_set(-EINVAL, "--boot %s: use kernel or firmware", boot);
+		}
+	}
+	if (r == 0 && graphics) {
+		r = vmdef_display_parse(graphics, &d->display);
+		if (r == 0 && d->display.vnc && d->machine != MACHINE_Q35)
+			r = err_set(-EINVAL, "VM '%s' is a microvm, which has no display", name);
+	}
+	return r;
+}
+
+int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics)
+{
+	struct os_edit e = { name, cdrom, boot, graphics };
+
+	return edit_stopped(name, "the change applies at the next start", edit_os, &e);
 }

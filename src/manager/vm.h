@@ -18,7 +18,9 @@ struct vm_create_opts {
 	const char *disks[VMDEF_MAX_DISKS]; /* each a SIZE (new qcow2) or an existing image PATH */
 	unsigned ndisks;
 	struct nic_request nics;
-	const struct vm_os_opts *os; /* a distribution VM (image, installer ISO, firmware), or NULL */
+	const struct vm_os_opts *os;   /* a distribution VM (image, installer ISO, firmware), or NULL */
+	const char *shares[SHARE_MAX]; /* --share HOSTDIR[:TAG][,ro] */
+	unsigned nshares;
 };
 
 int vm_create(const struct vm_create_opts *o);
@@ -26,6 +28,9 @@ int vm_create(const struct vm_create_opts *o);
  * firmware) and the display (none | vnc | vnc=ADDR:PORT) of a stopped VM;
  * NULL leaves a setting unchanged. */
 int vm_set_os(const char *name, const char *cdrom, const char *boot, const char *graphics);
+/* Shared folders of a stopped VM: remove by tag, then add
+ * (HOSTDIR[:TAG][,ro]); nothing changes unless all of it is valid. */
+int vm_set_shares(const char *name, const char *const *add, unsigned nadd, const char *const *remove, unsigned nremove);
 /* Definition and true state of one VM. */
 int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st);
 /* NULL leaves a setting unchanged.  Refused while the VM runs. */

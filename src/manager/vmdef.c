@@ -42,6 +42,7 @@ void vmdef_free(struct vmdef *d)
 	d->ci.password_hash = NULL;
 	free(d->ci.identity);
 	d->ci.identity = NULL;
+	share_set_free(&d->shares);
 }
 
 static uint64_t host_memory_mib(void)
@@ -224,7 +225,7 @@ struct vm_json {
 	unsigned cpus;
 	uint64_t memory;
 	int64_t created;
-	struct json_object *disks, *nics;
+	struct json_object *disks, *nics, *shares;
 };
 
 static const struct json_field vm_fields[] = {
@@ -242,6 +243,7 @@ static const struct json_field vm_fields[] = {
 	JSON_FIELD("boot", JSON_STR, JSON_NULLABLE, struct vm_json, boot),
 	JSON_FIELD("display", JSON_STR, JSON_NULLABLE, struct vm_json, display),
 	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
+	JSON_FIELD("shares", JSON_ARRAY, JSON_NULLABLE, struct vm_json, shares),
 	JSON_FIELD_END,
 };
 
@@ -399,6 +401,8 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 		return r;
 	if (d->cdrom && d->cdrom[0] != '/')
 		return err_set(-EINVAL, "cdrom: must be an absolute path");
+	if (j.shares && (r = share_set_from_json(j.shares, "shares", &d->shares)) < 0)
+		return r;
 	return load_os(&j, d);
 }
 
@@ -571,6 +575,8 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 		json_object_array_add(nics, nic_json(&d->nics[i], false));
 	json_object_object_add(root, "nics", nics);
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
+	if (d->shares.n)
+		json_object_object_add(root, "shares", share_set_json(&d->shares));
 	if ((r = save_os(root, d)) < 0) {
 		json_object_put(root);
 		return r;
@@ -604,6 +610,8 @@ int vmdef_dup(const struct vmdef *src, struct vmdef *dst)
 	r |= dup_str(&dst->ci.identity, src->ci.identity);
 	for (unsigned i = 0; i < src->ci.n_ssh_keys; i++)
 		r |= dup_str(&dst->ci.ssh_keys[i], src->ci.ssh_keys[i]);
+	memset(&dst->shares, 0, sizeof(dst->shares));
+	r |= share_set_dup(&src->shares, &dst->shares) < 0;
 	if (r) {
 		vmdef_free(dst);
 		return err_set(-ENOMEM, "out of memory");

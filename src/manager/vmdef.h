@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "manager/share.h"
 #include "manager/store.h"
 #include "network/nic.h"
 
@@ -61,6 +62,7 @@ struct vmdef {
 	char *cdrom;		      /* an installer ISO in the CD drive, or NULL */
 	struct vmdef_display display; /* graphical console */
 	struct vmdef_cloud_init ci;
+	struct share_set shares; /* shared folders (virtio-fs) */
 };
 
 void vmdef_init(struct vmdef *d);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -242,8 +243,51 @@ static int child_setup_fds(const struct spawn_fd *map, size_t nmap, int errpipe)
 
 int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp, pid_t *pid)
 {
-	int ep[2], e = 0;
-	pid_t p;
+	struct spawn_opts o = { .cwd = cwd, .new_pgrp = new_pgrp };
+
+	return proc_spawn_opts(argv, map, nmap, &o, pid);
+}
+
+/* The child's part: returns only on failure, with an errno for the
+ * parent (which of the steps failed is in *hook). */
+static int child_exec(char *const argv[], const struct spawn_fd *map, size_t nmap, const struct spawn_opts *o,
+		      pid_t parent, int *errfd, bool *hook)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, r;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < 32; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &dfl, NULL);
+	if (o->new_pgrp)
+		setpgid(0, 0);
+	/* the parent may have gone before the prctl: then nobody sends it */
+	if (o->pdeathsig > 0 && (prctl(PR_SET_PDEATHSIG, o->pdeathsig) < 0 || getppid() != parent))
+		return ESRCH;
+	if ((fd = child_setup_fds(map, nmap, *errfd)) < 0)
+		return -fd;
+	*errfd = fd;
+	if (o->pre_exec && (r = o->pre_exec(o->pre_exec_arg)) < 0) {
+		*hook = true;
+		return -r;
+	}
+	if (o->cwd && chdir(o->cwd) < 0)
+		return errno;
+	execv(argv[0], argv);
+	return errno;
+}
+
+int proc_spawn_opts(char *const argv[], const struct spawn_fd *map, size_t nmap, const struct spawn_opts *o, pid_t *pid)
+{
+	struct {
+		int e;
+		bool hook;
+	} res = { 0, false };
+	pid_t parent = getpid(), p;
+	int ep[2];
 	ssize_t n;
 
 	if (nmap > PROC_MAX_FDS)
@@ -257,35 +301,21 @@ int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, cons
 		return err_errno(-errno, "fork");
 	}
 	if (p == 0) {
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-		sigset_t none;
-		int fd;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		for (int s = 1; s < 32; s++)
-			if (s != SIGKILL && s != SIGSTOP)
-				sigaction(s, &dfl, NULL);
-		if (new_pgrp)
-			setpgid(0, 0);
-		if ((fd = child_setup_fds(map, nmap, ep[1])) < 0) {
-			e = -fd;
-			fd = ep[1];
-		} else if (cwd && chdir(cwd) < 0) {
-			e = errno;
-		} else {
-			execv(argv[0], argv);
-			e = errno;
-		}
-		(void)!write(fd, &e, sizeof(e));
+		int fd = ep[1];
+		res.e = child_exec(argv, map, nmap, o, parent, &fd, &res.hook);
+		(void)!write(fd, &res, sizeof(res));
 		_exit(127);
 	}
 	close(ep[1]);
-	while ((n = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+	while ((n = read(ep[0], &res, sizeof(res))) < 0 && errno == EINTR)
 		;
 	close(ep[0]);
-	if (n == sizeof(e)) {
+	if (n == sizeof(res)) {
 		waitpid(p, NULL, 0);
-		return err_errno(-e, "cannot run %s", argv[0]);
+		if (res.hook)
+			return err_errno(-res.e, "%s",
+					 o->pre_exec_what ? o->pre_exec_what : "cannot prepare the child");
+		return err_errno(-res.e, "cannot run %s", argv[0]);
 	}
 	*pid = p;
 	return 0;

@@ -44,3 +44,17 @@ struct spawn_fd {
  * in cwd (or unchanged), in a new process group when new_pgrp.  An exec
  * failure is reported here, not by a dead child. */
 int proc_spawn(char *const argv[], const struct spawn_fd *map, size_t nmap, const char *cwd, bool new_pgrp, pid_t *pid);
+/* The same with more to do in the child before the exec. */
+struct spawn_opts {
+	const char *cwd; /* or NULL: unchanged */
+	bool new_pgrp;	 /* its own process group */
+	int pdeathsig;	 /* > 0: this signal when the calling thread ends (prctl PR_SET_PDEATHSIG) */
+	/* Runs in the child after the fds are in place; must be
+	 * async-signal-safe (system calls only).  A negative errno fails the
+	 * spawn with pre_exec_what as the reason. */
+	int (*pre_exec)(void *arg);
+	void *pre_exec_arg;
+	const char *pre_exec_what;
+};
+int proc_spawn_opts(char *const argv[], const struct spawn_fd *map, size_t nmap, const struct spawn_opts *o,
+		    pid_t *pid);

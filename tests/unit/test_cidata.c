@@ -521,6 +521,41 @@ static void test_write(void)
 	CHECK(left && atoi(left) == 0, "temporary files left: %s", left ? left : "?");
 }
 
+/* Shared folders: a mounts: entry and a bootcmd per tag, as YAML reads them. */
+static const char check_shares[] = "import sys, yaml\n"
+				   "u = yaml.safe_load(open(sys.argv[1]))\n"
+				   "m = u['mounts']; b = u['bootcmd']\n"
+				   "assert m == [['src', '/mnt/src', 'virtiofs', 'defaults,nofail', '0', '0'],\n"
+				   "             ['data.v1', '/mnt/data.v1', 'virtiofs', 'ro,nofail', '0', '0']], m\n"
+				   "assert b[0] == ['sh', '-c', 'mkdir -p /mnt/src && { mountpoint -q /mnt/src || "
+				   "mount -t virtiofs -o rw src /mnt/src; }'], b\n"
+				   "assert b[1][2].endswith('mount -t virtiofs -o ro data.v1 /mnt/data.v1; }'), b\n"
+				   "assert u['users'][0]['name'] == 'alice'\n"
+				   "print('ok')\n";
+
+static void test_shares(void)
+{
+	struct cidata c = base_seed();
+	struct cidata_seed s;
+
+	snprintf(c.shares[0].tag, sizeof(c.shares[0].tag), "src");
+	snprintf(c.shares[1].tag, sizeof(c.shares[1].tag), "data.v1");
+	c.shares[1].readonly = true;
+	c.n_shares = 2;
+	err_clear();
+	CHECK(cidata_render(&c, &s) == 0, "render with shares: %s", err_msg());
+	if (s.user_data)
+		CHECK(py_check(s.user_data, check_shares), "mounts and bootcmd of the shares");
+	cidata_seed_free(&s);
+	c = base_seed();
+	CHECK(cidata_render(&c, &s) == 0 && !strstr(s.user_data, "mounts:") && !strstr(s.user_data, "bootcmd:"),
+	      "no shares: neither mounts nor bootcmd");
+	cidata_seed_free(&s);
+	snprintf(c.shares[0].tag, sizeof(c.shares[0].tag), "a;reboot");
+	c.n_shares = 1;
+	bad_seed("a tag a shell would act on", c, "may only hold letters");
+}
+
 int main(void)
 {
 	_cleanup_free_ char *k1 = NULL, *k2 = NULL;
@@ -538,6 +573,7 @@ int main(void)
 	test_password();
 	test_merge();
 	test_write();
+	test_shares();
 	fs_rm_rf_at(AT_FDCWD, dir);
 	T_DONE();
 }

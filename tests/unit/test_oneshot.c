@@ -148,7 +148,7 @@ static void relays_a_command(void)
 
 static void refuses_host_frames(void)
 {
-	const int host_only[] = { HVP_EXEC, HVP_STDIN, HVP_STDIN_EOF, HVP_WINCH, HVP_SIGNAL };
+	const int host_only[] = { HVP_EXEC, HVP_STDIN, HVP_STDIN_EOF, HVP_WINCH, HVP_SIGNAL, HVP_OUTACK, HVP_HANGUP };
 
 	for (size_t i = 0; i < sizeof(host_only) / sizeof(host_only[0]); i++) {
 		struct oneshot_result res;
@@ -157,7 +157,7 @@ static void refuses_host_frames(void)
 		snprintf(mode, sizeof(mode), "%d", host_only[i]);
 		err_clear();
 		r = run(mode, cmd_echo, &res, out, sizeof(out));
-		CHECK(r == -EPROTO && strstr(err_msg(), "guest channel closed") &&
+		CHECK(r == -EPROTO && strstr(err_msg(), "hv channel closed") &&
 			  strstr(err_msg(), hvp_type_name(host_only[i])) && strstr(err_msg(), "only the host"),
 		      "a guest sending %s ends hv run with a protocol error (%d: %s)", hvp_type_name(host_only[i]), r,
 		      err_msg());
@@ -176,7 +176,7 @@ static void exec_limit_before_boot(void)
 	/* a QEMU that cannot run shows that nothing was started */
 	setenv("HV_QEMU", "/nonexistent/qemu", 1);
 	r = oneshot_prepare(&o, &plan);
-	CHECK(r == -E2BIG && strstr(err_msg(), "65535") && !plan,
+	CHECK(r == -E2BIG && strstr(err_msg(), "57344") && !plan,
 	      "a command over the EXEC limit is refused before QEMU is looked for (%d: %s)", r, err_msg());
 	{
 		char qemu[256];

@@ -4,6 +4,8 @@
  * error pipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,8 +24,25 @@ static int run(char **argv, const struct spawn_fd *map, size_t n)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static int fail_hook(void *arg)
+{
+	(void)arg;
+	return -EPERM;
+}
+
+/* in the child: writes "ok" into the pipe whose write end is fd *arg
+ * (mapped there), then closes it */
+static int write_hook(void *arg)
+{
+	int fd = *(int *)arg;
+	ssize_t n = write(fd, "ok", 2);
+	close(fd);
+	return n == 2 ? 0 : -EIO;
+}
+
 int main(void)
 {
+	int status0 = -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), leak, probe[2], r;
 
 	/* an fd left without O_CLOEXEC, high up: the child must not get it */
@@ -44,6 +63,28 @@ int main(void)
 	char *ok[] = { "/bin/true", NULL };
 	r = run(ok, clash, 2);
 	CHECK(r == 0, "and a good program still runs (r=%d)", r);
+
+	/* proc_spawn_opts: a pre-exec step runs in the child with the fds in
+	 * place, and its failure is the spawn's, with the caller's reason */
+	struct spawn_opts o = { .pre_exec = fail_hook, .pre_exec_what = "cannot prepare the view" };
+	pid_t hp;
+	err_clear();
+	r = proc_spawn_opts(ok, map, 4, &o, &hp);
+	CHECK(r == -EPERM && strstr(err_msg(), "cannot prepare the view"), "a failed pre-exec step: %d '%s'", r,
+	      err_msg());
+	char *fd5[] = { "/bin/sh", "-c", "test -e /proc/self/fd/5 && test \"$(cat /proc/self/fd/5)\" = ok", NULL };
+	int pp[2];
+	CHECK(pipe2(pp, O_CLOEXEC) == 0, "pipe");
+	struct spawn_fd wmap[] = { { null, 0 }, { null, 1 }, { null, 2 }, { pp[0], 5 }, { pp[1], 6 } };
+	int six = 6;
+	o = (struct spawn_opts){ .pre_exec = write_hook, .pre_exec_arg = &six, .pdeathsig = SIGKILL };
+	r = proc_spawn_opts(fd5, wmap, 5, &o, &hp);
+	close(pp[0]);
+	close(pp[1]);
+	if (r == 0)
+		waitpid(hp, &status0, 0);
+	CHECK(r == 0 && WIFEXITED(status0) && WEXITSTATUS(status0) == 0, "the pre-exec step ran before the exec (%d)",
+	      status0);
 
 	/* proc_close_fds_from keeps what it is told to */
 	pid_t pid = fork();

@@ -144,6 +144,18 @@ int main(void)
 	golden("q35-kvm", &q35);
 	golden("comma-escaping", &evil);
 
+	/* shared folders: a persistent VM with two (virtiofsd's sockets
+	 * inherited, connected), and a q35 one by socket path */
+	struct engine_vm shared = svc;
+	shared.shares[0] = (struct engine_share){ .fd = 10, .tag = "src" };
+	shared.shares[1] = (struct engine_share){ .fd = 11, .tag = "data.ro" };
+	shared.nshares = 2;
+	golden("microvm-shares", &shared);
+	struct engine_vm shared35 = q35;
+	shared35.shares[0] = (struct engine_share){ .fd = -1, .path = "fs,0.sock", .tag = "home" };
+	shared35.nshares = 1;
+	golden("q35-share", &shared35);
+
 	/* refusals */
 	struct strv argv = { 0 };
 	struct engine_vm bad = run;
@@ -171,6 +183,21 @@ int main(void)
 	bad = vnctcp;
 	bad.display.port = 80;
 	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "VNC port below 5900 refused");
+	strv_free(&argv);
+
+	/* a tag is the guest's mount point name and part of QEMU's options */
+	const char *bad_tags[] = { "", "a,b", "x y", "../etc", "-o", "a/b", "0123456789012345678901234567890123456" };
+	for (size_t i = 0; i < sizeof(bad_tags) / sizeof(*bad_tags); i++) {
+		bad = shared;
+		bad.shares[1].tag = bad_tags[i];
+		CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL && strstr(err_msg(), "share tag"),
+		      "tag '%s' refused: %s", bad_tags[i], err_msg());
+		strv_free(&argv);
+	}
+	CHECK(engine_share_tag_check("012345678901234567890123456789012345") == 0, "a 36-byte tag is fine");
+	bad = shared;
+	bad.shares[0] = (struct engine_share){ .fd = -1, .tag = "x" };
+	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "a share without a socket is refused");
 	strv_free(&argv);
 
 	char params[128];
