@@ -42,7 +42,11 @@ out=$("$HV" start uefi --wait --timeout 120)
 check "UEFI boots the installer ISO" test $? -eq 0
 check "with the code read-only and the VM's variables writable" grep -q "if=pflash,unit=1,format=raw,file=uefi-vars.fd" "$HV_HOME/vms/uefi/qemu.args"
 "$HV" kill uefi >/dev/null
-"$HV" clone uefi uefi2 >/dev/null
+# nothing installed yet: no Linux root whose identity could be reset
+out=$("$HV" clone uefi uefi2 2>&1)
+expect_match "a clone of a disk with no Linux root is refused, naming --keep-identity" "$?:$out" "^1:.*no Linux root.*--keep-identity"
+check "and leaves no VM behind" test ! -e "$HV_HOME/vms/uefi2"
+"$HV" clone uefi uefi2 --keep-identity >/dev/null
 check "a clone takes the variable store along" test -f "$HV_HOME/vms/uefi2/uefi-vars.fd"
 "$HV" delete uefi2 >/dev/null
 check "deleting the VM removes it" test ! -e "$HV_HOME/vms/uefi2"
