@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -123,38 +124,51 @@ int cmd_snapshot(int argc, char **argv)
 	return 0;
 }
 
+/* A step of hv clone that takes seconds, told on a terminal. */
+static void clone_progress(void *ctx, const char *step)
+{
+	(void)ctx;
+	if (isatty(2))
+		fprintf(stderr, "hv clone: %s...\n", step);
+}
+
 int cmd_clone(int argc, char **argv)
 {
 	static const struct option opts[] = { { "linked", no_argument, NULL, 'l' },
 					      { "snapshot", required_argument, NULL, 's' },
+					      { "keep-identity", no_argument, NULL, 'k' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	const char *snap = NULL;
-	bool linked = false;
+	struct clone_opts o = { .progress = clone_progress };
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "ls:h", opts, "clone")) != -1) {
+	while ((c = cli_getopt(argc, argv, "ls:kh", opts, "clone")) != -1) {
 		if (c == 'l')
-			linked = true;
+			o.linked = true;
 		else if (c == 's')
-			snap = optarg;
+			o.snapshot = optarg;
+		else if (c == 'k')
+			o.keep_identity = true;
 		else if (c == 'h') {
 			puts(
-			    "usage: hv clone SRC DST [--linked] [--snapshot SNAP]\n"
+			    "usage: hv clone SRC DST [--linked] [--snapshot SNAP] [--keep-identity]\n"
 			    "A full clone copies the disks; a linked clone is an overlay on a read-only base in SRC's\n"
 			    "folder.  The clone gets a new UUID, new MACs and network addresses; port forwards stay "
 			    "with\n"
 			    "SRC.  A running SRC can be fully cloned (a point-in-time copy) or cloned from a "
-			    "snapshot.");
+			    "snapshot.\n"
+			    "A clone of a real operating system also gets a fresh guest identity, written into its\n"
+			    "disk by a helper VM: empty /etc/machine-id, no SSH host keys, DHCP leases or random seed\n"
+			    "(docs/clone.md); --keep-identity clones the guest as it is.");
 			return 0;
 		} else
 			return EXIT_USAGE;
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("clone", "use: hv clone SRC DST");
-	if ((r = vm_clone(argv[optind], argv[optind + 1], linked, snap)) < 0)
+	if ((r = vm_clone(argv[optind], argv[optind + 1], &o)) < 0)
 		return cli_fail_code("clone", r);
-	printf("cloned VM %s to %s (%s)\n", argv[optind], argv[optind + 1], linked ? "linked" : "full");
+	printf("cloned VM %s to %s (%s)\n", argv[optind], argv[optind + 1], o.linked ? "linked" : "full");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/bootfiles.h"
 #include "image/build.h"
 #include "image/catalog.h"
 #include "storage/image.h"
@@ -93,6 +94,34 @@ static int detect_firmware(const char *stage, const char *disk, bool *bios, bool
 	return 0;
 }
 
+/* A bootable Linux image: its kernel, initrd and root UUID read through
+ * the appliance, so that it can boot its own kernel (--boot kernel).  An
+ * image without a Linux root or a kernel in /boot is imported as it is. */
+static int read_kernel(struct image_stage *st, const char *disk, const struct image_progress *p, struct hv_image *img,
+		       char **cmdline)
+{
+	struct bootfiles bf;
+	int r;
+
+	if (p && p->line)
+		p->line(p->ctx, "reading the image's kernel (a helper VM)");
+	if ((r = bootfiles_read(disk, st->dirfd, st->path, &bf)) == -ENOENT || r == -EFBIG) {
+		err_clear();
+		return 0;
+	}
+	if (r < 0)
+		return err_prefix(r, "reading the image's kernel");
+	if (asprintf(cmdline, "root=UUID=%s ro console=tty0 console=ttyS0,115200", bf.root_uuid) < 0) {
+		*cmdline = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	snprintf(img->root, sizeof(img->root), "UUID=%s", bf.root_uuid);
+	img->kernel = "vmlinuz";
+	img->initrd = bf.initrd ? "initrd.img" : NULL;
+	img->cmdline = *cmdline;
+	return 0;
+}
+
 /* "debian-12-generic-amd64.qcow2" -> "debian-12-generic-amd64" (lower-cased,
  * other characters to '-'), when no name is given. */
 static int default_name(const char *file, char *out, size_t n)
@@ -115,7 +144,7 @@ static int default_name(const char *file, char *out, size_t n)
 int image_import(const char *file, const char *name, const char *format, const struct image_progress *p, char *chosen,
 		 size_t n)
 {
-	_cleanup_free_ char *dst = NULL;
+	_cleanup_free_ char *dst = NULL, *cmdline = NULL;
 	struct image_stage st;
 	struct hv_image img = { 0 };
 	struct tool_output *out = NULL;
@@ -170,6 +199,7 @@ int image_import(const char *file, const char *name, const char *format, const s
 	snprintf(img.source, sizeof(img.source), "imported");
 	img.created = (int64_t)time(NULL);
 	if ((r = detect_firmware(st.path, dst, &img.bios, &img.uefi)) < 0 ||
+	    ((img.bios || img.uefi) && (r = read_kernel(&st, dst, p, &img, &cmdline)) < 0) ||
 	    (r = virtual_size(dst, &img.virtual_size)) < 0 || (r = image_stage_write_meta(&st, &img)) < 0)
 		goto out;
 	if (fchmodat(st.dirfd, "image.json", 0444, 0) < 0) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/identity.h"
 #include "engine/qmp-ops.h"
 #include "manager/nics.h"
 #include "manager/store.h"
@@ -20,9 +21,9 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-/* The identity a clone must not share with its source: name, UUID, MACs
- * and network addresses.  Guest-side identity (machine-id, SSH host keys)
- * is reset at the clone's first boot; that step plugs in here. */
+/* The identity a clone must not share with its source: name, UUID (the
+ * instance-id of its cloud-init seed), MACs and network addresses.  The
+ * guest-side identity is reset on its disks (reset_guest). */
 static int clone_identity(struct vmdef *d, const char *name)
 {
 	int r;
@@ -98,6 +99,35 @@ static int full_copy(const struct vm_handle *h, unsigned i, const struct vmdef_d
 	r = image_convert(src, "qcow2", dst, "qcow2", tmpsnap, true);
 	live_snapshot(h, i, tmpsnap, false);
 	return r;
+}
+
+bool clone_resets_guest(const struct vmdef *d)
+{
+	return d->ndisks > 0 && (d->image[0] || d->firmware != FIRMWARE_NONE || d->boot_kernel);
+}
+
+/* Reset the guest identity on the clone's disks in the stage folder
+ * (never the source's: a linked clone's writes land in its overlay). */
+static int reset_guest(const struct vmdef *c, const char *stage, const struct clone_opts *o)
+{
+	char *specs[VMDEF_MAX_DISKS] = { 0 };
+	struct identity_report rep;
+	int r = 0;
+
+	if (o->keep_identity || !clone_resets_guest(c))
+		return 0;
+	if (o->progress)
+		o->progress(o->ctx, "resetting the guest identity (machine-id, SSH host keys, DHCP leases)");
+	for (unsigned i = 0; r == 0 && i < c->ndisks; i++)
+		if (asprintf(&specs[i], "%s/%s,format=%s", stage, c->disks[i].path, c->disks[i].format) < 0) {
+			specs[i] = NULL;
+			r = err_set(-ENOMEM, "out of memory");
+		}
+	if (r == 0)
+		r = identity_reset((const char *const *)specs, c->ndisks, &rep);
+	for (unsigned i = 0; i < c->ndisks; i++)
+		free(specs[i]);
+	return r < 0 ? err_prefix(r, "clone '%s'", c->name) : 0;
 }
 
 /* What making a base changed in the source, so a failure can undo it. */
@@ -273,8 +303,10 @@ static int clone_files(int from, int to)
 	return 0;
 }
 
-int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
+int vm_clone(const char *src, const char *dst, const struct clone_opts *o)
 {
+	bool linked = o->linked;
+	const char *snap = o->snapshot;
 	_cleanup_free_ char *stage = NULL, *final = NULL;
 	_cleanup_close_ int vmsfd = -1, stagefd = -1;
 	struct base_undo undo[VMDEF_MAX_DISKS];
@@ -323,6 +355,8 @@ int vm_clone(const char *src, const char *dst, bool linked, const char *snap)
 	for (unsigned i = 0; i < d.ndisks; i++)
 		if ((r = clone_disk(&h, &d, &c, i, stage, linked, snap, active, &undo[i])) < 0)
 			goto fail;
+	if ((r = reset_guest(&c, stage, o)) < 0)
+		goto fail;
 	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (stagefd < 0) {
 		r = err_errno(-errno, "cannot open %s", stage);

@@ -13,7 +13,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-int vm_clone(const char *src, const char *dst, bool linked, const char *snap);
+#include "manager/vmdef.h"
+
+struct clone_opts {
+	bool linked;
+	const char *snapshot; /* clone this snapshot of src (NULL: its current state) */
+	/* A clone of a real operating system gets a fresh guest identity
+	 * (appliance/identity.h) unless this is set. */
+	bool keep_identity;
+	/* Told before a step that takes seconds (NULL: not told). */
+	void (*progress)(void *ctx, const char *step);
+	void *ctx;
+};
+int vm_clone(const char *src, const char *dst, const struct clone_opts *o);
+/* Whether a clone of d gets its guest identity reset: a VM of a real
+ * operating system (made from an image, or booted through firmware). */
+bool clone_resets_guest(const struct vmdef *d);
 /* VMs whose disks are backed by base images in vm's folder. */
 int clone_dependants(const char *vm, char ***names, size_t *n);
 void clone_dependants_text(const char *vm, char *buf, size_t n);

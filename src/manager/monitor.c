@@ -414,7 +414,9 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 			break;
 		if (m.status_dirty)
 			m.status_dirty = status_save(m.dirfd, &m.st) < 0;
-		if (m.chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m.chan, on_frame, &m) == -ECONNRESET)
+		/* a guest that breaks the protocol loses the channel: its
+		 * clients end with a reason instead of waiting forever */
+		if (m.chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m.chan, on_frame, &m) < 0)
 			channel_gone(&m);
 		err_clear();
 		if (m.mux)

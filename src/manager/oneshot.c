@@ -46,6 +46,7 @@ struct loop {
 	char *const *env; /* the environment EXEC adds in the guest */
 	struct oneshot_result *res;
 	bool tty, hv_init;
+	int in, out; /* the command's stdin and stdout (o->stdio, or 0 and 1) */
 	int con, sfd, qerr;
 	struct chan ch;
 	struct exec_request req; /* the command, as hv exec would send it */
@@ -127,7 +128,7 @@ static void on_frame(void *ctx, const struct hvp_frame *f)
 		loop_fail(l);
 		return;
 	}
-	if (l->tty && !tty_size(0, &rows, &cols)) {
+	if (l->tty && !tty_size(l->in, &rows, &cols)) {
 		rows = 24;
 		cols = 80;
 	}
@@ -145,7 +146,7 @@ static void console_out(struct loop *l, const char *buf, size_t n)
 
 	if (l->tty || !l->hv_init) {
 		if (!l->sess.ended)
-			write_all(1, buf, n);
+			write_all(l->out, buf, n);
 		return;
 	}
 	if (n >= cap) {
@@ -173,7 +174,7 @@ static void handle_stdin(struct loop *l)
 		l->stdin_open = l->sess.stdin_open;
 		return;
 	}
-	n = read(0, buf, sizeof(buf));
+	n = read(l->in, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
@@ -208,7 +209,7 @@ static void handle_signal(struct loop *l)
 			}
 		} else if (sig == SIGWINCH && l->tty && l->exec_sent) {
 			int rows, cols;
-			if (tty_size(0, &rows, &cols))
+			if (tty_size(l->in, &rows, &cols))
 				gsess_winch(&l->sess, rows, cols);
 		} else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
 			/* first: pass it to the command; again: stop the VM */
@@ -279,7 +280,7 @@ static int event_loop(struct loop *l)
 		pf[n++] = (struct pollfd){ l->sfd, POLLIN, 0 };
 		if (want_stdin) {
 			ist = n;
-			pf[n++] = (struct pollfd){ 0, POLLIN, 0 };
+			pf[n++] = (struct pollfd){ l->in, POLLIN, 0 };
 		}
 		icon = n;
 		pf[n++] = (struct pollfd){ l->con, POLLIN, 0 };
@@ -508,7 +509,9 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 		r = err_errno(-errno, "cannot create the VM's sockets");
 		goto out;
 	}
-	l.tty = isatty(0) && isatty(1);
+	l.in = o->stdio ? o->stdio[0] : 0;
+	l.out = o->stdio ? o->stdio[1] : 1;
+	l.tty = isatty(l.in) && isatty(l.out);
 	l.hv_init = boot.hv_init;
 	l.con = con[0];
 	l.qerr = qerr[0];
@@ -517,9 +520,9 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	chan_init(&l.ch, ch[0], HVP_GUEST);
 	l.req = (struct exec_request){ .argv = o->command ? o->command : default_command,
 				       .env = p->env,
-				       .in = l.tty ? -1 : 0,
-				       .out = 1,
-				       .err = 2 };
+				       .in = l.tty ? -1 : l.in,
+				       .out = l.out,
+				       .err = o->stdio ? o->stdio[2] : 2 };
 	gsess_init(&l.sess, &l.ch, 1, &l.req);
 	r = qmp_attach_fd(qm[0], &l.qmp);
 	qm[0] = -1; /* the connection's now, also on failure */
@@ -549,7 +552,7 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	con[1] = ch[1] = qm[1] = qerr[1] = -1;
 	if (r < 0)
 		goto out_sig;
-	if (l.tty && (r = tty_raw_enter(0, &saved)) < 0) {
+	if (l.tty && (r = tty_raw_enter(l.in, &saved)) < 0) {
 		kill(l.qemu, SIGKILL);
 		waitpid(l.qemu, NULL, 0);
 		goto out_sig;

@@ -19,6 +19,10 @@ struct oneshot_opts {
 	char **command;			/* NULL: an interactive shell (or the plain console without hv's init) */
 	struct nic_request nics;	/* none given: one nat NIC */
 	const struct share_set *shares; /* shared folders, or NULL */
+	/* The command's stdin, stdout and stderr, and where a terminal is
+	 * looked for: NULL for the process's 0, 1, 2 (hv run); a library
+	 * caller (the appliance) passes its own. */
+	const int *stdio;
 };
 
 enum oneshot_end {

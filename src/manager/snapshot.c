@@ -160,6 +160,17 @@ static int disk_snapshot(struct qmp *q, const struct vm_handle *h, const struct 
 /* Memory and device state of a paused VM into dirfd/file.  A local file
  * takes the state as fast as the disk can: QEMU's default migration
  * bandwidth (128 MiB/s) would make it several times slower. */
+/* QEMU cannot migrate a vhost-user-fs device (its state lives in
+ * virtiofsd): say so before anything is made. */
+static int check_shares(const struct vmdef *d, const char *what)
+{
+	if (!d->shares.n)
+		return 0;
+	return err_set(-EOPNOTSUPP,
+		       "VM '%s' has shared folders, and QEMU cannot save the memory of a VM using virtio-fs: %s",
+		       d->name, what);
+}
+
 static int vmstate_save(struct qmp *q, int dirfd, const char *file)
 {
 	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -253,7 +264,8 @@ int snap_create(const char *vm, const char *snap, bool disk_only, const char *de
 		r = err_set(-ENOSPC, "VM '%s' has %d snapshots already", vm, SNAP_MAX);
 		goto out;
 	}
-	if ((r = check_disks(&d, state ? "a snapshot with VM state" : "a snapshot")) < 0)
+	if ((r = check_disks(&d, state ? "a snapshot with VM state" : "a snapshot")) < 0 ||
+	    (state && (r = check_shares(&d, "take a --disk-only snapshot, or stop it first")) < 0))
 		goto out;
 	if (!state && d.ndisks == 0) {
 		r = err_set(-EINVAL, "VM '%s' has no disk and is not running: there is nothing to snapshot", vm);
@@ -556,6 +568,8 @@ int vm_save(const char *vm)
 		r = err_set(-ESRCH, "VM '%s' is not running (it is %s)", vm, vm_state_name(st.state));
 		goto out;
 	}
+	if ((r = check_shares(&d, "stop it instead")) < 0)
+		goto out;
 	fs_rm_rf_at(h.dirfd, ".saving");
 	if (mkdirat(h.dirfd, ".saving", 0700) < 0) {
 		r = err_errno(-errno, "cannot create the saved state folder");

@@ -53,6 +53,11 @@ check "nothing reached the read-only folder" test ! -e "$tmp/ro/new.txt" -a ! -e
 expect_match "the default tag of 'my dir,x' is my_dir_x" "$out" "in a strange folder"
 expect_match "three virtio-fs mounts" "$out" $'\n3$'
 check "no virtiofsd left after hv run" wait_no_servers 5
+# a virtiofsd that dies at once: hv run fails as hv's failure (125), nothing left
+HV_VIRTIOFSD=/bin/false "$HV" run --share "$tmp/rw" -- true >/dev/null 2>"$tmp/err"
+expect_eq "a virtiofsd that exits at once: hv run exits 125" "$?" 125
+expect_match "and says why" "$(cat "$tmp/err")" "vhost|virtio|QEMU"
+check "and leaves no virtiofsd" wait_no_servers 5
 
 # The README's example, literally: a share of the current folder, make in the guest.
 printf 'all:\n\techo built in $(CURDIR) >result.txt\n' >"$tmp/proj/Makefile"
@@ -75,6 +80,11 @@ expect_match "and readable" "$out" "written by the host"
 expect_eq "and writable" "$(cat "$tmp/rw/svc.txt" 2>&1)" "svc"
 refuse_running=$("$HV" set sh1 --no-share data 2>&1)
 expect_match "hv set --no-share on a running VM is refused" "$refuse_running" "stop it first"
+out=$("$HV" snapshot create sh1 mem 2>&1)
+expect_match "a snapshot with the memory of a VM with shares is refused (virtio-fs cannot migrate)" "$out" "cannot save the memory of a VM using virtio-fs: take a --disk-only snapshot"
+out=$("$HV" save sh1 2>&1)
+expect_match "hv save of a VM with shares is refused" "$out" "cannot save the memory.*stop it instead"
+expect_eq "and the VM runs on" "$(info sh1 state)" running
 "$HV" stop sh1 >/dev/null
 check "no virtiofsd left after hv stop" wait_no_servers 5
 start_vm sh1
