@@ -340,35 +340,19 @@ static int add_shares(struct strv *a, const struct engine_vm *vm)
 	return 0;
 }
 
-int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
-{
-	int r;
-
-	if (vm->cpus < 1 || vm->memory_mib < 1)
-		return err_set(-EINVAL, "a VM needs at least 1 CPU and 1 MiB of memory");
-	if (vm->accel != ACCEL_KVM && vm->accel != ACCEL_TCG)
-		return err_set(-EINVAL, "accelerator not resolved");
+/* strv_addf, returning its failure from the calling function (which has
+ * an int r and a struct strv *a). */
 #define ADD(...)                                                                                                       \
 	do {                                                                                                           \
 		if ((r = strv_addf(a, __VA_ARGS__)) < 0)                                                               \
 			return r;                                                                                      \
 	} while (0)
-	ADD("%s", qemu_binary);
-	if (vm->name) {
-		_cleanup_free_ char *name = opt_escape(vm->name);
-		if (!name)
-			return -ENOMEM;
-		ADD("-name");
-		ADD("%s", name);
-	}
-	if (vm->uuid) {
-		ADD("-uuid");
-		ADD("%s", vm->uuid);
-	}
-	ADD("-no-user-config");
-	ADD("-nodefaults");
-	if ((r = add_display(a, vm)) < 0)
-		return r;
+
+/* Machine type, accelerator, CPUs and memory. */
+static int add_machine(struct strv *a, const struct engine_vm *vm)
+{
+	int r;
+
 	ADD("-machine");
 	if (vm->machine == MACHINE_MICROVM)
 		ADD("microvm,acpi=on,pcie=off,rtc=on,isa-serial=on");
@@ -388,21 +372,36 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("%u", vm->cpus);
 	ADD("-m");
 	ADD("%lluM", (unsigned long long)vm->memory_mib);
-	if (vm->kernel) {
-		/* -kernel, -initrd and -append take plain strings: no escaping */
-		ADD("-kernel");
-		ADD("%s", vm->kernel);
-		if (vm->initrd) {
-			ADD("-initrd");
-			ADD("%s", vm->initrd);
-		}
-		if (vm->cmdline) {
-			ADD("-append");
-			ADD("%s", vm->cmdline);
-		}
+	return 0;
+}
+
+/* A kernel QEMU loads itself; -kernel, -initrd and -append take plain
+ * strings: no escaping. */
+static int add_kernel(struct strv *a, const struct engine_vm *vm)
+{
+	int r;
+
+	if (!vm->kernel)
+		return 0;
+	ADD("-kernel");
+	ADD("%s", vm->kernel);
+	if (vm->initrd) {
+		ADD("-initrd");
+		ADD("%s", vm->initrd);
 	}
-	if ((r = add_firmware(a, vm)) < 0)
-		return r;
+	if (vm->cmdline) {
+		ADD("-append");
+		ADD("%s", vm->cmdline);
+	}
+	return 0;
+}
+
+/* The console and the devices every VM has: the serial console, the
+ * virtio-serial ports, pvpanic. */
+static int add_console(struct strv *a, const struct engine_vm *vm)
+{
+	int r;
+
 	ADD("-chardev");
 	if ((r = add_chardev(a, "console", &vm->console)) < 0)
 		return r;
@@ -414,9 +413,14 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	ADD("pvpanic");
 	ADD("-action");
 	ADD("panic=exit-failure");
-	if ((r = add_disks(a, vm)) < 0 || (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0 ||
-	    (r = add_shares(a, vm)) < 0)
-		return r;
+	return 0;
+}
+
+/* How hv controls QEMU: QMP, reboot policy, incoming state, sandbox. */
+static int add_control(struct strv *a, const struct engine_vm *vm)
+{
+	int r;
+
 	if (vm->qmp_path) {
 		_cleanup_free_ char *p = opt_escape(vm->qmp_path);
 		if (!p)
@@ -444,9 +448,39 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	}
 	ADD("-msg");
 	ADD("timestamp=on");
-#undef ADD
 	return 0;
 }
+
+int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
+{
+	int r;
+
+	if (vm->cpus < 1 || vm->memory_mib < 1)
+		return err_set(-EINVAL, "a VM needs at least 1 CPU and 1 MiB of memory");
+	if (vm->accel != ACCEL_KVM && vm->accel != ACCEL_TCG)
+		return err_set(-EINVAL, "accelerator not resolved");
+	ADD("%s", qemu_binary);
+	if (vm->name) {
+		_cleanup_free_ char *name = opt_escape(vm->name);
+		if (!name)
+			return -ENOMEM;
+		ADD("-name");
+		ADD("%s", name);
+	}
+	if (vm->uuid) {
+		ADD("-uuid");
+		ADD("%s", vm->uuid);
+	}
+	ADD("-no-user-config");
+	ADD("-nodefaults");
+	if ((r = add_display(a, vm)) < 0 || (r = add_machine(a, vm)) < 0 || (r = add_kernel(a, vm)) < 0 ||
+	    (r = add_firmware(a, vm)) < 0 || (r = add_console(a, vm)) < 0 || (r = add_disks(a, vm)) < 0 ||
+	    (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0 || (r = add_shares(a, vm)) < 0 ||
+	    (r = add_control(a, vm)) < 0)
+		return r;
+	return 0;
+}
+#undef ADD
 
 int qemu_kernel_params(enum machine m, enum accel a, unsigned long tsc_khz, char *buf, size_t n)
 {

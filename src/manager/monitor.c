@@ -353,6 +353,53 @@ static void flush_netinfo(struct monitor *m, bool force)
 	m->netinfo_written = proc_now_ms();
 }
 
+/* The monitor's life: QMP events, the guest channel and hv exec clients,
+ * until QEMU exits (then its end is recorded). */
+static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
+{
+	for (;;) {
+		struct pollfd pf[3 + EXECMUX_MAX_POLL];
+		struct signalfd_siginfo si;
+		int status, timeout = m->netinfo_dirty || m->status_dirty ? 1000 : -1, nx = 0;
+
+		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
+		pf[2] = (struct pollfd){ m->chan.fd, POLLIN | (chan_pending(&m->chan) ? POLLOUT : 0), 0 };
+		if (m->mux)
+			nx = execmux_poll_fds(m->mux, pf + 3, &timeout);
+		if (poll(pf, 3 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
+			break;
+		if (m->status_dirty)
+			m->status_dirty = status_save(m->dirfd, &m->st) < 0;
+		/* a guest that breaks the protocol loses the channel: its
+		 * clients end with a reason instead of waiting forever */
+		if (m->chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m->chan, on_frame, m) < 0)
+			channel_gone(m);
+		err_clear();
+		if (m->mux)
+			execmux_handle(m->mux, pf + 3, nx);
+		if (m->chan.fd >= 0 && chan_pending(&m->chan) && chan_flush(&m->chan) < 0)
+			channel_gone(m);
+		flush_netinfo(m, false);
+		if (q && pf[1].revents && !take_events(m, q)) {
+			qmp_close(q); /* QEMU is going away: wait for its exit status */
+			q = NULL;
+		}
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			;
+		if (waitpid(qemu, &status, WNOHANG) == qemu) {
+			/* events sent just before exiting may still be buffered */
+			if (q)
+				take_events(m, q);
+			record_end(m, status);
+			unlinkat(m->dirfd, "guest.json", 0);
+			virtiofs_stop(&m->fs);
+			break;
+		}
+	}
+	qmp_close(q);
+}
+
 int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state)
 {
 	struct monitor m = { .dirfd = -1 };
@@ -400,48 +447,8 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	/* hv exec's way in; without it the VM still runs, only exec fails */
 	if (execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
 		err_clear();
-	for (;;) {
-		struct pollfd pf[3 + EXECMUX_MAX_POLL];
-		struct signalfd_siginfo si;
-		int status, timeout = m.netinfo_dirty || m.status_dirty ? 1000 : -1, nx = 0;
-
-		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
-		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
-		pf[2] = (struct pollfd){ m.chan.fd, POLLIN | (chan_pending(&m.chan) ? POLLOUT : 0), 0 };
-		if (m.mux)
-			nx = execmux_poll_fds(m.mux, pf + 3, &timeout);
-		if (poll(pf, 3 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
-			break;
-		if (m.status_dirty)
-			m.status_dirty = status_save(m.dirfd, &m.st) < 0;
-		/* a guest that breaks the protocol loses the channel: its
-		 * clients end with a reason instead of waiting forever */
-		if (m.chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m.chan, on_frame, &m) < 0)
-			channel_gone(&m);
-		err_clear();
-		if (m.mux)
-			execmux_handle(m.mux, pf + 3, nx);
-		if (m.chan.fd >= 0 && chan_pending(&m.chan) && chan_flush(&m.chan) < 0)
-			channel_gone(&m);
-		flush_netinfo(&m, false);
-		if (q && pf[1].revents && !take_events(&m, q)) {
-			qmp_close(q); /* QEMU is going away: wait for its exit status */
-			q = NULL;
-		}
-		while (read(sfd, &si, sizeof(si)) == sizeof(si))
-			;
-		if (waitpid(qemu, &status, WNOHANG) == qemu) {
-			/* events sent just before exiting may still be buffered */
-			if (q)
-				take_events(&m, q);
-			record_end(&m, status);
-			unlinkat(m.dirfd, "guest.json", 0);
-			virtiofs_stop(&m.fs);
-			break;
-		}
-	}
+	watch(&m, sfd, qemu, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
-	qmp_close(q);
 	return 0;
 }

@@ -487,70 +487,128 @@ static void signals_restore(struct loop_signals *s)
 	s->blocked = false;
 }
 
+/* The fds of the run: [0] ours, [1] QEMU's (closed once it holds them). */
+struct run_fds {
+	int con[2], ch[2], qm[2], qerr[2];
+	int devnull;
+};
+
+static void run_fds_close(struct run_fds *f)
+{
+	for (int i = 0; i < 2; i++) {
+		int *all[] = { &f->con[i], &f->ch[i], &f->qm[i], &f->qerr[i] };
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+			if (*all[k] >= 0) {
+				close(*all[k]);
+				*all[k] = -1;
+			}
+	}
+	if (f->devnull >= 0)
+		close(f->devnull);
+	f->devnull = -1;
+}
+
+/* The loop's side of the sockets, and the command as hv exec would send it. */
+static int loop_setup(struct loop *l, struct oneshot_plan *p, struct run_fds *f)
+{
+	const struct oneshot_opts *o = p->o;
+	int r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->con) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->ch) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->qm) < 0 || pipe2(f->qerr, O_CLOEXEC) < 0 ||
+	    (f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot create the VM's sockets");
+	l->in = o->stdio ? o->stdio[0] : 0;
+	l->out = o->stdio ? o->stdio[1] : 1;
+	l->tty = isatty(l->in) && isatty(l->out);
+	l->hv_init = p->boot.hv_init;
+	l->con = f->con[0];
+	l->qerr = f->qerr[0];
+	f->qerr[0] = -1;
+	l->stdin_open = true;
+	chan_init(&l->ch, f->ch[0], HVP_GUEST);
+	l->req = (struct exec_request){ .argv = o->command ? o->command : default_command,
+					.env = p->env,
+					.in = l->tty ? -1 : l->in,
+					.out = l->out,
+					.err = o->stdio ? o->stdio[2] : 2 };
+	gsess_init(&l->sess, &l->ch, 1, &l->req);
+	r = qmp_attach_fd(f->qm[0], &l->qmp);
+	f->qm[0] = -1; /* the connection's now, also on failure */
+	return r;
+}
+
+/* Start QEMU (and the shares' virtiofsd) with its ends of the sockets. */
+static int spawn_qemu(struct loop *l, struct oneshot_plan *p, struct run_fds *f, struct virtiofs *fs)
+{
+	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX] = { { f->devnull, 0 },	   { f->devnull, 1 },
+								 { f->qerr[1], 2 },	   { f->con[1], FD_CONSOLE },
+								 { f->ch[1], FD_CHANNEL }, { f->qm[1], FD_QMP } };
+	size_t nmap = 6;
+	int r;
+
+	for (size_t i = 0; i < p->taps.n; i++)
+		if (p->taps.tap_fds[i] >= 0)
+			map[nmap++] = (struct spawn_fd){ p->taps.tap_fds[i], FD_TAP + (int)i };
+	if ((r = start_shares(p->o, fs, map, &nmap)) == 0)
+		r = proc_spawn(p->argv.v, map, nmap, NULL, true, &l->qemu);
+	virtiofs_close_qemu_ends(fs);
+	/* QEMU holds the TAPs and its socket ends now: they vanish when it exits */
+	nics_release(&p->taps);
+	int *ends[] = { &f->con[1], &f->ch[1], &f->qm[1], &f->qerr[1] };
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		close(*ends[i]);
+		*ends[i] = -1;
+	}
+	return r;
+}
+
+/* How the run ended, from what the loop saw. */
+static int classify_end(struct loop *l, struct oneshot_result *res)
+{
+	char *line = l->qemu_msg;
+
+	if (res->end == ONESHOT_ESCAPED)
+		return 0; /* the user chose to leave */
+	if (l->sess.ended) {
+		res->end = ONESHOT_EXITED;
+		res->status = l->sess.st.signaled ? 128 + l->sess.st.code : l->sess.st.code;
+		return 0;
+	}
+	if (l->panicked) {
+		res->end = ONESHOT_PANIC;
+		return 0;
+	}
+	if (l->qmp_greeted && WIFEXITED(l->qemu_status) && WEXITSTATUS(l->qemu_status) == 0) {
+		res->end = ONESHOT_VM_ENDED;
+		return 0;
+	}
+	/* QEMU's last message line says why it failed */
+	while (l->qemu_msg_len && (line[l->qemu_msg_len - 1] == '\n'))
+		line[--l->qemu_msg_len] = '\0';
+	if (strrchr(line, '\n'))
+		line = strrchr(line, '\n') + 1;
+	return err_set(-EIO, "QEMU failed: %s", *line ? line : "it exited without a message");
+}
+
 int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 {
 	_cleanup_free_ struct oneshot_plan *p = plan;
 	_cleanup_free_ char *term = p->term;
 	_cleanup_strv_ struct strv argv = p->argv;
-	const struct oneshot_opts *o = p->o;
 	_cleanup_guest_boot_ struct guest_boot boot = p->boot;
-	int con[2] = { -1, -1 }, ch[2] = { -1, -1 }, qm[2] = { -1, -1 }, qerr[2] = { -1, -1 };
+	struct run_fds f = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, -1 };
 	struct tty_saved saved = { 0 };
-	struct loop l = { .o = o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
+	struct loop l = { .o = p->o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
 	struct loop_signals sigs = { .blocked = false };
 	struct virtiofs fs = { .n = 0 };
-	int r, devnull = -1;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qm) < 0 || pipe2(qerr, O_CLOEXEC) < 0 ||
-	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
-		r = err_errno(-errno, "cannot create the VM's sockets");
+	if ((r = loop_setup(&l, p, &f)) < 0)
 		goto out;
-	}
-	l.in = o->stdio ? o->stdio[0] : 0;
-	l.out = o->stdio ? o->stdio[1] : 1;
-	l.tty = isatty(l.in) && isatty(l.out);
-	l.hv_init = boot.hv_init;
-	l.con = con[0];
-	l.qerr = qerr[0];
-	qerr[0] = -1;
-	l.stdin_open = true;
-	chan_init(&l.ch, ch[0], HVP_GUEST);
-	l.req = (struct exec_request){ .argv = o->command ? o->command : default_command,
-				       .env = p->env,
-				       .in = l.tty ? -1 : l.in,
-				       .out = l.out,
-				       .err = o->stdio ? o->stdio[2] : 2 };
-	gsess_init(&l.sess, &l.ch, 1, &l.req);
-	r = qmp_attach_fd(qm[0], &l.qmp);
-	qm[0] = -1; /* the connection's now, also on failure */
-	if (r < 0)
-		goto out;
-
-	if ((r = signals_block(&sigs, &l.sfd)) < 0)
-		goto out_sig;
-	{
-		struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX] = { { devnull, 0 },	{ devnull, 1 },
-									 { qerr[1], 2 },	{ con[1], FD_CONSOLE },
-									 { ch[1], FD_CHANNEL }, { qm[1], FD_QMP } };
-		size_t nmap = 6;
-		for (size_t i = 0; i < p->taps.n; i++)
-			if (p->taps.tap_fds[i] >= 0)
-				map[nmap++] = (struct spawn_fd){ p->taps.tap_fds[i], FD_TAP + (int)i };
-		if ((r = start_shares(o, &fs, map, &nmap)) == 0)
-			r = proc_spawn(argv.v, map, nmap, NULL, true, &l.qemu);
-		virtiofs_close_qemu_ends(&fs);
-		/* QEMU holds the TAPs now: they vanish when it exits */
-		nics_release(&p->taps);
-	}
-	close(con[1]);
-	close(ch[1]);
-	close(qm[1]);
-	close(qerr[1]);
-	con[1] = ch[1] = qm[1] = qerr[1] = -1;
-	if (r < 0)
+	if ((r = signals_block(&sigs, &l.sfd)) < 0 || (r = spawn_qemu(&l, p, &f, &fs)) < 0)
 		goto out_sig;
 	if (l.tty && (r = tty_raw_enter(l.in, &saved)) < 0) {
 		kill(l.qemu, SIGKILL);
@@ -559,26 +617,8 @@ int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
 	}
 	r = event_loop(&l);
 	tty_restore(&saved);
-	if (r < 0)
-		goto out_sig;
-	if (res->end == ONESHOT_ESCAPED) {
-		/* the user chose to leave */
-	} else if (l.sess.ended) {
-		res->end = ONESHOT_EXITED;
-		res->status = l.sess.st.signaled ? 128 + l.sess.st.code : l.sess.st.code;
-	} else if (l.panicked) {
-		res->end = ONESHOT_PANIC;
-	} else if (!l.qmp_greeted || !WIFEXITED(l.qemu_status) || WEXITSTATUS(l.qemu_status) != 0) {
-		char *line = l.qemu_msg;
-		/* QEMU's last message line says why it failed */
-		while (l.qemu_msg_len && (line[l.qemu_msg_len - 1] == '\n'))
-			line[--l.qemu_msg_len] = '\0';
-		if (strrchr(line, '\n'))
-			line = strrchr(line, '\n') + 1;
-		r = err_set(-EIO, "QEMU failed: %s", *line ? line : "it exited without a message");
-	} else {
-		res->end = ONESHOT_VM_ENDED;
-	}
+	if (r == 0)
+		r = classify_end(&l, res);
 out_sig:
 	if (l.sfd >= 0)
 		close(l.sfd);
@@ -590,20 +630,8 @@ out:
 	chan_free(&l.ch);
 	nics_release(&p->taps);
 	qmp_close(l.qmp);
-	for (int i = 0; i < 2; i++) {
-		if (con[i] >= 0)
-			close(con[i]);
-		if (ch[i] >= 0)
-			close(ch[i]);
-		if (qm[i] >= 0)
-			close(qm[i]);
-	}
-	for (int i = 0; i < 2; i++)
-		if (qerr[i] >= 0)
-			close(qerr[i]);
+	run_fds_close(&f);
 	if (l.qerr >= 0)
 		close(l.qerr);
-	if (devnull >= 0)
-		close(devnull);
 	return r;
 }
