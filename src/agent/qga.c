@@ -364,6 +364,9 @@ int qga_open_at(int vmdir, int lock_ms, int sync_ms, struct qga **out)
 	int fd, r;
 
 	*out = NULL;
+	/* no port: no lock file left behind either */
+	if (!fs_exists_at(vmdir, "agent.sock"))
+		return err_set(-ENOENT, "the VM has no guest agent port (it is not running, or was made without one)");
 	if ((r = lock_within(vmdir, lock_ms, &lock)) < 0)
 		return r;
 	if ((r = sock_connect_at(vmdir, "agent.sock", &fd)) < 0)
