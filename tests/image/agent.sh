@@ -11,10 +11,10 @@ T=$(mktemp -d)
 trap 'cleanup; rm -rf "$T"' EXIT
 field() { python3 -c "import json,sys; v=json.load(sys.stdin)$1; print(v)"; }
 
-"$HV" image build debian-12 --name agt --size 4G >"$T/build.out" 2>&1
+test_image
 rc=$?
-check "hv image build debian-12 (with qemu-guest-agent)" test $rc -eq 0
-[ $rc -eq 0 ] || { tail -n 5 "$T/build.out"; echo "$PASS passed, $FAIL failed"; exit 1; }
+check "the Debian image (with qemu-guest-agent)" test $rc -eq 0
+[ $rc -eq 0 ] || { echo "$PASS passed, $FAIL failed"; exit 1; }
 
 ssh-keygen -q -t ed25519 -N '' -C hv-test -f "$T/key"
 cat >"$T/user-data" <<'UD'
@@ -37,7 +37,7 @@ runcmd:
   - [systemctl, restart, systemd-logind]
   - [systemctl, restart, qemu-guest-agent]
 UD
-"$HV" create agt1 --image agt --ssh-key "$T/key.pub" --user tester --memory 768M --cloud-init "$T/user-data" >/dev/null
+"$HV" create agt1 --image deb --ssh-key "$T/key.pub" --user tester --memory 768M --cloud-init "$T/user-data" >/dev/null
 t0=$(date +%s)
 "$HV" start agt1 --wait --timeout 400 >"$T/start" 2>&1
 rc=$?

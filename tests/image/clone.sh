@@ -4,22 +4,14 @@
 # identity (machine-id, SSH host keys) written into its disk by hv's
 # appliance, the source keeps its own; --keep-identity keeps it; a disk the
 # appliance cannot read leaves no clone.  Builds the Debian image once
-# (HV_TEST_IMAGE_HOME=DIR takes image 'deb' from DIR's store instead).
+# (the image comes from the run's cache when an earlier suite built it).
 . "$(dirname "$0")/../vm/lib.bash"
 T=$(mktemp -d)
 trap 'cleanup; rm -rf "$T"' EXIT
 TIMEOUT=${HV_IMAGE_BOOT_TIMEOUT:-300}
 
-if [ -n "${HV_TEST_IMAGE_HOME:-}" ] && [ -f "$HV_TEST_IMAGE_HOME/images/deb/image.json" ]; then
-	mkdir -p "$HV_HOME/images"
-	cp -a --reflink=auto "$HV_TEST_IMAGE_HOME/images/deb" "$HV_HOME/images/deb"
-	echo "# image deb taken from $HV_TEST_IMAGE_HOME"
-else
-	t0=$(date +%s)
-	"$HV" image build debian-12 --name deb --size 4G >/dev/null 2>"$T/build.err"
-	check "hv image build debian-12" test $? -eq 0 || sed 's/^/  /' "$T/build.err" | tail -n 5
-	echo "# build: $(($(date +%s) - t0)) s"
-fi
+test_image
+check "the Debian image" test $? -eq 0
 
 # read_disk VM SCRIPT: run SCRIPT (in the root of the VM's file system)
 # through hv run with a copy-on-write view of the VM's first disk.

@@ -81,6 +81,31 @@ guest_run() {
 	done
 	return 1
 }
+# test_image: the Debian image 'deb' in this suite's store, built once per
+# `tests/run` (which sets HV_TEST_IMAGE_CACHE) and copied to later suites.
+# Returns non-zero (the build's last lines on stdout) when it cannot be built.
+test_image() {
+	local cache=${HV_TEST_IMAGE_CACHE:-} t0 rc
+	mkdir -p "$HV_HOME/images"
+	if [ -n "$cache" ] && [ -f "$cache/images/deb/image.json" ]; then
+		cp -a --reflink=auto "$cache/images/deb" "$HV_HOME/images/deb"
+		echo "# image deb taken from the run's cache"
+		return 0
+	fi
+	t0=$(date +%s)
+	"$HV" image build debian-12 --name deb --size 4G >"$HV_HOME/build.out" 2>&1
+	rc=$?
+	echo "# build: $(($(date +%s) - t0)) s"
+	if [ $rc -ne 0 ]; then
+		tail -n 5 "$HV_HOME/build.out"
+		return $rc
+	fi
+	if [ -n "$cache" ]; then
+		mkdir -p "$cache/images"
+		cp -a --reflink=auto "$HV_HOME/images/deb" "$cache/images/deb.tmp" && mv "$cache/images/deb.tmp" "$cache/images/deb"
+	fi
+	return 0
+}
 HV_NETS=""
 cleanup() {
 	local vm net
