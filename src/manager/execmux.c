@@ -49,7 +49,7 @@ int execmux_open(int dirfd, struct chan *guest, struct execmux **out)
 	x->dirfd = dirfd;
 	x->guest = guest;
 	x->next_id = 1;
-	if ((r = sock_listen_at(dirfd, "exec.sock", &x->lfd)) < 0) {
+	if ((r = sock_listen_at(dirfd, "exec.sock", true, &x->lfd)) < 0) {
 		free(x);
 		return r;
 	}

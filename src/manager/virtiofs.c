@@ -16,6 +16,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/sock.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/jsonfile.h"
@@ -60,39 +61,21 @@ static char *source_option(const char *src)
 	return out;
 }
 
-static int sock_addr(int dirfd, const char *name, struct sockaddr_un *sa)
-{
-	int n;
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	/* sun_path holds 108 bytes; reach the socket through its folder */
-	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-	return n < 0 || (size_t)n >= sizeof(sa->sun_path) ? err_set(-ENAMETOOLONG, "socket name too long") : 0;
-}
-
 /* One virtiofsd on a fresh listening socket, and QEMU's connected end. */
 static int start_one(const struct share *s, unsigned i, int dirfd, int logfd, const char *exe, pid_t *pid, int *qemu_fd)
 {
 	_cleanup_close_ int lfd = -1, cfd = -1, devnull = -1;
 	_cleanup_free_ char *srcopt = source_option(s->source);
 	char name[32], fdopt[16];
-	struct sockaddr_un sa;
 	int r;
 
 	snprintf(name, sizeof(name), "fs%u.sock", i);
 	if (!srcopt)
 		return err_set(-ENOMEM, "out of memory");
-	if ((r = sock_addr(dirfd, name, &sa)) < 0)
-		return r;
-	unlinkat(dirfd, name, 0);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (lfd < 0 || cfd < 0 || devnull < 0)
-		return err_errno(-errno, "cannot create a socket for virtiofsd");
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
-		return err_errno(-errno, "cannot listen on %s for virtiofsd", name);
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "/dev/null");
+	if ((r = sock_listen_at(dirfd, name, false, &lfd)) < 0)
+		return err_prefix(r, "virtiofsd");
 	snprintf(fdopt, sizeof(fdopt), "--fd=%d", 3);
 	{
 		char *argv[] = {
@@ -115,7 +98,9 @@ static int start_one(const struct share *s, unsigned i, int dirfd, int logfd, co
 		return err_prefix(r, "shared folder '%s'", s->tag);
 	}
 	/* the connection waits in the backlog until virtiofsd accepts it */
-	r = connect(cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? err_errno(-errno, "cannot connect to virtiofsd") : 0;
+	r = sock_connect_at(dirfd, name, &cfd);
+	if (r < 0)
+		err_prefix(r, "virtiofsd");
 	unlinkat(dirfd, name, 0);
 	if (r < 0) {
 		kill(-*pid, SIGKILL);

@@ -21,14 +21,14 @@ static int sock_addr(int dirfd, const char *name, struct sockaddr_un *sa)
 	return 0;
 }
 
-int sock_listen_at(int dirfd, const char *name, int *fd)
+int sock_listen_at(int dirfd, const char *name, bool nonblock, int *fd)
 {
 	struct sockaddr_un sa;
 	int r, s;
 
 	if ((r = sock_addr(dirfd, name, &sa)) < 0)
 		return r;
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0)) < 0)
 		return err_errno(-errno, "socket");
 	unlinkat(dirfd, name, 0);
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 16) < 0) {

@@ -273,7 +273,7 @@ static void fake_vm_start(struct fake_vm *v)
 
 	snprintf(v->dir, sizeof(v->dir), "/tmp/hv-test-agent.XXXXXX");
 	if (!mkdtemp(v->dir) || (v->dirfd = open(v->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    sock_listen_at(v->dirfd, "agent.sock", &lfd) < 0) {
+	    sock_listen_at(v->dirfd, "agent.sock", true, &lfd) < 0) {
 		printf("FAIL cannot set up a fake VM folder\n");
 		exit(1);
 	}
