@@ -206,5 +206,5 @@ int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "hv __monitor is internal to hv start\n");
 		return EXIT_USAGE;
 	}
-	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]) != 0);
+	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]), (enum monitor_mode)atoi(argv[5]));
 }

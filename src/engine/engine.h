@@ -101,6 +101,7 @@ struct engine_vm {
 	int qmp_fd;		       /* private QMP connection for the VM's monitor, or -1 */
 	bool no_reboot;		       /* a guest reboot ends QEMU (one-shot VMs) */
 	int incoming_fd;	       /* >= 0: load a saved VM state from this fd (-incoming) */
+	bool incoming_defer;	       /* -incoming defer: wait for migrate-incoming (live migration) */
 	bool start_paused;	       /* -S: the CPUs wait for "cont" */
 	bool sandbox;		       /* QEMU's seccomp sandbox */
 	/* shared folders; guest RAM becomes a shared memfd when there are any */

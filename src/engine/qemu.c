@@ -439,6 +439,9 @@ static int add_control(struct strv *a, const struct engine_vm *vm)
 	if (vm->incoming_fd > 0) {
 		ADD("-incoming");
 		ADD("fd:%d", vm->incoming_fd);
+	} else if (vm->incoming_defer) {
+		ADD("-incoming");
+		ADD("defer");
 	}
 	if (vm->start_paused)
 		ADD("-S");

@@ -18,6 +18,7 @@
 #define CMD_TIMEOUT_MS	    5000
 #define SNAPSHOT_TIMEOUT_MS 60000
 #define STATE_FD_NAME	    "hvstate"
+#define MIGRATE_FD_NAME	    "hvmigrate"
 
 struct enum_name {
 	const char *name;
@@ -162,28 +163,39 @@ static int parse_migration_state(struct json_object *v, void *dst, const char *p
 }
 
 struct migrate_ram {
-	uint64_t transferred, total;
+	uint64_t transferred, total, remaining, dirty_pages_rate, page_size, dirty_sync_count;
+	double mbps;
 };
 
 int qmp_query_migrate(struct qmp *q, struct qmp_migration *out)
 {
 	static const struct json_field fields[] = {
 		JSON_FIELD_CUSTOM("status", 0, struct qmp_migration, state, parse_migration_state),
+		JSON_FIELD("expected-downtime", JSON_INT64, 0, struct qmp_migration, expected_downtime_ms),
+		JSON_FIELD("downtime", JSON_INT64, 0, struct qmp_migration, downtime_ms),
+		JSON_FIELD("total-time", JSON_INT64, 0, struct qmp_migration, total_time_ms),
+		JSON_FIELD("setup-time", JSON_INT64, 0, struct qmp_migration, setup_time_ms),
 		JSON_FIELD_END,
 	};
 	static const struct json_field ram_fields[] = {
 		JSON_FIELD("transferred", JSON_UINT64, 0, struct migrate_ram, transferred),
 		JSON_FIELD("total", JSON_UINT64, 0, struct migrate_ram, total),
+		JSON_FIELD("remaining", JSON_UINT64, 0, struct migrate_ram, remaining),
+		JSON_FIELD("dirty-pages-rate", JSON_UINT64, 0, struct migrate_ram, dirty_pages_rate),
+		JSON_FIELD("page-size", JSON_UINT64, 0, struct migrate_ram, page_size),
+		JSON_FIELD("dirty-sync-count", JSON_UINT64, 0, struct migrate_ram, dirty_sync_count),
+		JSON_FIELD("mbps", JSON_DOUBLE, 0, struct migrate_ram, mbps),
 		JSON_FIELD_END,
 	};
 	_cleanup_json_ struct json_object *ret = NULL;
 	struct json_object *ram = NULL;
-	struct migrate_ram m = { 0, 0 };
+	struct migrate_ram m = { 0 };
 	const char *desc = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->state = QMP_MIG_NONE;
+	out->expected_downtime_ms = out->downtime_ms = out->total_time_ms = out->setup_time_ms = -1;
 	if ((r = exec_object(q, "query-migrate", NULL, CMD_TIMEOUT_MS, &ret)) < 0)
 		return r;
 	if ((r = json_dispatch(ret, fields, out, "QMP query-migrate reply", 0)) < 0)
@@ -198,6 +210,10 @@ int qmp_query_migrate(struct qmp *q, struct qmp_migration *out)
 		return r;
 	out->transferred = m.transferred;
 	out->total = m.total;
+	out->remaining = m.remaining;
+	out->dirty_rate = m.dirty_pages_rate * (m.page_size ? m.page_size : 4096);
+	out->passes = m.dirty_sync_count;
+	out->mbps = m.mbps;
 	return 0;
 }
 
@@ -233,6 +249,81 @@ int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth)
 	    (r = qmp_send_fd(q, fd, STATE_FD_NAME, CMD_TIMEOUT_MS)) < 0)
 		return r;
 	return qmp_execute(q, "migrate", args, NULL, CMD_TIMEOUT_MS);
+}
+
+/* {"capabilities": [{"capability": NAME, "state": BOOL}, ...]} */
+static int add_cap(struct json_object *arr, const char *name, bool on)
+{
+	struct json_object *c = json_object_new_object();
+
+	if (!c || json_object_object_add(c, "capability", json_object_new_string(name)) < 0 ||
+	    json_object_object_add(c, "state", json_object_new_boolean(on)) < 0 || json_object_array_add(arr, c) < 0) {
+		json_object_put(c);
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int qmp_migrate_set_caps(struct qmp *q, const struct qmp_migrate_caps *c)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	int r;
+
+	if (!args || !arr || json_object_object_add(args, "capabilities", arr) < 0) {
+		json_object_put(arr);
+		return err_set(-ENOMEM, "out of memory");
+	}
+	if ((r = add_cap(arr, "events", c->events)) < 0 || (r = add_cap(arr, "auto-converge", c->auto_converge)) < 0 ||
+	    (r = add_cap(arr, "postcopy-ram", c->postcopy)) < 0)
+		return r;
+	return qmp_execute(q, "migrate-set-capabilities", args, NULL, CMD_TIMEOUT_MS);
+}
+
+int qmp_migrate_set_params(struct qmp *q, const struct qmp_migrate_params *p)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	if (!args)
+		return err_set(-ENOMEM, "out of memory");
+	if (p->max_bandwidth)
+		json_object_object_add(args, "max-bandwidth",
+				       json_object_new_int64(p->max_bandwidth > (uint64_t)INT64_MAX
+								     ? INT64_MAX
+								     : (int64_t)p->max_bandwidth));
+	if (p->downtime_limit_ms)
+		json_object_object_add(args, "downtime-limit", json_object_new_int64((int64_t)p->downtime_limit_ms));
+	if (!json_object_object_length(args))
+		return 0;
+	return qmp_execute(q, "migrate-set-parameters", args, NULL, CMD_TIMEOUT_MS);
+}
+
+/* getfd NAME, then COMMAND {"uri": "fd:NAME"}. */
+static int uri_fd_cmd(struct qmp *q, const char *command, int fd)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	int r;
+
+	if (!args || json_object_object_add(args, "uri", json_object_new_string("fd:" MIGRATE_FD_NAME)) < 0)
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = qmp_send_fd(q, fd, MIGRATE_FD_NAME, CMD_TIMEOUT_MS)) < 0)
+		return r;
+	return qmp_execute(q, command, args, NULL, CMD_TIMEOUT_MS);
+}
+
+int qmp_migrate_fd(struct qmp *q, int fd)
+{
+	return uri_fd_cmd(q, "migrate", fd);
+}
+
+int qmp_migrate_incoming_fd(struct qmp *q, int fd)
+{
+	return uri_fd_cmd(q, "migrate-incoming", fd);
+}
+
+int qmp_migrate_start_postcopy(struct qmp *q)
+{
+	return exec_simple(q, "migrate-start-postcopy");
 }
 
 int qmp_save_state(struct qmp *q, int fd, uint64_t max_bandwidth, int timeout_ms)
@@ -364,6 +455,8 @@ static const struct enum_name event_names[] = {
 	{ "STOP", QMP_EVENT_STOP },
 	{ "RESUME", QMP_EVENT_RESUME },
 	{ "GUEST_PANICKED", QMP_EVENT_GUEST_PANICKED },
+	{ "MIGRATION", QMP_EVENT_MIGRATION },
+	{ "MIGRATION_PASS", QMP_EVENT_MIGRATION_PASS },
 	{ NULL, 0 },
 };
 
@@ -384,6 +477,16 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 		JSON_FIELD_BUF("action", JSON_REQUIRED, struct qmp_event, action),
 		JSON_FIELD_END,
 	};
+	/* MIGRATION: {"status": MigrationStatus}; MIGRATION_PASS: {"pass": int} */
+	static const struct json_field migration[] = {
+		JSON_FIELD_CUSTOM("status", JSON_REQUIRED, struct qmp_event, migration, parse_migration_state),
+		JSON_FIELD_END,
+	};
+	static const struct json_field pass[] = {
+		JSON_FIELD("pass", JSON_UINT64, JSON_REQUIRED, struct qmp_event, pass),
+		JSON_FIELD_END,
+	};
+	const struct json_field *want;
 	struct json_object *data = NULL;
 	int r;
 
@@ -393,12 +496,27 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 	for (const struct enum_name *t = event_names; t->name; t++)
 		if (!strcmp(t->name, ev->name))
 			ev->kind = (enum qmp_event_kind)t->value;
-	if (ev->kind != QMP_EVENT_SHUTDOWN && ev->kind != QMP_EVENT_RESET && ev->kind != QMP_EVENT_GUEST_PANICKED)
+	switch (ev->kind) {
+	case QMP_EVENT_SHUTDOWN:
+	case QMP_EVENT_RESET:
+		want = cause;
+		break;
+	case QMP_EVENT_GUEST_PANICKED:
+		want = panic;
+		break;
+	case QMP_EVENT_MIGRATION:
+		want = migration;
+		break;
+	case QMP_EVENT_MIGRATION_PASS:
+		want = pass;
+		break;
+	default:
 		return 0;
+	}
 	if ((r = json_get_object(o, "data", "QMP event", &data)) == -ENOENT)
 		r = err_set(-EINVAL, "QMP event %s: data is missing", ev->name);
 	if (r == 0)
-		r = json_dispatch(data, ev->kind == QMP_EVENT_GUEST_PANICKED ? panic : cause, ev, "QMP event data", 0);
+		r = json_dispatch(data, want, ev, "QMP event data", 0);
 	return r < 0 ? err_prefix(-EBADMSG, "malformed QMP event") : 0;
 }
 

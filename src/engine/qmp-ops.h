@@ -81,7 +81,12 @@ enum qmp_migration_state {
 struct qmp_migration {
 	enum qmp_migration_state state;
 	uint64_t transferred, total; /* RAM bytes, 0 when QEMU does not say */
-	char error[256];	     /* error-desc of a failed one, "" if none */
+	uint64_t remaining;	     /* RAM bytes still to send */
+	uint64_t dirty_rate;	     /* bytes per second the guest dirties (dirty-pages-rate x page-size) */
+	uint64_t passes;	     /* dirty-sync-count: rounds over RAM so far */
+	double mbps;		     /* the link's rate QEMU measured, in Mbit/s */
+	int64_t expected_downtime_ms, downtime_ms, total_time_ms, setup_time_ms; /* -1: not said */
+	char error[256]; /* error-desc of a failed one, "" if none */
 };
 int qmp_query_migrate(struct qmp *q, struct qmp_migration *out);
 /* Is a migration in this state still under way? */
@@ -95,6 +100,28 @@ int qmp_migrate_set_max_bandwidth(struct qmp *q, uint64_t bytes_per_s);
 /* Start a migration into fd (getfd + migrate "fd:NAME") at most
  * max_bandwidth bytes per second; it runs on in QEMU (qmp_query_migrate). */
 int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth);
+
+/* Live migration (qapi/migration.json): capabilities and parameters are
+ * set on both ends before the stream starts. */
+struct qmp_migrate_caps {
+	bool events;	    /* MIGRATION and MIGRATION_PASS events */
+	bool auto_converge; /* throttle the vCPUs of a guest that dirties faster than the link */
+	bool postcopy;	    /* postcopy-ram (both ends): switch over before RAM is all sent */
+};
+int qmp_migrate_set_caps(struct qmp *q, const struct qmp_migrate_caps *c);
+struct qmp_migrate_params {
+	uint64_t max_bandwidth;	    /* bytes per second; 0 leaves QEMU's */
+	uint64_t downtime_limit_ms; /* the pause QEMU aims for at switchover; 0 leaves QEMU's (300 ms) */
+};
+int qmp_migrate_set_params(struct qmp *q, const struct qmp_migrate_params *p);
+/* The source: migrate over a connected stream socket (getfd + migrate
+ * "fd:NAME"); it runs on in QEMU, followed by events or query-migrate. */
+int qmp_migrate_fd(struct qmp *q, int fd);
+/* The destination (started with -incoming defer): take the stream from a
+ * connected socket (getfd + migrate-incoming "fd:NAME"). */
+int qmp_migrate_incoming_fd(struct qmp *q, int fd);
+/* Switch a migration with postcopy-ram over to postcopy now. */
+int qmp_migrate_start_postcopy(struct qmp *q);
 
 /* Save the state of a paused VM into fd and wait for the migration to
  * complete (-ENOSPC when the disk filled up); fd is fsync'ed. */
@@ -127,6 +154,8 @@ enum qmp_event_kind {
 	QMP_EVENT_STOP,
 	QMP_EVENT_RESUME,
 	QMP_EVENT_GUEST_PANICKED,
+	QMP_EVENT_MIGRATION,	  /* data.status: the migration's new state */
+	QMP_EVENT_MIGRATION_PASS, /* data.pass: a new round over RAM began */
 };
 struct qmp_event {
 	enum qmp_event_kind kind;
@@ -134,6 +163,8 @@ struct qmp_event {
 	bool guest;	 /* SHUTDOWN, RESET: the guest asked for it */
 	char reason[32]; /* SHUTDOWN, RESET: ShutdownCause ("guest-shutdown", "host-signal", ...) */
 	char action[16]; /* GUEST_PANICKED: "pause", "poweroff" or "run" */
+	enum qmp_migration_state migration; /* MIGRATION */
+	uint64_t pass;			    /* MIGRATION_PASS */
 };
 /* Next event, as qmp_next_event (qmp.h) but typed; an event of the wrong
  * shape is consumed and reported as -EBADMSG (reason recorded). */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -26,6 +28,7 @@
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
 #include "manager/execmux.h"
+#include "manager/migrec.h"
 #include "manager/virtiofs.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -47,6 +50,12 @@ struct monitor {
 	bool status_dirty;
 	uint64_t netinfo_written;
 	struct virtiofs fs; /* the shared folders' virtiofsds, started before QEMU, stopped after it */
+	/* an incoming live migration (MONITOR_MODE_INCOMING) */
+	int guard;	/* until committed: the migrating hv's pipe; its end abandons the VM */
+	bool abandoned; /* QEMU was killed for it; the folder goes when QEMU is gone */
+	bool incoming;	/* once it runs, hv exec may go in (the guest said HELLO at the source) */
+	/* an outgoing one: the hv migrate process (migrate.json), watched to settle the VM if it dies */
+	int migrator;
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -132,8 +141,99 @@ static void record_run_state(struct monitor *m, struct qmp *q)
 		save(m, VM_PAUSED, NULL);
 }
 
+/* A migration out of this VM began: watch the hv driving it, so that the
+ * VM is settled at the source if that hv dies (migrate.json). */
+static void watch_migrator(struct monitor *m)
+{
+	struct migrec rec;
+
+	if (m->migrator >= 0 || migrec_load(m->dirfd, &rec) < 0 || !proc_id_alive(&rec.hv))
+		return;
+	m->migrator = pidfd_open(rec.hv.pid, 0);
+	/* the pid may have been reused between the check and the open */
+	if (m->migrator >= 0 && !proc_id_alive(&rec.hv)) {
+		close(m->migrator);
+		m->migrator = -1;
+	}
+}
+
+/* The hv migrating this VM away ended.  A record left behind means it
+ * died mid-way: before switchover the VM goes on at the source (QEMU
+ * restarts the vCPUs of a failed migration itself; a completed one
+ * leaves "postmigrate", which only cont ends); after it, the destination
+ * may run the VM, so it stays paused here. */
+static void migrator_gone(struct monitor *m, struct qmp *q)
+{
+	struct qmp_migration mig;
+	struct qmp_status qs;
+	struct migrec rec;
+	char why[512];
+
+	close(m->migrator);
+	m->migrator = -1;
+	if (migrec_load(m->dirfd, &rec) < 0) {
+		err_clear();
+		return;
+	}
+	if (rec.phase == MIGREC_SWITCHOVER) {
+		snprintf(why, sizeof(why),
+			 "hv migrate died during switchover to %.200s: the VM may run there; resume it here only if "
+			 "it does not",
+			 rec.dest);
+		save(m, VM_PAUSED, why);
+		return;
+	}
+	if (qmp_query_migrate(q, &mig) == 0 && qmp_migration_busy(mig.state))
+		qmp_migrate_cancel(q);
+	for (int i = 0; i < 250 && qmp_query_migrate(q, &mig) == 0 && qmp_migration_busy(mig.state); i++)
+		proc_sleep_ms(20);
+	if (qmp_query_status(q, &qs) == 0 && !qs.running && rec.was_running)
+		qmp_cont(q);
+	migrec_remove(m->dirfd);
+	err_clear();
+}
+
+/* The migrating hv wrote to the guard (commit) or ended (abandon). */
+static void on_guard(struct monitor *m, pid_t qemu)
+{
+	char c;
+	ssize_t n = read(m->guard, &c, 1);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(m->guard);
+	m->guard = -1;
+	if (n == 1 && c == MONITOR_GUARD_COMMIT)
+		return;
+	m->abandoned = true;
+	kill(qemu, SIGKILL);
+}
+
+/* After an abandoned incoming migration: the folder (the monitor's
+ * working directory, wherever it was renamed to) goes, out of sight
+ * first. */
+static void remove_own_folder(void)
+{
+	_cleanup_free_ char *dir = realpath("/proc/self/cwd", NULL), *trash = NULL;
+	_cleanup_free_ char *copy = dir ? strdup(dir) : NULL;
+	_cleanup_close_ int parent = -1;
+
+	if (!dir || !copy || asprintf(&trash, ".deleted-%s-%d", basename(dir), (int)getpid()) < 0)
+		return;
+	parent = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent >= 0 && renameat(parent, basename(dir), parent, trash) == 0)
+		fs_rm_rf_at(parent, trash);
+}
+
 static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *ev)
 {
+	if (ev->kind == QMP_EVENT_MIGRATION && qmp_migration_busy(ev->migration) && m->guard < 0 && !m->incoming)
+		watch_migrator(m);
+	if (ev->kind == QMP_EVENT_RESUME && m->incoming && m->guard < 0 && !m->abandoned) {
+		m->incoming = false;
+		if (m->mux)
+			execmux_guest_hello(m->mux);
+	}
 	if (ev->kind == QMP_EVENT_SHUTDOWN)
 		snprintf(m->shutdown_reason, sizeof(m->shutdown_reason), "%s", ev->reason);
 	else if (ev->kind == QMP_EVENT_GUEST_PANICKED)
@@ -357,17 +457,21 @@ static void flush_netinfo(struct monitor *m, bool force)
  * until QEMU exits (then its end is recorded). */
 static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 {
+	enum { NFIXED = 5 };
+
 	for (;;) {
-		struct pollfd pf[3 + EXECMUX_MAX_POLL];
+		struct pollfd pf[NFIXED + EXECMUX_MAX_POLL];
 		struct signalfd_siginfo si;
 		int status, timeout = m->netinfo_dirty || m->status_dirty ? 1000 : -1, nx = 0;
 
 		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
 		pf[2] = (struct pollfd){ m->chan.fd, POLLIN | (chan_pending(&m->chan) ? POLLOUT : 0), 0 };
+		pf[3] = (struct pollfd){ m->guard, POLLIN, 0 };
+		pf[4] = (struct pollfd){ q ? m->migrator : -1, POLLIN, 0 };
 		if (m->mux)
-			nx = execmux_poll_fds(m->mux, pf + 3, &timeout);
-		if (poll(pf, 3 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
+			nx = execmux_poll_fds(m->mux, pf + NFIXED, &timeout);
+		if (poll(pf, NFIXED + (nfds_t)nx, timeout) < 0 && errno != EINTR)
 			break;
 		if (m->status_dirty)
 			m->status_dirty = status_save(m->dirfd, &m->st) < 0;
@@ -377,14 +481,18 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 			channel_gone(m);
 		err_clear();
 		if (m->mux)
-			execmux_handle(m->mux, pf + 3, nx);
+			execmux_handle(m->mux, pf + NFIXED, nx);
 		if (m->chan.fd >= 0 && chan_pending(&m->chan) && chan_flush(&m->chan) < 0)
 			channel_gone(m);
 		flush_netinfo(m, false);
+		if (m->guard >= 0 && pf[3].revents)
+			on_guard(m, qemu);
 		if (q && pf[1].revents && !take_events(m, q)) {
 			qmp_close(q); /* QEMU is going away: wait for its exit status */
 			q = NULL;
 		}
+		if (q && m->migrator >= 0 && pf[4].revents)
+			migrator_gone(m, q);
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			;
 		if (waitpid(qemu, &status, WNOHANG) == qemu) {
@@ -400,9 +508,10 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 	qmp_close(q);
 }
 
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state)
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, enum monitor_mode mode)
 {
-	struct monitor m = { .dirfd = -1 };
+	struct monitor m = { .dirfd = -1, .guard = -1, .migrator = -1 };
+	bool state = mode == MONITOR_MODE_STATE;
 	struct qmp *q = NULL;
 	sigset_t set;
 	pid_t qemu;
@@ -416,6 +525,11 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (mode == MONITOR_MODE_INCOMING) {
+		m.guard = MONITOR_GUARD_FD;
+		m.incoming = true;
+		fcntl(m.guard, F_SETFD, FD_CLOEXEC);
+	}
 	m.dirfd = open(vmdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m.dirfd < 0 || sfd < 0) {
 		report(report_fd, "error cannot open %s: %s", vmdir, strerror(errno));
@@ -450,5 +564,11 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	watch(&m, sfd, qemu, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
+	if (m.migrator >= 0)
+		close(m.migrator);
+	/* an incoming VM never committed is not defined here: its QEMU ended
+	 * (killed for an abandoned migration, or failed to load the state) */
+	if (m.abandoned || m.guard >= 0)
+		remove_own_folder();
 	return 0;
 }

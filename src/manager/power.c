@@ -187,7 +187,11 @@ static void wait_recorded(struct vm_handle *h, enum vm_state want)
 	}
 }
 
-int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out)
+/* Start a locked VM: afresh, from a saved state (state), or waiting for
+ * an incoming migration (guard >= 0: the monitor kills QEMU when guard
+ * reaches its end before the migration was committed). */
+static int start_vm(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, int guard,
+		    struct vm_started *out)
 {
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_strv_ struct strv argv = { 0 };
@@ -212,6 +216,10 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 		}
 		vm.incoming_fd = QEMU_STATE_FD;
 		vm.start_paused = paused;
+	} else if (guard >= 0) {
+		/* paused after the state arrived: it runs once the source let go */
+		vm.incoming_defer = true;
+		vm.start_paused = true;
 	}
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
@@ -227,7 +235,8 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 	}
 	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
 	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
-	snprintf(hasstate, sizeof(hasstate), "%d", statefd >= 0);
+	snprintf(hasstate, sizeof(hasstate), "%d",
+		 statefd >= 0 ? MONITOR_MODE_STATE : guard >= 0 ? MONITOR_MODE_INCOMING : MONITOR_MODE_FRESH);
 	{
 		char *margv[] = { "/proc/self/exe", "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps,
 				  hasstate,	    NULL };
@@ -241,6 +250,8 @@ int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *stat
 							 MONITOR_TAP_FD + (int)i };
 		if (statefd >= 0)
 			map[nmap++] = (struct spawn_fd){ statefd, MONITOR_STATE_FD };
+		else if (guard >= 0)
+			map[nmap++] = (struct spawn_fd){ guard, MONITOR_GUARD_FD };
 		r = proc_spawn(margv, map, nmap, h->dir, false, &mon);
 	}
 	close(report[1]);
@@ -265,6 +276,16 @@ out_paths:
 		free(paths[i]);
 	osboot_free(&ob);
 	return r;
+}
+
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out)
+{
+	return start_vm(h, d, state, paused, -1, out);
+}
+
+int vm_start_incoming(struct vm_handle *h, const struct vmdef *d, int guard, struct vm_started *out)
+{
+	return start_vm(h, d, NULL, true, guard, out);
 }
 
 int vm_start(const char *name, struct vm_started *out)

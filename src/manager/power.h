@@ -15,6 +15,13 @@ struct vm_started {
 int vm_start(const char *name, struct vm_started *out);
 /* Start a locked VM, optionally from a saved VM state (paused: stay paused). */
 int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out);
+/* Start a locked VM whose state will arrive by live migration: QEMU
+ * waits (-incoming defer, paused) for migrate-incoming.  Until the
+ * monitor reads MONITOR_GUARD_COMMIT from guard (a pipe's read end), the
+ * end of guard means the migration was abandoned: the monitor kills
+ * QEMU and removes the VM's folder. */
+int vm_start_incoming(struct vm_handle *h, const struct vmdef *d, int guard, struct vm_started *out);
+#define MONITOR_GUARD_COMMIT 'c'
 /* Stop a locked, running VM at once, recording why. */
 int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final);
 /* How hv stop asks the guest to power off. */
@@ -33,12 +40,18 @@ int vm_resume(const char *name);
 
 /* The per-VM monitor process (hv __monitor): QEMU's parent, which
  * records every state change and how QEMU ended. */
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state);
+enum monitor_mode {
+	MONITOR_MODE_FRESH,    /* boot */
+	MONITOR_MODE_STATE,    /* load a saved VM state (MONITOR_STATE_FD) */
+	MONITOR_MODE_INCOMING, /* wait for a live migration, guarded by MONITOR_GUARD_FD */
+};
+int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, enum monitor_mode mode);
 /* fds of the monitor and of QEMU (QEMU's are named in qemu.args) */
 enum {
 	MONITOR_REPORT_FD = 3, /* in the monitor: the pipe to hv start */
 	MONITOR_TAP_FD = 10,   /* in the monitor: TAP i at 10 + i */
 	MONITOR_STATE_FD = 9,  /* in the monitor: a saved VM state to load */
+	MONITOR_GUARD_FD = 9,  /* in the monitor: an incoming migration's guard */
 	QEMU_QMP_FD = 3,       /* in QEMU: the monitor's private QMP */
 	QEMU_CHANNEL_FD = 4,   /* in QEMU: the guest channel */
 	QEMU_TAP_FD = 5,       /* in QEMU: TAP i at 5 + i */
