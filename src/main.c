@@ -45,7 +45,9 @@ static const struct command commands[] = {
 	{ "save", cmd_save, "suspend a VM to disk; hv start resumes it" },
 	{ "clone", cmd_clone, "full or linked clone of a VM, or of one of its snapshots" },
 	{ "ctr", cmd_ctr, "the OCI container runtime (runc's commands; also as hv-runc)" },
+	{ "migrate", cmd_migrate, "move a VM to another hv store, live when it runs" },
 	{ "__monitor", cmd_monitor, NULL },
+	{ "__migrate-in", cmd_migrate_in, NULL },
 };
 
 static void usage(FILE *f)

@@ -40,6 +40,8 @@ int cmd_exec(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_in(int argc, char **argv); /* internal: the destination's side of hv migrate */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
  * errno): the reason recorded with r, else strerror(-r), so a bare

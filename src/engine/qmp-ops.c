@@ -289,8 +289,8 @@ int qmp_migrate_set_params(struct qmp *q, const struct qmp_migrate_params *p)
 	if (p->max_bandwidth)
 		json_object_object_add(args, "max-bandwidth",
 				       json_object_new_int64(p->max_bandwidth > (uint64_t)INT64_MAX
-								     ? INT64_MAX
-								     : (int64_t)p->max_bandwidth));
+								 ? INT64_MAX
+								 : (int64_t)p->max_bandwidth));
 	if (p->downtime_limit_ms)
 		json_object_object_add(args, "downtime-limit", json_object_new_int64((int64_t)p->downtime_limit_ms));
 	if (!json_object_object_length(args))

@@ -159,10 +159,10 @@ enum qmp_event_kind {
 };
 struct qmp_event {
 	enum qmp_event_kind kind;
-	char name[64];	 /* as QEMU named it */
-	bool guest;	 /* SHUTDOWN, RESET: the guest asked for it */
-	char reason[32]; /* SHUTDOWN, RESET: ShutdownCause ("guest-shutdown", "host-signal", ...) */
-	char action[16]; /* GUEST_PANICKED: "pause", "poweroff" or "run" */
+	char name[64];			    /* as QEMU named it */
+	bool guest;			    /* SHUTDOWN, RESET: the guest asked for it */
+	char reason[32];		    /* SHUTDOWN, RESET: ShutdownCause ("guest-shutdown", "host-signal", ...) */
+	char action[16];		    /* GUEST_PANICKED: "pause", "poweroff" or "run" */
 	enum qmp_migration_state migration; /* MIGRATION */
 	uint64_t pass;			    /* MIGRATION_PASS */
 };

@@ -236,7 +236,9 @@ static int start_vm(struct vm_handle *h, const struct vmdef *d, const char *stat
 	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
 	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
 	snprintf(hasstate, sizeof(hasstate), "%d",
-		 statefd >= 0 ? MONITOR_MODE_STATE : guard >= 0 ? MONITOR_MODE_INCOMING : MONITOR_MODE_FRESH);
+		 statefd >= 0 ? MONITOR_MODE_STATE
+		 : guard >= 0 ? MONITOR_MODE_INCOMING
+			      : MONITOR_MODE_FRESH);
 	{
 		char *margv[] = { "/proc/self/exe", "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps,
 				  hasstate,	    NULL };

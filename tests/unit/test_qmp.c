@@ -417,6 +417,108 @@ static void typed(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* The same, keeping what the client sent in log (one command a line). */
+static pid_t scripted_log(struct qmp **q, const char *const *replies, const char *log, int *rc)
+{
+	int sp[2];
+	pid_t pid;
+
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
+	pid = fork();
+	if (pid == 0) {
+		FILE *f = fopen(log, "w");
+		char c;
+		close(sp[0]);
+		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+		for (int i = 0; replies[i]; i++) {
+			while (read(sp[1], &c, 1) == 1 && c != '\n')
+				fputc(c, f);
+			fputc('\n', f);
+			fflush(f);
+			dprintf(sp[1], "%s\r\n", replies[i]);
+		}
+		fclose(f);
+		while (read(sp[1], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(sp[1]);
+	*rc = qmp_open_fd(sp[0], 2000, q);
+	return pid;
+}
+
+/* Live migration's commands as QEMU 7.2's schema has them, and its
+ * events and figures as C values. */
+static void migration(void)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}",
+		"{\"return\": {}, \"id\": 2}",
+		"{\"return\": {}, \"id\": 3}",
+		"{\"return\": {}, \"id\": 4}",
+		"{\"return\": {}, \"id\": 5}",
+		"{\"event\": \"MIGRATION\", \"data\": {\"status\": \"active\"}}\r\n"
+		"{\"event\": \"MIGRATION_PASS\", \"data\": {\"pass\": 3}}\r\n"
+		"{\"event\": \"MIGRATION\", \"data\": {\"status\": 5}}\r\n"
+		"{\"event\": \"MIGRATION\", \"data\": {\"status\": \"pre-switchover\"}}\r\n"
+		"{\"return\": {\"status\": \"completed\", \"total-time\": 1500, \"downtime\": 42, "
+		"\"setup-time\": 3, \"expected-downtime\": 40, \"ram\": {\"transferred\": 1000, \"remaining\": 0, "
+		"\"total\": 2000, \"mbps\": 800.5, \"dirty-pages-rate\": 10, \"page-size\": 4096, "
+		"\"dirty-sync-count\": 4}}, \"id\": 6}",
+		"{\"return\": {\"status\": \"active\", \"downtime\": \"soon\"}, \"id\": 7}",
+		"{\"return\": {}, \"id\": 8}",
+		NULL,
+	};
+	char log[] = "/tmp/test_qmp_log.XXXXXX";
+	struct qmp_migrate_caps caps = { .events = true, .postcopy = true };
+	struct qmp_migrate_params params = { .max_bandwidth = 1 << 20, .downtime_limit_ms = 100 };
+	struct qmp_migration m;
+	struct qmp_event ev;
+	struct qmp *q = NULL;
+	char *sent = NULL;
+	int rc, r, fd = mkstemp(log);
+	pid_t pid = scripted_log(&q, replies, log, &rc);
+
+	CHECK(rc == 0, "scripted handshake: %s", rc ? err_msg() : "");
+	if (rc < 0)
+		return;
+	CHECK(qmp_migrate_set_caps(q, &caps) == 0, "migrate-set-capabilities");
+	CHECK(qmp_migrate_set_params(q, &params) == 0, "migrate-set-parameters");
+	CHECK(qmp_migrate_incoming_fd(q, fd) == 0, "getfd + migrate-incoming");
+	r = qmp_query_migrate(q, &m);
+	CHECK(r == 0 && m.state == QMP_MIG_COMPLETED && m.transferred == 1000 && m.remaining == 0 && m.total == 2000 &&
+		      m.downtime_ms == 42 && m.total_time_ms == 1500 && m.setup_time_ms == 3 &&
+		      m.expected_downtime_ms == 40 && m.passes == 4 && m.dirty_rate == 40960 && m.mbps > 800,
+	      "query-migrate: the figures of a completed migration");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_MIGRATION && ev.migration == QMP_MIG_ACTIVE, "MIGRATION, typed");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_MIGRATION_PASS && ev.pass == 3, "MIGRATION_PASS, typed");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == -EBADMSG && strstr(err_msg(), "status"), "a MIGRATION with a wrong type is named: %s", err_msg());
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.migration == QMP_MIG_OTHER && qmp_migration_busy(ev.migration),
+	      "a state hv does not name is under way");
+	r = qmp_query_migrate(q, &m);
+	CHECK(r == -EINVAL && strstr(err_msg(), "downtime"), "a figure of the wrong type is named: %s", err_msg());
+	CHECK(qmp_migrate_start_postcopy(q) == 0, "migrate-start-postcopy");
+	qmp_close(q);
+	waitpid(pid, NULL, 0);
+	fs_read_all(AT_FDCWD, log, 1 << 16, &sent, NULL);
+	CHECK(sent && strstr(sent, "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{"
+				  "\"capability\":\"events\",\"state\":true},{\"capability\":\"auto-converge\","
+				  "\"state\":false},{\"capability\":\"postcopy-ram\",\"state\":true}]}"),
+	      "the capabilities as the schema has them");
+	CHECK(sent && strstr(sent, "\"arguments\":{\"max-bandwidth\":1048576,\"downtime-limit\":100}"),
+	      "the parameters");
+	CHECK(sent && strstr(sent, "\"getfd\",\"arguments\":{\"fdname\":\"hvmigrate\"}") &&
+		      strstr(sent, "\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:hvmigrate\"}"),
+	      "the stream handed over by name");
+	free(sent);
+	close(fd);
+	unlink(log);
+}
+
 int main(void)
 {
 	load_session();
@@ -428,5 +530,6 @@ int main(void)
 	handshake_failure_fd();
 	handshake_failure_path();
 	typed();
+	migration();
 	T_DONE();
 }

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/* The destination's side of a migration (hv __migrate-in, see migration.h). */
+#include "migration/migration.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/qmp-ops.h"
+#include "manager/power.h"
+#include "migration/peer.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/jsonfile.h"
+#include "util/proc.h"
+
+#define PREPARE_TIMEOUT_MS 30000
+#define CONNECT_TIMEOUT_MS 60000
+#define VANISH_TIMEOUT_MS  15000
+
+/* Files of a VM folder besides its disks that travel with it. */
+static const char *const travelling[] = { "user-data.in", "known_hosts", "uefi-vars.fd", NULL };
+
+struct incoming {
+	struct peer peer;
+	const char *name;
+	bool live, postcopy;
+	int vmsfd, stagefd;
+	char *stage; /* .incoming-NAME-PID in vms/ */
+	struct vm_handle h;
+	struct vmdef d;
+	int guard; /* the write end of the monitor's guard, until committed */
+	struct qmp *q;
+	int lfd;
+	bool started, committed;
+};
+
+/* vm.json as sent, then the disks and files hard-linked from the source's
+ * folder: both QEMUs use the same images (shared storage on one host). */
+static int stage_folder(struct incoming *x, struct json_object *msg)
+{
+	struct json_object *vm = NULL, *files = NULL;
+	const char *src = NULL;
+	_cleanup_close_ int srcfd = -1;
+	int r;
+
+	if ((r = json_get_object(msg, "vm", "prepare", &vm)) < 0 ||
+	    (r = json_need_str(msg, "source_dir", "prepare", &src)) < 0 ||
+	    (r = json_get_bool(msg, "live", "prepare", &x->live)) < 0 ||
+	    ((r = json_get_bool(msg, "postcopy", "prepare", &x->postcopy)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_array(msg, "files", "prepare", &files)) < 0 && r != -ENOENT))
+		return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "prepare: vm is missing");
+	if (!vm)
+		return err_set(-EPROTO, "prepare: vm is missing");
+	if ((srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open the source's folder %s here", src);
+	if ((x->vmsfd = store_vms_open()) < 0)
+		return x->vmsfd;
+	if (faccessat(x->vmsfd, x->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return err_set(-EEXIST, "a VM named '%s' already exists at the destination", x->name);
+	if (asprintf(&x->stage, ".incoming-%s-%d", x->name, (int)getpid()) < 0) {
+		x->stage = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	if (mkdirat(x->vmsfd, x->stage, 0700) < 0) {
+		free(x->stage);
+		x->stage = NULL;
+		return err_errno(-errno, "cannot create a VM folder in the destination store");
+	}
+	if ((x->stagefd = openat(x->vmsfd, x->stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open the staged folder");
+	if ((r = json_write_atomic(x->stagefd, "vm.json",
+				   json_object_to_json_string_ext(vm, JSON_C_TO_STRING_PRETTY))) < 0 ||
+	    (r = fs_write_atomic(x->stagefd, "lock", "", 0, 0600)) < 0)
+		return r;
+	if ((r = vmdef_load(x->stagefd, &x->d)) < 0)
+		return err_prefix(r, "the VM's definition");
+	if (strcmp(x->d.name, x->name))
+		return err_set(-EPROTO, "the definition is of VM '%s', not '%s'", x->d.name, x->name);
+	for (unsigned i = 0; i < x->d.ndisks; i++) {
+		const char *p = x->d.disks[i].path;
+		if (!x->d.disks[i].owned)
+			continue;
+		if (strchr(p, '/') || p[0] == '.')
+			return err_set(-EINVAL, "disk %u: a disk in the VM's folder with a bad name '%s'", i, p);
+		if (linkat(srcfd, p, x->stagefd, p, 0) < 0)
+			return errno == EXDEV
+				   ? err_set(-EXDEV,
+					     "disk %s is on another filesystem than the destination store (shared "
+					     "storage is a link here; --copy-storage is not there yet)",
+					     p)
+				   : err_errno(-errno, "cannot take disk %s", p);
+	}
+	for (const char *const *f = travelling; *f; f++)
+		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && linkat(srcfd, *f, x->stagefd, *f, 0) < 0)
+			return err_errno(-errno, "cannot take %s", *f);
+	(void)files;
+	return 0;
+}
+
+/* A handle on the staged folder, locked, as hv start's code wants one. */
+static int stage_handle(struct incoming *x)
+{
+	memset(&x->h, 0, sizeof(x->h));
+	x->h.dirfd = x->h.lockfd = -1;
+	snprintf(x->h.name, sizeof(x->h.name), "%s", x->name);
+	{
+		_cleanup_free_ char *vms = NULL;
+		int r = store_vms_dir_alloc(&vms);
+		if (r < 0)
+			return r;
+		if (asprintf(&x->h.dir, "%s/%s", vms, x->stage) < 0) {
+			x->h.dir = NULL;
+			return err_set(-ENOMEM, "out of memory");
+		}
+	}
+	if ((x->h.dirfd = dup(x->stagefd)) < 0 || (x->h.lockfd = openat(x->stagefd, "lock", O_RDWR | O_CLOEXEC)) < 0 ||
+	    flock(x->h.lockfd, LOCK_EX | LOCK_NB) < 0)
+		return err_errno(-errno, "cannot lock the staged folder");
+	return 0;
+}
+
+/* Start QEMU waiting for the state (forwards come once the source let
+ * go of the ports), and listen for the source's QEMU. */
+static int start_incoming(struct incoming *x, int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct qmp_migrate_caps caps = { .postcopy = x->postcopy };
+	struct vm_started started;
+	struct vmdef run;
+	int g[2], r;
+
+	if ((r = stage_handle(x)) < 0 || (r = vmdef_dup(&x->d, &run)) < 0)
+		return r;
+	for (unsigned i = 0; i < run.nnics; i++)
+		run.nics[i].nfwd = 0;
+	if (pipe2(g, O_CLOEXEC) < 0) {
+		vmdef_free(&run);
+		return err_errno(-errno, "pipe");
+	}
+	r = vm_start_incoming(&x->h, &run, g[0], &started);
+	close(g[0]);
+	vmdef_free(&run);
+	x->guard = g[1];
+	if (r < 0)
+		return err_prefix(r, "the destination QEMU");
+	x->started = true;
+	if ((r = vm_qmp_open(&x->h, &x->q)) < 0 || (r = qmp_migrate_set_caps(x->q, &caps)) < 0)
+		return r;
+	x->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(x->lfd, 1) < 0 ||
+	    getsockname(x->lfd, (struct sockaddr *)&a, &alen) < 0)
+		return err_errno(-errno, "cannot listen for the migration stream");
+	*port = ntohs(a.sin_port);
+	return 0;
+}
+
+/* The source's QEMU connects; the stream goes to ours.  The listening
+ * port closes at once. */
+static int take_stream(struct incoming *x)
+{
+	struct pollfd pf[2] = { { x->lfd, POLLIN, 0 }, { x->peer.in, POLLIN, 0 } };
+	_cleanup_close_ int c = -1;
+	int r = poll(pf, 2, CONNECT_TIMEOUT_MS);
+
+	if (r == 0)
+		return err_set(-ETIMEDOUT, "the source's QEMU did not connect within %d s", CONNECT_TIMEOUT_MS / 1000);
+	if (pf[1].revents && !(pf[0].revents))
+		return err_set(-ECONNRESET, "the source gave up before its QEMU connected");
+	if ((c = accept4(x->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		return err_errno(-errno, "accept");
+	close(x->lfd);
+	x->lfd = -1;
+	return qmp_migrate_incoming_fd(x->q, c);
+}
+
+/* The point of no return: the folder takes its name, the monitor stops
+ * guarding, and the VM runs here. */
+static int commit(struct incoming *x, struct json_object *msg)
+{
+	struct json_object *o = json_object_new_object();
+	bool run = false;
+	int r;
+
+	if ((r = json_get_bool(msg, "run", "commit", &run)) < 0 && r != -ENOENT) {
+		json_object_put(o);
+		return r;
+	}
+	if (renameat2(x->vmsfd, x->stage, x->vmsfd, x->name, RENAME_NOREPLACE) < 0) {
+		json_object_put(o);
+		return err_errno(-errno, "cannot define VM '%s' at the destination", x->name);
+	}
+	fsync(x->vmsfd);
+	x->committed = true;
+	if (x->started) {
+		char c = MONITOR_GUARD_COMMIT;
+		(void)!write(x->guard, &c, 1);
+		close(x->guard);
+		x->guard = -1;
+		if (run && (r = qmp_cont(x->q)) < 0) {
+			json_object_put(o);
+			return err_prefix(r, "the VM is defined at the destination but did not resume");
+		}
+	}
+	return peer_send(&x->peer, "ok", o);
+}
+
+static int add_forwards(struct incoming *x)
+{
+	for (unsigned i = 0; x->q && i < x->d.nnics; i++)
+		for (unsigned f = 0; f < x->d.nics[i].nfwd; f++) {
+			const struct nic_forward *w = &x->d.nics[i].fwd[f];
+			struct qmp_hostfwd h = { .udp = !strcmp(w->proto, "udp"),
+						 .host_addr = w->host_addr,
+						 .host_port = w->host_port,
+						 .guest_port = w->guest_port };
+			char netdev[16];
+			int r;
+			snprintf(netdev, sizeof(netdev), "net%u", i);
+			if ((r = qmp_hostfwd_add(x->q, netdev, &h)) < 0)
+				return err_prefix(r, "port forward %u of NIC %u", w->host_port, i);
+		}
+	return peer_send(&x->peer, "ok", NULL);
+}
+
+/* Not committed: nothing stays.  A started QEMU is killed by its monitor
+ * when the guard closes, and the monitor removes the folder. */
+static void undo(struct incoming *x)
+{
+	if (x->committed || !x->stage)
+		return;
+	if (x->guard >= 0) {
+		close(x->guard);
+		x->guard = -1;
+		for (uint64_t end = proc_now_ms() + VANISH_TIMEOUT_MS; proc_now_ms() < end;) {
+			if (faccessat(x->vmsfd, x->stage, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				return;
+			proc_sleep_ms(20);
+		}
+	}
+	fs_rm_rf_at(x->vmsfd, x->stage);
+}
+
+static int serve(struct incoming *x)
+{
+	_cleanup_json_ struct json_object *msg = NULL;
+	struct json_object *ready;
+	const char *op;
+	int r, port = 0;
+
+	if ((r = peer_expect(&x->peer, PREPARE_TIMEOUT_MS, "prepare", &msg)) < 0 || (r = stage_folder(x, msg)) < 0)
+		return r;
+	if (x->live && (r = start_incoming(x, &port)) < 0)
+		return r;
+	if (!(ready = json_object_new_object()))
+		return err_set(-ENOMEM, "out of memory");
+	json_object_object_add(ready, "port", json_object_new_int(port));
+	if ((r = peer_send(&x->peer, "ready", ready)) < 0)
+		return r;
+	if (x->live && (r = take_stream(x)) < 0)
+		return r;
+	json_object_put(msg);
+	msg = NULL;
+	/* the source says when its QEMU is done (or gives up) */
+	if ((r = peer_expect(&x->peer, -1, "commit", &msg)) < 0 || (r = commit(x, msg)) < 0)
+		return r;
+	for (;;) {
+		json_object_put(msg);
+		msg = NULL;
+		if ((r = peer_recv(&x->peer, -1, &msg, &op)) < 0)
+			return r == -ECONNRESET ? 0 : r;
+		if (!strcmp(op, "forwards"))
+			r = add_forwards(x);
+		else
+			r = err_set(-EPROTO, "unexpected '%s' after the commit", op);
+		if (r < 0)
+			return r;
+	}
+}
+
+int migrate_in_main(const char *name, int in, int out)
+{
+	struct incoming x = { .name = name, .vmsfd = -1, .stagefd = -1, .guard = -1, .lfd = -1 };
+	int r;
+
+	peer_init_fds(&x.peer, in, out, "the source");
+	vmdef_init(&x.d);
+	x.h.dirfd = x.h.lockfd = -1;
+	r = vm_name_validate(name);
+	if (r == 0)
+		r = serve(&x);
+	if (r < 0) {
+		struct err_saved e;
+		err_save(&e);
+		peer_send_error(&x.peer);
+		undo(&x);
+		err_restore(&e);
+	}
+	qmp_close(x.q);
+	if (x.lfd >= 0)
+		close(x.lfd);
+	if (x.h.dir || x.h.dirfd >= 0)
+		vm_close(&x.h);
+	vmdef_free(&x.d);
+	if (x.stagefd >= 0)
+		close(x.stagefd);
+	if (x.vmsfd >= 0)
+		close(x.vmsfd);
+	free(x.stage);
+	return r;
+}

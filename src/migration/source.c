@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* The source's side of a migration: pre-checks, the destination's hv,
+ * QEMU's migration followed by its events, switchover, and giving the VM
+ * back to the source on any failure (see migration.h). */
+#include "migration/migration.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/qmp-ops.h"
+#include "manager/clone.h"
+#include "manager/migrec.h"
+#include "manager/power.h"
+#include "manager/vm.h"
+#include "migration/peer.h"
+#include "util/cleanup.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/jsonfile.h"
+#include "util/proc.h"
+
+#define READY_TIMEOUT_MS  90000 /* the destination's QEMU up (TCG, a busy host) */
+#define COMMIT_TIMEOUT_MS 30000
+#define PROGRESS_MS	  500
+
+struct outgoing {
+	const struct migrate_opts *o;
+	struct migrate_report *rep;
+	struct vm_handle h;
+	struct vmdef d;
+	struct vm_status st;
+	struct peer peer;
+	struct qmp *q;
+	bool live, was_running, migrating, switchover;
+	uint64_t t0;
+};
+
+static int resolve_dest(const char *dest, char *out, size_t n)
+{
+	_cleanup_free_ char *real = NULL, *root = NULL, *ours = NULL;
+	int r;
+
+	if (!strncmp(dest, "ssh://", 6))
+		return err_set(-ENOTSUP, "ssh:// destinations are not there yet: give the path of another hv store");
+	if (!(real = realpath(dest, NULL)))
+		return err_errno(-errno, "destination store %s", dest);
+	if ((r = store_root_alloc(&root)) < 0)
+		return r;
+	if ((ours = realpath(root, NULL)) && !strcmp(ours, real))
+		return err_set(-EINVAL, "%s is this VM's own store", dest);
+	if (snprintf(out, n, "%s", real) >= (int)n)
+		return err_set(-ENAMETOOLONG, "destination path too long");
+	return 0;
+}
+
+/* What cannot move (yet), said up front in one line each. */
+static int prechecks(struct outgoing *x)
+{
+	const struct vmdef *d = &x->d;
+	char users[512];
+
+	if (x->o->copy_storage)
+		return err_set(-ENOTSUP, "--copy-storage is not there yet: both stores must reach the disks");
+	if (d->shares.n)
+		return err_set(-ENOTSUP,
+			       "VM '%s' has shared folders (virtio-fs), whose state cannot migrate: remove them first",
+			       d->name);
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].mode == NIC_NETWORK)
+			return err_set(-ENOTSUP, "VM '%s' is on hv network '%s': moving networks is not there yet",
+				       d->name, d->nics[i].target);
+	if (fs_exists_at(x->h.dirfd, "snapshots/"))
+		return err_set(-ENOTSUP, "VM '%s' has snapshots: delete them first (hv snapshot delete)", d->name);
+	if (fs_exists_at(x->h.dirfd, "saved/vmstate"))
+		return err_set(-ENOTSUP, "VM '%s' was saved with hv save: start it, then migrate it live", d->name);
+	clone_dependants_text(d->name, users, sizeof(users));
+	if (users[0])
+		return err_set(-EBUSY, "linked clones depend on VM '%s' (%s)", d->name, users);
+	return 0;
+}
+
+static int connect_port(int port, int *fd)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || connect(*fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return err_errno(-errno, "cannot connect to the destination's migration port %d", port);
+	return 0;
+}
+
+static int prepare_dest(struct outgoing *x, int *port)
+{
+	_cleanup_json_ struct json_object *ready = NULL;
+	struct json_object *msg = json_object_new_object(), *vm = NULL;
+	int64_t p = 0;
+	int r;
+
+	if (!msg)
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = json_read_object(x->h.dirfd, "vm.json", 1 << 20, &vm)) < 0) {
+		json_object_put(msg);
+		return r;
+	}
+	json_object_object_add(msg, "vm", vm);
+	json_object_object_add(msg, "source_dir", json_object_new_string(x->h.dir));
+	json_object_object_add(msg, "live", json_object_new_boolean(x->live));
+	json_object_object_add(msg, "postcopy", json_object_new_boolean(x->o->postcopy));
+	if ((r = peer_send(&x->peer, "prepare", msg)) < 0 ||
+	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "ready", &ready)) < 0)
+		return r;
+	if ((r = json_get_int64(ready, "port", "ready", &p)) < 0 || p < 0 || p > 65535)
+		return r < 0 ? r : err_set(-EPROTO, "ready: bad port");
+	*port = (int)p;
+	return 0;
+}
+
+static void report_progress(struct outgoing *x, const struct qmp_migration *m, const char *phase)
+{
+	struct migrate_progress p = {
+		.phase = phase,
+		.transferred = m->transferred,
+		.remaining = m->remaining,
+		.total = m->total,
+		.rate = m->mbps * 1e6 / 8,
+		.dirty_rate = m->dirty_rate,
+		.pass = m->passes,
+		.expected_downtime_ms = m->expected_downtime_ms,
+		.elapsed_ms = proc_now_ms() - x->t0,
+	};
+
+	if (x->o->progress)
+		x->o->progress(&p, x->o->ctx);
+}
+
+static const char *state_phase(enum qmp_migration_state s)
+{
+	return s == QMP_MIG_SETUP ? "setup" : s == QMP_MIG_ACTIVE ? "active" : "postcopy";
+}
+
+/* Follow QEMU's migration to its end: MIGRATION events say when the state
+ * changes, query-migrate gives the figures for progress; the user may
+ * cancel, the destination may go away, the timeout may come. */
+static int follow(struct outgoing *x, struct qmp_migration *m)
+{
+	uint64_t deadline = x->o->timeout_s ? proc_now_ms() + (uint64_t)x->o->timeout_s * 1000 : 0;
+	enum qmp_migration_state state = QMP_MIG_SETUP;
+	uint64_t next_query = 0;
+	int r;
+
+	for (;;) {
+		struct qmp_event ev;
+		struct pollfd pf[3] = { { qmp_fd(x->q), POLLIN, 0 },
+					{ x->peer.in, POLLIN, 0 },
+					{ x->o->cancel_fd, POLLIN, 0 } };
+		while ((r = qmp_event_next(x->q, 0, &ev)) == 0 || r == -EBADMSG)
+			if (r == 0 && ev.kind == QMP_EVENT_MIGRATION)
+				state = ev.migration;
+		if (r != -ETIMEDOUT)
+			return err_prefix(r, "the source QEMU");
+		if (!qmp_migration_busy(state) || proc_now_ms() >= next_query) {
+			if ((r = qmp_query_migrate(x->q, m)) < 0)
+				return r;
+			state = m->state;
+			next_query = proc_now_ms() + PROGRESS_MS;
+			if (state == QMP_MIG_COMPLETED)
+				return 0;
+			if (state == QMP_MIG_FAILED || state == QMP_MIG_CANCELLED)
+				return err_set(-EIO, "QEMU's migration %s%s%s",
+					       state == QMP_MIG_FAILED ? "failed" : "was cancelled",
+					       m->error[0] ? ": " : "", m->error);
+			if (qmp_migration_busy(state))
+				report_progress(x, m, state_phase(state));
+		}
+		if (deadline && proc_now_ms() >= deadline) {
+			if (!x->o->postcopy || x->rep->postcopy)
+				return err_set(-ETIMEDOUT,
+					       "the migration did not converge within %u s (the guest dirties memory "
+					       "faster than the link sends it: try --auto-converge, --postcopy, "
+					       "--max-downtime or a longer --timeout)",
+					       x->o->timeout_s);
+			if ((r = qmp_migrate_start_postcopy(x->q)) < 0)
+				return r;
+			x->rep->postcopy = true;
+		}
+		if (poll(pf, 3, PROGRESS_MS) < 0 && errno != EINTR)
+			return err_errno(-errno, "poll");
+		if (pf[1].revents || peer_has_line(&x->peer)) {
+			_cleanup_json_ struct json_object *o = NULL;
+			const char *op;
+			if ((r = peer_recv(&x->peer, 1000, &o, &op)) < 0)
+				return r;
+			return err_set(-EPROTO, "the destination sent '%s' during the migration", op);
+		}
+		if (pf[2].revents)
+			return err_set(-ECANCELED, "cancelled; the VM runs on at the source");
+	}
+}
+
+/* After a failure before switchover: no migration left running, and the
+ * VM runs at the source as before. */
+static void give_back(struct outgoing *x)
+{
+	struct qmp_migration m;
+	struct qmp_status qs;
+
+	if (!x->q || !x->migrating)
+		return;
+	if (qmp_query_migrate(x->q, &m) == 0 && qmp_migration_busy(m.state))
+		qmp_migrate_cancel(x->q);
+	for (int i = 0; i < 500 && qmp_query_migrate(x->q, &m) == 0 && qmp_migration_busy(m.state); i++)
+		proc_sleep_ms(10);
+	if (qmp_query_status(x->q, &qs) == 0 && !qs.running && x->was_running)
+		qmp_cont(x->q);
+	err_clear();
+}
+
+static int record(struct outgoing *x, enum migrec_phase phase)
+{
+	struct migrec rec = { .was_running = x->was_running, .phase = phase };
+	int r;
+
+	snprintf(rec.dest, sizeof(rec.dest), "%.255s", x->rep->dest);
+	if ((r = proc_identify(getpid(), &rec.hv)) < 0)
+		return r;
+	return migrec_save(x->h.dirfd, &rec);
+}
+
+static bool has_forwards(const struct vmdef *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].nfwd)
+			return true;
+	return false;
+}
+
+static int live(struct outgoing *x, int port)
+{
+	struct qmp_migrate_caps caps = { .events = true,
+					 .auto_converge = x->o->auto_converge,
+					 .postcopy = x->o->postcopy };
+	struct qmp_migrate_params params = {
+		.max_bandwidth = x->o->bandwidth ? x->o->bandwidth : QMP_BANDWIDTH_UNLIMITED,
+		.downtime_limit_ms = x->o->max_downtime_ms,
+	};
+	_cleanup_json_ struct json_object *ok = NULL;
+	struct json_object *commit;
+	struct vm_status final;
+	struct qmp_migration m;
+	_cleanup_close_ int fd = -1;
+	uint64_t done_at;
+	int r;
+
+	if ((r = record(x, MIGREC_COPYING)) < 0 || (r = vm_qmp_open(&x->h, &x->q)) < 0 ||
+	    (r = qmp_migrate_set_caps(x->q, &caps)) < 0 || (r = qmp_migrate_set_params(x->q, &params)) < 0 ||
+	    (r = connect_port(port, &fd)) < 0)
+		return r;
+	x->migrating = true;
+	if ((r = qmp_migrate_fd(x->q, fd)) < 0)
+		return r;
+	x->rep->setup_ms = proc_now_ms() - x->t0;
+	if ((r = follow(x, &m)) < 0)
+		return r;
+	done_at = proc_now_ms();
+	report_progress(x, &m, "switchover");
+	/* from here the destination may run the VM: never again the source */
+	if ((r = record(x, MIGREC_SWITCHOVER)) < 0)
+		return r;
+	x->switchover = true;
+	if (!(commit = json_object_new_object()))
+		return err_set(-ENOMEM, "out of memory");
+	json_object_object_add(commit, "run", json_object_new_boolean(x->was_running));
+	if ((r = peer_send(&x->peer, "commit", commit)) < 0 ||
+	    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
+		return err_prefix(r, "switchover");
+	x->rep->qemu_downtime_ms = m.downtime_ms;
+	x->rep->downtime_ms = (m.downtime_ms >= 0 ? m.downtime_ms : 0) + (int64_t)(proc_now_ms() - done_at);
+	x->rep->bytes = m.transferred;
+	x->rep->passes = m.passes;
+	/* the source QEMU is done: it ends, recorded as migrated */
+	qmp_close(x->q);
+	x->q = NULL;
+	{
+		char why[512];
+		snprintf(why, sizeof(why), "migrated to %.400s", x->rep->dest);
+		r = vm_hard_stop_locked(&x->h, why, &final);
+	}
+	migrec_remove(x->h.dirfd);
+	if (r < 0)
+		return err_prefix(r, "the VM runs at the destination, but its source QEMU did not stop");
+	/* the ports are free now: the forwards move */
+	if (has_forwards(&x->d)) {
+		json_object_put(ok);
+		ok = NULL;
+		if ((r = peer_send(&x->peer, "forwards", NULL)) < 0 ||
+		    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
+			return err_prefix(r, "the VM runs at the destination, but its port forwards did not move");
+	}
+	return 0;
+}
+
+static int offline(struct outgoing *x)
+{
+	_cleanup_json_ struct json_object *ok = NULL;
+	int r;
+
+	if ((r = peer_send(&x->peer, "commit", NULL)) < 0 ||
+	    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
+		return r;
+	return 0;
+}
+
+static int run(struct outgoing *x)
+{
+	const struct migrate_opts *o = x->o;
+	int r, port = 0;
+
+	if ((r = resolve_dest(o->dest, x->rep->dest, sizeof(x->rep->dest))) < 0)
+		return r;
+	if ((r = vm_lock_and_load(o->name, &x->h, &x->d, &x->st)) < 0)
+		return r;
+	x->live = vm_state_active(x->st.state);
+	x->was_running = x->st.state == VM_RUNNING;
+	if (x->live && o->offline)
+		return err_set(-EBUSY, "VM '%s' is %s: stop it for an offline migration, or migrate it live", o->name,
+			       vm_state_name(x->st.state));
+	x->rep->live = x->live;
+	if ((r = prechecks(x)) < 0 || (r = peer_spawn_local(x->rep->dest, o->name, &x->peer)) < 0 ||
+	    (r = prepare_dest(x, &port)) < 0)
+		return r;
+	if ((r = x->live ? live(x, port) : offline(x)) < 0)
+		return r;
+	x->rep->total_ms = proc_now_ms() - x->t0;
+	return 0;
+}
+
+int migrate_vm(const struct migrate_opts *o, struct migrate_report *out)
+{
+	struct outgoing x = { .o = o, .rep = out, .t0 = proc_now_ms() };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->qemu_downtime_ms = out->downtime_ms = -1;
+	x.h.dirfd = x.h.lockfd = -1;
+	x.peer.in = x.peer.out = -1;
+	vmdef_init(&x.d);
+	r = run(&x);
+	if (r < 0 && !x.switchover) {
+		struct err_saved e;
+		err_save(&e);
+		give_back(&x);
+		if (x.h.dirfd >= 0)
+			migrec_remove(x.h.dirfd);
+		err_restore(&e);
+	}
+	qmp_close(x.q);
+	/* the destination undoes what it did when its input ends */
+	peer_close(&x.peer, 20000);
+	vm_close(&x.h);
+	if (r == 0 && !o->keep_source) {
+		r = vm_delete(o->name, false, false, false, NULL);
+		if (r < 0)
+			r = err_prefix(r, "the VM is at the destination, but its source definition stayed");
+	}
+	out->source_kept = o->keep_source;
+	vmdef_free(&x.d);
+	return r;
+}
+
+int migrate_cancel(const char *name)
+{
+	struct vm_handle h;
+	struct migrec rec;
+	int r = vm_open(name, &h);
+
+	if (r < 0)
+		return r;
+	r = migrec_load(h.dirfd, &rec);
+	vm_close(&h);
+	if (r == -ENOENT || (r == 0 && !proc_id_alive(&rec.hv)))
+		return err_set(-ESRCH, "no migration of VM '%s' is under way", name);
+	if (r < 0)
+		return r;
+	if (rec.phase == MIGREC_SWITCHOVER)
+		return err_set(-EBUSY, "the migration of VM '%s' is already switching over", name);
+	if (kill(rec.hv.pid, SIGTERM) < 0)
+		return err_errno(-errno, "cannot signal hv migrate (pid %d)", (int)rec.hv.pid);
+	for (int i = 0; i < 3000 && proc_id_alive(&rec.hv); i++)
+		proc_sleep_ms(10);
+	return proc_id_alive(&rec.hv) ? err_set(-ETIMEDOUT, "hv migrate (pid %d) did not end", (int)rec.hv.pid) : 0;
+}
