@@ -13,6 +13,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/jsonfile.h"
 #include "util/proc.h"
@@ -56,20 +57,6 @@ void peer_init_fds(struct peer *p, int in, int out, const char *what)
 	p->in = in;
 	p->out = out;
 	p->what = what;
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int peer_send(struct peer *p, const char *op, struct json_object *obj)

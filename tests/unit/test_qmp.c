@@ -334,8 +334,9 @@ static void handshake_failure_path(void)
 	rmdir(dir);
 }
 
-/* A fake QEMU answering each command line with the next scripted reply. */
-static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
+/* A fake QEMU answering each command line with the next scripted reply,
+ * keeping what the client sent in log (one command a line) when given. */
+static pid_t scripted_log(struct qmp **q, const char *const *replies, const char *log, int *rc)
 {
 	int sp[2];
 	pid_t pid;
@@ -343,14 +344,22 @@ static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
 	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
 	pid = fork();
 	if (pid == 0) {
+		FILE *f = log ? fopen(log, "w") : NULL;
 		char c;
 		close(sp[0]);
 		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
 		for (int i = 0; replies[i]; i++) {
 			while (read(sp[1], &c, 1) == 1 && c != '\n')
-				;
+				if (f)
+					fputc(c, f);
+			if (f) {
+				fputc('\n', f);
+				fflush(f);
+			}
 			dprintf(sp[1], "%s\r\n", replies[i]);
 		}
+		if (f)
+			fclose(f);
 		while (read(sp[1], &c, 1) > 0)
 			;
 		_exit(0);
@@ -358,6 +367,11 @@ static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
 	close(sp[1]);
 	*rc = qmp_open_fd(sp[0], 2000, q);
 	return pid;
+}
+
+static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
+{
+	return scripted_log(q, replies, NULL, rc);
 }
 
 static void typed(void)
@@ -417,36 +431,6 @@ static void typed(void)
 	waitpid(pid, NULL, 0);
 }
 
-/* The same, keeping what the client sent in log (one command a line). */
-static pid_t scripted_log(struct qmp **q, const char *const *replies, const char *log, int *rc)
-{
-	int sp[2];
-	pid_t pid;
-
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
-	pid = fork();
-	if (pid == 0) {
-		FILE *f = fopen(log, "w");
-		char c;
-		close(sp[0]);
-		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
-		for (int i = 0; replies[i]; i++) {
-			while (read(sp[1], &c, 1) == 1 && c != '\n')
-				fputc(c, f);
-			fputc('\n', f);
-			fflush(f);
-			dprintf(sp[1], "%s\r\n", replies[i]);
-		}
-		fclose(f);
-		while (read(sp[1], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(sp[1]);
-	*rc = qmp_open_fd(sp[0], 2000, q);
-	return pid;
-}
-
 /* Live migration's commands as QEMU 7.2's schema has them, and its
  * events and figures as C values. */
 static void migration(void)
@@ -487,8 +471,8 @@ static void migration(void)
 	CHECK(qmp_migrate_incoming_fd(q, fd) == 0, "getfd + migrate-incoming");
 	r = qmp_query_migrate(q, &m);
 	CHECK(r == 0 && m.state == QMP_MIG_COMPLETED && m.transferred == 1000 && m.remaining == 0 && m.total == 2000 &&
-		      m.downtime_ms == 42 && m.total_time_ms == 1500 && m.setup_time_ms == 3 &&
-		      m.expected_downtime_ms == 40 && m.passes == 4 && m.dirty_rate == 40960 && m.mbps > 800,
+		  m.downtime_ms == 42 && m.total_time_ms == 1500 && m.setup_time_ms == 3 &&
+		  m.expected_downtime_ms == 40 && m.passes == 4 && m.dirty_rate == 40960 && m.mbps > 800,
 	      "query-migrate: the figures of a completed migration");
 	r = qmp_event_next(q, 0, &ev);
 	CHECK(r == 0 && ev.kind == QMP_EVENT_MIGRATION && ev.migration == QMP_MIG_ACTIVE, "MIGRATION, typed");
@@ -506,13 +490,13 @@ static void migration(void)
 	waitpid(pid, NULL, 0);
 	fs_read_all(AT_FDCWD, log, 1 << 16, &sent, NULL);
 	CHECK(sent && strstr(sent, "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{"
-				  "\"capability\":\"events\",\"state\":true},{\"capability\":\"auto-converge\","
-				  "\"state\":false},{\"capability\":\"postcopy-ram\",\"state\":true}]}"),
+				   "\"capability\":\"events\",\"state\":true},{\"capability\":\"auto-converge\","
+				   "\"state\":false},{\"capability\":\"postcopy-ram\",\"state\":true}]}"),
 	      "the capabilities as the schema has them");
 	CHECK(sent && strstr(sent, "\"arguments\":{\"max-bandwidth\":1048576,\"downtime-limit\":100}"),
 	      "the parameters");
 	CHECK(sent && strstr(sent, "\"getfd\",\"arguments\":{\"fdname\":\"hvmigrate\"}") &&
-		      strstr(sent, "\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:hvmigrate\"}"),
+		  strstr(sent, "\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:hvmigrate\"}"),
 	      "the stream handed over by name");
 	free(sent);
 	close(fd);

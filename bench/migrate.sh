@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/migrate.sh - live migration between two hv stores on this host:
+# total time and downtime of `hv migrate` next to the same migration
+# driven by a plain QMP script (bench/migrate-qmp.py: the source hv VM's
+# QEMU, a second QEMU with the same command line and -incoming defer,
+# migrate over TCP on loopback, no bandwidth limit on either).
+# Default guest under TCG, MEM (default 512) MiB, 1 vCPU; two workloads:
+#   idle   the guest's shell waiting
+#   dirty  tests/migrate/dirty.c incrementing a byte in every page of
+#          DIRTY (default 256) MiB, page after page, in a loop
+# Each figure is the median of RUNS (default 5) migrations.  hv's rows
+# move the same VM to and fro; the plain rows boot a fresh VM for each
+# run (the plain script leaves its QEMU outside any store).
+# usage: bench/migrate.sh          (run under flock /tmp/hv-suite.lock)
+set -u
+export LC_ALL=C
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
+HV=$ROOT/build/hv
+RUNS=${RUNS:-5}
+MEM=${MEM:-512}
+DIRTY=${DIRTY:-256}
+A=$(mktemp -d /tmp/hv-bench-a.XXXXXX)
+B=$(mktemp -d /tmp/hv-bench-b.XXXXXX)
+W=$(mktemp -d /tmp/hv-bench-w.XXXXXX)
+trap 'for s in $A $B; do HV_HOME=$s $HV delete --force bm >/dev/null 2>&1; done; rm -rf $A $B $W' EXIT
+cc -static -O2 -o "$W/dirty" "$ROOT/tests/migrate/dirty.c" || exit 1
+
+boot() { # boot bm in store $1 with workload $2
+	HV_HOME=$1 "$HV" create bm --memory "${MEM}M" --nic nat >/dev/null || exit 1
+	HV_HOME=$1 "$HV" start bm >/dev/null || exit 1
+	HV_HOME=$1 "$HV" exec bm -- true || exit 1
+	if [ "$2" = dirty ]; then
+		HV_HOME=$1 "$HV" cp "$W/dirty" bm:/root/dirty
+		HV_HOME=$1 "$HV" exec bm -- sh -c "setsid /root/dirty $DIRTY /tmp/c /tmp/n </dev/null >/dev/null 2>&1 &"
+		sleep 3
+	fi
+}
+median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print(round(statistics.median(v)))' "$@"; }
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+printf '%-6s %-6s %10s %12s   (median of %d, %d MiB guest, TCG)\n' workload driver total_ms downtime_ms "$RUNS" "$MEM"
+for wl in idle dirty; do
+	tot=() down=()
+	boot "$A" "$wl"
+	from=$A to=$B
+	for ((i = 0; i < RUNS; i++)); do
+		out=$(HV_HOME=$from "$HV" migrate bm "$to" --json) || exit 1
+		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
+		t=$from from=$to to=$t
+	done
+	HV_HOME=$from "$HV" delete --force bm >/dev/null
+	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" hv "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+	tot=() down=()
+	for ((i = 0; i < RUNS; i++)); do
+		boot "$A" "$wl"
+		out=$(python3 "$ROOT/bench/migrate-qmp.py" "$A/vms/bm" "$W/plain") || exit 1
+		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
+		HV_HOME=$A "$HV" delete --force bm >/dev/null
+	done
+	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" qmp "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+done

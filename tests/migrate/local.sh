@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# hv migrate between two stores on this host (issue 10): live with a
+# guest that dirties 128 MiB page by page (its invariant checked after
+# the move, its counter advancing), a tmpfs file, a process, disk data and
+# a port forward surviving; --json; cancel, timeout and SIGKILL of hv
+# migrate, of the destination QEMU and of the source QEMU mid-copy; an
+# offline move; pre-checks.  One boot of a 256 MiB default guest.
+source "$(dirname "$0")/../vm/lib.bash"
+A=$HV_HOME
+B=$(mktemp -d /tmp/hv-test-b.XXXXXX)
+tmp=$(mktemp -d)
+inB() { HV_HOME=$B "$@"; }
+cleanup_both() {
+	local vm
+	for vm in $(ls "$B/vms" 2>/dev/null); do inB "$HV" delete --force "$vm" >/dev/null 2>&1; done
+	rm -rf "$B" "$tmp"
+	cleanup
+}
+trap cleanup_both EXIT
+
+cc -static -O2 -o "$tmp/dirty" tests/migrate/dirty.c || fail "cannot build the guest workload"
+qemus() { pgrep -c -f "qemu-system.*-name m1" || true; }
+# field STORE FIELD: a field of hv info m1 --json in STORE
+field() { HV_HOME=$1 "$HV" info m1 --json | python3 -c "import json,sys; v=json.load(sys.stdin); print(v$2)"; }
+# the store of the VM's home: no hidden leftovers (.incoming-*) and no migrate.json
+clean_store() { [ -z "$(ls -A "$1/vms" 2>/dev/null | grep '^\.')" ] && ! ls "$1"/vms/*/migrate.json >/dev/null 2>&1; }
+gexec() { HV_HOME=$1 "$HV" exec m1 -- sh -c "$2"; }
+wait_state_in() {
+	local i
+	for ((i = 0; i < 100; i++)); do [ "$(field "$1" "['state']")" == "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+"$HV" create m1 --memory 256M --disk 64M --forward "tcp:127.0.0.1:$port:7" >/dev/null
+start_vm m1
+check "the guest's shell is up" wait_log m1 'm1:~#' 30
+"$HV" cp "$tmp/dirty" m1:/root/dirty
+gexec "$A" 'mkdir -p /run/t && mount -t tmpfs t /run/t && echo tmpfs-survives >/run/t/f'
+gexec "$A" 'printf disk-survives | dd of=/dev/vda bs=512 seek=100 conv=fsync 2>/dev/null'
+gexec "$A" 'setsid /root/dirty 128 /run/t/check /run/t/count </dev/null >/dev/null 2>&1 & setsid sleep 100000 </dev/null >/dev/null 2>&1 &'
+sleep 2
+wpid=$(gexec "$A" 'pidof dirty')
+spid=$(gexec "$A" 'pidof sleep')
+c0=$(gexec "$A" 'cat /run/t/count')
+check "the workload runs ($c0 passes)" test -n "$wpid" -a -n "$c0"
+uuid=$(field "$A" "['uuid']")
+mac=$(field "$A" "['nics'][0]['mac']")
+
+# --- live, A -> B
+out=$("$HV" migrate m1 "$B" --json 2>"$tmp/err")
+rc=$?
+expect_eq "hv migrate succeeds$( [ $rc -ne 0 ] && cat "$tmp/err")" "$rc" 0
+expect_match "--json reports a live move with its figures" "$(echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["live"], r["downtime_ms"] >= 0, r["bytes"] > 0, r["total_ms"] > 0)')" "^True True True True$"
+echo "# live 256 MiB dirtying 128 MiB: $(echo "$out" | tr -d '\n ')"
+expect_eq "the source store no longer has the VM" "$("$HV" list --all | tail -n +2)" ""
+expect_eq "the destination runs it" "$(field "$B" "['state']")" running
+expect_eq "with the same UUID" "$(field "$B" "['uuid']")" "$uuid"
+expect_eq "and the same MAC" "$(field "$B" "['nics'][0]['mac']")" "$mac"
+expect_eq "exactly one QEMU for it" "$(qemus)" 1
+expect_eq "the workload is the same process" "$(gexec "$B" 'pidof dirty')" "$wpid"
+expect_eq "as is the sleeping one" "$(gexec "$B" 'pidof sleep')" "$spid"
+c1=$(gexec "$B" 'cat /run/t/count')
+sleep 2
+c2=$(gexec "$B" 'cat /run/t/count')
+check "its counter kept its value and advances ($c0 -> $c1 -> $c2)" test "$c1" -ge "$c0" -a "$c2" -gt "$c1"
+gexec "$B" 'rm -f /run/t/check; kill -USR1 $(pidof dirty)'
+sleep 1
+expect_match "the 128 MiB buffer keeps its invariant (one +1 edge at most)" "$(gexec "$B" 'cat /run/t/check')" "^ok [0-9]+$"
+expect_eq "the tmpfs file survives" "$(gexec "$B" 'cat /run/t/f')" tmpfs-survives
+expect_eq "the disk's data survives" "$(gexec "$B" 'dd if=/dev/vda bs=512 skip=100 count=1 2>/dev/null | head -c 13')" disk-survives
+expect_eq "the disk moved into the destination's folder" "$(ls "$B/vms/m1/disk0.qcow2" 2>&1)" "$B/vms/m1/disk0.qcow2"
+check "the port forward moved (the destination's QEMU listens on $port)" sh -c "ss -ltnp | grep -q '127.0.0.1:$port .*qemu'"
+check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B"'
+check "qemu-img check is clean while it runs there" qemu-img check -U -q "$B/vms/m1/disk0.qcow2"
+
+# --- cancel: a 1 MiB/s link never gets through 256 MiB
+inB "$HV" migrate m1 "$A" --bandwidth 1 >"$tmp/out" 2>"$tmp/err" &
+mig=$!
+sleep 3
+out=$(inB "$HV" migrate m1 --cancel 2>&1)
+expect_match "hv migrate --cancel stops it" "$out" "cancelled"
+wait $mig
+expect_eq "the migrating hv fails" "$?" 1
+expect_match "saying it was cancelled" "$(cat "$tmp/err")" "cancelled; the VM runs on at the source"
+expect_eq "the VM runs on at the source" "$(field "$B" "['state']")" running
+expect_eq "still the same process inside" "$(gexec "$B" 'pidof dirty')" "$wpid"
+check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B"'
+expect_eq "one QEMU" "$(qemus)" 1
+
+# --- timeout
+inB "$HV" migrate m1 "$A" --bandwidth 1 --timeout 2 >/dev/null 2>"$tmp/err"
+expect_eq "--timeout gives up" "$?" 1
+expect_match "naming the cause" "$(cat "$tmp/err")" "did not converge within 2 s"
+expect_eq "the VM runs on at the source" "$(field "$B" "['state']")" running
+check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B"'
+
+# --- SIGKILL of hv migrate mid-copy
+inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>&1 &
+mig=$!
+sleep 3
+kill -9 $mig
+wait $mig 2>/dev/null
+for i in $(seq 50); do [ "$(qemus)" = 1 ] && [ -z "$(ls -A "$A/vms")" ] && break; sleep 0.2; done
+sleep 1
+expect_eq "after SIGKILL of hv migrate the VM runs on at the source" "$(field "$B" "['state']")" running
+c1=$(gexec "$B" 'cat /run/t/count')
+sleep 1
+check "and its guest runs" test "$(gexec "$B" 'cat /run/t/count')" -gt "$c1"
+expect_eq "the destination's QEMU is gone" "$(qemus)" 1
+check "nothing is left at the destination, no migrate.json at the source" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B"'
+
+# --- SIGKILL of the destination's QEMU mid-copy
+inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
+mig=$!
+for i in $(seq 50); do [ "$(qemus)" = 2 ] && break; sleep 0.2; done
+sleep 1
+dpid=$(python3 -c 'import json,glob,sys; print(json.load(open(glob.glob(sys.argv[1] + "/vms/.incoming-m1-*/status.json")[0]))["qemu"]["pid"])' "$A")
+kill -9 "$dpid"
+wait $mig
+expect_eq "when the destination's QEMU dies hv migrate fails" "$?" 1
+echo "# $(cat "$tmp/err")"
+expect_eq "and the VM runs on at the source" "$(field "$B" "['state']")" running
+expect_eq "the same process inside" "$(gexec "$B" 'pidof dirty')" "$wpid"
+check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B" && [ "$(qemus)" = 1 ]'
+
+# --- pre-checks
+out=$(inB "$HV" migrate m1 "$B" 2>&1)
+expect_match "its own store is refused" "$out" "is this VM's own store"
+out=$(inB "$HV" migrate m1 /nonexistent 2>&1)
+expect_match "a missing store is named" "$out" "destination store /nonexistent"
+out=$(inB "$HV" migrate m1 "$A" --copy-storage 2>&1)
+expect_match "--copy-storage says it is not there yet" "$out" "not there yet"
+out=$(inB "$HV" migrate m1 "$A" --offline 2>&1)
+expect_match "--offline refuses a running VM" "$out" "stop it for an offline migration"
+out=$(inB "$HV" migrate m1 --cancel 2>&1)
+expect_match "--cancel without a migration" "$out" "no migration of VM 'm1' is under way"
+
+# --- SIGKILL of the source QEMU mid-copy: crashed at the source, nothing at the destination
+inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
+mig=$!
+for i in $(seq 50); do [ "$(qemus)" = 2 ] && break; sleep 0.2; done
+sleep 1
+kill -9 "$(field "$B" "['pid']")"
+wait $mig
+expect_eq "when the source QEMU dies hv migrate fails" "$?" 1
+check "the VM is crashed at the source" wait_state_in "$B" crashed
+expect_match "with the reason" "$(field "$B" "['reason']")" "killed by signal 9"
+for i in $(seq 50); do [ "$(qemus)" = 0 ] && break; sleep 0.2; done
+check "nothing is left at the destination, no QEMU at all" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B" && [ "$(qemus)" = 0 ]'
+check "qemu-img check is clean" qemu-img check -q "$B/vms/m1/disk0.qcow2"
+
+# --- offline: a stopped VM's definition and disk move
+out=$(inB "$HV" migrate m1 "$A")
+expect_match "a stopped VM moves offline" "$out" "migrated offline"
+expect_eq "defined at the destination, stopped" "$(field "$A" "['state']")" stopped
+expect_eq "with its UUID" "$(field "$A" "['uuid']")" "$uuid"
+check "and its disk, clean" qemu-img check -q "$A/vms/m1/disk0.qcow2"
+expect_eq "gone from the source" "$(ls -A "$B/vms")" ""
+
+done_testing
