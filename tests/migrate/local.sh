@@ -34,7 +34,9 @@ wait_state_in() {
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 "$HV" create m1 --memory 256M --disk 64M --forward "tcp:127.0.0.1:$port:7" >/dev/null
-start_vm m1
+LOG_MARK[m1]=0
+out=$("$HV" start m1 2>&1)
+expect_match "the VM starts" "$out" "started VM m1"
 check "the guest's shell is up" wait_log m1 'm1:~#' 30
 "$HV" cp "$tmp/dirty" m1:/root/dirty
 gexec "$A" 'mkdir -p /run/t && mount -t tmpfs t /run/t && echo tmpfs-survives >/run/t/f'
@@ -76,7 +78,7 @@ check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B"'
 check "qemu-img check is clean while it runs there" qemu-img check -U -q "$B/vms/m1/disk0.qcow2"
 
 # --- cancel: a 1 MiB/s link never gets through 256 MiB
-inB "$HV" migrate m1 "$A" --bandwidth 1 >"$tmp/out" 2>"$tmp/err" &
+HV_HOME=$B "$HV" migrate m1 "$A" --bandwidth 1 >"$tmp/out" 2>"$tmp/err" &
 mig=$!
 sleep 3
 out=$(inB "$HV" migrate m1 --cancel 2>&1)
@@ -97,7 +99,7 @@ expect_eq "the VM runs on at the source" "$(field "$B" "['state']")" running
 check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B"'
 
 # --- SIGKILL of hv migrate mid-copy
-inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>&1 &
+HV_HOME=$B "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>&1 &
 mig=$!
 sleep 3
 kill -9 $mig
@@ -112,7 +114,7 @@ expect_eq "the destination's QEMU is gone" "$(qemus)" 1
 check "nothing is left at the destination, no migrate.json at the source" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B"'
 
 # --- SIGKILL of the destination's QEMU mid-copy
-inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
+HV_HOME=$B "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
 mig=$!
 for i in $(seq 50); do [ "$(qemus)" = 2 ] && break; sleep 0.2; done
 sleep 1
@@ -138,7 +140,7 @@ out=$(inB "$HV" migrate m1 --cancel 2>&1)
 expect_match "--cancel without a migration" "$out" "no migration of VM 'm1' is under way"
 
 # --- SIGKILL of the source QEMU mid-copy: crashed at the source, nothing at the destination
-inB "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
+HV_HOME=$B "$HV" migrate m1 "$A" --bandwidth 1 >/dev/null 2>"$tmp/err" &
 mig=$!
 for i in $(seq 50); do [ "$(qemus)" = 2 ] && break; sleep 0.2; done
 sleep 1
