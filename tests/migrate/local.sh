@@ -25,7 +25,7 @@ qemus() { pgrep -c -f "qemu-system.*-name m1" || true; }
 field() { HV_HOME=$1 "$HV" info m1 --json | python3 -c "import json,sys; v=json.load(sys.stdin); print(v$2)"; }
 # the store of the VM's home: no hidden leftovers (.incoming-*) and no migrate.json
 clean_store() { [ -z "$(ls -A "$1/vms" 2>/dev/null | grep '^\.')" ] && ! ls "$1"/vms/*/migrate.json >/dev/null 2>&1; }
-gexec() { HV_HOME=$1 "$HV" exec m1 -- sh -c "$2"; }
+gexec() { HV_HOME=$1 timeout 60 "$HV" exec m1 -- sh -c "$2"; }
 wait_state_in() {
 	local i
 	for ((i = 0; i < 100; i++)); do [ "$(field "$1" "['state']")" == "$2" ] && return 0; sleep 0.1; done
@@ -61,6 +61,8 @@ expect_eq "the destination runs it" "$(field "$B" "['state']")" running
 expect_eq "with the same UUID" "$(field "$B" "['uuid']")" "$uuid"
 expect_eq "and the same MAC" "$(field "$B" "['nics'][0]['mac']")" "$mac"
 expect_eq "exactly one QEMU for it" "$(qemus)" 1
+sleep 2
+expect_eq "the guest kernel is healthy after the move (no oops on its console)" "$(grep -a -c 'BUG\|Oops' "$B/vms/m1/console.log")" 0
 expect_eq "the workload is the same process" "$(gexec "$B" 'pidof dirty')" "$wpid"
 expect_eq "as is the sleeping one" "$(gexec "$B" 'pidof sleep')" "$spid"
 c1=$(gexec "$B" 'cat /run/t/count')
