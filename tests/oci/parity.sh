@@ -9,20 +9,10 @@ source "$(dirname "$0")/lib.bash"
 # expect_refusal DESCRIPTION REGEX ID COMMAND...: one line matching
 # REGEX, a non-zero exit, and no state or cgroup of ID left.
 expect_refusal() {
-	local what=$1 re=$2 id=$3 out rc
+	local what=$1 re=$2 id=$3
 	shift 3
-	out=$("$@" </dev/null 2>&1)
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		fail "$what: succeeded"
-	elif [ "$(wc -l <<<"$out")" -ne 1 ]; then
-		fail "$what: not one line: $out"
-	elif ! [[ $out =~ $re ]]; then
-		fail "$what: '$out' does not match /$re/"
-	else
-		ok "$what"
-	fi
-	check "$what: nothing left" test ! -e "$CTR_ROOT/$id" -a -z "$(ctr_cgroup_dirs "$id")"
+	expect_error "$what" "$re" "$@"
+	nothing_left "$what" "$id"
 }
 V2=false
 [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && V2=true
