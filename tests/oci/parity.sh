@@ -136,6 +136,8 @@ if [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinuxfs ]; then
 	b=$(mkbundle mlabel 'c["linux"]["mountLabel"]="system_u:object_r:container_file_t:s0"')
 	expect_refusal "mountLabel on a host without SELinux" 'mountLabel.*needs SELinux' mlabel rt create --bundle "$b" mlabel
 fi
+expect_eq "features: hv-runc supports both (spec features.md: support, not the host's state)" \
+	"$(rt features | python3 -c 'import json,sys; l=json.load(sys.stdin)["linux"]; print(l["apparmor"]["enabled"], l["selinux"]["enabled"])')" "True True"
 # exec with a profile the host cannot apply is refused too
 b=$(mkbundle lsmexec 'c["process"]["args"]=["sleep","30"]')
 rt run -d --bundle "$b" lsmexec </dev/null >/dev/null 2>&1
