@@ -13,8 +13,8 @@ CTRD_PID=
 EVENTS_PID=
 ctrd_cleanup() {
 	local id
-	for id in $(ctr_ -q task ls 2>/dev/null); do ctr_ task kill -s KILL "$id" >/dev/null 2>&1; done
-	for id in $(ctr_ -q container ls 2>/dev/null); do
+	for id in $(ctr_ task ls -q 2>/dev/null); do ctr_ task kill -s KILL "$id" >/dev/null 2>&1; done
+	for id in $(ctr_ container ls -q 2>/dev/null); do
 		ctr_ task delete -f "$id" >/dev/null 2>&1
 		ctr_ container delete "$id" >/dev/null 2>&1
 	done
@@ -45,12 +45,13 @@ TOML
 containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
 CTRD_PID=$!
 for i in $(seq 100); do ctr_ version >/dev/null 2>&1 && break; sleep 0.1; done
-check "a private containerd answers on its own socket" ctr_ version
+check "a private containerd answers on its own socket" test -n "$(ctr_ version 2>/dev/null | grep -A1 ^Server)"
 
-mkrootfs "$T/rootfs"
-python3 tests/oci/mkimage.py "$T/rootfs" "$T/image.tar" localhost/hv-busybox:1
-check "an image built here imports (no registry)" ctr_ image import "$T/image.tar"
 IMG=localhost/hv-busybox:1
+mkrootfs "$T/rootfs"
+python3 tests/oci/mkimage.py "$T/rootfs" "$T/image.tar" "$IMG"
+ctr_ image import "$T/image.tar" >/dev/null 2>&1
+check "an image built here imports (no registry)" test -n "$(ctr_ image ls -q | grep -x "$IMG")"
 ctr_ events >"$T/events" 2>&1 &
 EVENTS_PID=$!
 
@@ -59,7 +60,7 @@ out=$(run_ --rm "$IMG" rm1 sh -c 'echo hello from $(cat /proc/1/comm); exit 7' <
 rc=$?
 expect_eq "run --rm passes the exit code" "$rc" 7
 expect_match "and the output, from the container's pid 1" "$out" "hello from sh"
-check "and leaves no container" test -z "$(ctr_ -q container ls)"
+check "and leaves no container" test -z "$(ctr_ container ls -q)"
 
 # --- run -d, exec, ps, pause/resume, kill, delete
 run_ -d "$IMG" d1 sh -c 'trap "exit 3" TERM; while :; do sleep 0.2; done' </dev/null >/dev/null 2>&1
