@@ -313,12 +313,31 @@ static void print_boot_info(const char *name, const struct vmdef *d, struct json
 }
 
 /* What the guest agent says the guest runs, when one answers. */
-static void print_guest_os(const char *name, const struct vm_status *st)
+/* The guest's OS as its agent reports it (null without an answer). */
+static struct json_object *guest_os_json(const struct agent_osinfo *os)
+{
+	struct json_object *o = json_object_new_object();
+	const char *keys[] = { "id", "name", "pretty_name", "version", "version_id", "kernel_release", "machine" };
+	const char *vals[] = { os->id,	       os->name,	   os->pretty_name, os->version,
+			       os->version_id, os->kernel_release, os->machine };
+
+	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(o, keys[i], vals[i][0] ? json_object_new_string(vals[i]) : NULL);
+	return o;
+}
+
+static void print_guest_os(const char *name, const struct vm_status *st, struct json_object *json)
 {
 	struct agent_osinfo os;
 
 	if (st->state != VM_RUNNING || vm_guest_os(name, &os) < 0) {
 		err_clear();
+		if (json)
+			json_object_object_add(json, "guest_os", NULL);
+		return;
+	}
+	if (json) {
+		json_object_object_add(json, "guest_os", guest_os_json(&os));
 		return;
 	}
 	printf("os:       %s", os.pretty_name[0] ? os.pretty_name : os.name[0] ? os.name : os.id);
@@ -354,6 +373,7 @@ int cmd_info(int argc, char **argv)
 		return cli_fail_code("info", r);
 	_cleanup_json_ struct json_object *o = vm_json(name, &d, &st);
 	if (json) {
+		print_guest_os(name, &st, o);
 		json_print(o);
 		vmdef_free(&d);
 		return 0;
@@ -373,7 +393,7 @@ int cmd_info(int argc, char **argv)
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
 	print_boot_info(name, &d, o);
-	print_guest_os(name, &st);
+	print_guest_os(name, &st, NULL);
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)

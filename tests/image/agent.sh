@@ -52,6 +52,8 @@ for ((i = 0; i < 120; i++)); do
 done
 echo "# boot to agent: $(($(date +%s) - t0)) s"
 expect_match "hv info shows the guest OS from guest-get-osinfo" "$os" "^os: +Debian GNU/Linux 12 \(bookworm\) \(kernel [0-9.]+-[0-9]+-[a-z0-9-]+, x86_64\)  \[guest agent\]$"
+gos=$("$HV" info --json agt1 | python3 -c 'import json,sys; o=json.load(sys.stdin)["guest_os"]; print(o["id"], o["version_id"], o["machine"])')
+expect_eq "hv info --json has the guest OS as guest_os" "$gos" "debian 12 x86_64"
 
 # --- hv ip: the agent is the source under nat ---
 ipj=$("$HV" ip agt1 --json)
