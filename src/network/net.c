@@ -254,6 +254,21 @@ int net_unreserve(const char *net, const char *vm)
 	return refresh(net, res, k);
 }
 
+void net_unreserve_all(const char *vm)
+{
+	char **names;
+	size_t n;
+
+	if (net_list(&names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			net_unreserve(names[i], vm);
+			free(names[i]);
+		}
+		free(names);
+	}
+	err_clear();
+}
+
 /* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line. */
 int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 {
