@@ -314,14 +314,18 @@ int vms_on_network(const char *net, char ***out, size_t *nout)
 	return 0;
 }
 
-int vm_net_delete(const char *net)
+int vm_net_delete(const char *net, bool force)
 {
 	char **users, list[512] = "";
 	struct netdef d;
 	size_t n;
 	int r;
 
-	if ((r = net_load(net, &d)) < 0 || (r = vms_on_network(net, &users, &n)) < 0)
+	/* a damaged definition must not make a network undeletable */
+	if ((r = net_load(net, &d)) < 0 && (!force || r == -ENOENT || r == -ENOMEM))
+		return r;
+	err_clear();
+	if ((r = vms_on_network(net, &users, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		size_t used = strlen(list);
