@@ -474,16 +474,17 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 
 int vmdef_damaged(const char *name, const char *vmdir, int r)
 {
-	char why[512];
+	char why[512], file[512];
 	const char *m = err_msg_for(r);
+	bool named = !strncmp(m, "vm.json", 7);
 
 	if (r == -ENOMEM)
 		return r;
 	/* "vm.json: cpus: ..." -> "/home/vms/NAME/vm.json: cpus: ..." */
-	snprintf(why, sizeof(why), "%s", strncmp(m, "vm.json", 7) ? m : m + 7);
-	return err_set(r, "VM '%s': %s%s%s (repair or restore the file, or remove the VM with: hv delete --force %s)",
-		       name, strncmp(m, "vm.json", 7) ? "" : vmdir, strncmp(m, "vm.json", 7) ? "" : "/vm.json", why,
-		       name);
+	snprintf(why, sizeof(why), "%s", named ? m + 7 : m);
+	snprintf(file, sizeof(file), "%s%s", named && vmdir ? vmdir : "", named ? "/vm.json" : "");
+	return err_set(r, "VM '%s': %s%s (repair or restore the file, or remove the VM with: hv delete --force %s)",
+		       name, file, why, name);
 }
 
 int vmdef_load_vm(const struct vm_handle *h, struct vmdef *d)
