@@ -229,6 +229,21 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	return o;
 }
 
+/* A VM whose vm.json cannot be read: a row that says so, and why on stderr. */
+static void list_damaged(const char *name, const char *why, struct json_object *arr)
+{
+	fprintf(stderr, "hv list: %s\n", why);
+	if (!arr) {
+		printf("%-24s %-8s %4s %8s %8s\n", name, "damaged", "-", "-", "-");
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "state", json_object_new_string("damaged"));
+	json_object_object_add(o, "error", json_object_new_string(why));
+	json_object_array_add(arr, o);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
@@ -262,9 +277,13 @@ int cmd_list(int argc, char **argv)
 		const struct vmdef *d = &it.def;
 		struct vm_status st;
 		char mem[32], pid[16] = "-";
-		if (it.load_error < 0 || (r = status_derive(it.vm.dirfd, it.vm.dir, &st)) < 0) {
-			fprintf(stderr, "hv list: skipping VM '%s': %s\n", it.vm.name,
-				err_msg_for(it.load_error < 0 ? it.load_error : r));
+		if (it.load_error < 0) {
+			/* shown even without --all: it needs the user */
+			list_damaged(it.vm.name, err_msg_for(it.load_error), json ? arr : NULL);
+			continue;
+		}
+		if ((r = status_derive(it.vm.dirfd, it.vm.dir, &st)) < 0) {
+			fprintf(stderr, "hv list: skipping VM '%s': %s\n", it.vm.name, err_msg_for(r));
 			continue;
 		}
 		if (!all && !vm_state_active(st.state))
