@@ -126,8 +126,10 @@ int main(void)
 	      "a good net.json loads: %s", err_msg());
 	put("hv/networks/n1/reservations.json", "{\"vm1\": {\"mac\": null, \"ip\": \"10.9.0.2\"}}");
 	r = net_reservations("n1", res, 4, &n);
-	CHECK(r == -EINVAL && strstr(err_msg(), "reservations.json: vm1.mac is missing"), "a null mac: %d %s", r,
-	      err_msg());
+	char w[512] = "";
+	err_warning_take(w, sizeof(w));
+	/* reservations are state: rebuilt (from dnsmasq's copy, none here) and said */
+	CHECK(r == 0 && n == 0 && strstr(w, "reservations.json: vm1.mac is missing"), "a null mac: %d %s", r, w);
 	put("hv/networks/n1/reservations.json", "{\"vm1\": {\"mac\": \"52:54:00:00:00:01\", \"ip\": \"10.9.0.2\"}}");
 	r = net_reservations("n1", res, 4, &n);
 	CHECK(r == 0 && n == 1 && !strcmp(res[0].vm, "vm1"), "good reservations load: %s", err_msg());
