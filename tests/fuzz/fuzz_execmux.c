@@ -87,8 +87,8 @@ static void peer_close(struct peer *p)
 }
 
 struct mon {
-	struct chan guest; /* the monitor's end */
-	struct peer g;	   /* the guest's end */
+	struct chan guest;	/* the monitor's end */
+	struct peer g;		/* the guest's end */
 	struct hvp_decoder *in; /* as the monitor reads the guest */
 	struct execmux *x;
 	struct peer cl[CLIENTS];

@@ -30,7 +30,8 @@ static void check(const char *out, size_t len, size_t outsz, int flags)
 		size_t k = utf8_len(s + i, len - i);
 		if (!k)
 			abort(); /* not UTF-8 */
-		if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f) && !((flags & TEXT_KEEP_NEWLINES) && (s[i] == '\n' || s[i] == '\t')))
+		if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f) &&
+		    !((flags & TEXT_KEEP_NEWLINES) && (s[i] == '\n' || s[i] == '\t')))
 			abort(); /* a control character */
 		if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)
 			abort(); /* C1 as UTF-8 */
