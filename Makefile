@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # make        install missing Debian packages, build build/hv and the default guest
 # make check  the whole test suite (unit tests, then VM tests); last line "N passed, N failed"
+# make fuzz   the fuzz targets of tests/fuzz, FUZZ_TIME (60) seconds each
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -78,7 +79,8 @@ check: all
 	@tests/run
 
 # make fuzz: the libFuzzer targets of tests/fuzz (clang, only for this),
-# each run FUZZ_TIME seconds from its seed corpus (tests/fuzz/run.sh).
+# each run FUZZ_TIME seconds from its seed corpus (tests/fuzz/run.sh); what
+# they find is kept in build/fuzz/corpus/, crashes in build/fuzz/crashes/.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 # clang warns of _cleanup_ variables that are never read
@@ -109,7 +111,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz:
 	@scripts/deps.sh --fuzz
 	@$(MAKE) --no-print-directory fuzz-build
-	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
+	@FUZZ_TIME=$(FUZZ_TIME) FUZZ_KEEP=1 tests/fuzz/run.sh
 
 bench: all
 	bench/boot.sh
