@@ -34,6 +34,12 @@ struct peer {
 	bool broken;
 };
 
+static void cleanup(void)
+{
+	unlinkat(dirfd, "exec.sock", 0);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -43,6 +49,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_execmux.XXXXXX");
 	if (!mkdtemp(dir) || (dirfd = open(dir, O_DIRECTORY | O_CLOEXEC)) < 0)
 		abort();
+	atexit(cleanup);
 	return 0;
 }
 

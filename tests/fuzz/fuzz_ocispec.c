@@ -17,6 +17,17 @@
 
 static char bundle[64];
 
+static void cleanup(void)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rootfs", bundle);
+	rmdir(path);
+	rmdir(bundle);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -30,6 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
 	if (mkdir(rootfs, 0755) < 0)
 		abort();
+	atexit(cleanup);
 	return 0;
 }
 

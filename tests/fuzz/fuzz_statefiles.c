@@ -12,18 +12,25 @@
 #include "util/err.h"
 #include "fuzz.h"
 
+static char dir[64];
 static int dirfd = -1;
+
+static void cleanup(void)
+{
+	unlinkat(dirfd, "vm.json", 0);
+	unlinkat(dirfd, "status.json", 0);
+	rmdir(dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[64];
-
 	(void)argc;
 	(void)argv;
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_statefiles.XXXXXX");
 	if (!mkdtemp(dir) || (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		abort();
+	atexit(cleanup);
 	return 0;
 }
 
