@@ -104,7 +104,7 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/libhv-fuzz.a
 		$(B)/libhv-fuzz.a $(JSONC_LIBS)
 
 # fuzz_initsess builds hv's init's session code in
-$(B)/fuzz/fuzz_initsess: $(wildcard guest/init/*.c guest/init/*.h)
+$(B)/fuzz/fuzz_initsess: $(wildcard guest/init/*.c guest/init/*.h) tests/unit/t_initsys.h
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -25,6 +25,7 @@ static int fuzz_tcdrain(int fd);
 #undef open
 #undef tcdrain
 
+#include "../unit/t_initsys.h"
 #include "fuzz.h"
 
 static pid_t next_pid = 1 << 22; /* above pid_max's default: no process has it */
@@ -63,9 +64,7 @@ static int fuzz_tcdrain(int fd)
 	return 0;
 }
 
-/* The fakes of guest/init/chan.h and sys.h. */
-static char *fake_environ[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux", NULL };
-char *const *init_environ = fake_environ;
+/* The fakes of guest/init/chan.h (sys.h's: t_initsys.h). */
 static int sp[2]; /* [0] the guest's end, [1] the host's */
 static struct hvp_decoder host_dec;
 
@@ -86,19 +85,6 @@ void gchan_send(int type, unsigned session, const void *data, size_t len)
 	if (hvp_feed(&host_dec, buf, HVP_HDR + len) != HVP_HDR + len || hvp_next(&host_dec, &f) != 1)
 		abort(); /* the init sent what the host refuses */
 	hvp_consume(&host_dec);
-}
-
-void init_log(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-int init_take_tty(const char *path, int rows, int cols)
-{
-	(void)path;
-	(void)rows;
-	(void)cols;
-	return -1;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
