@@ -224,6 +224,7 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	json_object_object_add(o, "nics", nics);
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
 	json_object_object_add(o, "shares", share_set_json(&d->shares));
+	json_object_object_add(o, "transient", json_object_new_boolean(d->transient));
 	add_os_json(o, name, d, st);
 	return o;
 }
@@ -367,6 +368,8 @@ int cmd_info(int argc, char **argv)
 		printf("pid:      %d\n", (int)st.qemu.pid);
 	else if (st.reason[0])
 		printf("reason:   %s\n", st.reason);
+	if (d.transient)
+		printf("transient: yes (made by hv run, deleted when its command ends)\n");
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
 	print_boot_info(name, &d, o);
