@@ -8,8 +8,9 @@
  * A sample holds cumulative counters read at one instant: per VM the CPU
  * time of all QEMU threads and of the vCPU threads alone (thread ids
  * from QMP query-cpus-fast, times from /proc/PID/task/TID/stat), QEMU's
- * RSS, the guest's own memory figures where a balloon reports them, disk
- * bytes and operations (query-blockstats) and TAP counters; per
+ * RSS (hv's VMs have no balloon device and no agent command reports
+ * guest memory, so there are no guest-side memory figures), disk bytes
+ * and operations (query-blockstats) and TAP counters; per
  * container the cgroup's CPU time, memory and block I/O (v1 or v2).
  * Rates (CPU %, bytes per second) come from two samples: stats_rates().
  *
@@ -58,8 +59,6 @@ struct stats_entry {
 	uint64_t vcpu_ns;      /* the vCPU threads (VMs) */
 	uint64_t rss_bytes;    /* QEMU's resident memory / the cgroup's memory use */
 	uint64_t memory_bytes; /* configured guest memory / the cgroup's limit (0: none) */
-	bool guest_mem;	       /* the guest reported the two below (balloon) */
-	uint64_t guest_used_bytes, guest_free_bytes;
 	struct stats_disk disks[STATS_MAX_DISKS];
 	unsigned ndisks;
 	struct stats_nic nics[STATS_MAX_NICS];
@@ -81,11 +80,14 @@ struct stats_options {
 	size_t nnames;
 	bool vms;	      /* include VMs (active ones, or all named ones) */
 	bool containers;      /* include hv ctr / hv-runc containers */
+	bool all;	      /* without names: also the stopped ones (their state only) */
 	const char *ctr_root; /* container root; NULL: hv-runc's default */
 	int timeout_ms;	      /* per VM QMP budget; 0: the default (500 ms) */
 };
 
-/* Take one sample.  VMs are read concurrently, one QMP connection each;
+/* Take one sample: without names, the running and paused VMs and
+ * containers (all of them with o->all).  VMs are read concurrently (up
+ * to 16 threads), one QMP connection each;
  * a VM that does not answer in time keeps its /proc figures and says so
  * in its error.  A name that is neither a VM nor a container is an error
  * (-ENOENT).  Entries are in name order, VMs first.  The caller frees
