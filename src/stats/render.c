@@ -150,6 +150,18 @@ static void entry_series(FILE *out, const char *prefix, const struct family *f, 
 	fprintf(out, "} %" PRIu64 "\n", v);
 }
 
+/* The HELP text with its "%s" standing for the kind. */
+static void help(FILE *out, const char *text, const char *kind)
+{
+	const char *p = strstr(text, "%s");
+
+	if (!p) {
+		fputs(text, out);
+		return;
+	}
+	fprintf(out, "%.*s%s%s", (int)(p - text), text, kind, p + 2);
+}
+
 static void kind_families(const struct stats_sample *s, FILE *out, enum stats_kind kind)
 {
 	const char *prefix = kind == STATS_VM ? "hv_vm_" : "hv_container_";
@@ -164,7 +176,7 @@ static void kind_families(const struct stats_sample *s, FILE *out, enum stats_ki
 		if (!(kind == STATS_VM ? f->vm : f->ctr))
 			continue;
 		fprintf(out, "# HELP %s%s ", prefix, f->name);
-		fprintf(out, f->help, kind == STATS_VM ? "VM" : "container");
+		help(out, f->help, kind == STATS_VM ? "VM" : "container");
 		fprintf(out, "\n# TYPE %s%s %s\n", prefix, f->name, f->type);
 		for (size_t i = 0; i < s->n; i++)
 			if (s->e[i].kind == kind)
