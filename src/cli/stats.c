@@ -44,6 +44,25 @@ int statsview_parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+bool statsview_option(int c, const char *arg, struct stats_options *o)
+{
+	if (c == 'a')
+		o->all = true;
+	else if (c == 'V')
+		o->containers = false;
+	else if (c == 'r')
+		o->ctr_root = arg;
+	return c == 'a' || c == 'V' || c == 'r';
+}
+
+void statsview_names(int argc, char **argv, struct stats_options *o)
+{
+	if (optind < argc) {
+		o->names = (const char *const *)argv + optind;
+		o->nnames = (size_t)(argc - optind);
+	}
+}
+
 void statsview_totals(const struct stats_entry *e, struct statsview_totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -158,9 +177,7 @@ int cmd_stats(int argc, char **argv)
 		{ "prometheus", no_argument, NULL, 'p' },
 		{ "counters", no_argument, NULL, 'c' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "no-containers", no_argument, NULL, 'V' },
-		{ "root", required_argument, NULL, 'r' },
+		STATSVIEW_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,27 +202,16 @@ int cmd_stats(int argc, char **argv)
 			if ((r = statsview_parse_seconds(optarg, &interval)) < 0)
 				return cli_usage_error("stats", "--interval: %s", err_msg());
 			break;
-		case 'a':
-			o.all = true;
-			break;
-		case 'V':
-			o.containers = false;
-			break;
-		case 'r':
-			o.ctr_root = optarg;
-			break;
 		case 'h':
 			return stats_usage();
 		default:
-			return EXIT_USAGE;
+			if (!statsview_option(c, optarg, &o))
+				return EXIT_USAGE;
 		}
 	}
 	if (json && prom)
 		return cli_usage_error("stats", "--json and --prometheus exclude each other");
-	if (optind < argc) {
-		o.names = (const char *const *)argv + optind;
-		o.nnames = (size_t)(argc - optind);
-	}
+	statsview_names(argc, argv, &o);
 	if (!counters) {
 		if ((r = stats_collect(&o, &prev)) < 0)
 			return cli_fail_code("stats", r);

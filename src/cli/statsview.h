@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct stats_entry;
+struct stats_options;
 
 struct statsview_totals {
 	uint64_t rd_bytes, wr_bytes, rx_bytes, tx_bytes;
@@ -19,3 +20,13 @@ int statsview_header(char *buf, size_t n, bool rates);
 int statsview_row(char *buf, size_t n, const struct stats_entry *e, bool rates);
 /* "1", "0.5": seconds between 0.1 and 3600. */
 int statsview_parse_seconds(const char *s, double *out);
+/* The options hv stats and hv top share: --all, --no-containers, --root. */
+#define STATSVIEW_LONGOPTS                                                                                             \
+	{ "all", no_argument, NULL, 'a' }, { "no-containers", no_argument, NULL, 'V' },                                \
+	{                                                                                                              \
+		"root", required_argument, NULL, 'r'                                                                   \
+	}
+/* Apply one of them to o; false when c is none of them. */
+bool statsview_option(int c, const char *arg, struct stats_options *o);
+/* The NAME... operands after the options. */
+void statsview_names(int argc, char **argv, struct stats_options *o);

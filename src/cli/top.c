@@ -188,9 +188,7 @@ int cmd_top(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, '1' },
 		{ "sort", required_argument, NULL, 's' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "no-containers", no_argument, NULL, 'V' },
-		{ "root", required_argument, NULL, 'r' },
+		STATSVIEW_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,25 +218,14 @@ int cmd_top(int argc, char **argv)
 			if (parse_sort(optarg, &k) < 0)
 				return cli_usage_error("top", "%s", err_msg());
 			break;
-		case 'a':
-			o.all = true;
-			break;
-		case 'V':
-			o.containers = false;
-			break;
-		case 'r':
-			o.ctr_root = optarg;
-			break;
 		case 'h':
 			return top_usage();
 		default:
-			return EXIT_USAGE;
+			if (!statsview_option(c, optarg, &o))
+				return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		o.names = (const char *const *)argv + optind;
-		o.nnames = (size_t)(argc - optind);
-	}
+	statsview_names(argc, argv, &o);
 	keys = screen && isatty(STDIN_FILENO) && tty_raw_enter(STDIN_FILENO, &saved) == 0;
 	err_clear();
 	r = top_loop(&o, delay, iterations, k, screen, keys);

@@ -15,6 +15,7 @@
 #include "engine/qmp-stats.h"
 #include "stats/stats-internal.h"
 #include "t.h"
+#include "t_qmp.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -127,33 +128,6 @@ static void cgroups(const char *tmp)
 	CHECK(stats_cgroup_v2(d, &e) == -EPROTO, "v2 without usage_usec: %s", err_msg());
 }
 
-/* A fake QEMU answering each command line with the next scripted reply. */
-static pid_t fake_qemu(struct qmp **q, const char *const *replies)
-{
-	int sp[2];
-	pid_t pid;
-
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
-	pid = fork();
-	if (pid == 0) {
-		char c;
-		close(sp[0]);
-		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
-		for (int i = 0; replies[i]; i++) {
-			while (read(sp[1], &c, 1) == 1 && c != '\n')
-				;
-			dprintf(sp[1], "%s\r\n", replies[i]);
-		}
-		while (read(sp[1], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(sp[1]);
-	if (qmp_open_fd(sp[0], 2000, q) < 0)
-		*q = NULL;
-	return pid;
-}
-
 static void queries(void)
 {
 	static const char *const replies[] = {
@@ -181,11 +155,11 @@ static void queries(void)
 	struct qmp_blockstats b[4];
 	struct qmp *q = NULL;
 	size_t n = 99;
-	pid_t pid = fake_qemu(&q, replies);
-	int r;
+	int rc, r;
+	pid_t pid = scripted(&q, replies, &rc);
 
-	CHECK(q != NULL, "fake QEMU handshake");
-	if (!q)
+	CHECK(rc == 0, "fake QEMU handshake");
+	if (rc < 0)
 		return;
 	r = qmp_query_cpus_fast(q, 2000, v, 4, &n);
 	CHECK(r == 0 && n == 1 && v[0].index == 0 && v[0].thread == 17217, "query-cpus-fast: vCPU 0 on thread 17217");
