@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,8 +271,30 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Containers are looked for only where a runtime root exists: a sample
+ * creates nothing (and a user who cannot write /run still gets VMs). */
+static int containers_root(const struct stats_options *o, char *root, size_t n, bool *with)
+{
+	struct stat st;
+
+	*with = false;
+	if (!o->containers)
+		return 0;
+	if (o->ctr_root && o->ctr_root[0] != '/')
+		return err_set(-EINVAL, "--root must be an absolute path (got '%s')", o->ctr_root);
+	snprintf(root, n, "%s", o->ctr_root ? o->ctr_root : "/run/hv-runc");
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int e = stat(root, &st) < 0 ? -errno : -ENOTDIR;
+		return o->ctr_root ? err_errno(e, "container root %s", root) : 0;
+	}
+	*with = true;
+	return 0;
+}
+
 int stats_collect(const struct stats_options *o, struct stats_sample *out)
 {
+	struct stats_options o2;
+	bool with_ctr;
 	char root[4096] = "";
 	struct job j;
 	uint64_t t0;
@@ -281,9 +304,11 @@ int stats_collect(const struct stats_options *o, struct stats_sample *out)
 	memset(out, 0, sizeof(*out));
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	out->host_cpus = cpus > 0 ? (unsigned)cpus : 1;
-	if (o->containers && (r = ctr_root(o->ctr_root, root, sizeof(root))) < 0)
+	if ((r = containers_root(o, root, sizeof(root), &with_ctr)) < 0)
 		return r;
-	if ((r = plan(o, root, out)) < 0) {
+	o2 = *o;
+	o2.containers = with_ctr;
+	if ((r = plan(&o2, root, out)) < 0) {
 		stats_sample_free(out);
 		return r;
 	}

@@ -42,7 +42,7 @@ check "a CPU burner shows as most of the one vCPU (guest ${g}%)" test "$g" -ge 6
 check "and QEMU at least as busy (${c}%)" test "$c" -ge "$((g - 5))"
 check "host % is QEMU's share of the host's $(nproc) CPUs" \
 	python3 -c "import json,sys; e=json.loads(sys.argv[1])[0]; sys.exit(abs(e['host_percent']-min(100,e['cpu_percent']/$(nproc)))>0.5)" "$j"
-type_in s1 "kill %1"
+type_in s1 "kill \$!"
 sleep 1
 j=$("$HV" stats s1 --json --interval 2)
 g2=$(sfield "$j" 'int(e["guest_percent"])')
