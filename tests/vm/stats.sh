@@ -24,29 +24,63 @@ wait_log s1 "network: eth0 .* [0-9.]+/[0-9]+" 30 || fail "s1 got no DHCP lease"
 
 # --- counters, one sample ---
 j=$("$HV" stats s1 --counters --json)
-expect_eq "one entry, a running VM" "$(sfield "$j" 'e["kind"], e["state"], e["vcpus"]')" "('vm', 'running', 1)"
+expect_eq "one entry, a running VM" "$(sfield "$j" 'e["kind"], e["state"], e["vcpus"]')" "vm running 1"
 expect_eq "its disk and NICs" "$(sfield "$j" '[d["name"] for d in e["disks"]], [(n["name"], n["counted"]) for n in e["nics"]]')" \
-	"(['disk0'], [('net0', True), ('net1', False)])"
+	"['disk0'] [('net0', True), ('net1', False)]"
 expect_match "the TAP of net0 is named" "$(sfield "$j" 'e["nics"][0]["tap"]')" "^hvt[0-9]+$"
 check "QEMU's RSS is there (more than 16 MiB)" test "$(sfield "$j" 'e["rss_bytes"]')" -gt $((16 << 20))
 expect_eq "memory as configured" "$(sfield "$j" 'e["memory_bytes"]')" $((256 << 20))
 
 # --- a CPU burner: about one vCPU ---
+# The host is shared (other suites, other VMs), so the vCPU may get less
+# than a whole host CPU: hv's figure is compared with what /proc says the
+# vCPU threads got over the same time, read here apart from hv (thread ids
+# asked from QEMU by a few lines of Python, times from /proc).
+qpid=$("$HV" list | awk '$1 == "s1" { print $5 }')
+tids=$(python3 - "$HV_HOME/vms/s1/qmp.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+for cmd in ("qmp_capabilities", "query-cpus-fast"):
+    f.write(json.dumps({"execute": cmd}) + "\n")
+    f.flush()
+    r = json.loads(f.readline())
+print(" ".join(str(c["thread-id"]) for c in r["return"]))
+PY
+)
+vcpu_ticks() { # utime+stime of QEMU's vCPU threads, in 1/100 s
+	local t sum=0
+	for t in $tids; do
+		set -- $(sed 's/.*) //' "/proc/$qpid/task/$t/stat")
+		sum=$((sum + ${12} + ${13}))
+	done
+	echo "$sum"
+}
+check "the vCPU thread ids ($tids) are QEMU's threads" test -n "$tids" -a -d "/proc/$qpid/task/${tids%% *}"
+# percent_since TICKS0 T0: the vCPU threads' share of one CPU since then
+percent_since() {
+	python3 -c "import sys,time; print(int(($(vcpu_ticks) - $1) / (time.time() - $2)))"
+}
 type_in s1 "(while :; do :; done) &"
 sleep 1
+k0=$(vcpu_ticks) t0=$(date +%s.%N)
 j=$("$HV" stats s1 --json --interval 3)
+ind=$(percent_since "$k0" "$t0")
 g=$(sfield "$j" 'int(e["guest_percent"])')
 c=$(sfield "$j" 'int(e["cpu_percent"])')
-echo "# burner: guest ${g}% of the vCPU, QEMU ${c}% of one host CPU"
-check "a CPU burner shows as most of the one vCPU (guest ${g}%)" test "$g" -ge 60
-check "and QEMU at least as busy (${c}%)" test "$c" -ge "$((g - 5))"
+echo "# burner: guest ${g}% of the vCPU, QEMU ${c}% of one host CPU; /proc alone: ${ind}%; load $(cut -d' ' -f1-3 /proc/loadavg)"
+check "a CPU burner: guest % is what the vCPU thread got (hv ${g}%, /proc ${ind}%)" test $((g - ind)) -le 12 -a $((ind - g)) -le 12
+check "and it is busy (guest ${g}% >= 25%)" test "$g" -ge 25
+check "QEMU at least as busy as its vCPU (${c}%)" test "$c" -ge "$((g - 5))"
 check "host % is QEMU's share of the host's $(nproc) CPUs" \
 	python3 -c "import json,sys; e=json.loads(sys.argv[1])[0]; sys.exit(abs(e['host_percent']-min(100,e['cpu_percent']/$(nproc)))>0.5)" "$j"
 type_in s1 "kill \$!"
 sleep 1
 j=$("$HV" stats s1 --json --interval 2)
 g2=$(sfield "$j" 'int(e["guest_percent"])')
-check "the burner stopped: the vCPU idles (guest ${g2}%)" test "$g2" -le 30
+check "the burner stopped: the vCPU idles (guest ${g2}%, was ${g}%)" test "$g2" -le $((g / 3))
 
 # --- a dd to the disk: write bytes grow by at least the amount ---
 before=$(sfield "$("$HV" stats s1 --counters --json)" 'e["disks"][0]["write_bytes"]')
@@ -123,20 +157,30 @@ expect_eq "hv top -n 2 without a terminal prints two tables" "$n" 2
 
 # --- paused, stopped, unknown ---
 "$HV" pause s1 >/dev/null
-expect_eq "a paused VM keeps its figures" "$(sfield "$("$HV" stats s1 --counters --json)" 'e["state"], e["rss_bytes"] > 0')" "('paused', True)"
+expect_eq "a paused VM keeps its figures" "$(sfield "$("$HV" stats s1 --counters --json)" 'e["state"], e["rss_bytes"] > 0')" "paused True"
 "$HV" kill s1 >/dev/null
 expect_eq "a stopped VM is left out" "$("$HV" stats --counters --json --no-containers | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 0
-expect_eq "unless named: then its state" "$(sfield "$("$HV" stats s1 --counters --json)" 'e["state"], "cpu_ns" in e')" "('stopped', False)"
+expect_eq "unless named: then its state" "$(sfield "$("$HV" stats s1 --counters --json)" 'e["state"], "cpu_ns" in e')" "stopped False"
 expect_match "an unknown name is an error" "$("$HV" stats nosuchvm 2>&1)" "no VM or container named 'nosuchvm'"
 
 # --- a container burning CPU, through its cgroup ---
 b=$(mkbundle burn 'c["process"]["args"]=["sh","-c","dd if=/dev/zero of=/tmp/f bs=1M count=8 2>/dev/null; while :; do :; done"]')
 rt run --detach --bundle "$b" burn >/dev/null
 sleep 0.5
+cg_usage() { # the container's CPU time in ns, read here apart from hv (v1 or v2)
+	local d
+	for d in $(ctr_cgroup_dirs burn); do
+		[ -f "$d/cpuacct.usage" ] && { cat "$d/cpuacct.usage"; return; }
+		[ -f "$d/cpu.stat" ] && { awk '$1 == "usage_usec" { print $2 * 1000 }' "$d/cpu.stat"; return; }
+	done
+}
+u0=$(cg_usage) t0=$(date +%s.%N)
 j=$("$HV" stats --root "$CTR_ROOT" burn --json --interval 2)
-echo "# container: $(sfield "$j" 'e["state"], int(e.get("cpu_percent", -1)), e.get("rss_bytes")')"
-expect_eq "the container is running" "$(sfield "$j" 'e["kind"], e["state"]')" "('container', 'running')"
-check "its cgroup's CPU shows the burner" test "$(sfield "$j" 'int(e["cpu_percent"])')" -ge 50
+ind=$(python3 -c "import time; print(int(($(cg_usage) - $u0) / 1e7 / (time.time() - $t0)))")
+cp=$(sfield "$j" 'int(e["cpu_percent"])')
+echo "# container: $(sfield "$j" 'e["state"], int(e.get("cpu_percent", -1)), e.get("rss_bytes")'); cgroup alone: ${ind}%"
+expect_eq "the container is running" "$(sfield "$j" 'e["kind"], e["state"]')" "container running"
+check "its cgroup's CPU shows the burner (hv ${cp}%, cgroup ${ind}%)" test "$cp" -ge 25 -a $((cp - ind)) -le 12 -a $((ind - cp)) -le 12
 check "and its memory use" test "$(sfield "$j" 'e["rss_bytes"]')" -gt 0
 expect_match "containers are in hv top's table too" "$("$HV" top --once --delay 0.3 --root "$CTR_ROOT")" "burn +ctr +running"
 rt delete --force burn >/dev/null 2>&1
