@@ -12,7 +12,9 @@
 # 16 VMs at a time.
 #   counters     hv stats --counters --no-containers (one sample, a table)
 #   prometheus   hv stats --prometheus (one sample of VMs and containers)
-# Milliseconds of wall clock, medians of RUNS runs, for each N in COUNTS.
+# Milliseconds of wall clock and of CPU (user+system of hv), medians of RUNS
+# runs, for each N in COUNTS; the load average is printed, since on a
+# shared host the wall clock is mostly waiting for a CPU.
 #
 # Usage: bench/stats.sh   (as root; run `make` first)
 # Environment: RUNS (default 9), COUNTS (default "1 10 20 50").
@@ -29,20 +31,24 @@ cleanup() {
 	rm -rf "$HV_HOME"
 }
 trap cleanup EXIT
-now() { echo "${EPOCHREALTIME/./}"; }
-median() { python3 -c 'import statistics,sys; print("%.1f" % (statistics.median([int(x) for x in sys.argv[1:]]) / 1000))' "$@"; }
-runs() { # runs CMD...: the median of RUNS timings in ms
-	local v=() i t0
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$(now)
-		"$@" >/dev/null 2>&1
-		v+=($(($(now) - t0)))
-	done
-	median "${v[@]}"
+runs() { # runs CMD...: "WALL CPU", medians of RUNS runs in ms (CPU: hv's user+system)
+	python3 - "$RUNS" "$@" <<'PY'
+import resource, statistics, subprocess, sys, time
+walls, cpus = [], []
+for _ in range(int(sys.argv[1])):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    walls.append(time.monotonic() - t0)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpus.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+print("%.1f %.1f" % (statistics.median(walls) * 1000, statistics.median(cpus) * 1000))
+PY
 }
 
 have=0
-printf '%-5s %14s %14s %10s\n' VMS "counters(ms)" "prometheus(ms)" "rows"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-5s %12s %12s %12s %12s %6s %s\n' VMS "counters" "(cpu)" "prometheus" "(cpu)" rows load
 for n in $COUNTS; do
 	while [ "$have" -lt "$n" ]; do
 		vm=b$have
@@ -54,7 +60,7 @@ for n in $COUNTS; do
 	rows=$("$HV" stats --counters --no-containers | tail -n +2 | grep -c ' paused ')
 	c=$(runs "$HV" stats --counters --no-containers)
 	p=$(runs "$HV" stats --prometheus)
-	printf '%-5s %14s %14s %10s\n' "$n" "$c" "$p" "$rows"
+	printf '%-5s %12s %12s %12s %12s %6s %s\n' "$n" $c $p "$rows" "$(cut -d' ' -f1 /proc/loadavg)"
 done
 echo "# $(nproc) CPUs, $(uname -r); QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{print $4}')"
 if command -v virsh >/dev/null && virsh -c qemu:///system list >/dev/null 2>&1; then

@@ -32,10 +32,10 @@ check "QEMU's RSS is there (more than 16 MiB)" test "$(sfield "$j" 'e["rss_bytes
 expect_eq "memory as configured" "$(sfield "$j" 'e["memory_bytes"]')" $((256 << 20))
 
 # --- a CPU burner: about one vCPU ---
-# The host is shared (other suites, other VMs), so the vCPU may get less
-# than a whole host CPU: hv's figure is compared with what /proc says the
-# vCPU threads got over the same time, read here apart from hv (thread ids
-# asked from QEMU by a few lines of Python, times from /proc).
+# The host is shared (other suites, other VMs), so the vCPU may get much
+# less than a whole host CPU.  hv's vCPU time is checked against /proc
+# read by the test itself (thread ids asked from QEMU by a few lines of
+# Python) just before and after hv's sample; the burner must show as busy.
 qpid=$("$HV" list | awk '$1 == "s1" { print $5 }')
 tids=$(python3 - "$HV_HOME/vms/s1/qmp.sock" <<'PY'
 import json, socket, sys
@@ -59,20 +59,18 @@ vcpu_ticks() { # utime+stime of QEMU's vCPU threads, in 1/100 s
 	echo "$sum"
 }
 check "the vCPU thread ids ($tids) are QEMU's threads" test -n "$tids" -a -d "/proc/$qpid/task/${tids%% *}"
-# percent_since TICKS0 T0: the vCPU threads' share of one CPU since then
-percent_since() {
-	python3 -c "import sys,time; print(int(($(vcpu_ticks) - $1) / (time.time() - $2)))"
-}
 type_in s1 "(while :; do :; done) &"
 sleep 1
-k0=$(vcpu_ticks) t0=$(date +%s.%N)
+k0=$(vcpu_ticks)
+jc=$("$HV" stats s1 --counters --json)
+k1=$(vcpu_ticks)
+hvk=$(sfield "$jc" 'e["vcpu_ns"] // 10000000')
+check "hv's vCPU time is what /proc says of the threads QEMU names ($k0 <= $hvk <= $k1 ticks)" test "$k0" -le "$hvk" -a "$hvk" -le "$k1" -a "$k1" -gt 0
 j=$("$HV" stats s1 --json --interval 3)
-ind=$(percent_since "$k0" "$t0")
 g=$(sfield "$j" 'int(e["guest_percent"])')
 c=$(sfield "$j" 'int(e["cpu_percent"])')
-echo "# burner: guest ${g}% of the vCPU, QEMU ${c}% of one host CPU; /proc alone: ${ind}%; load $(cut -d' ' -f1-3 /proc/loadavg)"
-check "a CPU burner: guest % is what the vCPU thread got (hv ${g}%, /proc ${ind}%)" test $((g - ind)) -le 12 -a $((ind - g)) -le 12
-check "and it is busy (guest ${g}% >= 25%)" test "$g" -ge 25
+echo "# burner: guest ${g}% of the vCPU, QEMU ${c}% of one host CPU; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+check "a CPU burner keeps the vCPU busy (guest ${g}% >= 20%)" test "$g" -ge 20
 check "QEMU at least as busy as its vCPU (${c}%)" test "$c" -ge "$((g - 5))"
 check "host % is QEMU's share of the host's $(nproc) CPUs" \
 	python3 -c "import json,sys; e=json.loads(sys.argv[1])[0]; sys.exit(abs(e['host_percent']-min(100,e['cpu_percent']/$(nproc)))>0.5)" "$j"
@@ -167,20 +165,26 @@ expect_match "an unknown name is an error" "$("$HV" stats nosuchvm 2>&1)" "no VM
 b=$(mkbundle burn 'c["process"]["args"]=["sh","-c","dd if=/dev/zero of=/tmp/f bs=1M count=8 2>/dev/null; while :; do :; done"]')
 rt run --detach --bundle "$b" burn >/dev/null
 sleep 0.5
-cg_usage() { # the container's CPU time in ns, read here apart from hv (v1 or v2)
+cg_usage() { # the container's CPU time in ns, read here apart from hv (v1, else v2)
 	local d
 	for d in $(ctr_cgroup_dirs burn); do
 		[ -f "$d/cpuacct.usage" ] && { cat "$d/cpuacct.usage"; return; }
-		[ -f "$d/cpu.stat" ] && { awk '$1 == "usage_usec" { print $2 * 1000 }' "$d/cpu.stat"; return; }
 	done
+	for d in $(ctr_cgroup_dirs burn); do
+		grep -q '^usage_usec ' "$d/cpu.stat" 2>/dev/null && { awk '$1 == "usage_usec" { print $2 * 1000 }' "$d/cpu.stat"; return; }
+	done
+	echo 0
 }
-u0=$(cg_usage) t0=$(date +%s.%N)
+u0=$(cg_usage)
+jc=$("$HV" stats --root "$CTR_ROOT" burn --counters --json)
+u1=$(cg_usage)
+hvu=$(sfield "$jc" 'e["cpu_ns"]')
+check "the container's CPU time is its cgroup's ($u0 <= $hvu <= $u1)" test "$u0" -le "$hvu" -a "$hvu" -le "$u1" -a "$u1" -gt 0
 j=$("$HV" stats --root "$CTR_ROOT" burn --json --interval 2)
-ind=$(python3 -c "import time; print(int(($(cg_usage) - $u0) / 1e7 / (time.time() - $t0)))")
 cp=$(sfield "$j" 'int(e["cpu_percent"])')
-echo "# container: $(sfield "$j" 'e["state"], int(e.get("cpu_percent", -1)), e.get("rss_bytes")'); cgroup alone: ${ind}%"
+echo "# container: $(sfield "$j" 'e["state"], int(e.get("cpu_percent", -1)), e.get("rss_bytes")')"
 expect_eq "the container is running" "$(sfield "$j" 'e["kind"], e["state"]')" "container running"
-check "its cgroup's CPU shows the burner (hv ${cp}%, cgroup ${ind}%)" test "$cp" -ge 25 -a $((cp - ind)) -le 12 -a $((ind - cp)) -le 12
+check "its CPU % shows the burner (${cp}% >= 20%)" test "$cp" -ge 20
 check "and its memory use" test "$(sfield "$j" 'e["rss_bytes"]')" -gt 0
 expect_match "containers are in hv top's table too" "$("$HV" top --once --delay 0.3 --root "$CTR_ROOT")" "burn +ctr +running"
 rt delete --force burn >/dev/null 2>&1
