@@ -151,7 +151,12 @@ static int start_incoming(struct incoming *x, int *port)
 		vmdef_free(&run);
 		return err_errno(-errno, "pipe");
 	}
-	r = vm_start_incoming(&x->h, &run, g[0], &started);
+	{
+		struct vm_start_opts so = VM_START_OPTS_INIT;
+		so.owner_fd = g[0];
+		so.incoming = true;
+		r = vm_start_locked(&x->h, &run, &so, &started);
+	}
 	close(g[0]);
 	vmdef_free(&run);
 	x->guard = g[1];
@@ -206,7 +211,7 @@ static int commit(struct incoming *x, struct json_object *msg)
 	fsync(x->vmsfd);
 	x->committed = true;
 	if (x->started) {
-		char c = MONITOR_GUARD_COMMIT;
+		char c = MONITOR_OWNER_RELEASE;
 		(void)!write(x->guard, &c, 1);
 		close(x->guard);
 		x->guard = -1;
