@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+// hv ui in the browser: the VM list (polled), actions (POST with the
+// token in a header), the serial console (xterm.js) and the display
+// (noVNC) over WebSockets, sparklines from /api/stats.
+import { Terminal } from './lib/xterm/xterm.mjs';
+import { FitAddon } from './lib/xterm/addon-fit.mjs';
+import RFB from './lib/novnc/core/rfb.js';
+
+const POLL_MS = 2000;
+const HISTORY = 150; // samples kept per VM: 5 minutes at POLL_MS
+
+// The token comes once in the URL (as Jupyter's); it then lives in this
+// tab's sessionStorage and leaves the address bar.
+const params = new URLSearchParams(location.search);
+if (params.get('token')) {
+  sessionStorage.setItem('hv-token', params.get('token'));
+  history.replaceState(null, '', '/');
+}
+const token = sessionStorage.getItem('hv-token') || '';
+const $ = (id) => document.getElementById(id);
+const hv = { term: null, rfb: null, ws: null, vm: null, stats: true, history: {} };
+window.hv = hv; // for the browser tests
+
+function status(msg) {
+  $('status').textContent = msg || '';
+}
+
+async function api(method, path) {
+  const r = await fetch(path, { method, headers: { 'X-HV-Token': token } });
+  const body = await r.json().catch(() => ({ error: r.statusText }));
+  if (!r.ok) throw new Error(body.error || r.statusText);
+  return body;
+}
+
+function wsURL(kind, name) {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws/${kind}/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`;
+}
+
+function button(label, onclick, action) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  if (action) b.dataset.action = action;
+  b.addEventListener('click', onclick);
+  return b;
+}
+
+async function act(name, action) {
+  status(`${action} ${name}...`);
+  try {
+    await api('POST', `/api/vms/${encodeURIComponent(name)}/${action}`);
+    status('');
+  } catch (e) {
+    status(`${action} ${name}: ${e.message}`);
+  }
+  refresh();
+}
+
+function sparkline(values, max) {
+  const c = document.createElement('canvas');
+  c.width = 80;
+  c.height = 20;
+  draw(c, values, max);
+  return c;
+}
+
+function draw(canvas, values, max) {
+  const g = canvas.getContext('2d');
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  if (!values || values.length < 2) return;
+  const top = max || Math.max(...values, 1);
+  g.strokeStyle = '#2a6fdb';
+  g.beginPath();
+  values.forEach((v, i) => {
+    const x = (i / (HISTORY - 1)) * canvas.width;
+    const y = canvas.height - (v / top) * (canvas.height - 2) - 1;
+    if (i === 0) g.moveTo(x, y);
+    else g.lineTo(x, y);
+  });
+  g.stroke();
+}
+
+function row(vm) {
+  const tr = document.createElement('tr');
+  tr.dataset.vm = vm.name;
+  tr.dataset.state = vm.state;
+  const cell = (text, cls) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (cls) td.className = cls;
+    tr.appendChild(td);
+    return td;
+  };
+  cell(vm.name, 'name');
+  cell(vm.state, `state state-${vm.state}`).title = vm.reason || '';
+  cell(String(vm.cpus));
+  cell(`${vm.memory_mib} MiB`);
+  cell(vm.ips.join(', '));
+  const h = hv.history[vm.name] || { cpu: [], rss: [] };
+  cell('').appendChild(sparkline(h.cpu, 100 * vm.cpus));
+  cell('').appendChild(sparkline(h.rss, vm.memory_mib * 1048576 * 1.2));
+  const td = cell('');
+  const active = vm.state === 'running' || vm.state === 'paused';
+  if (!active) td.appendChild(button('Start', () => act(vm.name, 'start'), 'start'));
+  if (vm.state === 'running') td.appendChild(button('Pause', () => act(vm.name, 'pause'), 'pause'));
+  if (vm.state === 'paused') td.appendChild(button('Resume', () => act(vm.name, 'resume'), 'resume'));
+  if (active) {
+    td.appendChild(button('Stop', () => act(vm.name, 'stop'), 'stop'));
+    td.appendChild(button('Kill', () => {
+      if (confirm(`Cut the power of ${vm.name}?`)) act(vm.name, 'kill');
+    }, 'kill'));
+    td.appendChild(button('Console', () => openConsole(vm.name), 'console'));
+    if (vm.vnc) td.appendChild(button('Display', () => openDisplay(vm.name), 'display'));
+  }
+  return tr;
+}
+
+async function pollStats() {
+  if (!hv.stats) return;
+  try {
+    const entries = await api('GET', '/api/stats');
+    for (const e of entries) {
+      if (e.kind && e.kind !== 'vm') continue;
+      const h = (hv.history[e.name] ||= { cpu: [], rss: [] });
+      h.cpu.push(e.cpu_pct || 0);
+      h.rss.push(e.rss_bytes || 0);
+      if (h.cpu.length > HISTORY) h.cpu.shift(), h.rss.shift();
+    }
+  } catch (e) {
+    hv.stats = false; // built without src/stats: no graphs
+  }
+}
+
+async function refresh() {
+  try {
+    const vms = await api('GET', '/api/vms');
+    const tbody = document.querySelector('#vms tbody');
+    tbody.replaceChildren(...vms.map(row));
+    $('empty').hidden = vms.length > 0;
+    if (hv.vm && hv.stats) {
+      const h = hv.history[hv.vm] || { cpu: [], rss: [] };
+      draw($('g-cpu'), h.cpu);
+      draw($('g-rss'), h.rss);
+    }
+  } catch (e) {
+    status(e.message);
+  }
+}
+
+function closeViewer() {
+  if (hv.ws) hv.ws.close();
+  if (hv.term) hv.term.dispose();
+  if (hv.rfb) hv.rfb.disconnect();
+  hv.ws = hv.term = hv.rfb = hv.vm = null;
+  $('terminal').replaceChildren();
+  $('screen').replaceChildren();
+  $('viewer').hidden = true;
+}
+
+function openViewer(name, what) {
+  closeViewer();
+  hv.vm = name;
+  $('viewer').hidden = false;
+  $('viewer-title').textContent = `${name}: ${what}`;
+  $('viewer-state').textContent = 'connecting...';
+  $('terminal').hidden = what !== 'console';
+  $('screen').hidden = what !== 'display';
+  $('vnc-tools').hidden = what !== 'display';
+}
+
+function openConsole(name) {
+  openViewer(name, 'console');
+  const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 14 });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open($('terminal'));
+  fit.fit();
+  hv.term = term;
+  const ws = new WebSocket(wsURL('console', name));
+  ws.binaryType = 'arraybuffer';
+  hv.ws = ws;
+  ws.onopen = () => { $('viewer-state').textContent = 'connected'; };
+  ws.onmessage = (ev) => term.write(new Uint8Array(ev.data));
+  ws.onclose = (ev) => {
+    const why = ev.reason || `closed (${ev.code})`;
+    $('viewer-state').textContent = why;
+    term.write(`\r\n[${why}]\r\n`);
+  };
+  term.onData((d) => { if (ws.readyState === WebSocket.OPEN) ws.send(d); });
+  term.focus();
+}
+
+// X keysyms for typing text into the display (Latin-1 maps to itself).
+function keysym(ch) {
+  if (ch === '\n') return 0xff0d;
+  if (ch === '\t') return 0xff09;
+  const c = ch.codePointAt(0);
+  return c < 0x100 ? c : 0x01000000 + c;
+}
+
+function openDisplay(name) {
+  openViewer(name, 'display');
+  const rfb = new RFB($('screen'), wsURL('vnc', name), { wsProtocols: ['binary'] });
+  rfb.scaleViewport = true;
+  hv.rfb = rfb;
+  rfb.addEventListener('connect', () => { $('viewer-state').textContent = 'connected'; });
+  rfb.addEventListener('disconnect', (e) => {
+    $('viewer-state').textContent = e.detail.clean ? 'disconnected' : 'the display closed';
+  });
+}
+
+$('close-viewer').addEventListener('click', closeViewer);
+$('cad').addEventListener('click', () => hv.vm && act(hv.vm, 'ctrl-alt-del'));
+$('paste').addEventListener('click', () => {
+  if (!hv.rfb) return;
+  for (const ch of $('paste-text').value) hv.rfb.sendKey(keysym(ch));
+  $('paste-text').value = '';
+});
+
+if (!token) status('No token: open the URL hv ui printed.');
+refresh();
+setInterval(async () => { await pollStats(); refresh(); }, POLL_MS);
