@@ -82,6 +82,9 @@ int ui_listen_parse(const char *s, struct ui_listen *out)
 		if (!colon)
 			return err_set(-EINVAL, "listen address '%s': use ADDRESS:PORT", s);
 		hl = (size_t)(colon - s);
+		if (memchr(s, ':', hl))
+			return err_set(-EINVAL,
+				       "listen address '%s': write an IPv6 address in brackets, [ADDRESS]:PORT", s);
 	}
 	if (hl == 0 || hl >= sizeof(out->host))
 		return err_set(-EINVAL, "listen address '%s': no address before the port", s);
