@@ -25,8 +25,10 @@ function status(msg) {
   $('status').textContent = msg || '';
 }
 
-async function api(method, path) {
-  const r = await fetch(path, { method, headers: { 'X-HV-Token': token } });
+async function api(method, path, body) {
+  const headers = { 'X-HV-Token': token };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const body = await r.json().catch(() => ({ error: r.statusText }));
   if (!r.ok) throw new Error(body.error || r.statusText);
   return body;
@@ -46,10 +48,10 @@ function button(label, onclick, action) {
   return b;
 }
 
-async function act(name, action) {
+async function act(name, action, body) {
   status(`${action} ${name}...`);
   try {
-    await api('POST', `/api/vms/${encodeURIComponent(name)}/${action}`);
+    await api('POST', `/api/vms/${encodeURIComponent(name)}/${action}`, body);
     status('');
   } catch (e) {
     status(`${action} ${name}: ${e.message}`);
@@ -97,7 +99,7 @@ function row(vm) {
   cell(String(vm.cpus));
   cell(`${vm.memory_mib} MiB`);
   cell(vm.ips.join(', '));
-  const h = hv.history[vm.name] || { cpu: [], rss: [] };
+  const h = hv.history[vm.name] || newHistory();
   cell('').appendChild(sparkline(h.cpu, 100 * vm.cpus));
   cell('').appendChild(sparkline(h.rss, vm.memory_mib * 1048576 * 1.2));
   const td = cell('');
@@ -113,6 +115,38 @@ function row(vm) {
     td.appendChild(button('Console', () => openConsole(vm.name), 'console'));
     if (vm.vnc) td.appendChild(button('Display', () => openDisplay(vm.name), 'display'));
   }
+  td.appendChild(button('Snapshot', () => {
+    const n = prompt(`Name of the new snapshot of ${vm.name}:`);
+    if (n) act(vm.name, 'snapshot', { name: n });
+  }, 'snapshot'));
+  td.appendChild(button('Revert', async () => {
+    const snaps = await api('GET', `/api/vms/${encodeURIComponent(vm.name)}/snapshots`).catch(() => []);
+    const n = prompt(`Revert ${vm.name} to which snapshot? (${snaps.map((x) => x.name).join(', ') || 'none yet'})`);
+    if (n) act(vm.name, 'revert', { name: n });
+  }, 'revert'));
+  if (!active) {
+    td.appendChild(button('Clone', () => {
+      const n = prompt(`Name of the clone of ${vm.name}:`);
+      if (n) act(vm.name, 'clone', { name: n, linked: confirm('A linked clone (shares the base disk)?') });
+    }, 'clone'));
+    td.appendChild(button('Delete', () => {
+      if (confirm(`Delete ${vm.name} and its disks?`)) act(vm.name, 'delete', { confirm: vm.name });
+    }, 'delete'));
+  }
+  return tr;
+}
+
+const newHistory = () => ({ cpu: [], rss: [], disk: [], net: [] });
+const sum = (arr, keys) => (arr || []).reduce((t, x) => t + keys.reduce((u, k) => u + (x[k] || 0), 0), 0);
+
+function ctrRow(e) {
+  const tr = document.createElement('tr');
+  tr.dataset.ctr = e.name;
+  for (const v of [e.name, e.state, (e.cpu_percent || 0).toFixed(1), `${Math.round((e.rss_bytes || 0) / 1048576)} MiB`]) {
+    const td = document.createElement('td');
+    td.textContent = v;
+    tr.appendChild(td);
+  }
   return tr;
 }
 
@@ -120,13 +154,18 @@ async function pollStats() {
   if (!hv.stats) return;
   try {
     const entries = await api('GET', '/api/stats');
+    const ctrs = [];
     for (const e of entries) {
-      if (e.kind && e.kind !== 'vm') continue;
-      const h = (hv.history[e.name] ||= { cpu: [], rss: [] });
-      h.cpu.push(e.cpu_pct || 0);
+      if (e.kind === 'container') { ctrs.push(e); continue; }
+      const h = (hv.history[e.name] ||= newHistory());
+      h.cpu.push(e.cpu_percent || 0);
       h.rss.push(e.rss_bytes || 0);
-      if (h.cpu.length > HISTORY) h.cpu.shift(), h.rss.shift();
+      h.disk.push(sum(e.disks, ['read_bytes_per_s', 'write_bytes_per_s']));
+      h.net.push(sum(e.nics, ['rx_bytes_per_s', 'tx_bytes_per_s']));
+      for (const k of Object.keys(h)) if (h[k].length > HISTORY) h[k].shift();
     }
+    $('ctrs').querySelector('tbody').replaceChildren(...ctrs.map(ctrRow));
+    $('ctr-section').hidden = ctrs.length === 0;
   } catch (e) {
     hv.stats = false; // built without src/stats: no graphs
   }
@@ -138,10 +177,13 @@ async function refresh() {
     const tbody = document.querySelector('#vms tbody');
     tbody.replaceChildren(...vms.map(row));
     $('empty').hidden = vms.length > 0;
+    $('graphs').hidden = !hv.stats || !hv.vm;
     if (hv.vm && hv.stats) {
-      const h = hv.history[hv.vm] || { cpu: [], rss: [] };
+      const h = hv.history[hv.vm] || newHistory();
       draw($('g-cpu'), h.cpu);
       draw($('g-rss'), h.rss);
+      draw($('g-disk'), h.disk);
+      draw($('g-net'), h.net);
     }
   } catch (e) {
     status(e.message);
@@ -218,6 +260,36 @@ $('paste').addEventListener('click', () => {
   $('paste-text').value = '';
 });
 
+$('create').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const body = {
+    name: f.get('name'), cpus: Number(f.get('cpus')) || 1, memory: f.get('memory'), nic: f.get('nic'),
+    graphics: f.get('graphics') === 'on',
+  };
+  for (const k of ['disk', 'image', 'ssh_key']) if (f.get(k)) body[k] = f.get(k);
+  status(`creating ${body.name}...`);
+  try {
+    await api('POST', '/api/vms', body);
+    status('');
+    ev.target.reset();
+  } catch (e) {
+    status(`create ${body.name}: ${e.message}`);
+  }
+  refresh();
+});
+
+async function loadChoices() {
+  const imgs = await api('GET', '/api/images').catch(() => []);
+  const sel = document.querySelector('#create select[name="image"]');
+  for (const i of imgs) sel.appendChild(new Option(`${i.name} (${i.os || 'image'})`, i.name));
+  const nets = await api('GET', '/api/networks').catch(() => []);
+  const nic = document.querySelector('#create select[name="nic"]');
+  for (const n of nets) nic.appendChild(new Option(`network ${n.name} (${n.mode || ''})`, `network=${n.name}`));
+}
+
 if (!token) status('No token: open the URL hv ui printed.');
+loadChoices();
+pollStats();
 refresh();
 setInterval(async () => { await pollStats(); refresh(); }, POLL_MS);

@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/jsonfile.h"
+#include "web/actions.h"
 #include "web/http.h"
 #include "web/vnc.h"
 
@@ -52,6 +53,7 @@ void api_stats_free(struct ui_stats *s)
 	free(s);
 }
 
+/* Reply with o's text; takes o. */
 static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, struct json_object *o)
 {
 	const char *text;
@@ -59,7 +61,9 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, str
 	if (!o)
 		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	return http_reply(c, status, "application/json", text, strlen(text));
+	enum MHD_Result r = http_reply(c, status, "application/json", text, strlen(text));
+	json_object_put(o);
+	return r;
 }
 
 /* What the VM list shows of one VM. */
@@ -148,7 +152,9 @@ static int run_action(const char *name, const char *action)
 		return vm_resume(name);
 	if (!strcmp(action, "ctrl-alt-del"))
 		return vnc_ctrl_alt_del(name);
-	return err_set(-EOPNOTSUPP, "no action '%s' (start, stop, kill, pause, resume, ctrl-alt-del)", action);
+	return err_set(-EOPNOTSUPP,
+		       "no action '%s' (start, stop, kill, pause, resume, ctrl-alt-del, snapshot, revert, clone, delete)",
+		       action);
 }
 
 static unsigned status_for(int r)
@@ -201,8 +207,17 @@ enum MHD_Result api_handle(struct ui_request *r)
 	const char *rest;
 	char name[VM_NAME_MAX + 2];
 
-	if (!strcmp(r->url, "/api/vms"))
-		return post ? http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET") : list_vms(c);
+	if (!strcmp(r->url, "/api/vms")) {
+		if (!post)
+			return list_vms(c);
+		int e = action_create(r->body, r->body_len, name, sizeof(name));
+		return e < 0 ? http_error(c, status_for(e), "%s", err_msg_for(e)) : one_vm(c, name);
+	}
+	if (!strcmp(r->url, "/api/images") || !strcmp(r->url, "/api/networks")) {
+		if (post)
+			return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+		return reply_json(c, MHD_HTTP_OK, r->url[5] == 'i' ? action_images_json() : action_networks_json());
+	}
 	if (!strcmp(r->url, "/api/stats")) {
 		if (post)
 			return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
@@ -224,13 +239,22 @@ enum MHD_Result api_handle(struct ui_request *r)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", err_msg());
 	if (!rest)
 		return post ? http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET") : one_vm(c, name);
+	if (!strcmp(rest, "/snapshots") && !post) {
+		struct json_object *snaps = action_snapshots_json(name);
+		return snaps ? reply_json(c, MHD_HTTP_OK, snaps) : http_error(c, status_for(-ENOENT), "%s", err_msg());
+	}
 	/* everything that changes something is a POST: a GET (a link, an
 	 * image, a prefetch) never acts */
 	if (!post)
 		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
-	int e = run_action(name, rest + 1);
+	bool handled;
+	int e = action_with_body(name, rest + 1, r->body, r->body_len, &handled);
+	if (!handled)
+		e = run_action(name, rest + 1);
 	if (e < 0)
 		return http_error(c, status_for(e), "%s", err_msg_for(e));
+	if (!strcmp(rest, "/delete"))
+		return http_reply(c, MHD_HTTP_OK, "application/json", "{}", 2);
 	return one_vm(c, name);
 }
 

@@ -54,6 +54,15 @@ async function test(page) {
   check('the VM list shows g1 stopped', (await rowState(page, 'g1')) === 'stopped');
   check('the token left the address bar', !page.url().includes('token='), page.url());
   await shot('1-list');
+  // the create form
+  await page.fill('#create input[name="name"]', 'f1');
+  await page.fill('#create input[name="memory"]', '200M');
+  await page.selectOption('#create select[name="nic"]', 'none');
+  await page.click('#create button[type="submit"]');
+  check('the create form makes a VM', await until(async () => (await rowState(page, 'f1')) === 'stopped', 10000));
+  page.once('dialog', (d) => d.accept());
+  await page.click('tr[data-vm="f1"] button[data-action="delete"]');
+  check('Delete (confirmed) removes it', await until(async () => (await rowState(page, 'f1')) === null, 10000));
 
   // a console WebSocket to a stopped VM closes with a reason
   const closed = await page.evaluate((u) => new Promise((res) => {

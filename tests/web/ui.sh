@@ -59,6 +59,29 @@ expect_eq "an unknown VM is 404" "$(code -H "X-HV-Token: $TOKEN" "$B/api/vms/nos
 expect_eq "a path out of the web folder is 404" "$(code --path-as-is "$B/../../../etc/passwd")" 404
 expect_eq "t1 was not started by any of that" "$(info t1 state)" stopped
 
+# --- create, snapshot, revert, clone, delete through the API
+post() { # post PATH JSON: prints the status code
+	curl -s -o "$HV_HOME/post.out" -w '%{http_code}' -X POST -H "X-HV-Token: $TOKEN" \
+		-H 'Content-Type: application/json' --data-binary "$2" "$B$1"
+}
+expect_eq "POST /api/vms creates a VM" "$(post /api/vms '{"name":"c1","cpus":2,"memory":"300M","disk":"64M","nic":"none"}')" 200
+expect_match "as hv create would" "$("$HV" list --all)" "c1 +stopped +2 +300M"
+expect_eq "a malformed create body is refused (400)" "$(post /api/vms '{"name":')" 400
+expect_eq "an unknown create field is refused (400)" "$(post /api/vms '{"name":"c2","colour":"red"}')" 400
+expect_match "and named" "$(cat "$HV_HOME/post.out")" "colour"
+expect_eq "a null name is refused (400)" "$(post /api/vms '{"name":null}')" 400
+expect_eq "a bad VM name in the body is refused (400)" "$(post /api/vms '{"name":"../x"}')" 400
+expect_eq "a snapshot is taken" "$(post /api/vms/c1/snapshot '{"name":"s1"}')" 200
+expect_match "and listed" "$(curl -s -H "X-HV-Token: $TOKEN" "$B/api/vms/c1/snapshots")" '"name":"s1"'
+expect_eq "a revert to it works" "$(post /api/vms/c1/revert '{"name":"s1"}')" 200
+expect_eq "a clone is made" "$(post /api/vms/c1/clone '{"name":"c1b"}')" 200
+expect_match "and is a VM" "$("$HV" list --all)" "c1b +stopped"
+expect_eq "delete without the confirmation is refused" "$(post /api/vms/c1b/delete '{}')" 400
+expect_eq "delete with another name is refused" "$(post /api/vms/c1b/delete '{"confirm":"c1"}')" 400
+expect_eq "delete with the name deletes" "$(post /api/vms/c1b/delete '{"confirm":"c1b"}')" 200
+expect_eq "the clone is gone" "$(code -H "X-HV-Token: $TOKEN" "$B/api/vms/c1b")" 404
+post /api/vms/c1/delete '{"confirm":"c1"}' >/dev/null
+
 # --- malformed and oversized requests, a slow client
 raw() { # raw BYTES: send them, print the status line of the answer (or "closed")
 	python3 - "$PORT" "$1" <<'PY'
