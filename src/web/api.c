@@ -152,9 +152,9 @@ static int run_action(const char *name, const char *action)
 		return vm_resume(name);
 	if (!strcmp(action, "ctrl-alt-del"))
 		return vnc_ctrl_alt_del(name);
-	return err_set(-EOPNOTSUPP,
-		       "no action '%s' (start, stop, kill, pause, resume, ctrl-alt-del, snapshot, revert, clone, delete)",
-		       action);
+	return err_set(
+	    -EOPNOTSUPP,
+	    "no action '%s' (start, stop, kill, pause, resume, ctrl-alt-del, snapshot, revert, clone, delete)", action);
 }
 
 static unsigned status_for(int r)
