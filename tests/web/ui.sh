@@ -29,6 +29,19 @@ expect_match "a non-loopback listen without --tls or --insecure is refused" "$ou
 out=$("$HV" ui --listen nonsense 2>&1)
 expect_match "a malformed --listen is refused" "$out" "ADDRESS:PORT"
 
+# TLS: a self-signed certificate; the API answers over HTTPS only
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$HV_HOME/key.pem" -out "$HV_HOME/cert.pem" -days 1 \
+	-subj /CN=localhost >/dev/null 2>&1
+"$HV" ui --listen 0.0.0.0:0 --tls "$HV_HOME/cert.pem,$HV_HOME/key.pem" --url-file "$HV_HOME/tls-url" >/dev/null 2>&1 &
+TLS_PID=$!
+for ((i = 0; i < 50; i++)); do [ -s "$HV_HOME/tls-url" ] && break; sleep 0.1; done
+TURL=$(cat "$HV_HOME/tls-url")
+expect_match "with --tls a non-loopback listen is served over https" "$TURL" '^https://127.0.0.1:[0-9]+/\?token='
+expect_eq "the API answers over TLS" "$(curl -sk -o /dev/null -w '%{http_code}' -H "X-HV-Token: ${TURL##*token=}" "${TURL%%/\?*}/api/vms")" 200
+expect_eq "plain HTTP to the TLS port gets no page" "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "http${TURL#https}")" 000
+kill "$TLS_PID"
+wait "$TLS_PID" 2>/dev/null
+
 "$HV" ui --listen 127.0.0.1:0 --url-file "$HV_HOME/url" >"$HV_HOME/ui.out" 2>&1 &
 UI_PID=$!
 for ((i = 0; i < 50; i++)); do [ -s "$HV_HOME/url" ] && break; sleep 0.1; done
