@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,13 +17,15 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/proc.h"
 #include "util/sock.h"
 #include "web/console.h"
 #include "web/wsio.h"
 
-#define SCROLLBACK   (64 * 1024) /* bytes of console.log a new client sees */
-#define SEND_WAIT_MS 500	 /* a client that takes longer to read is dropped */
-#define MAX_CLIENTS  32		 /* per console */
+#define SCROLLBACK    (64 * 1024) /* bytes of console.log a new client sees */
+#define SEND_WAIT_MS  500	  /* a client that takes longer to read is dropped */
+#define MAX_CLIENTS   32	  /* per console */
+#define INPUT_WAIT_MS 1000
 
 struct client {
 	struct wsio *w;
@@ -166,6 +169,30 @@ static void broadcast(struct cmux *m, const char *buf, size_t n)
 	}
 }
 
+/* Input to the console: never blocks the viewers for long.  A guest
+ * that does not read (paused, or its serial FIFO full) loses input after
+ * INPUT_WAIT_MS rather than stalling everyone's output. */
+static void console_write(struct cmux *m, const uint8_t *p, size_t n)
+{
+	uint64_t deadline = proc_now_ms() + INPUT_WAIT_MS;
+
+	while (n) {
+		ssize_t k = send(m->sock, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k > 0) {
+			p += k;
+			n -= (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		uint64_t now = proc_now_ms();
+		if ((k < 0 && errno != EAGAIN) || now >= deadline)
+			return; /* a closed console shows as EOF on the read side */
+		struct pollfd pf = { m->sock, POLLOUT, 0 };
+		poll(&pf, 1, (int)(deadline - now));
+	}
+}
+
 /* Input from one client to the console; false when it should go. */
 static bool client_input(struct cmux *m, struct client *c)
 {
@@ -176,8 +203,7 @@ static bool client_input(struct cmux *m, struct client *c)
 	if (wsio_fill(c->w) < 0)
 		return false;
 	while ((r = wsio_next(c->w, &data, &len)) > 0)
-		if (write_all(m->sock, data, len) < 0)
-			return false;
+		console_write(m, data, len);
 	return r == 0;
 }
 
@@ -244,8 +270,11 @@ static void *mux_thread(void *arg)
 			retire_if_idle(m, true);
 			break;
 		}
-		if (pf[1].revents)
-			adopt_pending(m);
+		/* viewers' input first: broadcast may drop (free) a viewer
+		 * that by[] still names */
+		for (nfds_t i = 3; i < n; i++)
+			if (pf[i].revents && !client_input(m, by[i - 3]))
+				drop(m, by[i - 3], 0, NULL);
 		if (pf[0].revents) {
 			ssize_t k = read(m->sock, buf, sizeof(buf));
 			if (k <= 0 && !(k < 0 && errno == EINTR)) {
@@ -255,9 +284,8 @@ static void *mux_thread(void *arg)
 			if (k > 0)
 				broadcast(m, buf, (size_t)k);
 		}
-		for (nfds_t i = 3; i < n; i++)
-			if (pf[i].revents && !client_input(m, by[i - 3]))
-				drop(m, by[i - 3], 0, NULL);
+		if (pf[1].revents)
+			adopt_pending(m);
 		if (!m->clients && retire_if_idle(m, false)) {
 			code = 0;
 			break;
