@@ -108,6 +108,16 @@ async function test(page) {
   check('after a viewer left mid-stream the console still answers',
     await until(async () => /still-42/.test(await termText(page)), 60000));
   check('and t1 is still running', (await rowState(page, 't1')) === 'running');
+  // graphs: from /api/stats when src/stats is built in, hidden otherwise
+  const st = await page.evaluate((t) => fetch('/api/stats', { headers: { 'X-HV-Token': t } }).then((r) => r.status), token);
+  if (st === 200) {
+    check('the CPU history of t1 fills from /api/stats',
+      await until(() => page.evaluate(() => (window.hv.history.t1 || { cpu: [] }).cpu.length >= 2), 10000));
+    check('and its graphs show', await until(() => page.evaluate(() => !document.getElementById('graphs').hidden), 5000));
+  } else {
+    check('without src/stats, /api/stats is 501 and the graphs are hidden',
+      st === 501 && await page.evaluate(() => document.getElementById('graphs').hidden), String(st));
+  }
 
   // the display of a --graphics vnc VM
   await page.click('tr[data-vm="g1"] button[data-action="start"]');
