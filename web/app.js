@@ -29,9 +29,9 @@ async function api(method, path, body) {
   const headers = { 'X-HV-Token': token };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const body = await r.json().catch(() => ({ error: r.statusText }));
-  if (!r.ok) throw new Error(body.error || r.statusText);
-  return body;
+  const reply = await r.json().catch(() => ({ error: r.statusText }));
+  if (!r.ok) throw new Error(reply.error || r.statusText);
+  return reply;
 }
 
 function wsURL(kind, name) {

@@ -165,7 +165,7 @@ async function bench(page) {
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  page.on('pageerror', (e) => fail(`no error in the page: ${e.message}`));
   await (mode === 'bench' ? bench(page) : test(page));
 } catch (e) {
   fail(`the browser session: ${e.message}`);
