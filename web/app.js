@@ -2,9 +2,11 @@
 // hv ui in the browser: the VM list (polled), actions (POST with the
 // token in a header), the serial console (xterm.js) and the display
 // (noVNC) over WebSockets, sparklines from /api/stats.
-import { Terminal } from './lib/xterm/xterm.mjs';
-import { FitAddon } from './lib/xterm/addon-fit.mjs';
-import RFB from './lib/novnc/core/rfb.js';
+// xterm.js and noVNC load when a console or display first opens, so
+// the VM list does not wait for them.
+let xtermLoad, novncLoad;
+const loadXterm = () => (xtermLoad ||= Promise.all([import('./lib/xterm/xterm.mjs'), import('./lib/xterm/addon-fit.mjs')]));
+const loadNoVNC = () => (novncLoad ||= import('./lib/novnc/core/rfb.js'));
 
 const POLL_MS = 2000;
 const HISTORY = 150; // samples kept per VM: 5 minutes at POLL_MS
@@ -211,8 +213,9 @@ function openViewer(name, what) {
   $('vnc-tools').hidden = what !== 'display';
 }
 
-function openConsole(name) {
+async function openConsole(name) {
   openViewer(name, 'console');
+  const [{ Terminal }, { FitAddon }] = await loadXterm();
   const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 14 });
   const fit = new FitAddon();
   term.loadAddon(fit);
@@ -241,8 +244,9 @@ function keysym(ch) {
   return c < 0x100 ? c : 0x01000000 + c;
 }
 
-function openDisplay(name) {
+async function openDisplay(name) {
   openViewer(name, 'display');
+  const { default: RFB } = await loadNoVNC();
   const rfb = new RFB($('screen'), wsURL('vnc', name), { wsProtocols: ['binary'] });
   rfb.scaleViewport = true;
   hv.rfb = rfb;
