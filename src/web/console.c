@@ -174,23 +174,8 @@ static void broadcast(struct cmux *m, const char *buf, size_t n)
  * INPUT_WAIT_MS rather than stalling everyone's output. */
 static void console_write(struct cmux *m, const uint8_t *p, size_t n)
 {
-	uint64_t deadline = proc_now_ms() + INPUT_WAIT_MS;
-
-	while (n) {
-		ssize_t k = send(m->sock, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-			continue;
-		}
-		if (k < 0 && errno == EINTR)
-			continue;
-		uint64_t now = proc_now_ms();
-		if ((k < 0 && errno != EAGAIN) || now >= deadline)
-			return; /* a closed console shows as EOF on the read side */
-		struct pollfd pf = { m->sock, POLLOUT, 0 };
-		poll(&pf, 1, (int)(deadline - now));
-	}
+	/* a closed console shows as EOF on the read side */
+	wsio_send_until(m->sock, p, n, proc_now_ms() + INPUT_WAIT_MS);
 }
 
 /* Input from one client to the console; false when it should go. */

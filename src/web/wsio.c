@@ -39,8 +39,10 @@ void wsio_free(struct wsio *w)
 	free(w);
 }
 
-static int send_all(int fd, const uint8_t *p, size_t n, uint64_t deadline)
+int wsio_send_until(int fd, const void *data, size_t n, uint64_t deadline)
 {
+	const uint8_t *p = data;
+
 	while (n) {
 		ssize_t k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k > 0) {
@@ -70,7 +72,7 @@ int wsio_send(struct wsio *w, enum ws_opcode op, const void *data, size_t len, i
 
 	if (w->closing)
 		return -EPIPE;
-	if ((r = send_all(w->fd, hdr, h, deadline)) < 0 || (r = send_all(w->fd, data, len, deadline)) < 0)
+	if ((r = wsio_send_until(w->fd, hdr, h, deadline)) < 0 || (r = wsio_send_until(w->fd, data, len, deadline)) < 0)
 		return r;
 	return 0;
 }

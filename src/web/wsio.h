@@ -26,6 +26,9 @@ struct wsio *wsio_new(int fd, struct MHD_UpgradeResponseHandle *urh, const char 
 void wsio_free(struct wsio *w);
 /* Send one frame, waiting at most timeout_ms for the client to take it. */
 int wsio_send(struct wsio *w, enum ws_opcode op, const void *data, size_t len, int timeout_ms);
+/* Send n bytes on a socket without blocking past deadline (proc_now_ms
+ * time): 0, -ETIMEDOUT, or -EPIPE (the peer is gone). */
+int wsio_send_until(int fd, const void *data, size_t n, uint64_t deadline);
 /* Send a close frame (code, reason) once. */
 void wsio_close(struct wsio *w, uint16_t code, const char *reason);
 /* Read what the socket has (non-blocking): 1 read something, 0 nothing
