@@ -64,7 +64,9 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	if (!strcmp(base, "hv-runc")) {
 		cli_prog = "hv-runc";
-		return cmd_ctr(argc, argv);
+		int rc = cmd_ctr(argc, argv);
+		cli_warnings();
+		return rc;
 	}
 	/* hv --debug COMMAND ...: trace QMP, channel and agent traffic (also HV_DEBUG=1 or =/file) */
 	if (argc >= 2 && !strcmp(argv[1], "--debug")) {
@@ -88,7 +90,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			err_clear(); /* a command's failure reports only its own reason */
-			return commands[i].fn(argc - 1, argv + 1);
+			int rc = commands[i].fn(argc - 1, argv + 1);
+			cli_warnings(); /* what the library repaired on its way */
+			return rc;
 		}
 	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);
 	return EXIT_USAGE;
