@@ -157,7 +157,7 @@ int stats_container(const char *root, const char *id, struct stats_entry *e)
 	snprintf(e->state, sizeof(e->state), "%s", ctr_status_name(s));
 	if (s == CTR_STOPPED || s == CTR_CREATING)
 		return 0;
-	if (!st.cgroup[0] || cg_open(&cg, st.cgroup) < 0) {
+	if (!st.cgroup[0] || cg_open(&cg, st.cgroup, st.cgroup_parents) < 0) {
 		snprintf(e->error, sizeof(e->error), "no cgroup: %s", st.cgroup[0] ? err_msg() : "none recorded");
 		err_clear();
 		return 0;
