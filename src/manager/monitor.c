@@ -25,6 +25,7 @@
 
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
+#include "guest/netinfo.h"
 #include "manager/execmux.h"
 #include "manager/virtiofs.h"
 #include "manager/vm.h"
@@ -288,38 +289,12 @@ static int run_qemu(struct monitor *m, const struct monitor_args *a, struct qmp 
 	return 0;
 }
 
-/* NETINFO from the guest: "IFACE MAC ADDR" lines.  The guest is
- * untrusted: keep only well-formed lines, and write guest.json at most
- * once a second however often it talks. */
+/* NETINFO from the guest (checked in guest/netinfo.c); guest.json is
+ * written at most once a second however often it talks. */
 static void on_netinfo(struct monitor *m, const uint8_t *p, size_t n)
 {
-	char text[1025], clean[1024] = "";
-	size_t used = 0;
-
-	if (n >= sizeof(text))
-		return;
-	memcpy(text, p, n);
-	text[n] = '\0';
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char ifc[16], mac[18], addr[19], extra;
-		uint8_t b[6];
-		uint32_t ip;
-		int prefix, k;
-		if (sscanf(line, "%15s %17s %18s %c", ifc, mac, addr, &extra) != 3 || mac_parse(mac, b) < 0)
-			continue;
-		if (strcmp(addr, "-") && (strchr(addr, '/') == NULL || ip4_parse_host_prefix(addr, &ip, &prefix) < 0))
-			continue;
-		for (char *c = ifc; *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-				*c = '_';
-		k = snprintf(clean + used, sizeof(clean) - used, "%s %s %s\n", ifc, mac, addr);
-		if (k < 0 || (size_t)k >= sizeof(clean) - used)
-			break;
-		used += (size_t)k;
-	}
-	err_clear();
-	snprintf(m->netinfo, sizeof(m->netinfo), "%s", clean);
-	m->netinfo_dirty = true;
+	if (netinfo_clean(p, n, m->netinfo, sizeof(m->netinfo)) == 0)
+		m->netinfo_dirty = true;
 }
 
 static void on_frame(void *ctx, const struct hvp_frame *f)
