@@ -8,7 +8,7 @@ if [ "${1:-}" = --fuzz ] || [ "${2:-}" = --fuzz ]; then
 	pkgs="clang"
 	[ "${1:-}" = --fuzz ] && shift
 else
-	pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
+	pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc containerd time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
 fi
 missing=""
 for p in $pkgs; do

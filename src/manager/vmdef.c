@@ -475,6 +475,28 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 	return 0;
 }
 
+int vmdef_damaged(const char *name, const char *vmdir, int r)
+{
+	char why[512], file[512];
+	const char *m = err_msg_for(r);
+	bool named = !strncmp(m, "vm.json", 7);
+
+	if (r == -ENOMEM)
+		return r;
+	/* "vm.json: cpus: ..." -> "/home/vms/NAME/vm.json: cpus: ..." */
+	snprintf(why, sizeof(why), "%s", named ? m + 7 : m);
+	snprintf(file, sizeof(file), "%s%s", named && vmdir ? vmdir : "", named ? "/vm.json" : "");
+	return err_set(r, "VM '%s': %s%s (repair or restore the file, or remove the VM with: hv delete --force %s)",
+		       name, file, why, name);
+}
+
+int vmdef_load_vm(const struct vm_handle *h, struct vmdef *d)
+{
+	int r = vmdef_load(h->dirfd, d);
+
+	return r < 0 ? vmdef_damaged(h->name, h->dir, r) : 0;
+}
+
 int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken)
 {
 	vmdef_init(&it->def);
@@ -490,6 +512,8 @@ int vmdef_iter_next(struct vmdef_iter *it)
 	vmdef_free(&it->def);
 	while ((r = store_vm_iter_next(&it->vm)) > 0) {
 		it->load_error = vmdef_load(it->vm.dirfd, &it->def);
+		if (it->load_error < 0)
+			vmdef_damaged(it->vm.name, it->vm.dir, it->load_error);
 		if (it->load_error == 0 || it->keep_broken)
 			return 1;
 		err_clear(); /* a broken VM is none of this caller's business */

@@ -187,7 +187,7 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 || (r = net_load(net, &d)) < 0 ||
-	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(res[i].vm, vm)) {
@@ -229,7 +229,7 @@ int net_unreserve(const char *net, const char *vm)
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
-	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(res[i].vm, vm))
@@ -252,6 +252,21 @@ int net_unreserve(const char *net, const char *vm)
 		}
 	}
 	return refresh(net, res, k);
+}
+
+void net_unreserve_all(const char *vm)
+{
+	char **names;
+	size_t n;
+
+	if (net_list(&names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			net_unreserve(names[i], vm);
+			free(names[i]);
+		}
+		free(names);
+	}
+	err_clear();
 }
 
 /* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line.  The
