@@ -115,7 +115,7 @@ rm "$HV_HOME/vms/nodiskvm/status.json"
 sed -i 's/"cpus": 1/"cpus": null/' "$HV_HOME/vms/damaged/vm.json"
 refuse "a null field of vm.json is named" "vm.json: cpus: expected an integer, got null" "$HV" info damaged
 refuse "and hv start says the same" "vm.json: cpus: expected an integer, got null" "$HV" start damaged
-check "hv list skips it with the reason" bash -c '"$0" list --all 2>&1 >/dev/null | grep -q "skipping VM .damaged.: vm.json: cpus"' "$HV"
+check "hv list shows it as damaged with the reason" bash -c '"$0" list --all 2>&1 | grep -q "vms/damaged/vm.json: cpus" && "$0" list 2>/dev/null | grep -q "^damaged  *damaged"' "$HV"
 
 # a VM whose disk vanished fails to start, says which disk, and stays stopped
 "$HV" create nodisk --disk "$tmp/gone.img" >/dev/null 2>&1
