@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{ "cp", cmd_cp, "copy files into or out of a running VM (hv cp [NAME:]SRC [NAME:]DST)" },
 	{ "ssh", cmd_ssh, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])" },
 	{ "vnc", cmd_vnc, "where to connect a VNC viewer to a VM's display" },
+	{ "stats", cmd_stats, "CPU, memory, disk and network figures of VMs and containers (--json, --prometheus)" },
+	{ "top", cmd_top, "a live table of VMs and containers, sorted, refreshed every second" },
 	{ "image", cmd_image, "build, import, list, inspect and remove OS images (hv image build debian-12)" },
 	{ "attach-disk", cmd_attach_disk, "add a disk image to a stopped VM" },
 	{ "detach-disk", cmd_detach_disk, "remove a disk from a stopped VM" },

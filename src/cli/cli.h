@@ -39,6 +39,8 @@ int cmd_ssh(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative

@@ -67,6 +67,14 @@ int vm_exec(const char *name, const struct exec_request *req, int sigfd, struct 
 	vmdef_init(&d);
 	if ((r = vmdef_load_vm(&h, &d)) < 0 || (r = check_running(&h)) < 0)
 		goto out;
+	if (d.transient) {
+		/* hv run speaks to its guest on the channel itself */
+		r = err_set(-EBUSY,
+			    "VM '%s' belongs to an hv run, whose command has its guest channel; run another "
+			    "command with hv run, or make a persistent VM (hv create + hv start)",
+			    name);
+		goto out;
+	}
 	if (vm_guest_way(&d) == GUEST_WAY_CHANNEL)
 		r = exec_channel(&h, req, sigfd, st);
 	else

@@ -14,6 +14,9 @@
 
 enum vm_state { VM_STOPPED, VM_RUNNING, VM_PAUSED, VM_CRASHED };
 
+/* The reason of a crash the monitor saw as a guest kernel panic (pvpanic). */
+#define VM_REASON_PANIC "the guest kernel panicked (see console.log)"
+
 struct vm_status {
 	enum vm_state state;
 	char reason[512]; /* why it stopped or crashed */

@@ -118,6 +118,7 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	d->machine = o->machine;
 	d->accel = o->accel;
 	d->created = time(NULL);
+	d->transient = o->transient;
 	if (o->kernel &&
 	    ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
 		return r;

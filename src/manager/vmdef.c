@@ -226,6 +226,7 @@ struct vm_json {
 	uint64_t memory;
 	int64_t created;
 	struct json_object *disks, *nics, *shares;
+	bool transient;
 };
 
 static const struct json_field vm_fields[] = {
@@ -244,6 +245,7 @@ static const struct json_field vm_fields[] = {
 	JSON_FIELD("display", JSON_STR, JSON_NULLABLE, struct vm_json, display),
 	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
 	JSON_FIELD("shares", JSON_ARRAY, JSON_NULLABLE, struct vm_json, shares),
+	JSON_FIELD("transient", JSON_BOOL, JSON_NULLABLE, struct vm_json, transient),
 	JSON_FIELD_END,
 };
 
@@ -395,6 +397,7 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	d->cpus = j.cpus;
 	d->memory_mib = j.memory;
 	d->created = (time_t)j.created;
+	d->transient = j.transient;
 	if (j.disks && (r = json_array_each(j.disks, "disks", VMDEF_MAX_DISKS, load_disk, d)) < 0)
 		return r;
 	if (j.nics && (r = json_array_each(j.nics, "nics", NIC_MAX, load_nic, d)) < 0)
@@ -601,6 +604,8 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	if (d->shares.n)
 		json_object_object_add(root, "shares", share_set_json(&d->shares));
+	if (d->transient)
+		json_object_object_add(root, "transient", json_object_new_boolean(true));
 	if ((r = save_os(root, d)) < 0) {
 		json_object_put(root);
 		return r;

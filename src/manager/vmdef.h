@@ -63,6 +63,9 @@ struct vmdef {
 	struct vmdef_display display; /* graphical console */
 	struct vmdef_cloud_init ci;
 	struct share_set shares; /* shared folders (virtio-fs) */
+	/* made by hv run: its guest runs one command, and the VM is deleted
+	 * when it ends (or when the hv run that owns it goes away) */
+	bool transient;
 };
 
 void vmdef_init(struct vmdef *d);

@@ -269,13 +269,30 @@ void net_unreserve_all(const char *vm)
 	err_clear();
 }
 
-/* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line. */
+/* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line.  The
+ * file is written by dnsmasq from what DHCP clients (guests) said: lines
+ * that do not parse are skipped. */
+int net_lease_find(char *text, const uint8_t mac[6], uint32_t *ip)
+{
+	char want[32];
+
+	*ip = 0;
+	mac_format(mac, want, sizeof(want));
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char m[32], a[32];
+		if (sscanf(line, "%*s %31s %31s", m, a) == 2 && !strcasecmp(m, want) && ip4_parse(a, ip) == 0)
+			return 1;
+	}
+	*ip = 0;
+	err_clear();
+	return 0;
+}
+
 int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *dir = NULL;
-	char want[32];
 	int r;
 
 	*ip = 0;
@@ -287,14 +304,7 @@ int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 		err_clear();
 		return 0;
 	}
-	mac_format(mac, want, sizeof(want));
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char m[32], a[32];
-		if (sscanf(line, "%*s %31s %31s", m, a) == 2 && !strcasecmp(m, want) && ip4_parse(a, ip) == 0)
-			return 1;
-	}
-	err_clear();
-	return 0;
+	return net_lease_find(text, mac, ip);
 }
 
 int net_forward_add(const char *name, const char *spec)

@@ -29,6 +29,8 @@ int net_unreserve(const char *net, const char *vm);
 void net_unreserve_all(const char *vm);
 /* The address dnsmasq leased to mac (0: none). */
 int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip);
+/* The same from the text of a lease file (modified: cut into lines). */
+int net_lease_find(char *text, const uint8_t mac[6], uint32_t *ip);
 
 /* Port forwards of a natnet network: "tcp:HOSTPORT:VM:PORT". */
 int net_forward_add(const char *name, const char *spec);

@@ -79,6 +79,7 @@ static const struct json_field state_fields[] = {
 	JSON_FIELD_BUF("bundle", 0, struct ctr_state, bundle),
 	JSON_FIELD_BUF("rootfs", 0, struct ctr_state, rootfs),
 	JSON_FIELD_BUF("cgroup", 0, struct ctr_state, cgroup),
+	JSON_FIELD_BUF("cgroupParents", 0, struct ctr_state, cgroup_parents),
 	JSON_FIELD_BUF("created", 0, struct ctr_state, created),
 	JSON_FIELD_RANGE("pid", JSON_INT, JSON_REQUIRED, struct ctr_state, pid, 1, INT_MAX),
 	JSON_FIELD("pid_start", JSON_UINT64, 0, struct ctr_state, pid_start),
@@ -148,7 +149,7 @@ static void find_init(int dfd, const char *id, struct ctr_state *st)
 		cgroup_of(st->pid, where, sizeof(where));
 		if (where[0])
 			snprintf(st->cgroup, sizeof(st->cgroup), "%s", where);
-	} else if (cg_open(&cg, st->cgroup) == 0 && cg_pids(&cg, &pids, &n) == 0) {
+	} else if (cg_open(&cg, st->cgroup, NULL) == 0 && cg_pids(&cg, &pids, &n) == 0) {
 		uint64_t best = UINT64_MAX, t;
 		for (size_t i = 0; i < n; i++)
 			if (proc_start_time(pids[i], &t) == 0 && t < best) {
@@ -225,6 +226,8 @@ int ctr_state_save(const char *root, const struct ctr_state *st)
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
+	if (st->cgroup_parents[0])
+		json_object_object_add(o, "cgroupParents", json_object_new_string(st->cgroup_parents));
 	json_object_object_add(o, "created", json_object_new_string(st->created));
 	json_object_object_add(o, "pid", json_object_new_int(st->pid));
 	json_object_object_add(o, "pid_start", json_object_new_int64((int64_t)st->pid_start));
@@ -261,7 +264,8 @@ enum ctr_status ctr_status(const char *root, const struct ctr_state *st)
 		if (fifo)
 			return CTR_CREATED;
 	}
-	if (st->cgroup[0] && cg_open(&cg, st->cgroup) == 0 && cg_is_frozen(&cg, &frozen) == 0 && frozen)
+	if (st->cgroup[0] && cg_open(&cg, st->cgroup, st->cgroup_parents) == 0 && cg_is_frozen(&cg, &frozen) == 0 &&
+	    frozen)
 		return CTR_PAUSED;
 	err_clear();
 	return CTR_RUNNING;

@@ -21,6 +21,7 @@ struct ctr_state {
 	char bundle[4096];
 	char rootfs[4096];
 	char cgroup[512];
+	char cgroup_parents[2048]; /* struct cgroup's parents: a relative cgroupsPath */
 	pid_t pid;
 	uint64_t pid_start; /* /proc/PID/stat start time */
 	char created[40];   /* RFC 3339 */

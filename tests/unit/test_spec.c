@@ -85,6 +85,22 @@ int main(void)
 	spec("}, \"linux\": {\"rootfsPropagation\": 3}",
 	     "config.json: linux.rootfsPropagation: expected a string, got an integer");
 	spec("}, \"hostname\": null, \"linux\": {\"cgroupsPath\": null, \"seccomp\": null}", NULL);
+	/* without a mount namespace: the host's mounts, so nothing may need mounts of its own */
+	spec("}, \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}]",
+	     "config.json: mounts needs a mount namespace");
+	spec("}, \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}], "
+	     "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}",
+	     NULL);
+	spec("}, \"linux\": {\"maskedPaths\": [\"/proc/kcore\"]}", "unable to restrict sys entries");
+	spec("}, \"linux\": {\"readonlyPaths\": [\"/proc/sys\"]}", "unable to restrict sys entries");
+	spec("}, \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]}",
+	     "config.json: linux.devices needs a mount namespace");
+	spec("}, \"root\": {\"path\": \"rootfs\", \"readonly\": true}", "config.json: root.readonly needs a mount");
+	/* security labels are strings (applying or refusing them: lsm.c, tests/oci/parity.sh) */
+	spec(", \"apparmorProfile\": 5}", "config.json: process.apparmorProfile: expected a string, got an integer");
+	spec(", \"selinuxLabel\": []}", "config.json: process.selinuxLabel: expected a string, got an array");
+	spec("}, \"linux\": {\"mountLabel\": true}", "config.json: linux.mountLabel: expected a string, got a");
+	spec(", \"apparmorProfile\": null, \"selinuxLabel\": \"\"}, \"linux\": {\"mountLabel\": null}", NULL);
 
 	/* the network store */
 	snprintf(path, sizeof(path), "%s/hv", dir);
