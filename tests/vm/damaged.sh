@@ -32,7 +32,7 @@ damage() { # damage FILE N: the Nth kind of damage
 }
 KINDS="1 2 3 4 5 6"
 
-"$HV" create d1 --nic none >/dev/null
+"$HV" create d1 >/dev/null
 # --- status.json of a stopped VM, then hv start from a damaged record
 damage "$st" 1
 run_cmd "$HV" info d1 --json
@@ -71,6 +71,15 @@ run_cmd "$HV" info d1 --json
 expect_match "a damaged record of a paused VM is re-derived as paused (QEMU asked)" "$out" '"state": "paused"'
 run_cmd "$HV" resume d1
 expect_eq "hv resume works" "$rc" 0
+# --- guest.json (the guest's address report, read while it runs): replaced, warned
+check "the guest is up" wait_log d1 'd1:~#' 60
+for k in $KINDS; do
+	damage "$HV_HOME/vms/d1/guest.json" "$k"
+	run_cmd "$HV" ip d1
+	expect_match "guest.json damage $k: hv ip warns in one line" "$err" "^hv: warning: guest.json was damaged"
+	check "guest.json damage $k: valid JSON again" valid_json "$HV_HOME/vms/d1/guest.json"
+done
+
 damage "$st" 6
 run_cmd "$HV" kill d1
 expect_eq "hv kill works on a damaged record" "$rc" 0
@@ -79,15 +88,8 @@ check "QEMU is gone" test ! -d "/proc/$pid"
 expect_eq "the VM is stopped" "$(info d1 state)" stopped
 check "status.json is valid JSON" valid_json "$st"
 
-# --- guest.json (the guest's address report): replaced, warned
-for k in $KINDS; do
-	damage "$HV_HOME/vms/d1/guest.json" "$k"
-	run_cmd "$HV" ip d1
-	expect_match "guest.json damage $k: hv ip warns in one line" "$err" "^hv: warning: guest.json was damaged"
-	check "guest.json damage $k: valid JSON again" valid_json "$HV_HOME/vms/d1/guest.json"
-done
-
 # --- vm.json: every command says so in one line; delete --force works
+LOG_MARK[d1]=$(stat -c %s "$HV_HOME/vms/d1/console.log" 2>/dev/null || echo 0)
 run_cmd "$HV" start d1
 pid=$(python3 -c "import json; print(json.load(open('$st'))['qemu']['pid'])")
 check "the VM runs again" test -d "/proc/$pid"
