@@ -8,7 +8,7 @@ CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
-JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp -lcrypt $(shell pkg-config --libs libmicrohttpd) -lpthread
+JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp -lcrypt -lpthread -ldl
 
 B := build
 LIB_SRC := $(sort $(wildcard src/*/*.c))

@@ -11,6 +11,9 @@
 struct ui_server;
 struct ui_consoles;
 
+/* Load libmicrohttpd (mhd.c): hv ui's server only, never other commands. */
+int web_mhd_load(void);
+
 struct ui_request {
 	struct ui_server *srv;
 	struct MHD_Connection *conn;

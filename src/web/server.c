@@ -380,6 +380,10 @@ int ui_server_start(const struct ui_opts *o, struct ui_server **out)
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, s->key },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	if ((r = web_mhd_load()) < 0) {
+		close(lfd);
+		goto fail;
+	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, lfd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
