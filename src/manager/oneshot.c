@@ -47,7 +47,6 @@
 #include "util/tty.h"
 
 struct loop {
-	const struct oneshot_opts *o;
 	struct oneshot_result *res;
 	bool tty, hv_init;
 	int in, out; /* the command's stdin and stdout (o->stdio, or 0 and 1) */
@@ -568,7 +567,7 @@ int oneshot_run(struct oneshot_plan *p, struct oneshot_result *res)
 {
 	struct run_fds f = { { -1, -1 }, { -1, -1 } };
 	struct tty_saved saved = { 0 };
-	struct loop l = { .o = p->o, .res = res, .con = -1, .sfd = -1, .owner = -1, .monitor = -1 };
+	struct loop l = { .res = res, .con = -1, .sfd = -1, .owner = -1, .monitor = -1 };
 	struct loop_signals sigs = { .blocked = false };
 	char name[VM_NAME_MAX + 1] = "";
 	int r, dirfd = -1;
