@@ -7,7 +7,10 @@ source's own command line (qemu.args) plus -incoming defer, its fds (QMP,
 guest channel) given as socketpairs.  Prints one JSON line:
 {"total_ms": ..., "downtime_ms": ...} where total runs from the
 destination's spawn to the VM running there and the source quit.
-usage: migrate-qmp.py VMDIR WORKDIR"""
+With --paused the source is stopped before migrate and the destination
+cont'ed after it (hv migrate's copy under TCG, docs/migration.md); the
+downtime then runs from the stop.
+usage: migrate-qmp.py VMDIR WORKDIR [--paused]"""
 import json, os, socket, subprocess, sys, time
 
 
@@ -49,6 +52,7 @@ class QMP:
 
 def main():
     vmdir, work = sys.argv[1], sys.argv[2]
+    paused = "--paused" in sys.argv[3:]
     args = json.load(open(os.path.join(vmdir, "qemu.args")))
     t0 = time.monotonic()
     qmp_a, qmp_b = socket.socketpair()
@@ -56,10 +60,14 @@ def main():
     os.makedirs(work, exist_ok=True)
 
     def fds():
-        os.dup2(qmp_b.fileno(), 3)
-        os.dup2(ch_b.fileno(), 4)
+        # through fds above 4 first: either end may itself be 3 or 4
+        os.dup2(qmp_b.fileno(), 100)
+        os.dup2(ch_b.fileno(), 101)
+        os.dup2(100, 3)
+        os.dup2(101, 4)
 
-    dest = subprocess.Popen(args + ["-incoming", "defer"], cwd=work, preexec_fn=fds, pass_fds=(),
+    # pass_fds keeps 3 and 4 open: Popen closes the others after preexec_fn
+    dest = subprocess.Popen(args + ["-incoming", "defer"], cwd=work, preexec_fn=fds, pass_fds=(3, 4),
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.log"), "w"))
     qmp_b.close()
     ch_b.close()
@@ -71,19 +79,26 @@ def main():
     port = d.cmd("query-migrate")["socket-address"][0]["port"]
     s.cmd("migrate-set-capabilities", capabilities=[{"capability": "events", "state": True}])
     s.cmd("migrate-set-parameters", **{"max-bandwidth": 2**63 - 1})
+    if paused:
+        s.cmd("stop")
+    t_stop = time.monotonic()
     s.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
     s.event("MIGRATION", lambda m: m["data"]["status"] in ("completed", "failed", "cancelled"))
     info = s.cmd("query-migrate")
     if info["status"] != "completed":
         raise RuntimeError(info)
     t_done = time.monotonic()
-    # the destination, started without -S, runs once the state is in
-    while d.cmd("query-status")["status"] != "running":
+    # the destination, started without -S, runs once the state is in (a
+    # paused source's state arrives paused: cont)
+    while (st := d.cmd("query-status")["status"]) != "running":
+        if paused and st == "paused":
+            d.cmd("cont")
         time.sleep(0.001)
     t_run = time.monotonic()
     s.cmd("quit")
     total = (time.monotonic() - t0) * 1000
-    print(json.dumps({"total_ms": round(total), "downtime_ms": info.get("downtime", 0) + round((t_run - t_done) * 1000),
+    down = (t_run - t_stop) * 1000 if paused else info.get("downtime", 0) + (t_run - t_done) * 1000
+    print(json.dumps({"total_ms": round(total), "downtime_ms": round(down),
                       "qemu_downtime_ms": info.get("downtime")}))
     sys.stdout.flush()
     d.cmd("quit")

@@ -66,6 +66,7 @@ static void print_report(const char *name, const struct migrate_report *r, bool 
 			json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
 			json_object_object_add(o, "passes", json_object_new_int64((int64_t)r->passes));
 			json_object_object_add(o, "postcopy", json_object_new_boolean(r->postcopy));
+			json_object_object_add(o, "paused_copy", json_object_new_boolean(r->paused_copy));
 		}
 		json_object_object_add(o, "source_kept", json_object_new_boolean(r->source_kept));
 		json_print(o);
@@ -77,7 +78,10 @@ static void print_report(const char *name, const struct migrate_report *r, bool 
 	if (r->live)
 		printf("  setup %.2f s, downtime %lld ms (QEMU's %lld ms), %.1f MiB in %llu passes%s\n",
 		       (double)r->setup_ms / 1000, (long long)r->downtime_ms, (long long)r->qemu_downtime_ms,
-		       mib(r->bytes), (unsigned long long)r->passes, r->postcopy ? ", finished in postcopy" : "");
+		       mib(r->bytes), (unsigned long long)r->passes,
+		       r->postcopy	? ", finished in postcopy"
+		       : r->paused_copy ? ", the guest paused while RAM moved (TCG)"
+					: "");
 	if (r->source_kept)
 		printf("  the source stays defined, stopped\n");
 }

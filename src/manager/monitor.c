@@ -498,8 +498,15 @@ static void watch(struct monitor *m, int sfd, struct qmp *q)
 			qmp_close(q); /* QEMU is going away: wait for its exit status */
 			q = NULL;
 		}
-		if (q && m->migrator >= 0 && pf[4].revents)
+		/* its cont's RESUME came with the replies: already read, poll
+		 * would not wake for it */
+		if (q && m->migrator >= 0 && pf[4].revents) {
 			migrator_gone(m, q);
+			if (!take_events(m, q)) {
+				qmp_close(q);
+				q = NULL;
+			}
+		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			;
 		if (waitpid(m->qemu, &status, WNOHANG) == m->qemu) {

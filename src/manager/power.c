@@ -238,6 +238,22 @@ static int spawn_monitor(struct vm_handle *h, const struct vm_start_opts *o, con
 	return r;
 }
 
+/* An incoming VM is staged in a hidden folder renamed to its own at the
+ * commit, and QEMU may open its disks again by name when it first runs
+ * them (it did after a paused copy: docs/migration.md, "TCG"): the disks
+ * in the VM's folder are named relative to it, QEMU's working directory,
+ * which follows the rename. */
+static void incoming_relative_disks(const char *dir, struct engine_vm *vm)
+{
+	size_t n = strlen(dir);
+
+	for (unsigned i = 0; i < vm->ndisks; i++) {
+		const char *p = vm->disks[i].path;
+		if (p && !strncmp(p, dir, n) && p[n] == '/' && p[n + 1] && !strchr(p + n + 1, '/'))
+			vm->disks[i].path = p + n + 1;
+	}
+}
+
 /* QEMU's command line for a locked VM, saved as qemu.args for the monitor. */
 static int plan_start(struct vm_handle *h, const struct vmdef *d, const struct vm_start_opts *o, int statefd,
 		      struct guest_boot *boot, struct osboot *ob, struct nics_host *taps, struct vm_started *out)
@@ -261,6 +277,7 @@ static int plan_start(struct vm_handle *h, const struct vmdef *d, const struct v
 		/* paused after the state arrived: it runs once the source let go */
 		vm.incoming_defer = true;
 		vm.start_paused = true;
+		incoming_relative_disks(h->dir, &vm);
 	}
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, taps, &vm)) < 0)

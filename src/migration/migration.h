@@ -45,6 +45,7 @@ struct migrate_report {
 	int64_t qemu_downtime_ms; /* QEMU's own figure (stop at the source to the last byte) */
 	uint64_t bytes;		  /* RAM bytes sent */
 	uint64_t passes;
+	bool paused_copy; /* TCG: the source stood still while RAM moved (docs/migration.md) */
 	bool postcopy;	  /* it switched to postcopy */
 	bool source_kept; /* --keep-source */
 	int dest_pid;	  /* QEMU's pid at the destination */
