@@ -49,11 +49,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void (*cli_getopt_hook)(const char *shortopts, const struct option *longopts);
+
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd)
 {
 	char opts[128];
 	int c;
 
+	if (cli_getopt_hook)
+		cli_getopt_hook(shortopts, longopts);
 	/* a leading '+' (hv run) stops at the first operand, which starts the
 	 * guest command; otherwise options may follow the VM name.  ':' makes
 	 * getopt report missing values to us. */
