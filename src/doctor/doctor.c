@@ -190,7 +190,7 @@ static void check_firmware(struct doctor_report *r)
 		fix(add(r, "ovmf", DOCTOR_WARN, "no OVMF (%s): --firmware uefi does not work", osboot_uefi_code()),
 		    "apt-get install ovmf");
 	_cleanup_free_ char *dir = NULL, *kernel = NULL;
-	if (guest_default_dir(&dir) == 0 && asprintf(&kernel, "%s/vmlinuz", dir) > 0 && exists(kernel))
+	if (guest_default_dir(&dir) == 0 && asprintf(&kernel, "%s/vmlinux", dir) > 0 && exists(kernel))
 		add(r, "guest", DOCTOR_OK, "the default guest in %s", dir);
 	else
 		fix(add(r, "guest", DOCTOR_FATAL, "no default guest kernel in %s", dir ? dir : "?"),
