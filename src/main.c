@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 	if (!strcmp(base, "hv-runc")) {
 		cli_prog = "hv-runc";
 		int rc = cmd_ctr(argc, argv);
+		cli_help_options();
 		cli_warnings();
 		return rc;
 	}
@@ -53,7 +54,8 @@ int main(int argc, char **argv)
 		if (cli_commands[i].fn && !strcmp(argv[1], cli_commands[i].path)) {
 			err_clear(); /* a command's failure reports only its own reason */
 			int rc = cli_commands[i].fn(argc - 1, argv + 1);
-			cli_warnings(); /* what the library repaired on its way */
+			cli_help_options(); /* after --help: the options, from the table */
+			cli_warnings();	    /* what the library repaired on its way */
 			return rc;
 		}
 	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);

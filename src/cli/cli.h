@@ -62,6 +62,9 @@ int cli_fail(const char *cmd);
  * values.  Returns the option, -1 at the end, or '?' after printing.
  * Options may follow operands unless shortopts starts with '+'. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd);
+/* After a command printed its --help text: its options, from the command
+ * table (main calls it, so no option is ever missing from --help). */
+void cli_help_options(void);
 /* Tests only (test_cmdtable): called with each cli_getopt's option arrays. */
 extern void (*cli_getopt_hook)(const char *shortopts, const struct option *longopts);
 /* "hv CMD: <msg>" + usage hint; returns EXIT_USAGE. */

@@ -53,9 +53,10 @@ static const struct cli_opt json_opts[] = { FLAG("json", 0, "JSON output"), END 
 static const struct cli_opt start_opts[] = { FLAG("wait", 'w', "wait until the guest is ready"),
 					     OPT("timeout", 't', "SECONDS", CC_NONE, "how long --wait waits"),
 					     FLAG("json", 0, "JSON output"), END };
-static const struct cli_opt stop_opts[] = { OPT("timeout", 't', "SECONDS", CC_NONE, "then stop at once"),
-					    FLAG("force", 'f', "stop at once after the timeout"),
-					    OPT("mode", 0, "acpi|agent", CC_WORDS, "how to ask the guest"), END };
+static const struct cli_opt stop_opts[] = {
+	OPT("timeout", 't', "SECONDS", CC_NONE, "how long the guest may take to power off (30)"),
+	FLAG("force", 'f', "cut the power at once"), OPT("mode", 0, "acpi|agent", CC_WORDS, "how to ask the guest"), END
+};
 static const struct cli_opt set_opts[] = { OPT("cpus", 'c', "N", CC_NONE, "virtual CPUs"),
 					   OPT("memory", 'm', "SIZE", CC_NONE, "memory"),
 					   OPT("nic", 0, "SPEC", CC_NONE, "replace the NICs (repeatable)"),

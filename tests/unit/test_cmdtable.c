@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "t.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 static const char *seen_short;
 static const struct option *seen_long;
@@ -42,13 +44,15 @@ static const struct option *real_opt(const char *name)
 	return NULL;
 }
 
-/* Run `hv PATH --help` with stdout to /dev/null, recording the last
- * cli_getopt arrays. */
+static char help_file[] = "/tmp/hv-cmdtable-help.XXXXXX";
+
+/* Run `hv PATH --help` as main does, its output in help_file, recording
+ * the last cli_getopt arrays. */
 static void run_help(const struct cli_command *c)
 {
 	const struct cli_command *top = cli_command_parent(c);
 	char *argv[4];
-	int argc = 0, saved = dup(1), null = open("/dev/null", O_WRONLY);
+	int argc = 0, saved = dup(1), null = open(help_file, O_WRONLY | O_TRUNC);
 	char *path = strdup(c->path), *sp = strchr(path, ' ');
 
 	argv[argc++] = path;
@@ -65,6 +69,7 @@ static void run_help(const struct cli_command *c)
 	optind = 0;
 	cli_prog = "hv";
 	top->fn(argc, argv);
+	cli_help_options();
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
@@ -101,10 +106,15 @@ static void check_command(const struct cli_command *c)
 				       : '?');
 		CHECK(real_short ? t->shortopt == o->val : !t->shortopt, "%s", what);
 	}
-	/* and every option of the table is parsed */
+	/* every option of the table is parsed, and --help names it */
+	_cleanup_free_ char *help = NULL;
+	CHECK(fs_read_all(AT_FDCWD, help_file, 1 << 20, &help, NULL) == 0, "hv %s --help's output", c->path);
 	for (const struct cli_opt *t = c->opts; t && t->name; t++) {
+		char word[64];
 		snprintf(what, sizeof(what), "hv %s: the table's --%s is parsed", c->path, t->name);
 		CHECK(real_opt(t->name) != NULL, "%s", what);
+		snprintf(word, sizeof(word), "--%s ", t->name);
+		CHECK(help && strstr(help, word), "hv %s --help names --%s", c->path, t->name);
 	}
 }
 
@@ -113,6 +123,7 @@ int main(void)
 	char home[] = "/tmp/hv-cmdtable.XXXXXX";
 
 	CHECK(mkdtemp(home) != NULL, "mkdtemp");
+	CHECK(close(mkstemp(help_file)) == 0, "mkstemp");
 	setenv("HV_HOME", home, 1);
 	cli_getopt_hook = hook;
 	for (size_t i = 0; i < cli_ncommands; i++) {
@@ -125,6 +136,7 @@ int main(void)
 	for (size_t i = 0; i < cli_ncommands; i++)
 		for (size_t j = i + 1; j < cli_ncommands; j++)
 			CHECK(strcmp(cli_commands[i].path, cli_commands[j].path), "%s", cli_commands[i].path);
+	unlink(help_file);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", home);
 	CHECK(system(cmd) == 0, "rm");
