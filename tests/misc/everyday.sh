@@ -46,6 +46,10 @@ expect_eq "bash completes options" "$(complete_bash "$HV" stop --f)" "--force "
 expect_eq "bash completes an option's values" "$(complete_bash "$HV" create x --machine "")" "microvm q35 "
 expect_match "bash completes file names for --disk" "$(cd "$T" && complete_bash "$HV" create x --disk hv.ba)" \
 	"hv.bash"
+"$HV" snapshot create alpha-vm before-upgrade >/dev/null
+expect_eq "bash completes a snapshot of the VM named before" "$(complete_bash "$HV" snapshot revert alpha-vm "")" \
+	"before-upgrade "
+expect_eq "and hv clone's --snapshot value" "$(complete_bash "$HV" clone alpha-vm --snapshot b)" "before-upgrade "
 check "the zsh script parses (zsh -n)" bash -c "'$HV' completion zsh | zsh -n"
 check "the fish script parses (fish -n)" bash -c "'$HV' completion fish | fish -n"
 expect_match "fish offers VM names through it" \
