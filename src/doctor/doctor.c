@@ -249,12 +249,23 @@ static void check_space(struct doctor_report *r, const char *name, const char *p
 	struct doctor_check *c;
 	double gib;
 
-	if (!path || statvfs(path, &vfs) < 0) {
-		add(r, name, DOCTOR_INFO, "%s %s does not exist yet", what, path ? path : "?");
+	_cleanup_free_ char *at = path ? strdup(path) : NULL;
+	char *slash;
+
+	/* a store or cache not made yet: the space where it will be */
+	while (at && statvfs(at, &vfs) < 0 && (slash = strrchr(at, '/'))) {
+		if (slash == at)
+			at[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
+	}
+	if (!at || statvfs(at, &vfs) < 0) {
+		add(r, name, DOCTOR_INFO, "%s %s: free space unknown", what, path ? path : "?");
 		return;
 	}
 	gib = (double)vfs.f_bavail * (double)vfs.f_frsize / (1024.0 * 1024 * 1024);
-	c = add(r, name, gib < 2 ? DOCTOR_WARN : DOCTOR_OK, "%s %s: %.1f GiB free", what, path, gib);
+	c = add(r, name, gib < 2 ? DOCTOR_WARN : DOCTOR_OK, "%s %s: %.1f GiB free%s", what, path, gib,
+		strcmp(at, path) ? " (not made yet)" : "");
 	if (gib < 2)
 		fix(c, "free some space: an image build needs ~2 GiB, each VM its disk's growth");
 }
@@ -289,6 +300,6 @@ void doctor_run(struct doctor_report *r)
 		   "--share does not work", "qemu-system-common");
 	check_cgroups(r);
 	check_space(r, "store", hv_home(home, sizeof(home)) == 0 ? home : NULL, "the store");
-	check_space(r, "cache", exists(HV_CACHE_DIR) ? HV_CACHE_DIR : NULL, "the download cache");
+	check_space(r, "cache", HV_CACHE_DIR, "the download cache");
 	check_engines(r);
 }
