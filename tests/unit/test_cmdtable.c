@@ -118,6 +118,57 @@ static void check_command(const struct cli_command *c)
 	}
 }
 
+/* The first words of each line hv __complete prints for the words given
+ * (the last one is being completed), space-separated. */
+static char *complete(const char *const *words)
+{
+	char *argv[16] = { (char *)"__complete" }, *out = NULL, *line, *save = NULL, *res = NULL;
+	int argc = 1, saved = dup(1), fd = open(help_file, O_WRONLY | O_TRUNC);
+	size_t n = 0;
+	FILE *m;
+
+	for (; *words; words++)
+		argv[argc++] = (char *)*words;
+	fflush(stdout);
+	dup2(fd, 1);
+	cmd_complete(argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	if (fs_read_all(AT_FDCWD, help_file, 1 << 20, &out, NULL) < 0 || !(m = open_memstream(&res, &n)))
+		return out;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(m, "%s%.*s", n || ftell(m) ? " " : "", (int)strcspn(line, "\t"), line);
+	fclose(m);
+	free(out);
+	return res;
+}
+
+#define COMPLETES(want, ...)                                                                                           \
+	do {                                                                                                           \
+		const char *words_[] = { __VA_ARGS__, NULL };                                                          \
+		_cleanup_free_ char *got_ = complete(words_);                                                          \
+		CHECK_STR(got_, want, #__VA_ARGS__);                                                                   \
+	} while (0)
+
+static void test_complete(void)
+{
+	COMPLETES("snapshot", "sn");
+	COMPLETES("start stats", "--debug", "sta");
+	COMPLETES("create", "net", "cr");
+	COMPLETES("create", "ctr", "--root", "/r", "cr");
+	COMPLETES(":file", "create", "x", "--disk", "");
+	COMPLETES(":dir", "run", "--share", "");
+	COMPLETES(":file", "run", "--", "ls", "");
+	COMPLETES("microvm q35", "create", "x", "--memory", "1G", "--machine", "");
+	COMPLETES("natnet", "net", "create", "n", "--mode", "n");
+	COMPLETES("--timeout", "stop", "--timeout", "5", "--t"); /* 5 is --timeout's value */
+	COMPLETES("--force", "stop", "--f");
+	COMPLETES("--json", "snapshot", "list", "--j"); /* the parent's options */
+	COMPLETES("", "create", "");			/* a new name: nothing to offer */
+}
+
 int main(void)
 {
 	char home[] = "/tmp/hv-cmdtable.XXXXXX";
@@ -132,6 +183,7 @@ int main(void)
 		if (c->summary)
 			check_command(c);
 	}
+	test_complete();
 	/* names are unique */
 	for (size_t i = 0; i < cli_ncommands; i++)
 		for (size_t j = i + 1; j < cli_ncommands; j++)
