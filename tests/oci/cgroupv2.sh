@@ -101,7 +101,7 @@ chroot $c /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash te
 echo "=== checks exit $?"
 '
 t0=$(date +%s)
-out=$("$HV" run --memory 1G --cpus 2 \
+out=$(timeout 540 "$HV" run --memory 1G --cpus 2 \
 	--cmdline "console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 hv.cgroup=2" \
 	--share /usr:usr,ro --share /etc:etc,ro --share "$PWD:src,ro" -- sh -c "$guest_script" 2>&1)
 rc=$?
