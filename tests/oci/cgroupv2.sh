@@ -97,11 +97,11 @@ set +e
 echo "guest: kernel $(uname -r), $(grep -c . /proc/cgroups) controllers listed"
 for s in runtime confine; do
 	echo "=== $s"
-	chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/$s.sh" 2>&1
+	/usr/sbin/chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/$s.sh" 2>&1
 	echo "=== $s exit $?"
 done
 echo "=== checks"
-chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/cgroupv2.sh --checks" 2>&1
+/usr/sbin/chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/cgroupv2.sh --checks" 2>&1
 echo "=== checks exit $?"
 '
 t0=$(date +%s)
