@@ -91,17 +91,17 @@ echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>$r/etc/passwd
 printf "root:x:0:\nnobody:x:65534:\n" >$r/etc/group
 # $c becomes the mount namespace root (switch_root without the exec):
 # in a plain chroot, clone(CLONE_NEWUSER) fails with EPERM
-cd $c && mount --move . / && cd /
+cd $c && mount --move . / # the cwd stays on it: chroot . below
 c=/
 set +e
 echo "guest: kernel $(uname -r), $(grep -c . /proc/cgroups) controllers listed"
 for s in runtime confine; do
 	echo "=== $s"
-	/usr/sbin/chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/$s.sh" 2>&1
+	chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/$s.sh" 2>&1
 	echo "=== $s exit $?"
 done
 echo "=== checks"
-/usr/sbin/chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/cgroupv2.sh --checks" 2>&1
+chroot . /bin/bash -c "cd /src && HOME=/root HV_TEST_ROOTFS=/tmp/rootfs bash tests/oci/cgroupv2.sh --checks" 2>&1
 echo "=== checks exit $?"
 '
 t0=$(date +%s)
