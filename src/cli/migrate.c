@@ -23,15 +23,8 @@ static const char usage[] =
     "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
     "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
     "else its definition and disks.  The source is stopped and undefined unless --keep-source.\n"
-    "  --offline          only a stopped VM's definition and disks (implied for a stopped VM)\n"
-    "  --keep-source      leave the source defined, stopped (its disks are the destination's now)\n"
-    "  --auto-converge    throttle the guest's vCPUs when it dirties memory faster than the link\n"
-    "  --postcopy         at --timeout switch to postcopy (the VM runs there, memory follows)\n"
-    "  --bandwidth N      at most N MiB/s (default: no limit)\n"
-    "  --max-downtime MS  the pause QEMU aims for at switchover (default 300)\n"
-    "  --timeout S        give up (or --postcopy) when it has not converged after S seconds\n"
-    "  --cancel           cancel the migration of NAME under way (it runs on at the source)\n"
-    "  --json             the final report as JSON";
+    "Under TCG the guest is paused while its RAM moves (QEMU 7.2's TCG loses writes during a\n"
+    "live copy: docs/migration.md).";
 
 static double mib(uint64_t b)
 {

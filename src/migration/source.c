@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "engine/qmp-ops.h"
-#include "manager/clone.h"
+#include "manager/linked.h"
 #include "manager/migrec.h"
 #include "manager/power.h"
 #include "manager/vm.h"
@@ -83,7 +83,7 @@ static int prechecks(struct outgoing *x)
 		return err_set(-ENOTSUP, "VM '%s' has snapshots: delete them first (hv snapshot delete)", d->name);
 	if (fs_exists_at(x->h.dirfd, "saved/vmstate"))
 		return err_set(-ENOTSUP, "VM '%s' was saved with hv save: start it, then migrate it live", d->name);
-	clone_dependants_text(d->name, users, sizeof(users));
+	linked_dependants_text(d->name, users, sizeof(users));
 	if (users[0])
 		return err_set(-EBUSY, "linked clones depend on VM '%s' (%s)", d->name, users);
 	return 0;
