@@ -47,6 +47,9 @@ static const struct command commands[] = {
 	{ "snapshot", cmd_snapshot, "create, list, revert and delete snapshots (with VM state when running)" },
 	{ "save", cmd_save, "suspend a VM to disk; hv start resumes it" },
 	{ "clone", cmd_clone, "full or linked clone of a VM, or of one of its snapshots" },
+	{ "up", cmd_up, "create, update and start the networks and VMs of a lab file (hv-lab.json)" },
+	{ "down", cmd_down, "stop a lab's VMs and networks (--delete removes them)" },
+	{ "status", cmd_status, "a lab's networks and VMs with their state and addresses" },
 	{ "ctr", cmd_ctr, "the OCI container runtime (runc's commands; also as hv-runc)" },
 	{ "__monitor", cmd_monitor, NULL },
 };

@@ -174,6 +174,7 @@ struct netjson {
 	const char *subnet;
 	int64_t created;
 	struct json_object *forwards;
+	const char *lab;
 };
 
 /* A damaged net.json: one line with the file and the way out. */
@@ -199,6 +200,7 @@ int net_load(const char *name, struct netdef *d)
 		JSON_FIELD("subnet", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct netjson, subnet),
 		JSON_FIELD("created", JSON_INT64, 0, struct netjson, created),
 		JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct netjson, forwards),
+		JSON_FIELD("lab", JSON_STR, JSON_NULLABLE, struct netjson, lab),
 		JSON_FIELD_END,
 	};
 	_cleanup_close_ int dfd = net_open_dir(name);
@@ -218,6 +220,10 @@ int net_load(const char *name, struct netdef *d)
 		return net_damaged(name, err_prefix(-EINVAL, "net.json.subnet"));
 	d->mode = j.mode;
 	d->created = (time_t)j.created;
+	if (j.lab && strlen(j.lab) >= sizeof(d->lab))
+		return net_damaged(name,
+				   err_set(-EINVAL, "net.json.lab: longer than %zu characters", sizeof(d->lab) - 1));
+	snprintf(d->lab, sizeof(d->lab), "%s", j.lab ? j.lab : "");
 	if (j.forwards &&
 	    (r = json_array_each(j.forwards, "net.json.forwards", NET_MAX_FORWARDS, parse_forward, d)) < 0)
 		return net_damaged(name, r);
@@ -254,6 +260,8 @@ int net_save(const struct netdef *d)
 		json_object_array_add(fw, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "forwards", fw);
+	if (d->lab[0])
+		json_object_object_add(o, "lab", json_object_new_string(d->lab));
 	return json_write_atomic(dfd, "net.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
 

@@ -36,6 +36,7 @@ struct netdef {
 	time_t created;
 	struct net_forward fwd[NET_MAX_FORWARDS];
 	unsigned nfwd;
+	char lab[64]; /* the lab (hv up) it belongs to, or "" */
 };
 
 struct net_reservation {
