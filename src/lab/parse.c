@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* A lab file's text into a typed model (struct lab): syntax, keys, types, local values. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -277,16 +276,7 @@ static int parse_vm(struct lab *l, struct json_object *o, const char *path)
 
 int lab_name_validate(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > LAB_NAME_MAX)
-		return err_set(-EINVAL, "invalid lab name '%s': use 1 to %d characters", name, LAB_NAME_MAX);
-	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
-		return err_set(-EINVAL, "invalid lab name '%s': start with a lower-case letter or digit", name);
-	for (const char *p = name; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
-			return err_set(-EINVAL, "invalid lab name '%s': use a-z, 0-9 and '-'", name);
-	return 0;
+	return net_lower_name_validate("lab", name, LAB_NAME_MAX);
 }
 
 /* The lab's folder (absolute) and its name: the "name" key, else the folder's name. */

@@ -37,18 +37,23 @@ int net_mode_parse(const char *s, enum net_mode *m)
 	return err_set(-EINVAL, "unknown network mode '%s' (use natnet, host-only or internal)", s);
 }
 
-int net_name_validate(const char *name)
+int net_lower_name_validate(const char *kind, const char *name, size_t max)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > NET_NAME_MAX)
-		return err_set(-EINVAL, "invalid network name '%s': use 1 to %d characters", name, NET_NAME_MAX);
+	if (n == 0 || n > max)
+		return err_set(-EINVAL, "invalid %s name '%s': use 1 to %zu characters", kind, name, max);
 	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
-		return err_set(-EINVAL, "invalid network name '%s': start with a lower-case letter or digit", name);
+		return err_set(-EINVAL, "invalid %s name '%s': start with a lower-case letter or digit", kind, name);
 	for (const char *p = name; *p; p++)
 		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
-			return err_set(-EINVAL, "invalid network name '%s': use a-z, 0-9 and '-'", name);
+			return err_set(-EINVAL, "invalid %s name '%s': use a-z, 0-9 and '-'", kind, name);
 	return 0;
+}
+
+int net_name_validate(const char *name)
+{
+	return net_lower_name_validate("network", name, NET_NAME_MAX);
 }
 
 static uint32_t host_part(const struct netdef *d, uint32_t i)
