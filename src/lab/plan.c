@@ -138,6 +138,26 @@ static void shares_have(const struct vmdef *d, char *buf, size_t n)
 					d->shares.v[i].tag, d->shares.v[i].readonly ? ",ro" : "");
 }
 
+/* The same comma-separated items in any order (forwards are kept in the
+ * order they were added, the file may list them in another). */
+static bool same_items(const char *a, const char *b)
+{
+	size_t na = 0, nb = 0;
+
+	for (const char *p = a; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		bool found = false;
+		for (const char *q = b; *q && !found; q += strcspn(q, ","), q += *q == ',')
+			found = strcspn(q, ",") == len && !strncmp(p, q, len);
+		if (!found)
+			return false;
+		na++;
+	}
+	for (const char *q = b; *q; q += strcspn(q, ","), q += *q == ',')
+		nb++;
+	return na == nb;
+}
+
 /* What hv set can change on a stopped VM: cpus, memory, NICs, forwards, shares. */
 static void settable_diff(const struct lab_vm *v, const struct vmdef *d, struct diff *df)
 {
@@ -158,7 +178,7 @@ static void settable_diff(const struct lab_vm *v, const struct vmdef *d, struct 
 		diff_add(df, "nics %s -> %s", have[0] ? have : "none", want[0] ? want : "none");
 	forwards_want(v, want, sizeof(want));
 	forwards_have(d, have, sizeof(have));
-	if (strcmp(want, have))
+	if (!same_items(want, have))
 		diff_add(df, "forwards %s -> %s", have[0] ? have : "none", want[0] ? want : "none");
 	shares_want(v, want, sizeof(want));
 	shares_have(d, have, sizeof(have));

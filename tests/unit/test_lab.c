@@ -242,6 +242,17 @@ static void planner(void)
 	vmdef_free(&d);
 	CHECK(lab_plan(&l, false, p) == 0 && p->n == 1, "then only the start is left (%u)", p->n);
 	lab_free(&l);
+	/* forwards listed in another order than they were added: no change */
+	text = "{\"networks\": [{\"name\": \"lan\"}], \"vms\": [{\"name\": \"web\", \"memory\": \"192M\", "
+	       "\"cpus\": 2, \"nics\": [\"nat\", \"network=lan\"], \"forwards\": [\"18004:81\", \"18003:80\"]}]}";
+	CHECK(lab_parse(text, strlen(text), "/tmp/demo/hv-lab.json", &l) == 0, "parse: %s", err_msg());
+	CHECK(lab_plan(&l, false, p) == 0 && p->n == 2, "a new forward (%u)", p->n);
+	CHECK_STR(p->v[0].text, "set web forwards tcp:18003:80 -> tcp:18004:81,tcp:18003:80", "one forward more");
+	p->n = 1;
+	CHECK((r = lab_apply(&l, p, NULL, NULL)) == 0, "apply: %s", r ? err_msg() : "");
+	CHECK(lab_plan(&l, false, p) == 0 && p->n == 1 && !strcmp(p->v[0].text, "start vm web"),
+	      "then no change, whatever the order (%s)", p->v[0].text);
+	lab_free(&l);
 	/* a new image needs --recreate */
 	text = "{\"networks\": [{\"name\": \"lan\"}], \"vms\": [{\"name\": \"web\", \"memory\": \"192M\", \"cpus\": 2, "
 	       "\"nics\": [\"nat\", \"network=lan\"], \"forwards\": [\"18003:80\"], \"disks\": [\"1G\"]}]}";
