@@ -51,6 +51,7 @@ refuse() {
 # the store's folders, as on any host that has used hv (a lookup makes them)
 "$HV" net list >/dev/null
 "$HV" image list >/dev/null
+"$HV" list >/dev/null
 python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 18390)); s.listen(); time.sleep(600)' &
 LISTENER=$!
 sleep 0.3
