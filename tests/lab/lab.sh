@@ -28,24 +28,8 @@ host_state() {
 }
 # refuse WHAT REGEX FILE-TEXT: hv up of that text fails in one line matching REGEX, nothing changes
 refuse() {
-	local what=$1 re=$2 before after rc lines
 	printf '%s\n' "$3" >"$tmp/bad/hv-lab.json"
-	before=$(host_state)
-	"$HV" up -f "$tmp/bad/hv-lab.json" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	after=$(host_state)
-	lines=$(wc -l <"$tmp/err")
-	if [ $rc -eq 0 ]; then
-		fail "$what: exited 0"
-	elif [ "$lines" -ne 1 ]; then
-		fail "$what: $lines lines on stderr: $(cat "$tmp/err")"
-	elif ! grep -qE "$re" "$tmp/err"; then
-		fail "$what: '$(cat "$tmp/err")' does not match /$re/"
-	elif [ "$before" != "$after" ] || [ -s "$tmp/out" ]; then
-		fail "$what: something changed or was printed: $(cat "$tmp/out")"
-	else
-		ok "$what ($(cat "$tmp/err"))"
-	fi
+	refuse_unchanged host_state "$1" "$2" "$HV" up -f "$tmp/bad/hv-lab.json"
 }
 
 # the store's folders, as on any host that has used hv (a lookup makes them)
