@@ -51,8 +51,14 @@ static int lab_getopt(int argc, char **argv, const char *cmd, const char *help, 
 		} else if (c == 'h') {
 			puts(help);
 			return -1;
-		} else
-			return c == '?' ? EXIT_USAGE : cli_usage_error(cmd, "option -%c is not for hv %s", c, cmd);
+		} else {
+			const char *name = "?";
+			for (const struct option *o = opts; o->name; o++)
+				if (o->val == c)
+					name = o->name;
+			return c == '?' ? EXIT_USAGE
+					: cli_usage_error(cmd, "--%s is not an option of hv %s", name, cmd);
+		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
