@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "oci/cgroups-bpf.h"
-#include "oci/cgroups.h"
+#include "oci/cgroup-types.h"
+
+struct json_object;
 
 struct cg_write {
 	const char *field; /* "linux.resources.memory.limit", for messages */
