@@ -28,6 +28,8 @@ enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 /* virtio-serial port names a guest looks for */
 #define ENGINE_CHANNEL_PORT "org.hv.channel.0"
 #define ENGINE_AGENT_PORT   "org.qemu.guest_agent.0"
+/* How often the guest's balloon driver reports its memory (seconds). */
+#define ENGINE_BALLOON_POLL_S 2
 
 struct engine_disk {
 	const char *path;   /* a CD-ROM may have none: an empty drive */

@@ -49,7 +49,21 @@ int stats_parse_proc_stat(const char *text, uint64_t *ticks)
 	return 0;
 }
 
-int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
+int stats_proc_open(pid_t pid, int *procfd)
+{
+	_cleanup_free_ char *path = NULL;
+
+	*procfd = -1;
+	if (asprintf(&path, "/proc/%d", (int)pid) < 0) {
+		path = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	if ((*procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", path);
+	return 0;
+}
+
+int stats_proc_cpu_ns(int procfd, pid_t tid, uint64_t *ns)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -58,14 +72,14 @@ int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
 	int r;
 
 	if (tid > 0)
-		r = asprintf(&path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+		r = asprintf(&path, "task/%d/stat", (int)tid);
 	else
-		r = asprintf(&path, "/proc/%d/stat", (int)pid);
+		r = asprintf(&path, "stat");
 	if (r < 0) {
 		path = NULL;
 		return err_set(-ENOMEM, "out of memory");
 	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &text, &len)) < 0)
+	if ((r = fs_read_all(procfd, path, PROC_TEXT_MAX, &text, &len)) < 0)
 		return err_errno(r, "cannot read %s", path);
 	if ((r = stats_parse_proc_stat(text, &ticks)) < 0)
 		return err_prefix(r, "%s", path);
@@ -73,21 +87,17 @@ int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
 	return 0;
 }
 
-int stats_proc_rss(pid_t pid, uint64_t *bytes)
+int stats_proc_rss(int procfd, uint64_t *bytes)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	unsigned long long size, resident;
 	size_t len;
 	int r;
 
-	if (asprintf(&path, "/proc/%d/statm", (int)pid) < 0) {
-		path = NULL;
-		return err_set(-ENOMEM, "out of memory");
-	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &text, &len)) < 0)
-		return err_errno(r, "cannot read %s", path);
+	if ((r = fs_read_all(procfd, "statm", PROC_TEXT_MAX, &text, &len)) < 0)
+		return err_errno(r, "cannot read statm");
 	if (sscanf(text, "%llu %llu", &size, &resident) != 2)
-		return err_set(-EPROTO, "%s: not two numbers", path);
+		return err_set(-EPROTO, "statm: not two numbers");
 	*bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
@@ -150,20 +160,16 @@ int stats_parse_fdinfo_iff(const char *text, char *out, size_t n)
 	return 0;
 }
 
-int stats_qemu_nics(pid_t pid, struct stats_nic *nics, size_t max, unsigned *n)
+int stats_qemu_nics(int procfd, struct stats_nic *nics, size_t max, unsigned *n)
 {
-	_cleanup_free_ char *path = NULL, *cmdline = NULL;
+	_cleanup_free_ char *cmdline = NULL;
 	int fds[STATS_MAX_NICS];
 	size_t len;
 	int r, count;
 
 	*n = 0;
-	if (asprintf(&path, "/proc/%d/cmdline", (int)pid) < 0) {
-		path = NULL;
-		return err_set(-ENOMEM, "out of memory");
-	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &cmdline, &len)) < 0)
-		return err_errno(r, "cannot read %s", path);
+	if ((r = fs_read_all(procfd, "cmdline", PROC_TEXT_MAX, &cmdline, &len)) < 0)
+		return err_errno(r, "cannot read cmdline");
 	count = stats_parse_netdevs(cmdline, len, fds, max < STATS_MAX_NICS ? max : STATS_MAX_NICS);
 	for (int i = 0; i < count; i++) {
 		_cleanup_free_ char *info = NULL, *ipath = NULL;
@@ -172,11 +178,11 @@ int stats_qemu_nics(pid_t pid, struct stats_nic *nics, size_t max, unsigned *n)
 		snprintf(nics[i].name, sizeof(nics[i].name), "net%d", i);
 		if (fds[i] < 0)
 			continue;
-		if (asprintf(&ipath, "/proc/%d/fdinfo/%d", (int)pid, fds[i]) < 0) {
+		if (asprintf(&ipath, "fdinfo/%d", fds[i]) < 0) {
 			ipath = NULL;
 			return err_set(-ENOMEM, "out of memory");
 		}
-		if (fs_read_all(AT_FDCWD, ipath, PROC_TEXT_MAX, &info, &ilen) == 0)
+		if (fs_read_all(procfd, ipath, PROC_TEXT_MAX, &info, &ilen) == 0)
 			stats_parse_fdinfo_iff(info, nics[i].tap, sizeof(nics[i].tap));
 	}
 	*n = (unsigned)count;
