@@ -15,12 +15,15 @@
 #define QUERY_MAX_ITEMS 1024 /* QEMU is semi-trusted: bound what we walk */
 
 /* The reply to a query whose reply is an array (timeout_ms 0: it has
- * arrived). */
+ * arrived); id 0: send the query now. */
 static int await_array(struct qmp *q, unsigned id, const char *command, int timeout_ms, struct json_object **ret)
 {
-	int r = qmp_await(q, id, command, ret, timeout_ms);
+	int r;
 
-	if (r < 0)
+	*ret = NULL;
+	if (id == 0 && (r = qmp_send(q, command, NULL, &id)) < 0)
+		return r;
+	if ((r = qmp_await(q, id, command, ret, timeout_ms)) < 0)
 		return r;
 	if (!json_object_is_type(*ret, json_type_array)) {
 		r = err_set(-EPROTO, "QMP %s reply: expected an array, got %s", command, json_kind_name(*ret));
@@ -139,24 +142,12 @@ static int blocks_reply(struct qmp *q, unsigned id, int timeout_ms, struct qmp_b
 
 int qmp_query_cpus_fast(struct qmp *q, int timeout_ms, struct qmp_vcpu *out, size_t max, size_t *n)
 {
-	unsigned id;
-	int r;
-
-	*n = 0;
-	if ((r = qmp_send(q, "query-cpus-fast", NULL, &id)) < 0)
-		return r;
-	return cpus_reply(q, id, timeout_ms, out, max, n);
+	return cpus_reply(q, 0, timeout_ms, out, max, n);
 }
 
 int qmp_query_blockstats(struct qmp *q, int timeout_ms, struct qmp_blockstats *out, size_t max, size_t *n)
 {
-	unsigned id;
-	int r;
-
-	*n = 0;
-	if ((r = qmp_send(q, "query-blockstats", NULL, &id)) < 0)
-		return r;
-	return blocks_reply(q, id, timeout_ms, out, max, n);
+	return blocks_reply(q, 0, timeout_ms, out, max, n);
 }
 
 int qmp_stats_send(struct qmp *q, struct qmp_stats_req *req)
