@@ -15,7 +15,6 @@
 #include "engine/qmp-stats.h"
 #include "manager/status.h"
 #include "manager/store.h"
-#include "manager/vmdef.h"
 #include "oci/state.h"
 #include "stats/stats-internal.h"
 #include "util/cleanup.h"
@@ -114,8 +113,8 @@ static void vm_nic_figures(int procfd, struct stats_entry *e)
 	_cleanup_close_ int classnet = -1;
 	int r;
 
-	if ((r = stats_qemu_nics(procfd, e->nics, STATS_MAX_NICS, &e->nnics)) < 0)
-		return note(e, r, "NICs");
+	if ((r = stats_qemu_args(procfd, e)) < 0)
+		return note(e, r, "QEMU's command line");
 	for (unsigned i = 0; i < e->nnics; i++) {
 		if (!e->nics[i].tap[0])
 			continue;
@@ -127,13 +126,14 @@ static void vm_nic_figures(int procfd, struct stats_entry *e)
 }
 
 /* The VM's state and, while it is active, its /proc and TAP figures;
- * then its QMP queries go out (replies are read by vm_wait_all). */
+ * its QMP queries go out first (replies are read by vm_wait_all).  vCPUs
+ * and memory come from QEMU's command line, not vm.json: what the VM
+ * runs with (hv set applies at the next start), and no JSON to parse. */
 static int vm_begin(const char *name, struct vm_read *v)
 {
 	struct stats_entry *e = v->e;
 	struct vm_handle h;
 	struct vm_status st;
-	struct vmdef d;
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -151,13 +151,6 @@ static int vm_begin(const char *name, struct vm_read *v)
 		return 0;
 	}
 	e->active = true;
-	vmdef_init(&d);
-	if ((r = vmdef_load(h.dirfd, &d)) == 0) {
-		e->vcpus = d.cpus;
-		e->memory_bytes = d.memory_mib << 20;
-	} else
-		note(e, r, "vm.json");
-	vmdef_free(&d);
 	if ((r = qmp_connect_at(h.dirfd, "qmp.sock", &v->q)) < 0 || (r = qmp_stats_send(v->q, &v->req)) < 0) {
 		note(e, r, "QMP");
 		qmp_close(v->q);

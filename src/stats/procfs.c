@@ -160,17 +160,41 @@ int stats_parse_fdinfo_iff(const char *text, char *out, size_t n)
 	return 0;
 }
 
-int stats_qemu_nics(int procfd, struct stats_nic *nics, size_t max, unsigned *n)
+void stats_parse_sizes(const char *cmdline, size_t len, unsigned *vcpus, uint64_t *memory)
+{
+	for (size_t off = 0; off < len;) {
+		const char *a = cmdline + off, *v;
+		char *end;
+		unsigned long long x;
+		off += strnlen(a, len - off) + 1;
+		if (off >= len || (strcmp(a, "-smp") && strcmp(a, "-m")))
+			continue;
+		v = cmdline + off;
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno || end == v || x == 0)
+			continue;
+		if (!strcmp(a, "-smp") && (*end == '\0' || *end == ',') && x <= 65535)
+			*vcpus = (unsigned)x;
+		else if (!strcmp(a, "-m") && !strcmp(end, "M") && x < (1ull << 40))
+			*memory = (uint64_t)x << 20;
+	}
+}
+
+int stats_qemu_args(int procfd, struct stats_entry *e)
 {
 	_cleanup_free_ char *cmdline = NULL;
+	struct stats_nic *nics = e->nics;
+	const size_t max = STATS_MAX_NICS;
 	int fds[STATS_MAX_NICS];
 	size_t len;
 	int r, count;
 
-	*n = 0;
+	e->nnics = 0;
 	if ((r = fs_read_all(procfd, "cmdline", PROC_TEXT_MAX, &cmdline, &len)) < 0)
 		return err_errno(r, "cannot read cmdline");
-	count = stats_parse_netdevs(cmdline, len, fds, max < STATS_MAX_NICS ? max : STATS_MAX_NICS);
+	stats_parse_sizes(cmdline, len, &e->vcpus, &e->memory_bytes);
+	count = stats_parse_netdevs(cmdline, len, fds, max);
 	for (int i = 0; i < count; i++) {
 		_cleanup_free_ char *info = NULL, *ipath = NULL;
 		size_t ilen;
@@ -185,7 +209,7 @@ int stats_qemu_nics(int procfd, struct stats_nic *nics, size_t max, unsigned *n)
 		if (fs_read_all(procfd, ipath, PROC_TEXT_MAX, &info, &ilen) == 0)
 			stats_parse_fdinfo_iff(info, nics[i].tap, sizeof(nics[i].tap));
 	}
-	*n = (unsigned)count;
+	e->nnics = (unsigned)count;
 	err_clear();
 	return 0;
 }

@@ -24,8 +24,13 @@ int stats_proc_rss(int procfd, uint64_t *bytes);
 int stats_parse_netdevs(const char *cmdline, size_t len, int *fds, size_t max);
 /* The interface of a TUN/TAP fd from its fdinfo text ("iff:\thvt3"). */
 int stats_parse_fdinfo_iff(const char *text, char *out, size_t n);
-/* A QEMU's NICs, with each TAP's name ("" for slirp). */
-int stats_qemu_nics(int procfd, struct stats_nic *nics, size_t max, unsigned *n);
+/* "-smp N" and "-m NM" (as engine/qemu.c writes them) from QEMU's
+ * command line; what is absent or odd is left as it was. */
+void stats_parse_sizes(const char *cmdline, size_t len, unsigned *vcpus, uint64_t *memory);
+/* What a running QEMU's command line says (what it runs with, whatever
+ * vm.json says since): e's vcpus, memory_bytes, and NICs with each TAP's
+ * name ("" for slirp). */
+int stats_qemu_args(int procfd, struct stats_entry *e);
 /* A TAP's counters under classnet (a dirfd of /sys/class/net), turned to
  * the guest's view (what the host's TAP sends, the guest receives). */
 int stats_tap_read(int classnet, struct stats_nic *nic);

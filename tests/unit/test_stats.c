@@ -54,6 +54,22 @@ static void netdevs(void)
 	int n = stats_parse_netdevs(cmd, sizeof(cmd), fds, 4);
 
 	CHECK(n == 2 && fds[0] == -1 && fds[1] == 7, "user NIC 0, TAP NIC 1 on fd 7 (n %d)", n);
+	{
+		static const char args[] = "qemu\0-smp\0"
+					   "2\0-m\0"
+					   "384M\0-name\0-m\0";
+		static const char odd[] = "qemu\0-smp\0x\0-m\0"
+					  "384G\0-m";
+		unsigned vcpus = 9;
+		uint64_t mem = 1;
+		stats_parse_sizes(args, sizeof(args), &vcpus, &mem);
+		CHECK(vcpus == 2 && mem == 384ull << 20, "-smp 2 -m 384M: %u vCPUs, %llu bytes", vcpus,
+		      (unsigned long long)mem);
+		vcpus = 9;
+		mem = 1;
+		stats_parse_sizes(odd, sizeof(odd), &vcpus, &mem);
+		CHECK(vcpus == 9 && mem == 1, "odd values and a last option without a value leave them as they were");
+	}
 	CHECK(stats_parse_fdinfo_iff("pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1\niff:\thvt12\n", iff, sizeof(iff)) ==
 		      0 &&
 		  !strcmp(iff, "hvt12"),
