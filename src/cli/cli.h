@@ -42,6 +42,9 @@ int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);	 /* internal: the per-VM monitor process */

@@ -131,6 +131,19 @@ static const struct cli_opt image_build_opts[] = { OPT("name", 'n', "NAME", CC_N
 static const struct cli_opt image_import_opts[] = { OPT("format", 'f', "raw|qcow2", CC_WORDS, "the file's format"),
 						    FLAG("json", 'j', "JSON output"), END };
 static const struct cli_opt image_json_opts[] = { FLAG("json", 'j', "JSON output"), END };
+static const struct cli_opt up_opts[] = { OPT("file", 'f', "FILE", CC_FILE, "the lab file (hv-lab.json)"),
+					  FLAG("json", 0, "JSON output"),
+					  FLAG("recreate", 0, "apply changes that need a restart or a new VM"),
+					  FLAG("dry-run", 0, "only say what would change"), END };
+static const struct cli_opt down_opts[] = { OPT("file", 'f', "FILE", CC_FILE, "the lab file (hv-lab.json)"),
+					    OPT("lab", 'l', "NAME", CC_NONE, "the lab's name (when the file is gone)"),
+					    FLAG("json", 0, "JSON output"),
+					    FLAG("delete", 0, "remove the lab's VMs and networks"),
+					    OPT("timeout", 0, "SECONDS", CC_NONE, "how long each VM may take to stop (60)"),
+					    END };
+static const struct cli_opt status_opts[] = { OPT("file", 'f', "FILE", CC_FILE, "the lab file (hv-lab.json)"),
+					      OPT("lab", 'l', "NAME", CC_NONE, "the lab's name (when the file is gone)"),
+					      FLAG("json", 0, "JSON output"), END };
 static const struct cli_opt doctor_opts[] = { FLAG("json", 0, "JSON output"), END };
 static const struct cli_opt ctr_opts[] = { OPT("root", 0, "DIR", CC_DIR, "state folder of the containers"),
 					   OPT("log", 0, "FILE", CC_FILE, "log file"),
@@ -237,6 +250,9 @@ const struct cli_command cli_commands[] = {
 	CMD("ssh", cmd_ssh, "NAME [-- COMMAND...]", NAME, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])", ssh_opts),
 	CMD("vnc", cmd_vnc, "NAME", NAME, "where to connect a VNC viewer to a VM's display", NULL),
 	CMD("stats", cmd_stats, "[NAME...]", NAME, "CPU, memory, disk and network figures of VMs and containers (--json, --prometheus)", stats_opts),
+	CMD("up", cmd_up, "", {0}, "create, update and start the networks and VMs of a lab file (hv-lab.json)", up_opts),
+	CMD("down", cmd_down, "", {0}, "stop a lab's VMs and networks (--delete removes them)", down_opts),
+	CMD("status", cmd_status, "", {0}, "a lab's networks and VMs with their state and addresses", status_opts),
 	CMD("top", cmd_top, "[NAME...]", NAME, "a live table of VMs and containers, sorted, refreshed every second", top_opts),
 	CMD("image", cmd_image, "COMMAND ...", {0}, "build, import, list, inspect and remove OS images (hv image build debian-12)", NULL),
 	SUB("image build", "debian-12", {0}, "build a Debian 12 image", image_build_opts),

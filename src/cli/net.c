@@ -234,7 +234,7 @@ static int net_create_cmd(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "net create", &name)) != 0)
 		return r;
-	if (net_create(name, mode, subnet, &d) < 0)
+	if (net_create(name, mode, subnet, NULL, &d) < 0)
 		return cli_fail("net create");
 	ip4_format(d.subnet, buf, sizeof(buf));
 	printf("created network %s (%s, %s/%d)\n", name, net_mode_name(mode), buf, d.prefix);

@@ -155,7 +155,7 @@ static char *complete(const char *const *words)
 static void test_complete(void)
 {
 	COMPLETES("snapshot", "sn");
-	COMPLETES("start stats", "--debug", "sta");
+	COMPLETES("start stats status", "--debug", "sta");
 	COMPLETES("create", "net", "cr");
 	COMPLETES("create", "ctr", "--root", "/r", "cr");
 	COMPLETES(":file", "create", "x", "--disk", "");
