@@ -25,6 +25,7 @@
 
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
+#include "jail/jail.h"
 #include "manager/execmux.h"
 #include "manager/virtiofs.h"
 #include "util/cleanup.h"
@@ -34,6 +35,8 @@
 #include "network/netlink.h"
 #include "network/nic.h"
 #include "util/proc.h"
+#include "util/home.h"
+#include "util/sock.h"
 
 struct monitor {
 	int dirfd;
@@ -47,6 +50,7 @@ struct monitor {
 	bool status_dirty;
 	uint64_t netinfo_written;
 	struct virtiofs fs; /* the shared folders' virtiofsds, started before QEMU, stopped after it */
+	int vnc;	    /* VNC's listening socket (its clients are handed to QEMU), or -1 */
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -209,10 +213,40 @@ static int start_shares(struct monitor *m, struct spawn_fd *map, size_t *nmap)
 	return r;
 }
 
-static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state, pid_t *qemu, struct qmp **q)
+/* QEMU without root: the files and sockets of qemu.fds opened here, the
+ * child confined (src/jail) before it becomes QEMU. */
+static int spawn_jailed(struct monitor *m, char **argv, struct spawn_fd *map, size_t nmap, pid_t *qemu)
+{
+	struct jail_plan plan;
+	struct qemu_jail jail;
+	struct spawn_opts o = { .new_pgrp = true };
+	int fds[ENGINE_MAX_PASS_FDS], r;
+	char buf[4096];
+
+	if ((r = jail_plan_load(m->dirfd, &plan)) < 0)
+		return r;
+	if ((r = hv_home(buf, sizeof(buf))) < 0 || (r = qemu_jail_prepare(&jail, buf)) < 0 ||
+	    (r = jail_open(m->dirfd, &plan.fds, fds)) < 0)
+		goto out;
+	for (size_t i = 0; i < plan.fds.n; i++)
+		map[nmap++] = (struct spawn_fd){ fds[i], plan.fds.v[i].fd };
+	if (plan.fds.vnc_path && (r = sock_listen_at(m->dirfd, plan.fds.vnc_path, true, &m->vnc)) < 0) {
+		jail_close(&plan.fds, fds);
+		goto out;
+	}
+	qemu_jail_spawn_opts(&jail, &o);
+	/* QEMU gets its own process group: signals aimed at hv's never reach it */
+	r = proc_spawn_opts(argv, map, nmap, &o, qemu);
+	jail_close(&plan.fds, fds);
+out:
+	jail_plan_free(&plan);
+	return r;
+}
+
+static int run_qemu(struct monitor *m, int ntaps, bool state, pid_t *qemu, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX];
+	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX + ENGINE_MAX_PASS_FDS];
 	int sp[2], ch[2], devnull, log, r;
 	size_t nmap = 0;
 
@@ -236,8 +270,7 @@ static int run_qemu(struct monitor *m, const char *vmdir, int ntaps, bool state,
 		map[nmap++] = (struct spawn_fd){ MONITOR_STATE_FD, QEMU_STATE_FD };
 	if ((r = start_shares(m, map, &nmap)) < 0)
 		return r;
-	/* QEMU gets its own process group: signals aimed at hv's never reach it */
-	r = proc_spawn(argv.v, map, nmap, vmdir, true, qemu);
+	r = spawn_jailed(m, argv.v, map, nmap, qemu);
 	virtiofs_close_qemu_ends(&m->fs);
 	close(sp[1]);
 	close(ch[1]);
@@ -353,21 +386,35 @@ static void flush_netinfo(struct monitor *m, bool force)
 	m->netinfo_written = proc_now_ms();
 }
 
+/* A VNC client on the VM's vnc.sock, handed to QEMU, which cannot make
+ * the socket itself (it has no path to the VM's folder). */
+static void vnc_accept(struct monitor *m, struct qmp *q)
+{
+	int fd = accept4(m->vnc, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (qmp_vnc_add_client(q, fd) < 0)
+		err_clear();
+	close(fd);
+}
+
 /* The monitor's life: QMP events, the guest channel and hv exec clients,
  * until QEMU exits (then its end is recorded). */
 static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 {
 	for (;;) {
-		struct pollfd pf[3 + EXECMUX_MAX_POLL];
+		struct pollfd pf[4 + EXECMUX_MAX_POLL];
 		struct signalfd_siginfo si;
 		int status, timeout = m->netinfo_dirty || m->status_dirty ? 1000 : -1, nx = 0;
 
 		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
 		pf[2] = (struct pollfd){ m->chan.fd, POLLIN | (chan_pending(&m->chan) ? POLLOUT : 0), 0 };
+		pf[3] = (struct pollfd){ q ? m->vnc : -1, POLLIN, 0 };
 		if (m->mux)
-			nx = execmux_poll_fds(m->mux, pf + 3, &timeout);
-		if (poll(pf, 3 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
+			nx = execmux_poll_fds(m->mux, pf + 4, &timeout);
+		if (poll(pf, 4 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
 			break;
 		if (m->status_dirty)
 			m->status_dirty = status_save(m->dirfd, &m->st) < 0;
@@ -377,7 +424,11 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 			channel_gone(m);
 		err_clear();
 		if (m->mux)
-			execmux_handle(m->mux, pf + 3, nx);
+			execmux_handle(m->mux, pf + 4, nx);
+		if (pf[3].revents) {
+			vnc_accept(m, q);
+			pf[1].revents |= POLLIN; /* events that came with the reply are queued */
+		}
 		if (m->chan.fd >= 0 && chan_pending(&m->chan) && chan_flush(&m->chan) < 0)
 			channel_gone(m);
 		flush_netinfo(m, false);
@@ -402,7 +453,7 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 
 int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state)
 {
-	struct monitor m = { .dirfd = -1 };
+	struct monitor m = { .dirfd = -1, .vnc = -1 };
 	struct qmp *q = NULL;
 	sigset_t set;
 	pid_t qemu;
@@ -423,7 +474,7 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	}
 	/* what the guest said during its previous boot is no longer true */
 	unlinkat(m.dirfd, "guest.json", 0);
-	if ((r = run_qemu(&m, vmdir, ntaps, state, &qemu, &q)) < 0) {
+	if ((r = run_qemu(&m, ntaps, state, &qemu, &q)) < 0) {
 		report(report_fd, "error %s", err_msg());
 		return 1;
 	}
@@ -450,5 +501,7 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	watch(&m, sfd, qemu, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
+	if (m.vnc >= 0)
+		close(m.vnc);
 	return 0;
 }
