@@ -198,11 +198,22 @@ static int add_virtio_serial(struct strv *a, const struct engine_vm *vm, struct 
 	return 0;
 }
 
-/* How QEMU names a block file: its path, or its fd set when passed. */
+/* How QEMU names a block file: its path, or its fd set when passed.
+ * QEMU's image locks are held per open file description, and a set keeps
+ * its descriptions open: locks of one QEMU stopped using would stay and
+ * refuse its own reactivation (cont after hv save or a snapshot with VM
+ * state: "Failed to get write lock").  So passed files are not locked;
+ * hv gives an image to one VM only and locks the VM's folder. */
 static int block_file(struct engine_pass_fds *pf, const char *path, bool writable, char **out)
 {
-	if (pf)
-		return pass_fdset(pf, path, writable ? ENGINE_FD_RDWR : ENGINE_FD_READ, out);
+	int r;
+
+	if (pf) {
+		_cleanup_free_ char *set = NULL;
+		if ((r = pass_fdset(pf, path, writable ? ENGINE_FD_RDWR : ENGINE_FD_READ, &set)) < 0)
+			return r;
+		return asprintf(out, "%s,file.locking=off", set) < 0 ? -ENOMEM : 0;
+	}
 	*out = opt_escape(path);
 	return *out ? 0 : -ENOMEM;
 }
@@ -233,8 +244,8 @@ static int backing_opts(const struct engine_disk *d, struct engine_pass_fds *pf,
 			return strv_free(&opts), err_set(-EINVAL, "disk %s: backing file %s has no raw or qcow2 format",
 							 d->path, d->backing[j]);
 		if ((r = pass_fdset(pf, d->backing[j], ENGINE_FD_READ, &name)) == 0)
-			r = strv_addf(&opts, ",%sdriver=%s,%sfile.filename=%s", prefix, d->backing_format[j], prefix,
-				      name);
+			r = strv_addf(&opts, ",%sdriver=%s,%sfile.filename=%s,%sfile.locking=off", prefix,
+				      d->backing_format[j], prefix, name, prefix);
 	}
 	*out = r == 0 ? strv_join(&opts, "") : NULL;
 	strv_free(&opts);
