@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # make        install missing Debian packages, build build/hv and the default guest
 # make check  the whole test suite (unit tests, then VM tests); last line "N passed, N failed"
+# make fuzz   the fuzz targets of tests/fuzz, FUZZ_TIME (60) seconds each
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -17,7 +18,7 @@ INIT_SRC := $(wildcard guest/init/*.c) src/guest/proto.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps hv guest check unit vmtest bench clean
+.PHONY: all deps hv guest check unit vmtest bench clean fuzz fuzz-build
 all: deps
 	@$(MAKE) --no-print-directory hv guest
 
@@ -76,6 +77,41 @@ unit: $(UNIT_BIN)
 check: all
 	@$(MAKE) --no-print-directory unit
 	@tests/run
+
+# make fuzz: the libFuzzer targets of tests/fuzz (clang, only for this),
+# each run FUZZ_TIME seconds from its seed corpus (tests/fuzz/run.sh); what
+# they find is kept in build/fuzz/corpus/, crashes in build/fuzz/crashes/.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+# clang warns of _cleanup_ variables that are never read
+FUZZ_WARN := $(WARN) -Wno-unused-variable
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJ := $(LIB_SRC:src/%.c=$(B)/fuzzobj/%.o)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+$(B)/fuzzobj/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC (fuzz) $<"
+	@$(FUZZ_CC) $(FUZZ_WARN) $(CPPFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(JSONC_CFLAGS) -c -o $@ $<
+
+$(B)/libhv-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/libhv-fuzz.a
+	@mkdir -p $(dir $@)
+	@echo "  LD (fuzz) $@"
+	@$(FUZZ_CC) $(FUZZ_WARN) $(CPPFLAGS) -Itests/fuzz -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(JSONC_CFLAGS) -o $@ $< \
+		$(B)/libhv-fuzz.a $(JSONC_LIBS)
+
+# fuzz_initsess builds hv's init's session code in
+$(B)/fuzz/fuzz_initsess: $(wildcard guest/init/*.c guest/init/*.h) tests/unit/t_initsys.h
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) FUZZ_KEEP=1 tests/fuzz/run.sh
 
 bench: all
 	bench/boot.sh

@@ -1,9 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Install the Debian packages hv needs to build, test and run, if missing.
-# usage: scripts/deps.sh [--check]
+# usage: scripts/deps.sh [--check] [--fuzz]   (--fuzz: only what make fuzz needs)
 set -eu
-pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
+if [ "${1:-}" = --fuzz ] || [ "${2:-}" = --fuzz ]; then
+	# clang and its libFuzzer runtime (libclang-rt-*-dev comes with clang)
+	pkgs="clang"
+	[ "${1:-}" = --fuzz ] && shift
+else
+	pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc containerd time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
+fi
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"

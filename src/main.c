@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{ "cp", cmd_cp, "copy files into or out of a running VM (hv cp [NAME:]SRC [NAME:]DST)" },
 	{ "ssh", cmd_ssh, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])" },
 	{ "vnc", cmd_vnc, "where to connect a VNC viewer to a VM's display" },
+	{ "stats", cmd_stats, "CPU, memory, disk and network figures of VMs and containers (--json, --prometheus)" },
+	{ "top", cmd_top, "a live table of VMs and containers, sorted, refreshed every second" },
 	{ "image", cmd_image, "build, import, list, inspect and remove OS images (hv image build debian-12)" },
 	{ "attach-disk", cmd_attach_disk, "add a disk image to a stopped VM" },
 	{ "detach-disk", cmd_detach_disk, "remove a disk from a stopped VM" },
@@ -62,7 +64,9 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	if (!strcmp(base, "hv-runc")) {
 		cli_prog = "hv-runc";
-		return cmd_ctr(argc, argv);
+		int rc = cmd_ctr(argc, argv);
+		cli_warnings();
+		return rc;
 	}
 	/* hv --debug COMMAND ...: trace QMP, channel and agent traffic (also HV_DEBUG=1 or =/file) */
 	if (argc >= 2 && !strcmp(argv[1], "--debug")) {
@@ -86,7 +90,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			err_clear(); /* a command's failure reports only its own reason */
-			return commands[i].fn(argc - 1, argv + 1);
+			int rc = commands[i].fn(argc - 1, argv + 1);
+			cli_warnings(); /* what the library repaired on its way */
+			return rc;
 		}
 	fprintf(stderr, "hv: unknown command '%s' (see: hv --help)\n", argv[1]);
 	return EXIT_USAGE;

@@ -95,7 +95,8 @@ int appliance_run(const char *const *disks, size_t ndisks, const char *script, s
 				   .machine = MACHINE_MICROVM,
 				   .command = argv,
 				   .stdio = fds,
-				   .ndisks = ndisks };
+				   .ndisks = ndisks,
+				   .name_prefix = "appliance" };
 	o.nics.none = true;
 	for (size_t i = 0; i < ndisks; i++)
 		o.disks[i] = disks[i];

@@ -39,6 +39,8 @@ int cmd_ssh(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
@@ -46,6 +48,9 @@ int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process 
  * `return -errno` never prints "unknown error" or an older message.
  * Returns EXIT_FAIL. */
 int cli_fail_code(const char *cmd, int r);
+/* "hv: warning: ..." on stderr for each warning the library left
+ * (err_warn: a damaged record it rebuilt); cli_fail* and main call it. */
+void cli_warnings(void);
 /* The same with whatever was recorded last (prefer cli_fail_code). */
 int cli_fail(const char *cmd);
 /* getopt_long wrapper with hv's messages for unknown options and missing

@@ -15,14 +15,24 @@
 
 const char *cli_prog = "hv";
 
+void cli_warnings(void)
+{
+	char line[512];
+
+	while (err_warning_take(line, sizeof(line)))
+		fprintf(stderr, "%s: warning: %s\n", cli_prog, line);
+}
+
 int cli_fail_code(const char *cmd, int r)
 {
+	cli_warnings();
 	fprintf(stderr, "%s %s: %s\n", cli_prog, cmd, err_msg_for(r < 0 ? r : -EIO));
 	return EXIT_FAIL;
 }
 
 int cli_fail(const char *cmd)
 {
+	cli_warnings();
 	fprintf(stderr, "%s %s: %s\n", cli_prog, cmd, err_msg());
 	return EXIT_FAIL;
 }

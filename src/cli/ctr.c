@@ -555,7 +555,7 @@ static int cmd_features_ctr(int argc, char **argv)
 	    "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","
 	    "\"SCMP_ACT_KILL_PROCESS\",\"SCMP_ACT_KILL_THREAD\",\"SCMP_ACT_LOG\",\"SCMP_ACT_TRACE\",\"SCMP_ACT_TRAP\"],"
 	    "\"operators\":[\"SCMP_CMP_EQ\",\"SCMP_CMP_GE\",\"SCMP_CMP_GT\",\"SCMP_CMP_LE\",\"SCMP_CMP_LT\","
-	    "\"SCMP_CMP_MASKED_EQ\",\"SCMP_CMP_NE\"]},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false}}"
+	    "\"SCMP_CMP_MASKED_EQ\",\"SCMP_CMP_NE\"]},\"apparmor\":{\"enabled\":true},\"selinux\":{\"enabled\":true}}"
 	    ","
 	    "\"annotations\":{\"org.hv.runtime\":\"hv-runc\"}}";
 	struct json_object *o = json_tokener_parse(features), *caps = json_object_new_array();

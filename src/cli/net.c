@@ -258,7 +258,17 @@ static int net_list_cmd(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct netdef d;
 		if (net_load(names[i], &d) < 0) {
-			fprintf(stderr, "hv net list: skipping '%s': %s\n", names[i], err_msg());
+			/* listed as damaged: it needs the user */
+			fprintf(stderr, "hv net list: %s\n", err_msg());
+			if (json) {
+				struct json_object *o = json_object_new_object();
+				json_object_object_add(o, "name", json_object_new_string(names[i]));
+				json_object_object_add(o, "state", json_object_new_string("damaged"));
+				json_object_object_add(o, "error", json_object_new_string(err_msg()));
+				json_object_array_add(arr, o);
+			} else {
+				printf("%-12s %-10s %-18s %-5s\n", names[i], "-", "-", "damaged");
+			}
 			free(names[i]);
 			continue;
 		}
@@ -319,15 +329,26 @@ static int net_info_cmd(int argc, char **argv)
 
 static int net_delete_cmd(int argc, char **argv)
 {
+	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	const char *name;
-	bool json;
-	int r;
+	bool force = false;
+	int c, r;
 
-	if ((r = only_json(argc, argv, "net delete", "usage: hv net delete NET\nRefused while a VM uses the network.",
-			   &json)) ||
-	    (r = cli_one_name(argc, argv, "net delete", &name)))
+	while ((c = cli_getopt(argc, argv, "fh", opts, "net delete")) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'h') {
+			puts("usage: hv net delete [--force] NET\nRefused while a VM uses the network; --force also "
+			     "removes a network whose net.json is damaged.");
+			return 0;
+		} else
+			return EXIT_USAGE;
+	}
+	if ((r = cli_one_name(argc, argv, "net delete", &name)))
 		return r;
-	if (vm_net_delete(name) < 0)
+	if (vm_net_delete(name, force) < 0)
 		return cli_fail("net delete");
 	printf("deleted network %s\n", name);
 	return 0;

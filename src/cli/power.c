@@ -202,9 +202,19 @@ int cmd_resume(int argc, char **argv)
 
 int cmd_monitor(int argc, char **argv)
 {
-	if (argc != 6) {
+	struct monitor_args a;
+
+	/* hv __monitor VMDIR REPORT_FD ACCEL NTAPS STATE FLAGS */
+	if (argc != 7) {
 		fprintf(stderr, "hv __monitor is internal to hv start\n");
 		return EXIT_USAGE;
 	}
-	return monitor_main(argv[1], atoi(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]) != 0);
+	a = (struct monitor_args){ .vmdir = argv[1],
+				   .report_fd = atoi(argv[2]),
+				   .accel = argv[3],
+				   .ntaps = atoi(argv[4]),
+				   .state = atoi(argv[5]) != 0,
+				   .owner = strchr(argv[6], 'o') != NULL,
+				   .channel = strchr(argv[6], 'c') != NULL };
+	return monitor_main(&a);
 }

@@ -46,7 +46,6 @@ int cmd_run(int argc, char **argv)
 	struct oneshot_opts o;
 	struct oneshot_result res;
 	struct oneshot_plan *plan;
-	_cleanup_share_set_ struct share_set shares = { 0 };
 	const char *why;
 	int c, k;
 
@@ -71,10 +70,8 @@ int cmd_run(int argc, char **argv)
 				   .machine = v.machine };
 	memcpy(o.disks, v.disks, sizeof(o.disks));
 	o.nics = v.nics;
-	for (unsigned i = 0; i < v.nshares; i++)
-		if (share_set_add(&shares, v.shares[i]) < 0)
-			return cli_fail("run"), RUN_FAILED;
-	o.shares = &shares;
+	o.shares = v.shares;
+	o.nshares = v.nshares;
 	if (optind < argc) {
 		/* getopt stops at "--" or at the first operand; both start COMMAND */
 		o.command = argv + optind;
@@ -98,7 +95,8 @@ int cmd_run(int argc, char **argv)
 		return RUN_FAILED;
 	case ONESHOT_VM_ENDED:
 		if (o.command) {
-			fprintf(stderr, "hv run: the VM stopped before the command reported its exit status\n");
+			fprintf(stderr, "hv run: the VM stopped before the command reported its exit status (%s)\n",
+				res.vm_end[0] ? res.vm_end : "no reason recorded");
 			return RUN_FAILED;
 		}
 		return 0;

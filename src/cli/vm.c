@@ -224,8 +224,24 @@ static struct json_object *vm_json(const char *name, const struct vmdef *d, cons
 	json_object_object_add(o, "nics", nics);
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)d->created));
 	json_object_object_add(o, "shares", share_set_json(&d->shares));
+	json_object_object_add(o, "transient", json_object_new_boolean(d->transient));
 	add_os_json(o, name, d, st);
 	return o;
+}
+
+/* A VM whose vm.json cannot be read: a row that says so, and why on stderr. */
+static void list_damaged(const char *name, const char *why, struct json_object *arr)
+{
+	fprintf(stderr, "hv list: %s\n", why);
+	if (!arr) {
+		printf("%-24s %-8s %4s %8s %8s\n", name, "damaged", "-", "-", "-");
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "state", json_object_new_string("damaged"));
+	json_object_object_add(o, "error", json_object_new_string(why));
+	json_object_array_add(arr, o);
 }
 
 int cmd_list(int argc, char **argv)
@@ -261,9 +277,13 @@ int cmd_list(int argc, char **argv)
 		const struct vmdef *d = &it.def;
 		struct vm_status st;
 		char mem[32], pid[16] = "-";
-		if (it.load_error < 0 || (r = status_derive(it.vm.dirfd, it.vm.dir, &st)) < 0) {
-			fprintf(stderr, "hv list: skipping VM '%s': %s\n", it.vm.name,
-				err_msg_for(it.load_error < 0 ? it.load_error : r));
+		if (it.load_error < 0) {
+			/* shown even without --all: it needs the user */
+			list_damaged(it.vm.name, err_msg_for(it.load_error), json ? arr : NULL);
+			continue;
+		}
+		if ((r = status_derive(it.vm.dirfd, it.vm.dir, &st)) < 0) {
+			fprintf(stderr, "hv list: skipping VM '%s': %s\n", it.vm.name, err_msg_for(r));
 			continue;
 		}
 		if (!all && !vm_state_active(st.state))
@@ -312,12 +332,31 @@ static void print_boot_info(const char *name, const struct vmdef *d, struct json
 }
 
 /* What the guest agent says the guest runs, when one answers. */
-static void print_guest_os(const char *name, const struct vm_status *st)
+/* The guest's OS as its agent reports it (null without an answer). */
+static struct json_object *guest_os_json(const struct agent_osinfo *os)
+{
+	struct json_object *o = json_object_new_object();
+	const char *keys[] = { "id", "name", "pretty_name", "version", "version_id", "kernel_release", "machine" };
+	const char *vals[] = { os->id,	       os->name,	   os->pretty_name, os->version,
+			       os->version_id, os->kernel_release, os->machine };
+
+	for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(o, keys[i], vals[i][0] ? json_object_new_string(vals[i]) : NULL);
+	return o;
+}
+
+static void print_guest_os(const char *name, const struct vm_status *st, struct json_object *json)
 {
 	struct agent_osinfo os;
 
 	if (st->state != VM_RUNNING || vm_guest_os(name, &os) < 0) {
 		err_clear();
+		if (json)
+			json_object_object_add(json, "guest_os", NULL);
+		return;
+	}
+	if (json) {
+		json_object_object_add(json, "guest_os", guest_os_json(&os));
 		return;
 	}
 	printf("os:       %s", os.pretty_name[0] ? os.pretty_name : os.name[0] ? os.name : os.id);
@@ -353,6 +392,7 @@ int cmd_info(int argc, char **argv)
 		return cli_fail_code("info", r);
 	_cleanup_json_ struct json_object *o = vm_json(name, &d, &st);
 	if (json) {
+		print_guest_os(name, &st, o);
 		json_print(o);
 		vmdef_free(&d);
 		return 0;
@@ -367,10 +407,12 @@ int cmd_info(int argc, char **argv)
 		printf("pid:      %d\n", (int)st.qemu.pid);
 	else if (st.reason[0])
 		printf("reason:   %s\n", st.reason);
+	if (d.transient)
+		printf("transient: yes (made by hv run, deleted when its command ends)\n");
 	printf("cpus:     %u\nmemory:   %s\nmachine:  %s\n", d.cpus, mem, machine_name(d.machine));
 	printf("accel:    %s\n", json_object_get_string(json_object_object_get(o, "accel")));
 	print_boot_info(name, &d, o);
-	print_guest_os(name, &st);
+	print_guest_os(name, &st, NULL);
 	if (d.initrd)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)

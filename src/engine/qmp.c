@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/sock.h"
 #include "util/json.h"
 #include "util/jsonfile.h"
 #include "util/proc.h"
@@ -275,22 +275,11 @@ bool qmp_greeted(const struct qmp *q)
 
 int qmp_open_at(int dirfd, const char *name, int timeout_ms, struct qmp **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, n;
+	int fd, r;
 
 	*out = NULL;
-	/* sun_path holds 108 bytes; reach the socket through its folder */
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return err_set(-ENAMETOOLONG, "socket name too long: %s", name);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_errno(-errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-		close(fd);
-		return err_errno(r, "cannot connect to QMP socket %s", name);
-	}
+	if ((r = sock_connect_at(dirfd, name, &fd)) < 0)
+		return err_prefix(r, "QMP socket");
 	return qmp_open_fd(fd, timeout_ms, out);
 }
 

@@ -303,17 +303,92 @@ static int clone_files(int from, int to)
 	return 0;
 }
 
+/* What a failed clone undoes: the staged folder, the clone's addresses,
+ * and the source's disks and definition as they were.  The failure's
+ * message is kept. */
+static void clone_rollback(struct vm_handle *h, struct vmdef *d, struct vmdef *c, const char *dst, const char *stage,
+			   struct base_undo *undo, bool src_saved)
+{
+	struct err_saved e;
+
+	err_save(&e);
+	fs_rm_rf_at(AT_FDCWD, stage);
+	vm_release_addresses(dst, c);
+	for (unsigned i = 0; i < d->ndisks; i++) {
+		if (undo[i].src) {
+			snprintf(d->disks[i].backing, sizeof(d->disks[i].backing), "%s",
+				 undo[i].backing ? undo[i].backing : "");
+			snprintf(d->disks[i].format, sizeof(d->disks[i].format), "%s", undo[i].format);
+		}
+		base_undo(&undo[i]);
+	}
+	if (src_saved)
+		vmdef_save(h->dirfd, d);
+	err_restore(&e);
+}
+
+/* Fill the staged folder: a new identity, the disks, the guest's reset,
+ * the VM's files and its vm.json.  *src_saved: the source's definition
+ * was rewritten (its disks became overlays). */
+static int clone_stage(struct vm_handle *h, struct vmdef *d, struct vmdef *c, const char *dst, const char *stage,
+		       const struct clone_opts *o, bool active, struct base_undo *undo, bool *src_saved)
+{
+	_cleanup_close_ int stagefd = -1;
+	int r;
+
+	if ((r = clone_identity(c, dst)) < 0)
+		return r;
+	for (unsigned i = 0; i < d->ndisks; i++)
+		if ((r = clone_disk(h, d, c, i, stage, o->linked, o->snapshot, active, &undo[i])) < 0)
+			return r;
+	if ((r = reset_guest(c, stage, o)) < 0)
+		return r;
+	if ((stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", stage);
+	if ((r = clone_files(h->dirfd, stagefd)) < 0 || (r = vmdef_save(stagefd, c)) < 0 ||
+	    (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
+		return r;
+	for (unsigned i = 0; i < d->ndisks; i++)
+		if (undo[i].src && !*src_saved) {
+			if ((r = vmdef_save(h->dirfd, d)) < 0)
+				return r;
+			*src_saved = true;
+		}
+	return 0;
+}
+
+/* The source locked and loaded, and nothing in the way of the clone. */
+static int clone_open_source(const char *src, const struct clone_opts *o, struct vm_handle *h, struct vmdef *d,
+			     bool *active)
+{
+	struct vm_status st;
+	char sd[160];
+	int r;
+
+	if ((r = vm_lock_and_load(src, h, d, &st)) < 0)
+		return r;
+	*active = vm_state_active(st.state);
+	snprintf(sd, sizeof(sd), "snapshots/%s/vm.json", o->snapshot ? o->snapshot : "");
+	if (o->snapshot && !fs_exists_at(h->dirfd, sd))
+		r = err_set(-ENOENT, "VM '%s' has no snapshot named '%s'", src, o->snapshot);
+	/* every disk first: nothing is changed for a clone that cannot be made */
+	for (unsigned i = 0; r == 0 && i < d->ndisks; i++)
+		r = clone_check_disk(h, &d->disks[i], o->linked, o->snapshot, *active);
+	if (r < 0) {
+		vmdef_free(d);
+		vm_close(h);
+	}
+	return r;
+}
+
 int vm_clone(const char *src, const char *dst, const struct clone_opts *o)
 {
-	bool linked = o->linked;
-	const char *snap = o->snapshot;
 	_cleanup_free_ char *stage = NULL, *final = NULL;
-	_cleanup_close_ int vmsfd = -1, stagefd = -1;
+	_cleanup_close_ int vmsfd = -1;
 	struct base_undo undo[VMDEF_MAX_DISKS];
 	char vms[4096], stage_name[128];
 	struct vm_handle h;
 	struct vmdef d, c;
-	struct vm_status st;
 	bool active, src_saved = false;
 	int r;
 
@@ -324,21 +399,8 @@ int vm_clone(const char *src, const char *dst, const struct clone_opts *o)
 		return err_set(-ENOMEM, "out of memory");
 	if (access(final, F_OK) == 0)
 		return err_set(-EEXIST, "a VM named '%s' already exists", dst);
-	if ((r = vm_lock_and_load(src, &h, &d, &st)) < 0)
+	if ((r = clone_open_source(src, o, &h, &d, &active)) < 0)
 		return r;
-	active = vm_state_active(st.state);
-	if (snap) {
-		char sd[160];
-		snprintf(sd, sizeof(sd), "snapshots/%s/vm.json", snap);
-		if (!fs_exists_at(h.dirfd, sd)) {
-			r = err_set(-ENOENT, "VM '%s' has no snapshot named '%s'", src, snap);
-			goto out;
-		}
-	}
-	/* every disk first: nothing is changed for a clone that cannot be made */
-	for (unsigned i = 0; i < d.ndisks; i++)
-		if ((r = clone_check_disk(&h, &d.disks[i], linked, snap, active)) < 0)
-			goto out;
 	if ((r = vmdef_dup(&d, &c)) < 0)
 		goto out;
 	snprintf(stage_name, sizeof(stage_name), ".new-%s-%d", dst, (int)getpid());
@@ -350,28 +412,8 @@ int vm_clone(const char *src, const char *dst, const struct clone_opts *o)
 		r = err_errno(-errno, "cannot create %s", stage);
 		goto out_c;
 	}
-	if ((r = clone_identity(&c, dst)) < 0)
+	if ((r = clone_stage(&h, &d, &c, dst, stage, o, active, undo, &src_saved)) < 0)
 		goto fail;
-	for (unsigned i = 0; i < d.ndisks; i++)
-		if ((r = clone_disk(&h, &d, &c, i, stage, linked, snap, active, &undo[i])) < 0)
-			goto fail;
-	if ((r = reset_guest(&c, stage, o)) < 0)
-		goto fail;
-	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (stagefd < 0) {
-		r = err_errno(-errno, "cannot open %s", stage);
-		goto fail;
-	}
-	if ((r = clone_files(h.dirfd, stagefd)) < 0 || (r = vmdef_save(stagefd, &c)) < 0 ||
-	    (r = fs_write_atomic(stagefd, "lock", "", 0, 0600)) < 0)
-		goto fail;
-	/* the source's disks became overlays: its definition says so */
-	for (unsigned i = 0; i < d.ndisks; i++)
-		if (undo[i].src && !src_saved) {
-			if ((r = vmdef_save(h.dirfd, &d)) < 0)
-				goto fail;
-			src_saved = true;
-		}
 	vmsfd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (vmsfd < 0 || renameat2(vmsfd, stage_name, vmsfd, dst, RENAME_NOREPLACE) < 0) {
 		r = errno == EEXIST ? err_set(-EEXIST, "a VM named '%s' already exists", dst)
@@ -384,24 +426,8 @@ int vm_clone(const char *src, const char *dst, const struct clone_opts *o)
 		free(undo[i].backing);
 	}
 	goto out_c;
-fail : {
-	struct err_saved e;
-	err_save(&e);
-	fs_rm_rf_at(AT_FDCWD, stage);
-	vm_release_addresses(dst, &c);
-	/* the source gets its disks back as they were, and a definition to match */
-	for (unsigned i = 0; i < d.ndisks; i++) {
-		if (undo[i].src) {
-			snprintf(d.disks[i].backing, sizeof(d.disks[i].backing), "%s",
-				 undo[i].backing ? undo[i].backing : "");
-			snprintf(d.disks[i].format, sizeof(d.disks[i].format), "%s", undo[i].format);
-		}
-		base_undo(&undo[i]);
-	}
-	if (src_saved)
-		vmdef_save(h.dirfd, &d);
-	err_restore(&e);
-}
+fail:
+	clone_rollback(&h, &d, &c, dst, stage, undo, src_saved);
 out_c:
 	vmdef_free(&c);
 out:

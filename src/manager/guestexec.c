@@ -65,8 +65,16 @@ int vm_exec(const char *name, const struct exec_request *req, int sigfd, struct 
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
 	vmdef_init(&d);
-	if ((r = vmdef_load(h.dirfd, &d)) < 0 || (r = check_running(&h)) < 0)
+	if ((r = vmdef_load_vm(&h, &d)) < 0 || (r = check_running(&h)) < 0)
 		goto out;
+	if (d.transient) {
+		/* hv run speaks to its guest on the channel itself */
+		r = err_set(-EBUSY,
+			    "VM '%s' belongs to an hv run, whose command has its guest channel; run another "
+			    "command with hv run, or make a persistent VM (hv create + hv start)",
+			    name);
+		goto out;
+	}
 	if (vm_guest_way(&d) == GUEST_WAY_CHANNEL)
 		r = exec_channel(&h, req, sigfd, st);
 	else
@@ -85,7 +93,7 @@ int vm_agent_open(const char *name, struct vm_handle *h)
 	if ((r = vm_open(name, h)) < 0)
 		return r;
 	vmdef_init(&d);
-	if ((r = vmdef_load(h->dirfd, &d)) == 0 && vm_guest_way(&d) == GUEST_WAY_AGENT && (r = check_running(h)) == 0)
+	if ((r = vmdef_load_vm(h, &d)) == 0 && vm_guest_way(&d) == GUEST_WAY_AGENT && (r = check_running(h)) == 0)
 		r = 1;
 	vmdef_free(&d);
 	if (r <= 0)

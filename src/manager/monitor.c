@@ -25,17 +25,19 @@
 
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
-#include "jail/jail.h"
+#include "guest/netinfo.h"
 #include "manager/execmux.h"
 #include "manager/virtiofs.h"
+#include "manager/vm.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/jsonfile.h"
 #include "network/netlink.h"
 #include "network/nic.h"
-#include "util/proc.h"
+#include "jail/jail.h"
 #include "util/home.h"
+#include "util/proc.h"
 #include "util/sock.h"
 
 struct monitor {
@@ -50,7 +52,10 @@ struct monitor {
 	bool status_dirty;
 	uint64_t netinfo_written;
 	struct virtiofs fs; /* the shared folders' virtiofsds, started before QEMU, stopped after it */
-	int vnc;	    /* VNC's listening socket (its clients are handed to QEMU), or -1 */
+	pid_t qemu;
+	int owner;	 /* a transient VM's owner (hv run), or -1 */
+	bool owner_lost; /* it went away: the VM is stopped and deleted */
+	int vnc;	 /* VNC's listening socket (its clients are handed to QEMU), or -1 */
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -172,7 +177,7 @@ static void record_end(struct monitor *m, int status)
 		intent[strcspn(intent, "\n")] = '\0';
 	}
 	if (m->panicked) {
-		save(m, VM_CRASHED, "the guest kernel panicked (see console.log)");
+		save(m, VM_CRASHED, VM_REASON_PANIC);
 	} else if (intent) {
 		save(m, VM_STOPPED, intent);
 	} else if (WIFSIGNALED(status)) {
@@ -213,6 +218,20 @@ static int start_shares(struct monitor *m, struct spawn_fd *map, size_t *nmap)
 	return r;
 }
 
+/* The guest channel: QEMU's end at ch[1], the monitor's at ch[0] (-1
+ * when the caller of hv start kept the other end: hv run). */
+static int channel_ends(bool handed, int ch[2])
+{
+	if (handed) {
+		ch[0] = -1;
+		ch[1] = MONITOR_CHANNEL_FD;
+		return 0;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0)
+		return err_errno(-errno, "socketpair");
+	return 0;
+}
+
 /* QEMU without root: the files and sockets of qemu.fds opened here, the
  * child confined (src/jail) before it becomes QEMU. */
 static int spawn_jailed(struct monitor *m, char **argv, struct spawn_fd *map, size_t nmap, pid_t *qemu)
@@ -243,18 +262,20 @@ out:
 	return r;
 }
 
-static int run_qemu(struct monitor *m, int ntaps, bool state, pid_t *qemu, struct qmp **q)
+static int run_qemu(struct monitor *m, const struct monitor_args *a, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
 	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX + ENGINE_MAX_PASS_FDS];
-	int sp[2], ch[2], devnull, log, r;
+	int sp[2], ch[2], devnull, log, r, ntaps = a->ntaps;
+	pid_t *qemu = &m->qemu;
 	size_t nmap = 0;
 
 	if ((r = load_args(m->dirfd, &argv)) < 0)
 		return r;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_errno(-errno, "socketpair");
+	if ((r = channel_ends(a->channel, ch)) < 0)
+		return r;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	log = openat(m->dirfd, "qemu.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (devnull < 0 || log < 0)
@@ -266,7 +287,7 @@ static int run_qemu(struct monitor *m, int ntaps, bool state, pid_t *qemu, struc
 	map[nmap++] = (struct spawn_fd){ ch[1], QEMU_CHANNEL_FD };
 	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
 		map[nmap++] = (struct spawn_fd){ MONITOR_TAP_FD + i, QEMU_TAP_FD + i };
-	if (state)
+	if (a->state)
 		map[nmap++] = (struct spawn_fd){ MONITOR_STATE_FD, QEMU_STATE_FD };
 	if ((r = start_shares(m, map, &nmap)) < 0)
 		return r;
@@ -279,7 +300,7 @@ static int run_qemu(struct monitor *m, int ntaps, bool state, pid_t *qemu, struc
 	/* QEMU holds the TAPs now: when it exits, they vanish */
 	for (int i = 0; i < ntaps && i < ENGINE_MAX_NICS; i++)
 		close(MONITOR_TAP_FD + i);
-	if (state)
+	if (a->state)
 		close(MONITOR_STATE_FD);
 	chan_init(&m->chan, ch[0], HVP_GUEST);
 	if (r < 0) {
@@ -301,38 +322,12 @@ static int run_qemu(struct monitor *m, int ntaps, bool state, pid_t *qemu, struc
 	return 0;
 }
 
-/* NETINFO from the guest: "IFACE MAC ADDR" lines.  The guest is
- * untrusted: keep only well-formed lines, and write guest.json at most
- * once a second however often it talks. */
+/* NETINFO from the guest (checked in guest/netinfo.c); guest.json is
+ * written at most once a second however often it talks. */
 static void on_netinfo(struct monitor *m, const uint8_t *p, size_t n)
 {
-	char text[1025], clean[1024] = "";
-	size_t used = 0;
-
-	if (n >= sizeof(text))
-		return;
-	memcpy(text, p, n);
-	text[n] = '\0';
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char ifc[16], mac[18], addr[19], extra;
-		uint8_t b[6];
-		uint32_t ip;
-		int prefix, k;
-		if (sscanf(line, "%15s %17s %18s %c", ifc, mac, addr, &extra) != 3 || mac_parse(mac, b) < 0)
-			continue;
-		if (strcmp(addr, "-") && (strchr(addr, '/') == NULL || ip4_parse_host_prefix(addr, &ip, &prefix) < 0))
-			continue;
-		for (char *c = ifc; *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-				*c = '_';
-		k = snprintf(clean + used, sizeof(clean) - used, "%s %s %s\n", ifc, mac, addr);
-		if (k < 0 || (size_t)k >= sizeof(clean) - used)
-			break;
-		used += (size_t)k;
-	}
-	err_clear();
-	snprintf(m->netinfo, sizeof(m->netinfo), "%s", clean);
-	m->netinfo_dirty = true;
+	if (netinfo_clean(p, n, m->netinfo, sizeof(m->netinfo)) == 0)
+		m->netinfo_dirty = true;
 }
 
 static void on_frame(void *ctx, const struct hvp_frame *f)
@@ -399,33 +394,59 @@ static void vnc_accept(struct monitor *m, struct qmp *q)
 	close(fd);
 }
 
+/* The owner of a transient VM (hv run) asks for a stop with a byte 'k';
+ * its end closing means it is gone: the VM stops and is deleted. */
+static void on_owner(struct monitor *m)
+{
+	char c;
+	ssize_t n = read(m->owner, &c, 1);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n == 1 && c != 'k')
+		return;
+	if (n == 1)
+		fs_write_atomic(m->dirfd, "stop-intent", "stopped by hv run\n", 18, 0600);
+	else {
+		fs_write_atomic(m->dirfd, "stop-intent", "hv run ended without stopping its VM\n", 38, 0600);
+		m->owner_lost = true;
+		close(m->owner);
+		m->owner = -1;
+	}
+	err_clear();
+	kill(m->qemu, SIGTERM); /* QEMU flushes its disks and exits */
+}
+
 /* The monitor's life: QMP events, the guest channel and hv exec clients,
  * until QEMU exits (then its end is recorded). */
-static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
+static void watch(struct monitor *m, int sfd, struct qmp *q)
 {
 	for (;;) {
-		struct pollfd pf[4 + EXECMUX_MAX_POLL];
+		struct pollfd pf[5 + EXECMUX_MAX_POLL];
 		struct signalfd_siginfo si;
 		int status, timeout = m->netinfo_dirty || m->status_dirty ? 1000 : -1, nx = 0;
 
 		pf[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		pf[1] = (struct pollfd){ q ? qmp_fd(q) : -1, POLLIN, 0 };
 		pf[2] = (struct pollfd){ m->chan.fd, POLLIN | (chan_pending(&m->chan) ? POLLOUT : 0), 0 };
-		pf[3] = (struct pollfd){ q ? m->vnc : -1, POLLIN, 0 };
+		pf[3] = (struct pollfd){ m->owner, POLLIN, 0 };
+		pf[4] = (struct pollfd){ q ? m->vnc : -1, POLLIN, 0 };
 		if (m->mux)
-			nx = execmux_poll_fds(m->mux, pf + 4, &timeout);
-		if (poll(pf, 4 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
+			nx = execmux_poll_fds(m->mux, pf + 5, &timeout);
+		if (poll(pf, 5 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
 			break;
 		if (m->status_dirty)
 			m->status_dirty = status_save(m->dirfd, &m->st) < 0;
+		if (m->owner >= 0 && pf[3].revents)
+			on_owner(m);
 		/* a guest that breaks the protocol loses the channel: its
 		 * clients end with a reason instead of waiting forever */
 		if (m->chan.fd >= 0 && (pf[2].revents & ~POLLOUT) && chan_read(&m->chan, on_frame, m) < 0)
 			channel_gone(m);
 		err_clear();
 		if (m->mux)
-			execmux_handle(m->mux, pf + 4, nx);
-		if (pf[3].revents) {
+			execmux_handle(m->mux, pf + 5, nx);
+		if (pf[4].revents) {
 			vnc_accept(m, q);
 			pf[1].revents |= POLLIN; /* events that came with the reply are queued */
 		}
@@ -438,7 +459,7 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			;
-		if (waitpid(qemu, &status, WNOHANG) == qemu) {
+		if (waitpid(m->qemu, &status, WNOHANG) == m->qemu) {
 			/* events sent just before exiting may still be buffered */
 			if (q)
 				take_events(m, q);
@@ -451,13 +472,19 @@ static void watch(struct monitor *m, int sfd, pid_t qemu, struct qmp *q)
 	qmp_close(q);
 }
 
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state)
+/* A transient VM whose owner went away is deleted once QEMU has ended. */
+static void delete_orphan(const char *vmdir)
 {
-	struct monitor m = { .dirfd = -1, .vnc = -1 };
-	struct qmp *q = NULL;
+	const char *name = strrchr(vmdir, '/');
+
+	name = name ? name + 1 : vmdir;
+	if (vm_delete(name, false, false, false, NULL) < 0)
+		err_clear(); /* left as a stopped VM: hv delete removes it */
+}
+
+static int monitor_setup(struct monitor *m, const struct monitor_args *a, int *sfd)
+{
 	sigset_t set;
-	pid_t qemu;
-	int sfd, r;
 
 	setsid();
 	prctl(PR_SET_NAME, "hv-monitor");
@@ -466,24 +493,40 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	m.dirfd = open(vmdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (m.dirfd < 0 || sfd < 0) {
-		report(report_fd, "error cannot open %s: %s", vmdir, strerror(errno));
-		return 1;
+	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->dirfd = open(a->vmdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->dirfd < 0 || *sfd < 0) {
+		report(a->report_fd, "error cannot open %s: %s", a->vmdir, strerror(errno));
+		return -1;
+	}
+	if (a->owner) {
+		m->owner = MONITOR_OWNER_FD;
+		fcntl(m->owner, F_SETFD, FD_CLOEXEC);
+		fcntl(m->owner, F_SETFL, O_NONBLOCK);
 	}
 	/* what the guest said during its previous boot is no longer true */
-	unlinkat(m.dirfd, "guest.json", 0);
-	if ((r = run_qemu(&m, ntaps, state, &qemu, &q)) < 0) {
-		report(report_fd, "error %s", err_msg());
+	unlinkat(m->dirfd, "guest.json", 0);
+	return 0;
+}
+
+int monitor_main(const struct monitor_args *a)
+{
+	struct monitor m = { .dirfd = -1, .owner = -1, .vnc = -1 };
+	struct qmp *q = NULL;
+	int sfd;
+
+	if (monitor_setup(&m, a, &sfd) < 0)
+		return 1;
+	if (run_qemu(&m, a, &q) < 0) {
+		report(a->report_fd, "error %s", err_msg());
 		return 1;
 	}
-	if (proc_identify(qemu, &m.st.qemu) < 0 || proc_identify(getpid(), &m.st.monitor) < 0) {
-		report(report_fd, "error %s", err_msg());
-		kill(qemu, SIGKILL);
+	if (proc_identify(m.qemu, &m.st.qemu) < 0 || proc_identify(getpid(), &m.st.monitor) < 0) {
+		report(a->report_fd, "error %s", err_msg());
+		kill(m.qemu, SIGKILL);
 		return 1;
 	}
-	snprintf(m.st.accel, sizeof(m.st.accel), "%s", accel);
+	snprintf(m.st.accel, sizeof(m.st.accel), "%s", a->accel);
 	/* a VM loading a saved state, or started with -S, is not running yet */
 	{
 		struct qmp_status qs = { QMP_RUN_RUNNING, true };
@@ -492,16 +535,18 @@ int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps,
 		save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
 		err_clear();
 	}
-	report(report_fd, "ok %d", (int)qemu);
-	close(report_fd);
+	report(a->report_fd, "ok %d", (int)m.qemu);
+	close(a->report_fd);
 
 	/* hv exec's way in; without it the VM still runs, only exec fails */
-	if (execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
+	if (m.chan.fd >= 0 && execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
 		err_clear();
-	watch(&m, sfd, qemu, q);
+	watch(&m, sfd, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
 	if (m.vnc >= 0)
 		close(m.vnc);
+	if (m.owner_lost)
+		delete_orphan(a->vmdir);
 	return 0;
 }

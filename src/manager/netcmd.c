@@ -19,26 +19,56 @@
 #include "util/json.h"
 #include "util/jsonfile.h"
 
-/* The guest's own report (guest.json, written by the VM's monitor). */
+/* One entry of guest.json: its ipv4 when its mac is want. */
+struct guest_nic_want {
+	const char *mac;
+	uint32_t *ip;
+	int *prefix;
+};
+
+static int guest_nic(struct json_object *e, size_t i, const char *path, void *ctx)
+{
+	struct guest_nic_want *w = ctx;
+	const char *mac, *ipv4 = NULL;
+	int r;
+
+	(void)i;
+	if ((r = json_need_str(e, "mac", path, &mac)) < 0 ||
+	    ((r = json_get_str(e, "ipv4", path, &ipv4)) < 0 && r != -ENOENT))
+		return r;
+	if (!strcasecmp(mac, w->mac) && ipv4 && ip4_parse_host_prefix(ipv4, w->ip, w->prefix) < 0)
+		return err_prefix(-EINVAL, "%s.ipv4", path);
+	return 0;
+}
+
+/* The guest's own report (guest.json, written by the VM's monitor).  A
+ * damaged one is replaced by an empty report (the guest's next one
+ * rewrites it) and said in a warning. */
 static void guest_report(int dirfd, const uint8_t mac[6], uint32_t *ip, int *prefix)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *nics, *v;
-	char want[32];
+	_cleanup_free_ char *text = NULL;
+	struct json_object *nics;
+	char want[32], why[512];
+	struct guest_nic_want w = { want, ip, prefix };
+	size_t len;
+	int r;
 
 	*ip = 0;
 	*prefix = 0;
-	if (json_read_object(dirfd, "guest.json", 65536, &o) < 0 || !json_object_object_get_ex(o, "nics", &nics) ||
-	    !json_object_is_type(nics, json_type_array)) {
-		err_clear();
-		return;
-	}
 	mac_format(mac, want, sizeof(want));
-	for (size_t i = 0; i < json_object_array_length(nics); i++) {
-		struct json_object *e = json_object_array_get_idx(nics, i);
-		if (json_object_object_get_ex(e, "mac", &v) && !strcasecmp(json_object_get_string(v), want) &&
-		    json_object_object_get_ex(e, "ipv4", &v) && json_object_is_type(v, json_type_string))
-			ip4_parse_host_prefix(json_object_get_string(v), ip, prefix);
+	if ((r = fs_read_all(dirfd, "guest.json", 65536, &text, &len)) == -ENOENT)
+		return;
+	if (r < 0 || (r = json_parse_object(text, len, "guest.json", &o)) < 0 ||
+	    (r = json_get_array(o, "nics", "guest.json", &nics)) < 0 ||
+	    (r = json_array_each(nics, "guest.json.nics", 64, guest_nic, &w)) < 0) {
+		snprintf(why, sizeof(why), "%s", r == -ENOENT ? "guest.json: nics is missing" : err_msg_for(r));
+		*ip = 0;
+		*prefix = 0;
+		if (json_write_atomic(dirfd, "guest.json", "{ \"nics\": [] }") == 0)
+			err_warn("guest.json was damaged (%s): replaced by an empty report until the guest reports "
+				 "again",
+				 why);
 	}
 	err_clear();
 }
@@ -100,7 +130,7 @@ int vm_addresses(const char *name, struct vm_nic_addr *out, unsigned *n, bool *r
 		return err_set(-ENOMEM, "out of memory");
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) < 0 || (r = status_derive(h.dirfd, h.dir, &st)) < 0) {
+	if ((r = vmdef_load_vm(&h, &d)) < 0 || (r = status_derive(h.dirfd, h.dir, &st)) < 0) {
 		vm_close(&h);
 		return r;
 	}
@@ -165,7 +195,7 @@ int vm_forward_list(const char *name, struct nic_forward *out, unsigned *n)
 	*n = 0;
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) == 0 && (k = first_nat(&d)) >= 0) {
+	if ((r = vmdef_load_vm(&h, &d)) == 0 && (k = first_nat(&d)) >= 0) {
 		memcpy(out, d.nics[k].fwd, d.nics[k].nfwd * sizeof(*out));
 		*n = d.nics[k].nfwd;
 	}
@@ -284,14 +314,18 @@ int vms_on_network(const char *net, char ***out, size_t *nout)
 	return 0;
 }
 
-int vm_net_delete(const char *net)
+int vm_net_delete(const char *net, bool force)
 {
 	char **users, list[512] = "";
 	struct netdef d;
 	size_t n;
 	int r;
 
-	if ((r = net_load(net, &d)) < 0 || (r = vms_on_network(net, &users, &n)) < 0)
+	/* a damaged definition must not make a network undeletable */
+	if ((r = net_load(net, &d)) < 0 && (!force || r == -ENOENT || r == -ENOMEM))
+		return r;
+	err_clear();
+	if ((r = vms_on_network(net, &users, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		size_t used = strlen(list);

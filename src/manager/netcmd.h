@@ -25,4 +25,5 @@ int vm_forward_list(const char *name, struct nic_forward *out, unsigned *n);
 /* Names of the VMs with a NIC on network net (a malloc'ed list). */
 int vms_on_network(const char *net, char ***names, size_t *n);
 /* Delete a network no VM uses. */
-int vm_net_delete(const char *net);
+/* force: also when its net.json is damaged (everything of it is removed). */
+int vm_net_delete(const char *net, bool force);

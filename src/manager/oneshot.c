@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One event loop relays between the user and a throwaway QEMU:
+ * hv run: a transient VM.  It is made in the store like any VM (marked
+ * transient), started through vm_start_locked and its monitor like hv
+ * start's VMs, and deleted at the end.  Two things differ: hv run keeps
+ * the other end of the guest channel that QEMU is given (the command's
+ * stdio goes straight between hv run and the guest, without the hop
+ * through the monitor that hv exec takes), and it holds an owner socket
+ * to the monitor: a byte asks for a stop, and if hv run dies the monitor
+ * stops and deletes the VM.  One loop relays:
  *   stdin      -> console (terminal mode) or STDIN frames (pipe mode)
- *   console    -> stdout (terminal mode) or stderr (kernel messages)
+ *   console    -> stdout (terminal mode, or without hv's init)
  *   channel    -> STDOUT/STDERR/EXIT/ERROR frames from hv's init
- *   QMP        -> GUEST_PANICKED / SHUTDOWN events
- * All three are socketpairs handed to QEMU as inherited fds: no files,
- * no paths, nothing to clean up.  The command's exit status travels in an
- * EXIT frame; a panic is told apart from a power-off by pvpanic.
+ * until the monitor exits; how the VM ended is then in status.json.
  */
 #include "manager/oneshot.h"
 
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -28,36 +33,33 @@
 #include "guest/boot.h"
 #include "guest/channel.h"
 #include "guest/session.h"
-#include "manager/virtiofs.h"
+#include "manager/power.h"
+#include "manager/status.h"
+#include "manager/vm.h"
 #include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/size.h"
+#include "util/sock.h"
 #include "util/text.h"
 #include "util/tty.h"
 
-/* shared folder i's virtiofsd at FD_FS + i, past the TAPs */
-enum { FD_CONSOLE = 3, FD_CHANNEL = 4, FD_QMP = 5, FD_TAP = 6, FD_FS = 10 }; /* fd numbers inside QEMU */
-_Static_assert(FD_FS >= FD_TAP + ENGINE_MAX_NICS, "the shares follow the TAPs");
-
 struct loop {
 	const struct oneshot_opts *o;
-	char *const *env; /* the environment EXEC adds in the guest */
 	struct oneshot_result *res;
 	bool tty, hv_init;
 	int in, out; /* the command's stdin and stdout (o->stdio, or 0 and 1) */
-	int con, sfd, qerr;
+	int con;     /* the VM's console.sock (terminal mode, or without hv's init), or -1 */
+	int sfd;
+	int owner; /* our end of the owner socket: 'k' stops the VM */
 	struct chan ch;
 	struct exec_request req; /* the command, as hv exec would send it */
 	struct gsess sess;
-	struct qmp *qmp; /* events only: GUEST_PANICKED */
-	bool stdin_open, exec_sent, panicked, qmp_greeted, signalled;
-	pid_t qemu;
-	int qemu_status;
-	bool qemu_done;
-	char qemu_msg[1024];
-	size_t qemu_msg_len;
+	bool stdin_open, exec_sent, signalled, stop_sent;
+	pid_t monitor;
+	bool monitor_done;
 	bool failed; /* the run failed for the reason in fail */
 	struct err_saved fail;
 };
@@ -65,27 +67,12 @@ struct loop {
 /* Shell of an interactive hv run. */
 static char *const default_command[] = { "/bin/sh", NULL };
 
-/* Read what QEMU sent on QMP (the greeting is answered inside). */
-static void on_qmp(struct loop *l)
+/* Ask the monitor to stop the VM (QEMU flushes its disks and exits). */
+static void stop_vm(struct loop *l)
 {
-	struct qmp_event ev;
-	int r;
-
-	while ((r = qmp_event_next(l->qmp, 0, &ev)) == 0 || r == -EBADMSG)
-		if (r == 0 && ev.kind == QMP_EVENT_GUEST_PANICKED)
-			l->panicked = true;
-	err_clear();
-	l->qmp_greeted |= qmp_greeted(l->qmp);
-	if (r == -ECONNRESET) {
-		qmp_close(l->qmp); /* QEMU is going away */
-		l->qmp = NULL;
-	}
-}
-
-static void stop_qemu(struct loop *l)
-{
-	if (!l->qemu_done)
-		kill(l->qemu, SIGTERM);
+	if (!l->stop_sent && !l->monitor_done)
+		(void)!write(l->owner, "k", 1);
+	l->stop_sent = true;
 }
 
 /* The run cannot go on: keep the first reason (recorded by the failing
@@ -96,7 +83,7 @@ static void loop_fail(struct loop *l)
 		err_save(&l->fail);
 		l->failed = true;
 	}
-	stop_qemu(l);
+	stop_vm(l);
 }
 
 /* Read the channel; a protocol violation ends the run with its reason. */
@@ -137,30 +124,12 @@ static void on_frame(void *ctx, const struct hvp_frame *f)
 	l->exec_sent = true;
 }
 
-/* Console output: live on a terminal until the command has exited (what
- * follows is shutdown noise); otherwise remembered for error reports. */
+/* Console output (only read in terminal mode or without hv's init): live
+ * until the command has exited (what follows is shutdown noise). */
 static void console_out(struct loop *l, const char *buf, size_t n)
 {
-	struct oneshot_result *res = l->res;
-	size_t cap = sizeof(res->console_tail) - 1;
-
-	if (l->tty || !l->hv_init) {
-		if (!l->sess.ended)
-			write_all(l->out, buf, n);
-		return;
-	}
-	if (n >= cap) {
-		buf += n - cap;
-		n = cap;
-	}
-	if (res->console_len + n > cap) {
-		size_t drop = res->console_len + n - cap;
-		memmove(res->console_tail, res->console_tail + drop, res->console_len - drop);
-		res->console_len -= drop;
-	}
-	memcpy(res->console_tail + res->console_len, buf, n);
-	res->console_len += n;
-	res->console_tail[res->console_len] = '\0';
+	if (!l->sess.ended)
+		write_all(l->out, buf, n);
 }
 
 static void handle_stdin(struct loop *l)
@@ -188,7 +157,7 @@ static void handle_stdin(struct loop *l)
 			l->res->end = ONESHOT_ESCAPED;
 			l->res->status = 130;
 			l->stdin_open = false;
-			stop_qemu(l);
+			stop_vm(l);
 			return;
 		}
 	}
@@ -203,10 +172,8 @@ static void handle_signal(struct loop *l)
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
 		int sig = (int)si.ssi_signo;
 		if (sig == SIGCHLD) {
-			if (waitpid(l->qemu, &st, WNOHANG) == l->qemu) {
-				l->qemu_done = true;
-				l->qemu_status = st;
-			}
+			if (waitpid(l->monitor, &st, WNOHANG) == l->monitor)
+				l->monitor_done = true;
 		} else if (sig == SIGWINCH && l->tty && l->exec_sent) {
 			int rows, cols;
 			if (tty_size(l->in, &rows, &cols))
@@ -219,63 +186,41 @@ static void handle_signal(struct loop *l)
 			} else {
 				l->res->end = ONESHOT_ESCAPED;
 				l->res->status = 128 + sig;
-				stop_qemu(l);
+				stop_vm(l);
 			}
 		}
 	}
 }
 
-static void read_qemu_stderr(struct loop *l)
-{
-	char buf[1024];
-	ssize_t n = read(l->qerr, buf, sizeof(buf));
-
-	if (n <= 0) {
-		close(l->qerr);
-		l->qerr = -1;
-		return;
-	}
-	/* keep the tail: QEMU's last words explain a failure */
-	if ((size_t)n >= sizeof(l->qemu_msg)) {
-		memcpy(l->qemu_msg, buf + n - (ssize_t)sizeof(l->qemu_msg) + 1, sizeof(l->qemu_msg) - 1);
-		l->qemu_msg_len = sizeof(l->qemu_msg) - 1;
-	} else {
-		if (l->qemu_msg_len + (size_t)n >= sizeof(l->qemu_msg)) {
-			size_t drop = l->qemu_msg_len + (size_t)n - sizeof(l->qemu_msg) + 1;
-			memmove(l->qemu_msg, l->qemu_msg + drop, l->qemu_msg_len - drop);
-			l->qemu_msg_len -= drop;
-		}
-		memcpy(l->qemu_msg + l->qemu_msg_len, buf, (size_t)n);
-		l->qemu_msg_len += (size_t)n;
-	}
-	l->qemu_msg[l->qemu_msg_len] = '\0';
-}
-
-/* After QEMU is gone, take whatever is still buffered in the sockets. */
+/* After the monitor is gone, take whatever is still buffered in the sockets. */
 static void drain(struct loop *l)
 {
 	char buf[4096];
 	ssize_t n;
 
-	fcntl(l->con, F_SETFL, O_NONBLOCK);
-	while ((n = read(l->con, buf, sizeof(buf))) > 0)
-		console_out(l, buf, (size_t)n);
+	if (l->con >= 0) {
+		fcntl(l->con, F_SETFL, O_NONBLOCK);
+		while ((n = read(l->con, buf, sizeof(buf))) > 0)
+			console_out(l, buf, (size_t)n);
+	}
 	fcntl(l->ch.fd, F_SETFL, O_NONBLOCK);
 	while (read_channel(l, on_frame) == 0 && !l->ch.broken) {
 		struct pollfd pf = { l->ch.fd, POLLIN, 0 };
 		if (poll(&pf, 1, 0) <= 0)
 			break;
 	}
-	while (l->qerr >= 0)
-		read_qemu_stderr(l);
 }
 
 static int event_loop(struct loop *l)
 {
-	while (!l->qemu_done) {
-		struct pollfd pf[6];
-		int n = 0, ist = -1, icon, ich, iq, ierr = -1;
-		bool want_stdin = l->stdin_open && (l->tty || !l->hv_init || gsess_wants_stdin(&l->sess));
+	while (!l->monitor_done) {
+		struct pollfd pf[5];
+		int n = 0, ist = -1, icon, ich;
+		/* typed-ahead keys wait for the command: a UART drops what
+		 * arrives before the guest's driver is up */
+		bool want_stdin = l->stdin_open && (l->tty	  ? l->exec_sent || !l->hv_init
+						    : !l->hv_init ? true
+								  : gsess_wants_stdin(&l->sess));
 
 		pf[n++] = (struct pollfd){ l->sfd, POLLIN, 0 };
 		if (want_stdin) {
@@ -286,12 +231,6 @@ static int event_loop(struct loop *l)
 		pf[n++] = (struct pollfd){ l->con, POLLIN, 0 };
 		ich = n;
 		pf[n++] = (struct pollfd){ l->ch.fd, POLLIN | (chan_pending(&l->ch) ? POLLOUT : 0), 0 };
-		iq = n;
-		pf[n++] = (struct pollfd){ l->qmp ? qmp_fd(l->qmp) : -1, POLLIN, 0 };
-		if (l->qerr >= 0) {
-			ierr = n;
-			pf[n++] = (struct pollfd){ l->qerr, POLLIN, 0 };
-		}
 		if (poll(pf, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -306,138 +245,124 @@ static int event_loop(struct loop *l)
 			ssize_t k = read(l->con, buf, sizeof(buf));
 			if (k > 0)
 				console_out(l, buf, (size_t)k);
+			else if (k == 0) {
+				close(l->con); /* QEMU is going away */
+				l->con = -1;
+			}
 		}
 		if (pf[ich].revents & (POLLIN | POLLHUP))
 			read_channel(l, on_frame);
 		if (chan_pending(&l->ch) && chan_flush(&l->ch) < 0)
-			l->ch.out_off = l->ch.out_len = 0; /* QEMU is going away: its exit tells why */
-		if (l->qmp && (pf[iq].revents & (POLLIN | POLLHUP)))
-			on_qmp(l);
-		if (ierr >= 0 && pf[ierr].revents)
-			read_qemu_stderr(l);
+			l->ch.out_off = l->ch.out_len = 0; /* QEMU is going away: its end tells why */
 	}
 	drain(l);
 	return l->failed ? err_restore(&l->fail) : 0;
-}
-
-static void disk_paths_free(char *(*paths)[ENGINE_MAX_DISKS + 1])
-{
-	for (size_t i = 0; i < ENGINE_MAX_DISKS; i++)
-		free((*paths)[i]);
-}
-
-/* Shared folders: hv's init mounts each at /mnt/TAG; oneshot_run starts
- * their virtiofsds (start_shares). */
-static int add_shares(const struct oneshot_opts *o, struct guest_boot *boot, struct engine_vm *vm)
-{
-	int r;
-
-	if (!o->shares || !o->shares->n)
-		return 0;
-	if (boot->hv_init && (r = share_kernel_args(o->shares, &boot->cmdline)) < 0)
-		return r;
-	vm->cmdline = boot->cmdline;
-	share_engine(o->shares, FD_FS, vm);
-	return 0;
-}
-
-/* One virtiofsd per shared folder, sockets in a private folder; QEMU's
- * ends of their connections at FD_FS + i. */
-static int start_shares(const struct oneshot_opts *o, struct virtiofs *fs, struct spawn_fd *map, size_t *nmap)
-{
-	int r;
-
-	memset(fs, 0, sizeof(*fs));
-	if (!o->shares || (r = virtiofs_start(o->shares, -1, -1, fs)) < 0)
-		return o->shares ? r : 0;
-	for (unsigned i = 0; i < fs->n; i++)
-		map[(*nmap)++] = (struct spawn_fd){ fs->qemu_fd[i], FD_FS + (int)i };
-	return 0;
-}
-
-static int build_vm(const struct oneshot_opts *o, struct guest_boot *boot, char fmts[][8], char **paths,
-		    struct engine_vm *vm)
-{
-	int r;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->name = "hv-run";
-	vm->cpus = o->cpus;
-	vm->memory_mib = o->memory_mib;
-	vm->machine = o->machine;
-	vm->accel = o->accel;
-	vm->kernel = boot->kernel;
-	vm->initrd = boot->initrd && boot->initrd[0] ? boot->initrd : NULL;
-	vm->cmdline = boot->cmdline;
-	vm->console.fd = FD_CONSOLE;
-	vm->channel.fd = boot->hv_init ? FD_CHANNEL : -1;
-	vm->qmp_fd = FD_QMP;
-	vm->no_reboot = true;
-	vm->sandbox = true;
-	for (size_t i = 0; i < o->ndisks; i++) {
-		/* adopted afresh on every run: a guessed qcow2 may name no other file */
-		if ((r = image_spec_parse(o->disks[i], &paths[i], fmts[i], 8)) < 0 ||
-		    (r = image_adopt(paths[i], fmts[i][0] ? fmts[i] : NULL, fmts[i], 8)) < 0)
-			return r;
-		vm->disks[i] = (struct engine_disk){ .path = paths[i], .format = fmts[i] };
-	}
-	vm->ndisks = o->ndisks;
-	return add_shares(o, boot, vm);
 }
 
 struct oneshot_plan {
 	const struct oneshot_opts *o;
 	char *term;   /* "TERM=...", the environment the command gets from hv */
 	char *env[2]; /* { term, NULL } */
-	struct guest_boot boot;
-	struct strv argv;
-	struct nic nics[NIC_MAX];
-	unsigned nnics;
-	struct nics_host taps;
+	bool hv_init;
 };
+
+static void plan_free(struct oneshot_plan *p)
+{
+	if (p) {
+		free(p->term);
+		free(p);
+	}
+}
+
+/* A --disk that names no image is refused before anything starts (as
+ * hv create would refuse it, but before hv says which accelerator). */
+static int check_disk(const char *spec)
+{
+	_cleanup_free_ char *path = NULL;
+	char fmt[8];
+	uint64_t size;
+	int r;
+
+	if (size_parse(spec, SIZE_MIB, &size) == 0)
+		return 0; /* a new scratch disk of that size */
+	if ((r = image_spec_parse(spec, &path, fmt, sizeof(fmt))) < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return err_errno(-errno, "--disk %s: cannot open the image", spec);
+	return 0;
+}
 
 int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 {
 	_cleanup_free_ char *qemu = NULL;
-	_cleanup_free_ struct oneshot_plan *p = calloc(1, sizeof(*p));
-	struct engine_vm vm;
-	char fmts[ENGINE_MAX_DISKS][8];
-	__attribute__((cleanup(disk_paths_free))) char *paths[ENGINE_MAX_DISKS + 1] = { 0 };
+	struct oneshot_plan *p = calloc(1, sizeof(*p));
+	struct guest_boot boot;
 	int r;
 
 	if (!p)
 		return err_set(-ENOMEM, "out of memory");
 	p->o = o;
-	if (asprintf(&p->term, "TERM=%s", getenv("TERM") ? getenv("TERM") : "linux") < 0)
-		return err_set(-ENOMEM, "out of memory");
+	if (asprintf(&p->term, "TERM=%s", getenv("TERM") ? getenv("TERM") : "linux") < 0) {
+		p->term = NULL;
+		r = err_set(-ENOMEM, "out of memory");
+		goto fail;
+	}
 	p->env[0] = p->term;
 	/* the whole command must fit in the EXEC frame: say so before booting */
 	if ((r = chan_exec_check(o->command ? o->command : default_command, p->env)) < 0 ||
-	    (r = qemu_find_binary(&qemu)) < 0) {
-		free(p->term);
-		return r;
-	}
-	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &p->boot)) < 0)
+	    (r = qemu_find_binary(&qemu)) < 0)
 		goto fail;
-	if (o->command && !p->boot.hv_init) {
+	if ((r = guest_boot_resolve(o->kernel, o->initrd, o->cmdline, "run", "hv", o->machine, o->accel, &boot)) < 0)
+		goto fail;
+	p->hv_init = boot.hv_init;
+	guest_boot_free(&boot);
+	if (o->command && !p->hv_init) {
 		r = err_set(-EINVAL, "a custom --initrd has no hv init to run a command in; omit the command "
 				     "to get the VM's console");
 		goto fail;
 	}
-	if ((r = build_vm(o, &p->boot, fmts, paths, &vm)) < 0 ||
-	    (r = nics_resolve(&o->nics, NULL, NULL, 0, p->nics, &p->nnics)) < 0 ||
-	    (r = nics_prepare(p->nics, p->nnics, "hv", FD_TAP, &p->taps, &vm)) < 0)
-		goto fail;
-	if ((r = qemu_build_argv(&vm, qemu, &p->argv)) < 0) {
-		nics_release(&p->taps);
-		strv_free(&p->argv);
+	if (o->ndisks > ENGINE_MAX_DISKS) {
+		r = err_set(-E2BIG, "at most %d disks", ENGINE_MAX_DISKS);
 		goto fail;
 	}
-	*out = TAKE_PTR(p);
+	for (size_t i = 0; i < o->ndisks; i++)
+		if ((r = check_disk(o->disks[i])) < 0)
+			goto fail;
+	*out = p;
 	return 0;
 fail:
-	free(p->term);
-	guest_boot_free(&p->boot);
+	plan_free(p);
+	return r;
+}
+
+/* The transient VM in the store, as PREFIX-XXXXXX. */
+static int create_vm(const struct oneshot_opts *o, char *name, size_t n)
+{
+	struct vm_create_opts c = { .cpus = o->cpus,
+				    .memory_mib = o->memory_mib,
+				    .machine = o->machine,
+				    .accel = o->accel,
+				    .kernel = o->kernel,
+				    .initrd = o->initrd,
+				    .cmdline = o->cmdline,
+				    .ndisks = (unsigned)o->ndisks,
+				    .nics = o->nics,
+				    .nshares = o->nshares,
+				    .transient = true };
+	int r = -EEXIST;
+
+	memcpy(c.disks, o->disks, sizeof(o->disks));
+	for (unsigned i = 0; i < o->nshares && i < SHARE_MAX; i++)
+		c.shares[i] = o->shares[i];
+	for (int tries = 0; tries < 8 && r == -EEXIST; tries++) {
+		uint8_t rnd[3];
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return err_errno(-errno, "getrandom");
+		snprintf(name, n, "%s-%02x%02x%02x", o->name_prefix ? o->name_prefix : "run", rnd[0], rnd[1], rnd[2]);
+		c.name = name;
+		if ((r = vm_create(&c)) == -EEXIST)
+			err_clear();
+	}
 	return r;
 }
 
@@ -487,45 +412,36 @@ static void signals_restore(struct loop_signals *s)
 	s->blocked = false;
 }
 
-/* The fds of the run: [0] ours, [1] QEMU's (closed once it holds them). */
+/* The sockets of the run: [0] ours, [1] the monitor's (closed once it has them). */
 struct run_fds {
-	int con[2], ch[2], qm[2], qerr[2];
-	int devnull;
+	int owner[2], ch[2];
 };
 
 static void run_fds_close(struct run_fds *f)
 {
 	for (int i = 0; i < 2; i++) {
-		int *all[] = { &f->con[i], &f->ch[i], &f->qm[i], &f->qerr[i] };
+		int *all[] = { &f->owner[i], &f->ch[i] };
 		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 			if (*all[k] >= 0) {
 				close(*all[k]);
 				*all[k] = -1;
 			}
 	}
-	if (f->devnull >= 0)
-		close(f->devnull);
-	f->devnull = -1;
 }
 
 /* The loop's side of the sockets, and the command as hv exec would send it. */
 static int loop_setup(struct loop *l, struct oneshot_plan *p, struct run_fds *f)
 {
 	const struct oneshot_opts *o = p->o;
-	int r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->con) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->ch) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->qm) < 0 || pipe2(f->qerr, O_CLOEXEC) < 0 ||
-	    (f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->owner) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->ch) < 0)
 		return err_errno(-errno, "cannot create the VM's sockets");
 	l->in = o->stdio ? o->stdio[0] : 0;
 	l->out = o->stdio ? o->stdio[1] : 1;
 	l->tty = isatty(l->in) && isatty(l->out);
-	l->hv_init = p->boot.hv_init;
-	l->con = f->con[0];
-	l->qerr = f->qerr[0];
-	f->qerr[0] = -1;
+	l->hv_init = p->hv_init;
+	l->owner = f->owner[0];
 	l->stdin_open = true;
 	chan_init(&l->ch, f->ch[0], HVP_GUEST);
 	l->req = (struct exec_request){ .argv = o->command ? o->command : default_command,
@@ -534,40 +450,68 @@ static int loop_setup(struct loop *l, struct oneshot_plan *p, struct run_fds *f)
 					.out = l->out,
 					.err = o->stdio ? o->stdio[2] : 2 };
 	gsess_init(&l->sess, &l->ch, 1, &l->req);
-	r = qmp_attach_fd(f->qm[0], &l->qmp);
-	f->qm[0] = -1; /* the connection's now, also on failure */
+	return 0;
+}
+
+/* Does the run show the console?  With a terminal (the command runs on
+ * it), and without hv's init (the console is all there is). */
+static bool wants_console(const struct loop *l)
+{
+	return l->tty || !l->hv_init;
+}
+
+/* Start the VM through hv start's path, handing the monitor the owner
+ * socket and QEMU's end of the channel.  *dirfd: the VM's folder. */
+static int start_vm(struct loop *l, const char *name, struct run_fds *f, int *dirfd)
+{
+	struct vm_start_opts so = VM_START_OPTS_INIT;
+	struct vm_started st;
+	struct vm_handle h;
+	struct vmdef d;
+	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
+
+	if (r < 0)
+		return r;
+	if ((r = vmdef_load(h.dirfd, &d)) == 0) {
+		so.hold = wants_console(l); /* the console is attached before the CPUs run */
+		so.owner_fd = f->owner[1];
+		so.channel_fd = l->hv_init ? f->ch[1] : -1;
+		r = vm_start_locked(&h, &d, &so, &st);
+		if (st.monitor_pid > 0)
+			l->monitor = st.monitor_pid;
+		vmdef_free(&d);
+	}
+	if (r == 0 && (*dirfd = fcntl(h.dirfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		r = err_errno(-errno, "dup");
+	vm_close(&h);
+	/* the monitor holds them now */
+	close(f->owner[1]);
+	close(f->ch[1]);
+	f->owner[1] = f->ch[1] = -1;
 	return r;
 }
 
-/* Start QEMU (and the shares' virtiofsd) with its ends of the sockets. */
-static int spawn_qemu(struct loop *l, struct oneshot_plan *p, struct run_fds *f, struct virtiofs *fs)
+/* Connect to the console of a VM held at -S, then let its CPUs run. */
+static int attach_console(struct loop *l, int dirfd)
 {
-	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX] = { { f->devnull, 0 },	   { f->devnull, 1 },
-								 { f->qerr[1], 2 },	   { f->con[1], FD_CONSOLE },
-								 { f->ch[1], FD_CHANNEL }, { f->qm[1], FD_QMP } };
-	size_t nmap = 6;
+	struct qmp *q = NULL;
 	int r;
 
-	for (size_t i = 0; i < p->taps.n; i++)
-		if (p->taps.tap_fds[i] >= 0)
-			map[nmap++] = (struct spawn_fd){ p->taps.tap_fds[i], FD_TAP + (int)i };
-	if ((r = start_shares(p->o, fs, map, &nmap)) == 0)
-		r = proc_spawn(p->argv.v, map, nmap, NULL, true, &l->qemu);
-	virtiofs_close_qemu_ends(fs);
-	/* QEMU holds the TAPs and its socket ends now: they vanish when it exits */
-	nics_release(&p->taps);
-	int *ends[] = { &f->con[1], &f->ch[1], &f->qm[1], &f->qerr[1] };
-	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		close(*ends[i]);
-		*ends[i] = -1;
-	}
+	if (!wants_console(l))
+		return 0;
+	if ((r = sock_connect_at(dirfd, "console.sock", &l->con)) < 0)
+		return err_prefix(r, "cannot connect to the VM's console");
+	if ((r = qmp_open_at(dirfd, "qmp.sock", 10000, &q)) == 0)
+		r = qmp_cont(q);
+	qmp_close(q);
 	return r;
 }
 
-/* How the run ended, from what the loop saw. */
-static int classify_end(struct loop *l, struct oneshot_result *res)
+/* How the run ended: the session's EXIT, else the monitor's record. */
+static int classify_end(struct loop *l, int dirfd, struct oneshot_result *res)
 {
-	char *line = l->qemu_msg;
+	struct vm_status st;
+	int r;
 
 	if (res->end == ONESHOT_ESCAPED)
 		return 0; /* the user chose to leave */
@@ -576,62 +520,89 @@ static int classify_end(struct loop *l, struct oneshot_result *res)
 		res->status = l->sess.st.signaled ? 128 + l->sess.st.code : l->sess.st.code;
 		return 0;
 	}
-	if (l->panicked) {
+	if ((r = status_load(dirfd, &st)) < 0)
+		return r;
+	if (st.state == VM_CRASHED && !strcmp(st.reason, VM_REASON_PANIC)) {
 		res->end = ONESHOT_PANIC;
 		return 0;
 	}
-	if (l->qmp_greeted && WIFEXITED(l->qemu_status) && WEXITSTATUS(l->qemu_status) == 0) {
+	if (st.state == VM_STOPPED) {
 		res->end = ONESHOT_VM_ENDED;
+		snprintf(res->vm_end, sizeof(res->vm_end), "%s", st.reason);
 		return 0;
 	}
-	/* QEMU's last message line says why it failed */
-	while (l->qemu_msg_len && (line[l->qemu_msg_len - 1] == '\n'))
-		line[--l->qemu_msg_len] = '\0';
-	if (strrchr(line, '\n'))
-		line = strrchr(line, '\n') + 1;
-	return err_set(-EIO, "QEMU failed: %s", *line ? line : "it exited without a message");
+	return err_set(-EIO, "%s", st.reason[0] ? st.reason : "the VM ended without a record of why");
 }
 
-int oneshot_run(struct oneshot_plan *plan, struct oneshot_result *res)
+/* Without a terminal the console carries only kernel messages: the last
+ * of them are kept for a run that fails. */
+static void console_tail(int dirfd, struct oneshot_result *res)
 {
-	_cleanup_free_ struct oneshot_plan *p = plan;
-	_cleanup_free_ char *term = p->term;
-	_cleanup_strv_ struct strv argv = p->argv;
-	_cleanup_guest_boot_ struct guest_boot boot = p->boot;
-	struct run_fds f = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, -1 };
+	_cleanup_close_ int fd = openat(dirfd, "console.log", O_RDONLY | O_CLOEXEC);
+	off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	off_t from = size > (off_t)sizeof(res->console_tail) - 1 ? size - (off_t)sizeof(res->console_tail) + 1 : 0;
+	ssize_t n;
+
+	if (size < 0)
+		return;
+	n = pread(fd, res->console_tail, sizeof(res->console_tail) - 1, from);
+	res->console_len = n > 0 ? (size_t)n : 0;
+	res->console_tail[res->console_len] = '\0';
+}
+
+/* The VM goes: stopped if it still runs, its monitor reaped, its folder
+ * deleted.  The run's own error (if any) is kept. */
+static void finish_vm(struct loop *l, const char *name)
+{
+	struct err_saved e;
+
+	err_save(&e);
+	if (vm_delete(name, true, false, false, NULL) < 0)
+		err_clear(); /* left as a stopped VM in hv list: hv delete removes it */
+	if (l->monitor > 0 && !l->monitor_done)
+		waitpid(l->monitor, NULL, 0);
+	err_restore(&e);
+}
+
+int oneshot_run(struct oneshot_plan *p, struct oneshot_result *res)
+{
+	struct run_fds f = { { -1, -1 }, { -1, -1 } };
 	struct tty_saved saved = { 0 };
-	struct loop l = { .o = p->o, .env = p->env, .res = res, .qerr = -1, .sfd = -1 };
+	struct loop l = { .o = p->o, .res = res, .con = -1, .sfd = -1, .owner = -1, .monitor = -1 };
 	struct loop_signals sigs = { .blocked = false };
-	struct virtiofs fs = { .n = 0 };
-	int r;
+	char name[VM_NAME_MAX + 1] = "";
+	int r, dirfd = -1;
 
 	memset(res, 0, sizeof(*res));
 	if ((r = loop_setup(&l, p, &f)) < 0)
 		goto out;
-	if ((r = signals_block(&sigs, &l.sfd)) < 0 || (r = spawn_qemu(&l, p, &f, &fs)) < 0)
+	/* a Ctrl-C from here on stops the VM instead of leaving it behind */
+	if ((r = signals_block(&sigs, &l.sfd)) < 0 || (r = create_vm(p->o, name, sizeof(name))) < 0)
 		goto out_sig;
-	if (l.tty && (r = tty_raw_enter(l.in, &saved)) < 0) {
-		kill(l.qemu, SIGKILL);
-		waitpid(l.qemu, NULL, 0);
-		goto out_sig;
-	}
+	if ((r = start_vm(&l, name, &f, &dirfd)) < 0 || (r = attach_console(&l, dirfd)) < 0 ||
+	    (l.tty && (r = tty_raw_enter(l.in, &saved)) < 0))
+		goto out_vm;
 	r = event_loop(&l);
 	tty_restore(&saved);
 	if (r == 0)
-		r = classify_end(&l, res);
+		r = classify_end(&l, dirfd, res);
+	if (!wants_console(&l) && (r < 0 || res->end != ONESHOT_EXITED))
+		console_tail(dirfd, res);
+out_vm:
+	finish_vm(&l, name);
 out_sig:
 	if (l.sfd >= 0)
 		close(l.sfd);
 	signals_restore(&sigs);
 out:
-	virtiofs_stop(&fs); /* QEMU has exited (or never ran) */
 	/* no control character or escape sequence from the guest reaches the user's terminal */
 	text_sanitize(res->guest_error, sizeof(res->guest_error), l.sess.error, strlen(l.sess.error), 0);
 	chan_free(&l.ch);
-	nics_release(&p->taps);
-	qmp_close(l.qmp);
 	run_fds_close(&f);
-	if (l.qerr >= 0)
-		close(l.qerr);
+	if (l.con >= 0)
+		close(l.con);
+	if (dirfd >= 0)
+		close(dirfd);
+	plan_free(p);
 	return r;
 }

@@ -226,6 +226,58 @@ int osboot_ssh_forward(struct vm_handle *h, const struct vmdef *d, struct engine
 	return 0;
 }
 
+/* The SSH forward in the last start's command line (qemu.args): the last
+ * "hostfwd=tcp:127.0.0.1:PORT-:22", as osboot_ssh_forward adds it. */
+static int ssh_port_from_args(int dirfd, unsigned *port)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ struct json_object *arr = NULL;
+	static const char key[] = "hostfwd=tcp:127.0.0.1:";
+	size_t len;
+	int r;
+
+	*port = 0;
+	if ((r = fs_read_all(dirfd, "qemu.args", 1 << 20, &text, &len)) < 0 ||
+	    (r = json_parse(text, len, "qemu.args", &arr)) < 0)
+		return r;
+	if (!json_object_is_type(arr, json_type_array))
+		return err_set(-EINVAL, "qemu.args: expected an array, got %s", json_kind_name(arr));
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *a = json_object_array_get_idx(arr, i);
+		const char *s = json_object_is_type(a, json_type_string) ? json_object_get_string(a) : NULL;
+		for (; s && (s = strstr(s, key)); s++) {
+			char *end;
+			unsigned long p = strtoul(s + sizeof(key) - 1, &end, 10);
+			if (p >= 1 && p <= 65535 && !strncmp(end, "-:22", 4) && (end[4] == ',' || !end[4]))
+				*port = (unsigned)p;
+		}
+	}
+	return 0;
+}
+
+/* ssh.json is damaged: the forward is re-derived from the command line
+ * QEMU was started with, and the record rewritten (or removed: none). */
+static int ssh_rederive(int dirfd, char *host, size_t n, unsigned *port)
+{
+	char why[512], text[128];
+	int r;
+
+	snprintf(why, sizeof(why), "%s", err_msg());
+	if ((r = ssh_port_from_args(dirfd, port)) < 0)
+		return err_prefix(r, "%s is damaged (%s), and the forward cannot be found", SSH_FILE, why);
+	if (!*port) {
+		unlinkat(dirfd, SSH_FILE, 0);
+		err_warn("%s was damaged (%s): QEMU has no SSH forward; removed it", SSH_FILE, why);
+		return -ENOENT;
+	}
+	snprintf(host, n, "127.0.0.1");
+	snprintf(text, sizeof(text), "{ \"host\": \"127.0.0.1\", \"port\": %u }", *port);
+	if ((r = json_write_atomic(dirfd, SSH_FILE, text)) < 0)
+		return err_prefix(r, "%s is damaged (%s) and cannot be rewritten", SSH_FILE, why);
+	err_warn("%s was damaged (%s): rewritten from qemu.args (127.0.0.1 port %u)", SSH_FILE, why, *port);
+	return 0;
+}
+
 int osboot_ssh_endpoint(int dirfd, char *host, size_t n, unsigned *port)
 {
 	_cleanup_free_ char *text = NULL;
@@ -236,12 +288,17 @@ int osboot_ssh_endpoint(int dirfd, char *host, size_t n, unsigned *port)
 	int r;
 
 	if ((r = fs_read_all(dirfd, SSH_FILE, 4096, &text, &len)) < 0)
-		return r;
+		return r == -EFBIG ? ssh_rederive(dirfd, host, n, port) : r;
 	if ((r = json_parse_object(text, len, SSH_FILE, &o)) < 0 || (r = json_need_str(o, "host", SSH_FILE, &h)) < 0 ||
-	    (r = json_get_int64(o, "port", SSH_FILE, &p)) < 0)
-		return r == -ENOENT ? err_set(-EINVAL, "%s: port is missing", SSH_FILE) : r;
-	if (p < 1 || p > 65535 || strlen(h) >= n)
-		return err_set(-EINVAL, "%s: bad endpoint", SSH_FILE);
+	    (r = json_get_int64(o, "port", SSH_FILE, &p)) < 0) {
+		if (r == -ENOENT)
+			err_set(-EINVAL, "%s: port is missing", SSH_FILE);
+		return r == -ENOMEM ? r : ssh_rederive(dirfd, host, n, port);
+	}
+	if (p < 1 || p > 65535 || strlen(h) >= n) {
+		err_set(-EINVAL, "%s: bad endpoint", SSH_FILE);
+		return ssh_rederive(dirfd, host, n, port);
+	}
 	snprintf(host, n, "%s", h);
 	*port = (unsigned)p;
 	return 0;

@@ -53,7 +53,9 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 {
 	int r;
 
-	if ((r = guest_boot_resolve(d->kernel, d->initrd, d->cmdline, "service", d->name, d->machine, accel, boot)) < 0)
+	/* a transient VM's guest runs one command and powers off (hv run) */
+	if ((r = guest_boot_resolve(d->kernel, d->initrd, d->cmdline, d->transient ? "run" : "service",
+				    d->transient ? "hv" : d->name, d->machine, accel, boot)) < 0)
 		return r;
 	memset(vm, 0, sizeof(*vm));
 	vm->name = d->name;
@@ -72,6 +74,7 @@ static int build_engine_vm(struct vm_handle *h, const struct vmdef *d, enum acce
 	vm->qmp_path = "qmp.sock";
 	vm->qmp_fd = QEMU_QMP_FD;
 	vm->sandbox = true;
+	vm->no_reboot = d->transient; /* a reboot ends a transient VM */
 	/* guests without hv's init may run qemu-guest-agent */
 	if (vm_guest_way(d) == GUEST_WAY_AGENT)
 		vm->agent_path = "agent.sock";
@@ -206,82 +209,112 @@ static void wait_recorded(struct vm_handle *h, enum vm_state want)
 	}
 }
 
-int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out)
+/* Start the monitor (hv __monitor), which starts QEMU with the fds it is
+ * handed: the TAPs, a saved state, a transient VM's owner and channel. */
+static int spawn_monitor(struct vm_handle *h, const struct vm_start_opts *o, const struct nics_host *taps, int statefd,
+			 int report, struct vm_started *out)
+{
+	char fdarg[16], ntaps[16], hasstate[4], flags[4] = "-";
+	struct spawn_fd map[7 + ENGINE_MAX_NICS];
+	size_t nmap = 0, nf = 0;
+	pid_t mon;
+	int r, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (devnull < 0)
+		return err_errno(-errno, "cannot open /dev/null");
+	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
+	snprintf(ntaps, sizeof(ntaps), "%zu", taps->n);
+	snprintf(hasstate, sizeof(hasstate), "%d", statefd >= 0);
+	map[nmap++] = (struct spawn_fd){ devnull, 0 };
+	map[nmap++] = (struct spawn_fd){ devnull, 1 };
+	map[nmap++] = (struct spawn_fd){ devnull, 2 };
+	map[nmap++] = (struct spawn_fd){ report, MONITOR_REPORT_FD };
+	/* the monitor hands the TAPs (and the saved state) on to QEMU */
+	for (size_t i = 0; i < taps->n; i++)
+		map[nmap++] =
+		    (struct spawn_fd){ taps->tap_fds[i] >= 0 ? taps->tap_fds[i] : devnull, MONITOR_TAP_FD + (int)i };
+	if (statefd >= 0)
+		map[nmap++] = (struct spawn_fd){ statefd, MONITOR_STATE_FD };
+	if (o->owner_fd >= 0) {
+		map[nmap++] = (struct spawn_fd){ o->owner_fd, MONITOR_OWNER_FD };
+		flags[nf++] = 'o';
+	}
+	if (o->channel_fd >= 0) {
+		map[nmap++] = (struct spawn_fd){ o->channel_fd, MONITOR_CHANNEL_FD };
+		flags[nf++] = 'c';
+	}
+	/* the monitor is this hv binary (HV_EXE: which one, for programs
+	 * other than hv that link the library: the unit tests) */
+	const char *exe = getenv("HV_EXE") && *getenv("HV_EXE") ? getenv("HV_EXE") : "/proc/self/exe";
+	char *margv[] = { (char *)exe, "__monitor", h->dir, fdarg, (char *)accel_name(out->accel),
+			  ntaps,       hasstate,    flags,  NULL };
+	r = proc_spawn(margv, map, nmap, h->dir, false, &mon);
+	close(devnull);
+	if (r == 0)
+		out->monitor_pid = (int)mon;
+	return r;
+}
+
+/* QEMU's command line for a locked VM, saved as qemu.args for the monitor. */
+static int plan_start(struct vm_handle *h, const struct vmdef *d, const struct vm_start_opts *o, int statefd,
+		      struct guest_boot *boot, struct osboot *ob, struct nics_host *taps, struct vm_started *out)
 {
 	_cleanup_free_ char *qemu = NULL;
 	_cleanup_strv_ struct strv argv = { 0 };
-	char fdarg[16], ntaps[16], hasstate[4], *paths[VMDEF_MAX_DISKS] = { NULL };
+	char *paths[VMDEF_MAX_DISKS] = { NULL };
+	struct engine_vm vm;
+	int r;
+
+	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
+	    (r = build_engine_vm(h, d, out->accel, boot, paths, &vm)) < 0 || (r = osboot_prepare(h, d, &vm, ob)) < 0)
+		goto out;
+	repair_after_crash(h, d, &vm);
+	if (statefd >= 0) {
+		vm.incoming_fd = QEMU_STATE_FD;
+		vm.start_paused = o->paused;
+	}
+	vm.start_paused |= o->hold;
+	/* networks come up on first use (also after a host reboot) */
+	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, taps, &vm)) < 0)
+		goto out;
+	if ((r = osboot_ssh_forward(h, d, &vm, ob)) < 0 || (r = build_jailed_argv(h, &vm, qemu, &argv)) < 0 ||
+	    (r = save_args(h->dirfd, &argv)) < 0)
+		nics_release(taps);
+out:
+	for (unsigned i = 0; i < VMDEF_MAX_DISKS; i++)
+		free(paths[i]);
+	return r;
+}
+
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const struct vm_start_opts *o, struct vm_started *out)
+{
 	struct nics_host taps = { .tap_fds = { -1, -1, -1, -1 } };
 	_cleanup_guest_boot_ struct guest_boot boot = { 0 };
 	struct osboot ob = { 0 };
-	struct engine_vm vm;
-	int r, report[2] = { -1, -1 }, devnull = -1, statefd = -1;
-	pid_t mon;
+	int r, report[2] = { -1, -1 }, statefd = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = accel_resolve(d->accel, &out->accel, &out->tcg_reason)) < 0 || (r = qemu_find_binary(&qemu)) < 0 ||
-	    (r = build_engine_vm(h, d, out->accel, &boot, paths, &vm)) < 0 || (r = osboot_prepare(h, d, &vm, &ob)) < 0)
-		goto out_paths;
-	repair_after_crash(h, d, &vm);
-	if (state) {
-		statefd = open(state, O_RDONLY | O_CLOEXEC);
-		if (statefd < 0) {
-			r = err_errno(-errno, "cannot open the saved VM state %s", state);
-			goto out_paths;
-		}
-		vm.incoming_fd = QEMU_STATE_FD;
-		vm.start_paused = paused;
-	}
-	/* networks come up on first use (also after a host reboot) */
-	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, &taps, &vm)) < 0)
-		goto out_state;
-	if ((r = osboot_ssh_forward(h, d, &vm, &ob)) < 0 || (r = build_jailed_argv(h, &vm, qemu, &argv)) < 0 ||
-	    (r = save_args(h->dirfd, &argv)) < 0)
-		goto out_taps;
+	if (o->state && (statefd = open(o->state, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open the saved VM state %s", o->state);
+	if ((r = plan_start(h, d, o, statefd, &boot, &ob, &taps, out)) < 0)
+		goto out;
 	prepare_folder(h->dirfd);
 	vm_mark_boot(h->dirfd);
-	if (pipe2(report, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+	if (pipe2(report, O_CLOEXEC) < 0) {
 		r = err_errno(-errno, "cannot prepare the monitor");
-		goto out_fds;
+		goto out;
 	}
-	snprintf(fdarg, sizeof(fdarg), "%d", MONITOR_REPORT_FD);
-	snprintf(ntaps, sizeof(ntaps), "%zu", taps.n);
-	snprintf(hasstate, sizeof(hasstate), "%d", statefd >= 0);
-	{
-		char *margv[] = { "/proc/self/exe", "__monitor", h->dir, fdarg, (char *)accel_name(out->accel), ntaps,
-				  hasstate,	    NULL };
-		struct spawn_fd map[5 + ENGINE_MAX_NICS] = {
-			{ devnull, 0 }, { devnull, 1 }, { devnull, 2 }, { report[1], MONITOR_REPORT_FD }
-		};
-		size_t nmap = 4;
-		/* the monitor hands the TAPs (and the saved state) on to QEMU */
-		for (size_t i = 0; i < taps.n; i++)
-			map[nmap++] = (struct spawn_fd){ taps.tap_fds[i] >= 0 ? taps.tap_fds[i] : devnull,
-							 MONITOR_TAP_FD + (int)i };
-		if (statefd >= 0)
-			map[nmap++] = (struct spawn_fd){ statefd, MONITOR_STATE_FD };
-		r = proc_spawn(margv, map, nmap, h->dir, false, &mon);
-	}
+	r = spawn_monitor(h, o, &taps, statefd, report[1], out);
 	close(report[1]);
 	report[1] = -1;
-	if (r < 0)
-		goto out_fds;
-	if ((r = read_report(report[0], out)) == 0 && state && (r = wait_state_loaded(h, paused)) == 0)
-		wait_recorded(h, paused ? VM_PAUSED : VM_RUNNING);
-out_fds:
-	for (int i = 0; i < 2; i++)
-		if (report[i] >= 0)
-			close(report[i]);
-	if (devnull >= 0)
-		close(devnull);
-out_taps:
+	if (r == 0 && (r = read_report(report[0], out)) == 0 && o->state && (r = wait_state_loaded(h, o->paused)) == 0)
+		wait_recorded(h, o->paused ? VM_PAUSED : VM_RUNNING);
+out:
+	if (report[0] >= 0)
+		close(report[0]);
 	nics_release(&taps);
-out_state:
 	if (statefd >= 0)
 		close(statefd);
-out_paths:
-	for (unsigned i = 0; i < VMDEF_MAX_DISKS; i++)
-		free(paths[i]);
 	osboot_free(&ob);
 	return r;
 }
@@ -301,6 +334,11 @@ int vm_start(const char *name, struct vm_started *out)
 			    (int)st.qemu.pid);
 		goto out;
 	}
+	if (d.transient) {
+		r = err_set(-EINVAL, "VM '%s' was made by hv run, whose command has ended; delete it (hv delete %s)",
+			    name, name);
+		goto out;
+	}
 	/* a VM stopped with hv save continues where it was */
 	if (fs_exists_at(h.dirfd, "saved/vmstate")) {
 		bool paused = fs_exists_at(h.dirfd, "saved/paused");
@@ -309,12 +347,15 @@ int vm_start(const char *name, struct vm_started *out)
 			r = err_set(-ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((r = vm_start_locked(&h, &d, saved, paused, out)) < 0)
+		struct vm_start_opts o = VM_START_OPTS_INIT;
+		o.state = saved;
+		o.paused = paused;
+		if ((r = vm_start_locked(&h, &d, &o, out)) < 0)
 			goto out;
 		out->resumed = true;
 		fs_rm_rf_at(h.dirfd, "saved");
 	} else {
-		r = vm_start_locked(&h, &d, NULL, false, out);
+		r = vm_start_locked(&h, &d, &(struct vm_start_opts)VM_START_OPTS_INIT, out);
 	}
 out:
 	vmdef_free(&d);

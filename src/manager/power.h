@@ -11,10 +11,27 @@ struct vm_started {
 	enum accel accel;
 	const char *tcg_reason; /* why TCG was chosen automatically, or NULL */
 	bool resumed;		/* it continued from a state saved by hv save */
+	int monitor_pid;	/* the VM's monitor: a child of the caller until the caller exits */
 };
 int vm_start(const char *name, struct vm_started *out);
-/* Start a locked VM, optionally from a saved VM state (paused: stay paused). */
-int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const char *state, bool paused, struct vm_started *out);
+/* How vm_start_locked starts a VM.  The fds are -1 when not used. */
+struct vm_start_opts {
+	const char *state; /* load this saved VM state (hv save, snapshots), or NULL */
+	bool paused;	   /* ... and stay paused after loading it */
+	bool hold;	   /* QEMU starts with the CPUs stopped (-S) until "cont" */
+	/* A transient VM's owner (hv run) holds the other end of this socket:
+	 * a byte 'k' from it asks the monitor to stop the VM; its end
+	 * closing (the owner died) stops the VM and deletes it. */
+	int owner_fd;
+	/* QEMU's end of the guest channel; the caller speaks to the guest on
+	 * the other end itself (hv run), so the monitor has no hv exec. */
+	int channel_fd;
+};
+#define VM_START_OPTS_INIT                                                                                             \
+	{                                                                                                              \
+		.state = NULL, .owner_fd = -1, .channel_fd = -1                                                        \
+	}
+int vm_start_locked(struct vm_handle *h, const struct vmdef *d, const struct vm_start_opts *o, struct vm_started *out);
 /* Stop a locked, running VM at once, recording why. */
 int vm_hard_stop_locked(struct vm_handle *h, const char *why, struct vm_status *final);
 /* How hv stop asks the guest to power off. */
@@ -33,15 +50,24 @@ int vm_resume(const char *name);
 
 /* The per-VM monitor process (hv __monitor): QEMU's parent, which
  * records every state change and how QEMU ended. */
-int monitor_main(const char *vmdir, int report_fd, const char *accel, int ntaps, bool state);
+struct monitor_args {
+	const char *vmdir, *accel;
+	int report_fd, ntaps;
+	bool state;   /* a saved VM state at MONITOR_STATE_FD */
+	bool owner;   /* a transient VM's owner at MONITOR_OWNER_FD */
+	bool channel; /* QEMU's end of the guest channel at MONITOR_CHANNEL_FD */
+};
+int monitor_main(const struct monitor_args *a);
 /* fds of the monitor and of QEMU (QEMU's are named in qemu.args) */
 enum {
-	MONITOR_REPORT_FD = 3, /* in the monitor: the pipe to hv start */
-	MONITOR_TAP_FD = 10,   /* in the monitor: TAP i at 10 + i */
-	MONITOR_STATE_FD = 9,  /* in the monitor: a saved VM state to load */
-	QEMU_QMP_FD = 3,       /* in QEMU: the monitor's private QMP */
-	QEMU_CHANNEL_FD = 4,   /* in QEMU: the guest channel */
-	QEMU_TAP_FD = 5,       /* in QEMU: TAP i at 5 + i */
-	QEMU_STATE_FD = 9,     /* in QEMU: the saved VM state (-incoming fd:9) */
-	QEMU_FS_FD = 10,       /* in QEMU: shared folder i's virtiofsd at 10 + i */
+	MONITOR_REPORT_FD = 3,	/* in the monitor: the pipe to hv start */
+	MONITOR_TAP_FD = 10,	/* in the monitor: TAP i at 10 + i */
+	MONITOR_STATE_FD = 9,	/* in the monitor: a saved VM state to load */
+	MONITOR_OWNER_FD = 7,	/* in the monitor: the transient VM's owner */
+	MONITOR_CHANNEL_FD = 8, /* in the monitor: QEMU's end of the guest channel, handed over */
+	QEMU_QMP_FD = 3,	/* in QEMU: the monitor's private QMP */
+	QEMU_CHANNEL_FD = 4,	/* in QEMU: the guest channel */
+	QEMU_TAP_FD = 5,	/* in QEMU: TAP i at 5 + i */
+	QEMU_STATE_FD = 9,	/* in QEMU: the saved VM state (-incoming fd:9) */
+	QEMU_FS_FD = 10,	/* in QEMU: shared folder i's virtiofsd at 10 + i */
 };

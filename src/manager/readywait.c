@@ -95,7 +95,7 @@ int vm_wait_ready(const char *name, uint64_t from, int idle_timeout_s,
 	ready_scan_init(s);
 	if ((r = vm_open(name, &h)) < 0)
 		return r;
-	if ((r = vmdef_load(h.dirfd, &d)) < 0) {
+	if ((r = vmdef_load_vm(&h, &d)) < 0) {
 		vm_close(&h);
 		return r;
 	}

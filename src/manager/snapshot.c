@@ -473,7 +473,10 @@ int snap_revert(const char *vm, const char *snap, bool *started)
 			r = err_set(-ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((r = vm_start_locked(&h, at, state, si->paused, &s)) == 0)
+		struct vm_start_opts o = VM_START_OPTS_INIT;
+		o.state = state;
+		o.paused = si->paused;
+		if ((r = vm_start_locked(&h, at, &o, &s)) == 0)
 			*started = true;
 	}
 out:

@@ -118,6 +118,7 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	d->machine = o->machine;
 	d->accel = o->accel;
 	d->created = time(NULL);
+	d->transient = o->transient;
 	if (o->kernel &&
 	    ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
 		return r;
@@ -270,7 +271,7 @@ int vm_inspect(const char *name, struct vmdef *def, struct vm_status *st)
 
 	if (r < 0)
 		return r;
-	r = vmdef_load(h.dirfd, def);
+	r = vmdef_load_vm(&h, def);
 	if (r == 0 && (r = status_derive(h.dirfd, h.dir, st)) < 0)
 		vmdef_free(def);
 	if (r == 0)
@@ -355,6 +356,7 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	struct vm_status st;
 	struct vmdef d;
 	_cleanup_close_ int vmsfd = -1;
+	bool damaged = false;
 	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
 
 	if (kept_dir)
@@ -362,13 +364,18 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 	if (r < 0)
 		return r;
 	/* a damaged definition must not make a VM undeletable: everything hv
-	 * owns is inside the folder anyway */
+	 * owns is inside the folder anyway, and its processes are found from
+	 * status.json or /proc (status_derive) */
 	if ((r = vmdef_load(h.dirfd, &d)) < 0) {
-		if (keep_disks) {
-			r = err_prefix(r, "cannot tell which disks to keep");
+		damaged = true;
+		vmdef_damaged(name, h.dir, r);
+		if (keep_disks || !force) {
+			if (keep_disks)
+				err_prefix(r, "cannot tell which disks to keep");
 			goto out;
 		}
 		vmdef_init(&d);
+		err_clear();
 	}
 	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
 		goto out_def;
@@ -406,7 +413,10 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 		goto out_def;
 	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir)) < 0)
 		goto out_def;
-	vm_release_addresses(name, &d);
+	if (damaged)
+		net_unreserve_all(name); /* the definition no longer says where */
+	else
+		vm_release_addresses(name, &d);
 	/* out of sight in one step, then removed at leisure */
 	if ((vmsfd = r = store_vms_open()) < 0)
 		goto out_def;

@@ -21,6 +21,7 @@ struct vm_create_opts {
 	const struct vm_os_opts *os;   /* a distribution VM (image, installer ISO, firmware), or NULL */
 	const char *shares[SHARE_MAX]; /* --share HOSTDIR[:TAG][,ro] */
 	unsigned nshares;
+	bool transient; /* hv run's VM (vmdef.transient) */
 };
 
 int vm_create(const struct vm_create_opts *o);

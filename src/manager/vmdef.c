@@ -226,6 +226,7 @@ struct vm_json {
 	uint64_t memory;
 	int64_t created;
 	struct json_object *disks, *nics, *shares;
+	bool transient;
 };
 
 static const struct json_field vm_fields[] = {
@@ -244,6 +245,7 @@ static const struct json_field vm_fields[] = {
 	JSON_FIELD("display", JSON_STR, JSON_NULLABLE, struct vm_json, display),
 	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
 	JSON_FIELD("shares", JSON_ARRAY, JSON_NULLABLE, struct vm_json, shares),
+	JSON_FIELD("transient", JSON_BOOL, JSON_NULLABLE, struct vm_json, transient),
 	JSON_FIELD_END,
 };
 
@@ -395,6 +397,7 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	d->cpus = j.cpus;
 	d->memory_mib = j.memory;
 	d->created = (time_t)j.created;
+	d->transient = j.transient;
 	if (j.disks && (r = json_array_each(j.disks, "disks", VMDEF_MAX_DISKS, load_disk, d)) < 0)
 		return r;
 	if (j.nics && (r = json_array_each(j.nics, "nics", NIC_MAX, load_nic, d)) < 0)
@@ -472,6 +475,28 @@ int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d)
 	return 0;
 }
 
+int vmdef_damaged(const char *name, const char *vmdir, int r)
+{
+	char why[512], file[512];
+	const char *m = err_msg_for(r);
+	bool named = !strncmp(m, "vm.json", 7);
+
+	if (r == -ENOMEM)
+		return r;
+	/* "vm.json: cpus: ..." -> "/home/vms/NAME/vm.json: cpus: ..." */
+	snprintf(why, sizeof(why), "%s", named ? m + 7 : m);
+	snprintf(file, sizeof(file), "%s%s", named && vmdir ? vmdir : "", named ? "/vm.json" : "");
+	return err_set(r, "VM '%s': %s%s (repair or restore the file, or remove the VM with: hv delete --force %s)",
+		       name, file, why, name);
+}
+
+int vmdef_load_vm(const struct vm_handle *h, struct vmdef *d)
+{
+	int r = vmdef_load(h->dirfd, d);
+
+	return r < 0 ? vmdef_damaged(h->name, h->dir, r) : 0;
+}
+
 int vmdef_iter_open(struct vmdef_iter *it, bool keep_broken)
 {
 	vmdef_init(&it->def);
@@ -487,6 +512,8 @@ int vmdef_iter_next(struct vmdef_iter *it)
 	vmdef_free(&it->def);
 	while ((r = store_vm_iter_next(&it->vm)) > 0) {
 		it->load_error = vmdef_load(it->vm.dirfd, &it->def);
+		if (it->load_error < 0)
+			vmdef_damaged(it->vm.name, it->vm.dir, it->load_error);
 		if (it->load_error == 0 || it->keep_broken)
 			return 1;
 		err_clear(); /* a broken VM is none of this caller's business */
@@ -577,6 +604,8 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 	json_object_object_add(root, "created", json_object_new_int64((int64_t)d->created));
 	if (d->shares.n)
 		json_object_object_add(root, "shares", share_set_json(&d->shares));
+	if (d->transient)
+		json_object_object_add(root, "transient", json_object_new_boolean(true));
 	if ((r = save_os(root, d)) < 0) {
 		json_object_put(root);
 		return r;

@@ -63,6 +63,9 @@ struct vmdef {
 	struct vmdef_display display; /* graphical console */
 	struct vmdef_cloud_init ci;
 	struct share_set shares; /* shared folders (virtio-fs) */
+	/* made by hv run: its guest runs one command, and the VM is deleted
+	 * when it ends (or when the hv run that owns it goes away) */
+	bool transient;
 };
 
 void vmdef_init(struct vmdef *d);
@@ -71,6 +74,13 @@ void vmdef_free(struct vmdef *d);
 int vmdef_dup(const struct vmdef *src, struct vmdef *dst);
 int vmdef_load(int dirfd, struct vmdef *d);
 int vmdef_save(int dirfd, const struct vmdef *d);
+/* vmdef_load for an opened VM: a damaged vm.json is a one-line error
+ * naming the file and the way out ("VM 'a': /.../vm.json: cpus: expected
+ * an integer, got null (repair or restore the file, or remove the VM
+ * with: hv delete --force a)"). */
+int vmdef_load_vm(const struct vm_handle *h, struct vmdef *d);
+/* The same message for a failure r of vmdef_load (returns r). */
+int vmdef_damaged(const char *name, const char *vmdir, int r);
 /* The same for a copy kept in a subfolder (snapshots/NAME/vm.json). */
 int vmdef_load_at(int dirfd, const char *sub, struct vmdef *d);
 int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d);

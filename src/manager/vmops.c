@@ -22,7 +22,7 @@ int vm_lock_and_load(const char *name, struct vm_handle *h, struct vmdef *d, str
 
 	if (r < 0)
 		return r;
-	if ((r = vmdef_load(h->dirfd, d)) < 0) {
+	if ((r = vmdef_load_vm(h, d)) < 0) {
 		vm_close(h);
 		return r;
 	}
@@ -78,9 +78,18 @@ int vm_boot_console(int dirfd, char **log, size_t *len, size_t *from)
 
 	*log = NULL;
 	*len = *from = 0;
-	if (fs_read_all(dirfd, "boot.json", 4096, &text, &tlen) == 0 &&
-	    json_parse_object(text, tlen, "boot.json", &o) == 0)
-		json_get_int64(o, "console_offset", "boot.json", &off);
+	if ((r = fs_read_all(dirfd, "boot.json", 4096, &text, &tlen)) != -ENOENT &&
+	    (r < 0 || (r = json_parse_object(text, tlen, "boot.json", &o)) < 0 ||
+	     ((r = json_get_int64(o, "console_offset", "boot.json", &off)) < 0 && r != -ENOENT))) {
+		/* damaged: where this boot began is lost; all of console.log is this boot's */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", err_msg_for(r));
+		off = 0;
+		if (json_write_atomic(dirfd, "boot.json", "{ \"console_offset\": 0 }") == 0)
+			err_warn("boot.json was damaged (%s): rewritten; this boot's console output is taken "
+				 "from the start of console.log",
+				 why);
+	}
 	err_clear();
 	if ((r = fs_read_all(dirfd, "console.log", 4 << 20, log, len)) < 0)
 		return r;

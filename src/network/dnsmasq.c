@@ -39,7 +39,7 @@ int dhcp_dir(const char *name, bool create, char **out)
 	*out = NULL;
 	if (r < 0)
 		return r;
-	if (asprintf(out, "/run/hv/networks/%s", name) < 0) {
+	if (asprintf(out, NET_RUN_DIR "/%s", name) < 0) {
 		*out = NULL;
 		return -ENOMEM;
 	}

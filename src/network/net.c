@@ -187,7 +187,7 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 || (r = net_load(net, &d)) < 0 ||
-	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(res[i].vm, vm)) {
@@ -229,7 +229,7 @@ int net_unreserve(const char *net, const char *vm)
 	if (dfd < 0)
 		return dfd;
 	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
-	    (r = net_reservations_load(dfd, res, NET_MAX_RESERVED, &n)) < 0)
+	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(res[i].vm, vm))
@@ -254,13 +254,45 @@ int net_unreserve(const char *net, const char *vm)
 	return refresh(net, res, k);
 }
 
-/* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line. */
+void net_unreserve_all(const char *vm)
+{
+	char **names;
+	size_t n;
+
+	if (net_list(&names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			net_unreserve(names[i], vm);
+			free(names[i]);
+		}
+		free(names);
+	}
+	err_clear();
+}
+
+/* dnsmasq's lease file: "EXPIRY MAC IP HOSTNAME CLIENTID" per line.  The
+ * file is written by dnsmasq from what DHCP clients (guests) said: lines
+ * that do not parse are skipped. */
+int net_lease_find(char *text, const uint8_t mac[6], uint32_t *ip)
+{
+	char want[32];
+
+	*ip = 0;
+	mac_format(mac, want, sizeof(want));
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char m[32], a[32];
+		if (sscanf(line, "%*s %31s %31s", m, a) == 2 && !strcasecmp(m, want) && ip4_parse(a, ip) == 0)
+			return 1;
+	}
+	*ip = 0;
+	err_clear();
+	return 0;
+}
+
 int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *dir = NULL;
-	char want[32];
 	int r;
 
 	*ip = 0;
@@ -272,14 +304,7 @@ int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip)
 		err_clear();
 		return 0;
 	}
-	mac_format(mac, want, sizeof(want));
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char m[32], a[32];
-		if (sscanf(line, "%*s %31s %31s", m, a) == 2 && !strcasecmp(m, want) && ip4_parse(a, ip) == 0)
-			return 1;
-	}
-	err_clear();
-	return 0;
+	return net_lease_find(text, mac, ip);
 }
 
 int net_forward_add(const char *name, const char *spec)

@@ -25,8 +25,12 @@ int net_destroy(const char *name);
 /* Fixed addresses of VM NICs (dnsmasq dhcp-host entries). */
 int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t *ip);
 int net_unreserve(const char *net, const char *vm);
+/* The same on every network (a VM whose definition is lost); best effort. */
+void net_unreserve_all(const char *vm);
 /* The address dnsmasq leased to mac (0: none). */
 int net_lease_ip(const char *net, const uint8_t mac[6], uint32_t *ip);
+/* The same from the text of a lease file (modified: cut into lines). */
+int net_lease_find(char *text, const uint8_t mac[6], uint32_t *ip);
 
 /* Port forwards of a natnet network: "tcp:HOSTPORT:VM:PORT". */
 int net_forward_add(const char *name, const char *spec);

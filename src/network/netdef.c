@@ -176,6 +176,22 @@ struct netjson {
 	struct json_object *forwards;
 };
 
+/* A damaged net.json: one line with the file and the way out. */
+static int net_damaged(const char *name, int r)
+{
+	_cleanup_free_ char *dir = NULL;
+	char why[512];
+
+	if (r == -ENOMEM)
+		return r;
+	snprintf(why, sizeof(why), "%s", err_msg_for(r));
+	net_dir(name, &dir);
+	return err_set(r,
+		       "network %s: %s (in %s; repair or restore the file, or remove the network with: hv net "
+		       "delete --force %s)",
+		       name, why, dir ? dir : "the store", name);
+}
+
 int net_load(const char *name, struct netdef *d)
 {
 	static const struct json_field fields[] = {
@@ -194,17 +210,17 @@ int net_load(const char *name, struct netdef *d)
 	if (dfd < 0)
 		return dfd;
 	if ((r = json_read_object(dfd, "net.json", 1 << 20, &o)) < 0)
-		return err_prefix(r, "network %s", name);
+		return net_damaged(name, r);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if ((r = json_dispatch(o, fields, &j, "net.json", 0)) < 0)
-		return err_prefix(r, "network %s", name);
+		return net_damaged(name, r);
 	if (ip4_parse_cidr(j.subnet, &d->subnet, &d->prefix) < 0)
-		return err_prefix(-EINVAL, "network %s: net.json.subnet", name);
+		return net_damaged(name, err_prefix(-EINVAL, "net.json.subnet"));
 	d->mode = j.mode;
 	d->created = (time_t)j.created;
 	if (j.forwards &&
 	    (r = json_array_each(j.forwards, "net.json.forwards", NET_MAX_FORWARDS, parse_forward, d)) < 0)
-		return err_prefix(r, "network %s", name);
+		return net_damaged(name, r);
 	return 0;
 }
 
@@ -243,25 +259,23 @@ int net_save(const struct netdef *d)
 
 /* --- reservations: reservations.json, {"VM": {"mac": M, "ip": I}} --- */
 
-int net_reservations_load(int dfd, struct net_reservation *out, size_t max, size_t *n)
+static int reservations_parse(const char *text, size_t len, struct net_reservation *out, size_t max, size_t *n)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	int r = json_read_object(dfd, "reservations.json", 1 << 20, &o);
 	char path[128];
+	int r;
 
 	*n = 0;
-	if (r == -ENOENT) {
-		err_clear();
-		return 0;
-	}
-	if (r < 0)
+	if ((r = json_parse_object(text, len, "reservations.json", &o)) < 0)
 		return r;
 	json_object_object_foreach(o, vm, val)
 	{
 		const char *mac, *ip;
 		if (*n == max)
 			break;
-		snprintf(path, sizeof(path), "reservations.json: %s", vm);
+		snprintf(path, sizeof(path), "reservations.json: %.64s", vm);
+		if (strlen(vm) >= sizeof(out[*n].vm))
+			return err_set(-EINVAL, "%s: the VM name is too long", path);
 		if ((r = json_need_str(val, "mac", path, &mac)) < 0 || (r = json_need_str(val, "ip", path, &ip)) < 0)
 			return r;
 		if (mac_parse(mac, out[*n].mac) < 0 || ip4_parse(ip, &out[*n].ip) < 0)
@@ -269,6 +283,62 @@ int net_reservations_load(int dfd, struct net_reservation *out, size_t max, size
 		snprintf(out[*n].vm, sizeof(out[*n].vm), "%s", vm);
 		(*n)++;
 	}
+	return 0;
+}
+
+/* The copy dnsmasq reads (NET_RUN_DIR/NAME/hosts, "MAC,IP,VM" lines,
+ * written by dhcp_write_hosts at every change): well-formed lines only. */
+static void reservations_from_hosts(const char *net, struct net_reservation *out, size_t max, size_t *n)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+
+	*n = 0;
+	if (asprintf(&path, NET_RUN_DIR "/%s/hosts", net) < 0 ||
+	    fs_read_all(AT_FDCWD, path, 1 << 20, &text, NULL) < 0) {
+		err_clear();
+		return;
+	}
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && *n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char mac[18], ip[16], vm[64], extra;
+		if (sscanf(line, "%17[^,],%15[^,],%63[^,\n]%c", mac, ip, vm, &extra) == 3 &&
+		    mac_parse(mac, out[*n].mac) == 0 && ip4_parse(ip, &out[*n].ip) == 0) {
+			snprintf(out[*n].vm, sizeof(out[*n].vm), "%s", vm);
+			(*n)++;
+		}
+	}
+	err_clear();
+}
+
+int net_reservations_load(int dfd, const char *net, struct net_reservation *out, size_t max, size_t *n)
+{
+	_cleanup_free_ char *text = NULL, *now = NULL;
+	char why[512];
+	size_t len;
+	int r = fs_read_all(dfd, "reservations.json", 1 << 20, &text, &len);
+
+	*n = 0;
+	if (r == -ENOENT) {
+		err_clear();
+		return 0;
+	}
+	if (r < 0 && r != -EFBIG)
+		return r;
+	if (r == 0 && (r = reservations_parse(text, len, out, max, n)) == 0)
+		return 0;
+	if (r == -ENOMEM)
+		return r;
+	/* damaged: the addresses are state; dnsmasq's copy has them */
+	snprintf(why, sizeof(why), "%s", err_msg());
+	reservations_from_hosts(net, out, max, n);
+	/* never overwrite what another hv command wrote meanwhile */
+	if (fs_read_all(dfd, "reservations.json", 1 << 20, &now, &len) == 0 && text && strcmp(now, text))
+		return reservations_parse(now, len, out, max, n);
+	if ((r = net_reservations_save(dfd, out, *n)) < 0)
+		return err_prefix(r, "network %s: reservations.json is damaged (%s) and cannot be rewritten", net, why);
+	err_warn("network %s: reservations.json was damaged (%s): rewritten from dnsmasq's hosts file (%zu "
+		 "address%s)",
+		 net, why, *n, *n == 1 ? "" : "es");
 	return 0;
 }
 
@@ -295,7 +365,7 @@ int net_reservations(const char *net, struct net_reservation *out, size_t max, s
 	*n = 0;
 	if (dfd < 0)
 		return dfd;
-	return net_reservations_load(dfd, out, max, n);
+	return net_reservations_load(dfd, net, out, max, n);
 }
 
 /* --- port forwards --- */

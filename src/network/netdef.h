@@ -18,6 +18,8 @@ enum net_mode { NET_NATNET, NET_HOSTONLY, NET_INTERNAL };
 #define NET_NAME_MAX	 11 /* "hvd-" + name fits IFNAMSIZ */
 #define NET_MAX_FORWARDS 32
 #define NET_MAX_RESERVED 128
+/* What a network keeps on the host while it is up (dnsmasq's files). */
+#define NET_RUN_DIR "/run/hv/networks"
 
 struct net_forward {
 	char proto[4];
@@ -66,8 +68,11 @@ int net_lock(const char *name, int *fd);
 /* "tcp:HOSTPORT:VM:PORT" (or udp:...). */
 int net_forward_parse(const char *spec, struct net_forward *f);
 
-/* Fixed addresses of VM NICs, reservations.json in the network's folder
- * dfd; at most max.  Reading an absent file gives none. */
-int net_reservations_load(int dfd, struct net_reservation *out, size_t max, size_t *n);
+/* Fixed addresses of VM NICs, reservations.json in the folder dfd of
+ * network net; at most max.  Reading an absent file gives none.  A
+ * damaged file (not JSON, wrong types) is state, not definition: it is
+ * rebuilt from dnsmasq's hosts file (NET_RUN_DIR/NAME/hosts), rewritten
+ * and reported with err_warn(). */
+int net_reservations_load(int dfd, const char *net, struct net_reservation *out, size_t max, size_t *n);
 int net_reservations_save(int dfd, const struct net_reservation *res, size_t n);
 int net_reservations(const char *net, struct net_reservation *out, size_t max, size_t *n);

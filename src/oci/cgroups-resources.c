@@ -129,7 +129,7 @@ static int check_bytes(struct num *n, const char *field)
 }
 
 struct mem_json {
-	struct num limit, resv, swap;
+	struct num limit, resv, swap, swappiness;
 	struct flag no_oom;
 };
 
@@ -140,6 +140,7 @@ static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_pla
 		JSON_FIELD_CUSTOM("reservation", JSON_NULLABLE, struct mem_json, resv, parse_num),
 		JSON_FIELD_CUSTOM("swap", JSON_NULLABLE, struct mem_json, swap, parse_num),
 		JSON_FIELD_CUSTOM("disableOOMKiller", JSON_NULLABLE, struct mem_json, no_oom, parse_flag),
+		JSON_FIELD_CUSTOM("swappiness", JSON_NULLABLE, struct mem_json, swappiness, parse_num),
 		JSON_FIELD_END,
 	};
 	struct mem_json j = { 0 };
@@ -164,8 +165,15 @@ static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_pla
 				       "linux.resources.memory.limit (%lld): it counts memory plus swap",
 				       (long long)swap, (long long)limit);
 	}
+	/* 0 is a value here (never swap), not "unset"; -1 is runc's "unset" */
+	if (j.swappiness.set && (j.swappiness.v < -1 || j.swappiness.v > 100))
+		return err_set(-EINVAL, "linux.resources.memory.swappiness must be between 0 and 100, not %lld",
+			       (long long)j.swappiness.v);
 	bool swap_is_noop = swap == -1 || (has_limit && swap == limit);
 	if (v == CG_V1) {
+		if (j.swappiness.set && j.swappiness.v != -1)
+			PLAN_ADD(p, "linux.resources.memory.swappiness", "memory.swappiness", "%lld",
+				 (long long)j.swappiness.v);
 		if (has_limit)
 			PLAN_ADD(p, "linux.resources.memory.limit", "memory.limit_in_bytes", "%lld", (long long)limit)
 			    ->swap_pair = has_swap;
@@ -207,7 +215,9 @@ static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_pla
 			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.low", "%lld", (long long)resv);
 	}
 	/* v2 has no switch for the OOM killer of one cgroup (memory.oom.group
-	 * is something else), so disableOOMKiller has nothing to set. */
+	 * is something else), so disableOOMKiller has nothing to set; nor a
+	 * per-cgroup swappiness, which runc's v2 manager ignores too
+	 * (libcontainer/cgroups/fs2/memory.go sets max, swap.max and low). */
 	return 0;
 }
 
@@ -472,7 +482,6 @@ static bool given(struct json_object *v)
 static int refuse_unsupported(struct json_object *res)
 {
 	static const char *const unsupported[][2] = {
-		{ "memory", "swappiness" },
 		{ "cpu", "realtimeRuntime" },
 		{ "cpu", "realtimePeriod" },
 		{ "cpu", "burst" },

@@ -81,23 +81,122 @@ static bool cg_v1_mounted(const char *controller)
 	return statfs(p, &st) == 0 && st.f_type == CGROUP_SUPER_MAGIC;
 }
 
+/* Does a /proc/self/cgroup hierarchy (its controller list) match key:
+ * "" the unified one ("0::"), "systemd" the named "name=systemd", else
+ * a controller of the comma-separated list ("cpu" in "cpu,cpuacct"). */
+static bool cg_list_has(const char *list, size_t len, const char *key)
+{
+	size_t k;
+
+	if (!*key)
+		return len == 0;
+	if (!strcmp(key, "systemd"))
+		key = "name=systemd";
+	k = strlen(key);
+	for (const char *p = list, *end = list + len; p < end;) {
+		size_t item = strcspn(p, ",:\n");
+		if (p + item > end)
+			item = (size_t)(end - p);
+		if (item == k && !memcmp(p, key, k))
+			return true;
+		p += item + 1;
+	}
+	return false;
+}
+
+/* Where a relative cgroup hangs in hierarchy key (cg_list_has): "" for
+ * the root, and for an absolute cgroups path. */
+static int cg_parent(const struct cgroup *cg, const char *key, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (const char *l = cg->parents; *l;) {
+		size_t len = strcspn(l, "\n");
+		const char *colon = memchr(l, ':', len);
+		if (colon && cg_list_has(l, (size_t)(colon - l), key)) {
+			const char *path = colon + 1;
+			size_t plen = len - (size_t)(path - l);
+			if (plen == 1 && *path == '/')
+				plen = 0;
+			return fs_path(buf, n, "%.*s", (int)plen, path);
+		}
+		l += len + (l[len] == '\n');
+	}
+	return 0;
+}
+
+/* root/name + the parent in that hierarchy + the cgroup's path */
+static int cg_hier_path(const struct cgroup *cg, const char *name, const char *key, char *buf, size_t n)
+{
+	char parent[PATH_MAX];
+	int r = cg_parent(cg, key, parent, sizeof(parent));
+
+	if (r < 0)
+		return r;
+	return fs_path(buf, n, "%s%s%s%s%s", cg_root, *name ? "/" : "", name, parent, cg->path);
+}
+
+static const char *cg_extra_key(size_t i)
+{
+	return cg_v1_extras[i].magic == CGROUP2_SUPER_MAGIC ? "" : cg_v1_extras[i].name;
+}
+
 static bool cg_extra_mounted(size_t i, char *dir, size_t n, const struct cgroup *cg)
 {
 	struct statfs st;
 
 	return fs_path(dir, n, "%s/%s", cg_root, cg_v1_extras[i].name) == 0 && statfs(dir, &st) == 0 &&
 	       st.f_type == cg_v1_extras[i].magic &&
-	       (!cg || fs_path(dir, n, "%s/%s%s", cg_root, cg_v1_extras[i].name, cg->path) == 0);
+	       (!cg || cg_hier_path(cg, cg_v1_extras[i].name, cg_extra_key(i), dir, n) == 0);
 }
 
 int cg_dir(const struct cgroup *cg, const char *controller, char *buf, size_t n)
 {
 	if (cg->version == CG_V2)
-		return fs_path(buf, n, "%s%s", cg_root, cg->path);
+		return cg_hier_path(cg, "", "", buf, n);
 	if (!controller || !*controller || strchr(controller, '/'))
 		return err_set(-EINVAL, "a cgroup v1 directory needs a controller name, not '%s'",
 			       controller ? controller : "(none)");
-	return fs_path(buf, n, "%s/%s%s", cg_root, controller, cg->path);
+	return cg_hier_path(cg, controller, strcmp(controller, "unified") ? controller : "", buf, n);
+}
+
+/* The caller's cgroups as parents for a relative path: each line of
+ * /proc/self/cgroup without its hierarchy id ("memory:/a/b"); on v2 only
+ * the unified one, and its parent (runc's rule: the caller's own cgroup
+ * most likely holds processes, so it cannot delegate controllers). */
+static int cg_read_parents(enum cg_version v, char *out, size_t n)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+	size_t o = 0;
+	int r;
+
+	out[0] = '\0';
+	if ((r = fs_read_all(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &text, NULL)) < 0)
+		return err_errno(r, "cannot read /proc/self/cgroup");
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *rest = strchr(line, ':'), *path = rest ? strchr(rest + 1, ':') : NULL;
+		int k;
+		if (!path || path[1] != '/')
+			continue;
+		rest++;
+		if (v == CG_V2) {
+			if (path != rest)
+				continue;
+			char *slash = strrchr(path + 1, '/');
+			if (slash && slash != path + 1)
+				*slash = '\0';
+			else
+				path[2] = '\0';
+		}
+		k = snprintf(out + o, n - o, "%s\n", rest);
+		if (k < 0 || (size_t)k >= n - o)
+			return err_set(-ENAMETOOLONG,
+				       "the runtime's own cgroups (/proc/self/cgroup) are too long to record");
+		o += (size_t)k;
+	}
+	if (o == 0)
+		return err_set(-ENOENT, "/proc/self/cgroup names no cgroup for a relative linux.cgroupsPath");
+	return 0;
 }
 
 /* "/a//b/" -> "/a/b"; refuses the root itself, "." and "..". */
@@ -286,47 +385,59 @@ static int cg_mkdir_levels(const char *base, const char *path, bool cpuset, bool
 	return 0;
 }
 
-static int cg_init(struct cgroup *cg, const char *path)
+static int cg_init(struct cgroup *cg, const char *path, const char *parents)
 {
 	memset(cg, 0, sizeof(*cg));
 	cg->version = cg_detect();
+	if (parents && fs_path(cg->parents, sizeof(cg->parents), "%s", parents) < 0)
+		return err_set(-ENAMETOOLONG, "the recorded parents of cgroup %s are too long", path);
 	return cg_path_normalize(path, cg->path, sizeof(cg->path));
 }
 
 int cg_create(struct cgroup *cg, const char *path)
 {
-	char base[PATH_MAX];
+	char base[PATH_MAX], parent[PATH_MAX];
 	int r;
 
-	r = cg_init(cg, path);
+	r = cg_init(cg, path, NULL);
 	if (r < 0)
 		return r;
-	if (cg->version == CG_V2)
-		return cg_mkdir_levels(cg_root, cg->path, false, true);
+	if (path[0] != '/' && (r = cg_read_parents(cg->version, cg->parents, sizeof(cg->parents))) < 0)
+		return r;
+	if (cg->version == CG_V2) {
+		if ((r = cg_parent(cg, "", parent, sizeof(parent))) < 0 ||
+		    (r = fs_path(base, sizeof(base), "%s%s", cg_root, parent)) < 0)
+			return r;
+		return cg_mkdir_levels(base, cg->path, false, true);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {
 		const char *c = cg_v1_controllers[i];
 		if (!cg_v1_mounted(c))
 			continue;
-		r = fs_path(base, sizeof(base), "%s/%s", cg_root, c);
-		if (r < 0)
+		if ((r = cg_parent(cg, c, parent, sizeof(parent))) < 0 ||
+		    (r = fs_path(base, sizeof(base), "%s/%s%s", cg_root, c, parent)) < 0)
 			return r;
 		r = cg_mkdir_levels(base, cg->path, !strcmp(c, "cpuset"), false);
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++)
-		if (cg_extra_mounted(i, base, sizeof(base), NULL) &&
+	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_extras); i++) {
+		if (!cg_extra_mounted(i, base, sizeof(base), NULL))
+			continue;
+		if ((r = cg_parent(cg, cg_extra_key(i), parent, sizeof(parent))) < 0 ||
+		    (r = fs_path(base, sizeof(base), "%s/%s%s", cg_root, cg_v1_extras[i].name, parent)) < 0 ||
 		    (r = cg_mkdir_levels(base, cg->path, false, false)) < 0)
 			return r;
+	}
 	return 0;
 }
 
-int cg_open(struct cgroup *cg, const char *path)
+int cg_open(struct cgroup *cg, const char *path, const char *parents)
 {
 	char dir[PATH_MAX];
 	int r;
 
-	r = cg_init(cg, path);
+	r = cg_init(cg, path, parents);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(cg_v1_controllers); i++) {

@@ -4,7 +4,11 @@
  * Control groups for containers, v1 (one hierarchy per controller, as on
  * this project's hosts) and v2 (the unified hierarchy, the norm
  * elsewhere) behind one interface.  A container's cgroup is named by the
- * config's linux.cgroupsPath ("/a/b"), relative to each hierarchy's root.
+ * config's linux.cgroupsPath: "/a/b" is below each hierarchy's root; a
+ * relative "a/b" is below the runtime's own cgroup, as runc places it
+ * (libcontainer/cgroups/fs/paths.go, fs2/defaultpath.go): on v1 the
+ * caller's cgroup in each hierarchy, on v2 the parent of the caller's
+ * cgroup (which holds no processes, so it can hand controllers down).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,16 +20,21 @@ enum cg_version { CG_V1 = 1, CG_V2 = 2 };
 
 struct cgroup {
 	enum cg_version version;
-	char path[512]; /* "/hv-runc/ID": the same under every v1 controller */
+	char path[512]; /* "/hv-runc/ID": below each hierarchy's root or parent */
+	/* A relative cgroupsPath: the parent in each hierarchy, "CONTROLLERS:PATH"
+	 * lines as /proc/self/cgroup had them at creation ("" otherwise). */
+	char parents[2048];
 };
 
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
 enum cg_version cg_detect(void);
 /* Create the cgroup (every v1 controller hv uses / the unified one with
- * the controllers enabled in its parents); existing is fine. */
+ * the controllers enabled in its parents); existing is fine.  A relative
+ * path is placed below the caller's cgroups, recorded in cg->parents. */
 int cg_create(struct cgroup *cg, const char *path);
-/* Describe an existing cgroup (no changes). */
-int cg_open(struct cgroup *cg, const char *path);
+/* Describe an existing cgroup (no changes); parents: cg->parents as
+ * cg_create recorded them (NULL or "" for an absolute path). */
+int cg_open(struct cgroup *cg, const char *path, const char *parents);
 /* linux.resources: memory (limit, reservation, swap), cpu (shares,
  * quota, period, cpus, mems), pids (limit), blockIO weight, devices (v1:
  * devices.allow/deny; v2: an eBPF program, see cgroups-bpf.h). */

@@ -23,6 +23,7 @@
 #include "oci/cgroups.h"
 #include "oci/devices.h"
 #include "oci/hooks.h"
+#include "oci/lsm.h"
 #include "oci/pty.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -199,6 +200,25 @@ static int wait_ready(int sock, const char *console, int *pty, pid_t pid)
 	}
 }
 
+/* linux.cgroupsPath as runc's cgroupfs manager reads it: "/a/b" below
+ * each hierarchy's root, "a/b" below the runtime's own cgroup (cg_create);
+ * none: /hv-runc/ID.  "slice:prefix:name" is the form of runc's systemd
+ * manager (--systemd-cgroup), which hv does not have. */
+static int cgroup_path(const char *given, const char *id, char *out, size_t n)
+{
+	const char *c1 = given ? strchr(given, ':') : NULL, *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (!given || !*given)
+		return fs_path(out, n, "/hv-runc/%s", id);
+	if (c2 && !strchr(c2 + 1, ':') && !strchr(given, '/'))
+		return err_set(-EINVAL,
+			       "linux.cgroupsPath '%s' is in systemd's \"slice:prefix:name\" form, which needs a "
+			       "systemd cgroup manager; hv manages cgroupfs paths (\"/a/b\", or \"a/b\" below its "
+			       "own cgroup): use podman --cgroup-manager cgroupfs",
+			       given);
+	return fs_path(out, n, "%s", given);
+}
+
 static int lock_ctr(const char *root, const char *id, int *fd)
 {
 	_cleanup_close_ int dfd = ctr_open_dir(root, id);
@@ -232,7 +252,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		return r;
 	if ((r = oci_spec_load(o->bundle ? o->bundle : ".", &s)) < 0)
 		return r;
-	if ((r = oci_seccomp_build(s->seccomp, &sc)) < 0)
+	if ((r = lsm_check(&s->process, s->mount_label, "config.json: process")) < 0 ||
+	    (r = oci_seccomp_build(s->seccomp, &sc)) < 0)
 		goto fail;
 	if (mkdir(dir, 0700) < 0) {
 		r = errno == EEXIST ? err_set(-EEXIST, "container %s already exists", o->id)
@@ -250,17 +271,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		r = err_errno(-errno, "cannot create %s/exec.fifo", dir);
 		goto fail;
 	}
-	snprintf(cgpath, sizeof(cgpath), "%s", s->cgroups_path && *s->cgroups_path ? s->cgroups_path : "");
-	if (!cgpath[0])
-		snprintf(cgpath, sizeof(cgpath), "/hv-runc/%s", o->id);
-	else if (cgpath[0] != '/' || strchr(cgpath, ':')) {
-		r = err_set(-EINVAL,
-			    "linux.cgroupsPath '%s': hv supports cgroupfs paths (\"/a/b\"), not systemd slices "
-			    "(use podman --cgroup-manager cgroupfs)",
-			    cgpath);
-		goto fail;
-	}
-	if ((r = cg_create(&cg, cgpath)) < 0)
+	if ((r = cgroup_path(s->cgroups_path, o->id, cgpath, sizeof(cgpath))) < 0 || (r = cg_create(&cg, cgpath)) < 0)
 		goto fail;
 	made_cg = true;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
@@ -299,7 +310,6 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	struct init_args args = { .s = s,
 				  .sync = sp[1],
 				  .fifo = fifo,
-				  .cgroup = cgpath,
 				  .cg = &cg,
 				  .hookfile = path,
 				  .seccomp = sc,
@@ -307,6 +317,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 				  .lock = lock,
 				  .new_cgroupns = new_cgroupns,
 				  .preserve_fds = o->preserve_fds > 0 ? o->preserve_fds : 0,
+				  .lsm = LSM_EXEC_INIT,
 				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
 	/* limits first: the init joins a cgroup that is ready */
 	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)
@@ -337,7 +348,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	snprintf(st.id, sizeof(st.id), "%s", o->id);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", s->bundle);
 	snprintf(st.rootfs, sizeof(st.rootfs), "%s", s->rootfs);
-	snprintf(st.cgroup, sizeof(st.cgroup), "%s", cgpath);
+	snprintf(st.cgroup, sizeof(st.cgroup), "%s", cg.path);
+	snprintf(st.cgroup_parents, sizeof(st.cgroup_parents), "%s", cg.parents);
 	rfc3339(st.created, sizeof(st.created));
 	st.owner = geteuid();
 	st.pid = pid;
@@ -509,7 +521,7 @@ int ctr_kill(const char *root, const char *id, int sig, bool all)
 	enum ctr_status status = ctr_status(root, &st);
 	if (status == CTR_STOPPED && !all)
 		return err_set(-ESRCH, "container %s is not running", id);
-	if (all && cg_open(&cg, st.cgroup) == 0)
+	if (all && cg_open(&cg, st.cgroup, st.cgroup_parents) == 0)
 		return cg_kill_all(&cg, sig);
 	if (kill(st.pid, sig) < 0)
 		return err_errno(-errno, "cannot signal container %s", id);
@@ -542,7 +554,7 @@ int ctr_delete(const char *root, const char *id, bool force)
 	if (status != CTR_STOPPED && status != CTR_CREATED && !force)
 		return err_set(-EBUSY, "container %s is %s: stop it first, or delete it with --force", id,
 			       ctr_status_name(status));
-	if (cg_open(&cg, st.cgroup) == 0)
+	if (cg_open(&cg, st.cgroup, st.cgroup_parents) == 0)
 		cg_kill_all(&cg, SIGKILL); /* thaws a paused container too */
 	if (st.pid > 0 && status != CTR_STOPPED)
 		kill(st.pid, SIGKILL);
@@ -550,7 +562,7 @@ int ctr_delete(const char *root, const char *id, bool force)
 	waitpid(st.pid, NULL, WNOHANG);
 	for (int i = 0; i < 200 && ctr_status(root, &st) != CTR_STOPPED; i++)
 		proc_sleep_ms(5);
-	if (cg_open(&cg, st.cgroup) == 0 && (r = cg_destroy(&cg)) < 0)
+	if (cg_open(&cg, st.cgroup, st.cgroup_parents) == 0 && (r = cg_destroy(&cg)) < 0)
 		return r;
 	late_hooks(root, &st, HOOK_POSTSTOP, "stopped");
 	if ((r = ctr_dir(root, id, &dir)) < 0)
@@ -571,7 +583,7 @@ int ctr_pause(const char *root, const char *id, bool pause)
 		return err_set(-EINVAL, "container %s is %s, not running", id, ctr_status_name(status));
 	if (!pause && status != CTR_PAUSED)
 		return err_set(-EINVAL, "container %s is %s, not paused", id, ctr_status_name(status));
-	if ((r = cg_open(&cg, st.cgroup)) < 0)
+	if ((r = cg_open(&cg, st.cgroup, st.cgroup_parents)) < 0)
 		return r;
 	return cg_freeze(&cg, pause);
 }
@@ -590,7 +602,7 @@ int ctr_update(const char *root, const char *id, struct json_object *resources)
 		return err_set(-EINVAL, "container %s is stopped: there is nothing to update", id);
 	/* device rules stay as created: a partial list would cut /dev off */
 	json_object_object_del(resources, "devices");
-	if ((r = cg_open(&cg, st.cgroup)) < 0)
+	if ((r = cg_open(&cg, st.cgroup, st.cgroup_parents)) < 0)
 		return r;
 	return cg_apply(&cg, resources);
 }
@@ -605,7 +617,7 @@ int ctr_pids(const char *root, const char *id, pid_t **pids, size_t *n)
 	*n = 0;
 	if ((r = ctr_state_load(root, id, &st)) < 0)
 		return r;
-	if ((r = cg_open(&cg, st.cgroup)) < 0)
+	if ((r = cg_open(&cg, st.cgroup, st.cgroup_parents)) < 0)
 		return r;
 	return cg_pids(&cg, pids, n);
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "oci/lsm.h"
+
 struct ctr_opts {
 	const char *root; /* the runtime's state root */
 	const char *id;
@@ -52,14 +54,14 @@ struct init_args {
 	const struct oci_spec *s;
 	int sync;
 	int fifo;	      /* O_PATH fd of exec.fifo */
-	const char *cgroup;   /* its cgroup path */
 	struct cgroup *cg;    /* to join first thing, unless in a new user namespace */
 	bool in_unified;      /* born in its v2 cgroup (CLONE_INTO_CGROUP) */
 	const char *hookfile; /* the state JSON for hooks, a host path */
 	struct oci_seccomp *seccomp;
 	bool no_pivot, new_userns, new_cgroupns;
-	int lock;	  /* the runtime's lock on the container: not the init's to keep */
-	int preserve_fds; /* fds 3..3+N-1 pass to the process; the rest close at exec */
+	int lock;	     /* the runtime's lock on the container: not the init's to keep */
+	int preserve_fds;    /* fds 3..3+N-1 pass to the process; the rest close at exec */
+	struct lsm_exec lsm; /* the process's AppArmor profile / SELinux label */
 };
 void container_init(struct init_args *a) __attribute__((noreturn));
 /* Shared by init and exec: rlimits, capabilities, groups, uid and gid,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "oci/cgroups.h"
+#include "oci/lsm.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -58,6 +59,18 @@ static int open_namespaces(pid_t pid, int fds[NS_COUNT])
 			return err_errno(-errno, "cannot open %s", theirs);
 	}
 	return 0;
+}
+
+/* The init's root, for a container that shares our mount namespace. */
+static int open_root(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if ((fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", path);
+	return fd;
 }
 
 static int parse_user(const char *u, struct oci_process *p)
@@ -120,9 +133,10 @@ static int exec_process(const struct ctr_exec_opts *o, const struct oci_spec *s,
 	return 0;
 }
 
-static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int sync, int nsfds[NS_COUNT],
+static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int sync, int nsfds[NS_COUNT], int rootfd,
 		       struct cgroup *cg, bool detach, int preserve_fds)
 {
+	struct lsm_exec lsm = LSM_EXEC_INIT;
 	char prog[4096];
 	pid_t pid;
 	int status;
@@ -134,6 +148,11 @@ static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int 
 			err_errno(-errno, "cannot join the container's %s namespace", ns_order[i].name);
 			goto fail;
 		}
+	/* a container in our mount namespace is chrooted (init.c) */
+	if (rootfd >= 0 && (fchdir(rootfd) < 0 || chroot(".") < 0)) {
+		err_errno(-errno, "cannot enter the container's root");
+		goto fail;
+	}
 	if ((pid = fork()) < 0) {
 		err_errno(-errno, "fork");
 		goto fail;
@@ -146,8 +165,14 @@ static void exec_child(const struct oci_process *p, struct oci_seccomp *sc, int 
 			setsid();
 		}
 		proc_cloexec_fds_from(3 + preserve_fds); /* before seccomp */
-		if (oci_process_enter(p, &sc) < 0 || oci_find_program(p, prog, sizeof(prog)) < 0 ||
-		    (sc && oci_seccomp_load(sc) < 0))
+		if (lsm_exec_prepare(p, &lsm) < 0 || oci_process_enter(p, &sc) < 0 ||
+		    oci_find_program(p, prog, sizeof(prog)) < 0)
+			goto fail;
+		if (lsm_exec_apply(&lsm) < 0) {
+			err_errno(-errno, "cannot set the process's security label");
+			goto fail;
+		}
+		if (sc && oci_seccomp_load(sc) < 0)
 			goto fail;
 		execve(prog, p->args, p->env ? p->env : (char *[]){ NULL });
 		err_errno(-errno, "exec %s", prog);
@@ -178,6 +203,7 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	struct cgroup cg;
 	char **env_owned = NULL, msg[1024];
 	int nsfds[NS_COUNT], sp[2] = { -1, -1 }, r, status, fd, k;
+	_cleanup_close_ int rootfd = -1;
 	pid_t helper = -1, proc = 0;
 	bool failed = false;
 
@@ -192,8 +218,13 @@ int ctr_exec(const struct ctr_exec_opts *o)
 		return r;
 	memset(&p, 0, sizeof(p));
 	if ((r = exec_process(o, s, &p, &pjson, &env_owned)) < 0 || (r = oci_seccomp_build(s->seccomp, &sc)) < 0 ||
-	    (r = cg_open(&cg, st.cgroup)) < 0 || (r = open_namespaces(st.pid, nsfds)) < 0)
+	    (r = lsm_check(&p, NULL, "process")) < 0 || (r = cg_open(&cg, st.cgroup, st.cgroup_parents)) < 0 ||
+	    (r = open_namespaces(st.pid, nsfds)) < 0)
 		goto out;
+	if (nsfds[NS_COUNT - 1] < 0 && (rootfd = open_root(st.pid)) < 0) {
+		r = rootfd;
+		goto out;
+	}
 	if (p.terminal && !o->console_socket) {
 		r = err_set(-EINVAL, "--tty needs --console-socket");
 		goto out;
@@ -208,7 +239,7 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	}
 	if (helper == 0) {
 		close(sp[0]);
-		exec_child(&p, sc, sp[1], nsfds, &cg, o->detach, o->preserve_fds > 0 ? o->preserve_fds : 0);
+		exec_child(&p, sc, sp[1], nsfds, rootfd, &cg, o->detach, o->preserve_fds > 0 ? o->preserve_fds : 0);
 	}
 	close(sp[1]);
 	sp[1] = -1;

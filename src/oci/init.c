@@ -29,6 +29,7 @@
 #include "oci/caps.h"
 #include "oci/cgroups.h"
 #include "oci/hooks.h"
+#include "oci/lsm.h"
 #include "oci/mounts.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -225,14 +226,20 @@ static int init_setup(struct init_args *a, char **hook_state, char *prog, size_t
 	/* the hooks' state, read while host paths are still visible */
 	if (fs_read_all(AT_FDCWD, a->hookfile, 64 << 20, hook_state, NULL) < 0 && !(*hook_state = strdup("{}")))
 		return err_set(-ENOMEM, "out of memory");
-	if (!oci_spec_has_ns(s, CLONE_NEWNS, NULL))
-		return err_set(-EINVAL, "config.json: hv needs a mount namespace (linux.namespaces: mount)");
-	if ((r = rootfs_prepare(s, a->cgroup, a->new_userns)) < 0)
+	/* without a mount namespace: the host's mounts, chrooted (spec.c
+	 * refused whatever would need mounts) */
+	bool mntns = oci_spec_has_ns(s, CLONE_NEWNS, NULL);
+	if (mntns && (r = rootfs_prepare(s, a->cg, a->new_userns)) < 0)
 		return r;
 	if ((r = hooks_run(s, HOOK_CREATE_CONTAINER, *hook_state)) < 0)
 		return r;
 	/* sysctls before /proc/sys turns read-only */
-	if ((r = rootfs_pivot(s, a->no_pivot)) < 0 || (r = apply_sysctl(s)) < 0 || (r = rootfs_finish(s)) < 0)
+	if (mntns &&
+	    ((r = rootfs_pivot(s, a->no_pivot)) < 0 || (r = apply_sysctl(s)) < 0 || (r = rootfs_finish(s)) < 0))
+		return r;
+	if (!mntns && ((r = apply_sysctl(s)) < 0 || (r = rootfs_chroot(s)) < 0))
+		return r;
+	if ((r = lsm_exec_prepare(p, &a->lsm)) < 0)
 		return r;
 	if (p->terminal) {
 		if ((r = oci_setup_terminal(p, a->sync)) < 0)
@@ -290,6 +297,10 @@ void container_init(struct init_args *a)
 	close(a->fifo);
 	if (hooks_run(a->s, HOOK_START_CONTAINER, hook_state) < 0) {
 		fprintf(stderr, "hv-runc: %s\n", err_msg());
+		_exit(1);
+	}
+	if (lsm_exec_apply(&a->lsm) < 0) {
+		fprintf(stderr, "hv-runc: cannot set the process's security label: %s\n", strerror(errno));
 		_exit(1);
 	}
 	if (a->seccomp && oci_seccomp_load(a->seccomp) < 0) {

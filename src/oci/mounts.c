@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +108,7 @@ static int mount_at(int rootfd, const char *dest, const char *src, const char *t
 	return 0;
 }
 
-static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpath)
+static int mount_cgroup(int rootfd, const struct oci_mount *m, const struct cgroup *cg)
 {
 	static const char *const ctrls[] = { "memory",	"cpu",	   "cpuacct", "cpuset",	 "pids",
 					     "freezer", "devices", "blkio",   "systemd", "unified" };
@@ -120,9 +121,8 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpat
 	if ((r = mount_at(rootfd, m->destination, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755")) < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
-		char src[700], dst[700];
-		snprintf(src, sizeof(src), "/sys/fs/cgroup/%s%s", ctrls[i], cgpath ? cgpath : "");
-		if (access(src, F_OK) < 0)
+		char src[PATH_MAX], dst[700];
+		if (cg_dir(cg, ctrls[i], src, sizeof(src)) < 0 || access(src, F_OK) < 0)
 			continue;
 		snprintf(dst, sizeof(dst), "%s/%s", m->destination, ctrls[i]);
 		if ((r = mkpath_in_root(rootfd, dst, false)) < 0 ||
@@ -138,8 +138,29 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, const char *cgpat
 	return 0;
 }
 
-static int do_mount(int rootfd, const struct oci_mount *m, const char *cgpath)
+/* linux.mountLabel: SELinux's context= option on the file systems runc
+ * labels (not proc, sysfs, mqueue, cgroups or bind mounts). */
+static int mount_data(const struct oci_mount *m, const char *label, char *buf, size_t n)
 {
+	static const char *const unlabelled[] = { "proc", "sysfs", "mqueue", "cgroup", "cgroup2" };
+	int k;
+
+	for (size_t i = 0; label && i < sizeof(unlabelled) / sizeof(unlabelled[0]); i++)
+		if (!strcmp(m->type, unlabelled[i]))
+			label = NULL;
+	if (label)
+		k = snprintf(buf, n, "%s%scontext=\"%s\"", m->data, m->data[0] ? "," : "", label);
+	else
+		k = snprintf(buf, n, "%s", m->data);
+	if (k < 0 || (size_t)k >= n)
+		return err_set(-ENAMETOOLONG, "the options of mount %s are too long with linux.mountLabel",
+			       m->destination);
+	return 0;
+}
+
+static int do_mount(int rootfd, const struct oci_mount *m, const struct cgroup *cg, const char *label)
+{
+	char data[1024];
 	bool file = false;
 	int r;
 
@@ -152,7 +173,7 @@ static int do_mount(int rootfd, const struct oci_mount *m, const char *cgpath)
 	if ((r = mkpath_in_root(rootfd, m->destination, file)) < 0)
 		return r;
 	if (!strcmp(m->type, "cgroup"))
-		return mount_cgroup(rootfd, m, cgpath);
+		return mount_cgroup(rootfd, m, cg);
 	if (m->bind) {
 		if ((r = mount_at(rootfd, m->destination, m->source, NULL, MS_BIND | (m->flags & MS_REC), NULL)) < 0)
 			return r;
@@ -165,11 +186,12 @@ static int do_mount(int rootfd, const struct oci_mount *m, const char *cgpath)
 		 * opened before the tmpfs hides them */
 		_cleanup_close_ int under = -1, over = -1;
 		bool copyup = m->tmpcopyup && !strcmp(m->type, "tmpfs");
+		if ((r = mount_data(m, label, data, sizeof(data))) < 0)
+			return r;
 		if (copyup && (under = open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY)) < 0)
 			return err_errno(under, "tmpcopyup: cannot open %s", m->destination);
 		if ((r = mount_at(rootfd, m->destination, m->source ? m->source : m->type, m->type,
-				  m->flags & ~(MS_REMOUNT | (copyup ? MS_RDONLY : 0)), m->data[0] ? m->data : NULL)) <
-		    0)
+				  m->flags & ~(MS_REMOUNT | (copyup ? MS_RDONLY : 0)), data[0] ? data : NULL)) < 0)
 			return r;
 		if (copyup) {
 			if ((over = open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY)) < 0)
@@ -179,7 +201,7 @@ static int do_mount(int rootfd, const struct oci_mount *m, const char *cgpath)
 		}
 		if (copyup && (m->flags & MS_RDONLY) &&
 		    (r = mount_at(rootfd, m->destination, NULL, NULL, MS_REMOUNT | (m->flags & ~MS_REMOUNT),
-				  m->data[0] ? m->data : NULL)) < 0)
+				  data[0] ? data : NULL)) < 0)
 			return r;
 	}
 	if (m->propagation)
@@ -253,7 +275,7 @@ static int setup_dev(int rootfd, const struct oci_spec *s, bool userns)
 	return 0;
 }
 
-int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool userns)
+int rootfs_prepare(const struct oci_spec *s, const struct cgroup *cg, bool userns)
 {
 	_cleanup_close_ int rootfd = -1;
 	int r;
@@ -266,9 +288,16 @@ int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool usern
 	if ((rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_errno(-errno, "cannot open %s", s->rootfs);
 	for (size_t i = 0; i < s->nmounts; i++)
-		if ((r = do_mount(rootfd, &s->mounts[i], cgroup_path)) < 0)
+		if ((r = do_mount(rootfd, &s->mounts[i], cg, s->mount_label)) < 0)
 			return err_prefix(r, "mounts[%zu]", i);
 	return setup_dev(rootfd, s, userns);
+}
+
+int rootfs_chroot(const struct oci_spec *s)
+{
+	if (chdir(s->rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return err_errno(-errno, "cannot change the root to %s", s->rootfs);
+	return 0;
 }
 
 int rootfs_pivot(const struct oci_spec *s, bool no_pivot)

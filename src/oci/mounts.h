@@ -9,9 +9,13 @@
 
 #include "oci/spec.h"
 
-/* Before pivot_root (host paths still visible).  cgroup_path: the
- * container's cgroup, for "cgroup" mounts on cgroup v1. */
-int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool userns);
+/* Before pivot_root (host paths still visible).  cg: the container's
+ * cgroup, for "cgroup" mounts on cgroup v1. */
+struct cgroup;
+int rootfs_prepare(const struct oci_spec *s, const struct cgroup *cg, bool userns);
 int rootfs_pivot(const struct oci_spec *s, bool no_pivot);
+/* Without a mount namespace: chroot into the root, the host's mounts
+ * unchanged (as runc does). */
+int rootfs_chroot(const struct oci_spec *s);
 /* After pivot_root: masked paths, read-only paths, a read-only root. */
 int rootfs_finish(const struct oci_spec *s);

@@ -179,6 +179,7 @@ struct process_json {
 	struct json_object *console, *user, *args, *env, *caps, *rlimits;
 	const char *cwd;
 	struct opt_int oom_score_adj;
+	const char *apparmor, *selinux;
 };
 
 static int parse_oom(struct json_object *v, void *dst, const char *path)
@@ -208,6 +209,8 @@ int oci_process_parse(struct json_object *p, struct oci_process *out, const char
 		JSON_FIELD("rlimits", JSON_ARRAY, JSON_NULLABLE, struct process_json, rlimits),
 		JSON_FIELD("noNewPrivileges", JSON_BOOL, JSON_NULLABLE, struct process_json, no_new_privileges),
 		JSON_FIELD_CUSTOM("oomScoreAdj", JSON_NULLABLE, struct process_json, oom_score_adj, parse_oom),
+		JSON_FIELD("apparmorProfile", JSON_STR, JSON_NULLABLE, struct process_json, apparmor),
+		JSON_FIELD("selinuxLabel", JSON_STR, JSON_NULLABLE, struct process_json, selinux),
 		JSON_FIELD_END,
 	};
 	static const struct json_field console_fields[] = {
@@ -255,6 +258,8 @@ int oci_process_parse(struct json_object *p, struct oci_process *out, const char
 	out->no_new_privileges = j.no_new_privileges;
 	out->has_oom_score_adj = j.oom_score_adj.set;
 	out->oom_score_adj = (int)j.oom_score_adj.v;
+	out->apparmor_profile = j.apparmor && *j.apparmor ? j.apparmor : NULL;
+	out->selinux_label = j.selinux && *j.selinux ? j.selinux : NULL;
 	return 0;
 }
 
@@ -583,7 +588,7 @@ static int parse_propagation(const char *p, unsigned long *out)
 
 struct linux_json {
 	struct json_object *namespaces, *uidmap, *gidmap, *devices, *masked, *readonly;
-	const char *cgroups_path, *propagation;
+	const char *cgroups_path, *propagation, *mount_label;
 	struct json_object *resources, *seccomp, *sysctl;
 };
 
@@ -612,6 +617,7 @@ static int parse_linux(struct json_object *l, struct oci_spec *s)
 		JSON_FIELD("resources", JSON_OBJECT, JSON_NULLABLE, struct linux_json, resources),
 		JSON_FIELD("seccomp", JSON_OBJECT, JSON_NULLABLE, struct linux_json, seccomp),
 		JSON_FIELD("sysctl", JSON_OBJECT, JSON_NULLABLE, struct linux_json, sysctl),
+		JSON_FIELD("mountLabel", JSON_STR, JSON_NULLABLE, struct linux_json, mount_label),
 		JSON_FIELD_END,
 	};
 	struct linux_json j = { 0 };
@@ -634,6 +640,7 @@ static int parse_linux(struct json_object *l, struct oci_spec *s)
 	    (r = parse_paths(j.readonly, &s->readonly_paths, &s->nreadonly, CFG "linux.readonlyPaths")) < 0)
 		return r;
 	s->cgroups_path = j.cgroups_path;
+	s->mount_label = j.mount_label && *j.mount_label ? j.mount_label : NULL;
 	if (j.propagation && (r = parse_propagation(j.propagation, &s->rootfs_propagation)) < 0)
 		return r;
 	s->resources = j.resources;
@@ -656,6 +663,35 @@ bool oci_spec_has_ns(const struct oci_spec *s, int type, const char **path)
 			return !path || s->ns[i].path;
 		}
 	return false;
+}
+
+/* Without a mount namespace the container shares the host's mounts, as
+ * runc runs it: the process is chrooted into root.path and hv mounts
+ * nothing (runc would mount the config's mounts into the host's
+ * namespace, where they outlive the container).  What needs a mount of
+ * its own is refused, not dropped. */
+static int check_host_mounts(const struct oci_spec *s)
+{
+	const char *what = NULL;
+
+	if (oci_spec_has_ns(s, CLONE_NEWNS, NULL))
+		return 0;
+	if (s->nmasked || s->nreadonly)
+		/* runc's words (libcontainer/configs/validate) */
+		return err_set(-EINVAL, CFG "unable to restrict sys entries (linux.maskedPaths, linux.readonlyPaths) "
+					    "without a private mount namespace (linux.namespaces: mount)");
+	if (s->nmounts)
+		what = "mounts";
+	else if (s->readonly)
+		what = "root.readonly";
+	else if (s->ndevices)
+		what = "linux.devices";
+	if (what)
+		return err_set(-EINVAL,
+			       CFG "%s needs a mount namespace (linux.namespaces: mount): without one the container "
+				   "shares the host's mounts, which hv does not change",
+			       what);
+	return 0;
 }
 
 struct config_json {
@@ -716,7 +752,7 @@ static int parse_config(struct oci_spec *s, const char *abs)
 	if (c.mounts && !(s->mounts = calloc(json_object_array_length(c.mounts) + 1, sizeof(*s->mounts))))
 		return -ENOMEM;
 	if ((r = each(c.mounts, CFG "mounts", 0, parse_mount, s)) < 0 || (r = parse_linux(c.linux_, s)) < 0 ||
-	    (r = parse_hooks(c.hooks, s)) < 0)
+	    (r = parse_hooks(c.hooks, s)) < 0 || (r = check_host_mounts(s)) < 0)
 		return r;
 	s->annotations = c.annotations;
 	return 0;

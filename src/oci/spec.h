@@ -43,6 +43,7 @@ struct oci_process {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	const char *apparmor_profile, *selinux_label; /* NULL: none (lsm.h) */
 };
 
 struct oci_mount {
@@ -102,6 +103,7 @@ struct oci_spec {
 	struct oci_idmap uidmap[OCI_MAX_IDMAP], gidmap[OCI_MAX_IDMAP];
 	size_t nuidmap, ngidmap;
 	const char *cgroups_path;
+	const char *mount_label; /* linux.mountLabel (SELinux) */
 	struct json_object *resources, *seccomp, *sysctl, *annotations;
 	struct oci_device *devices;
 	size_t ndevices;

@@ -21,6 +21,7 @@ struct ctr_state {
 	char bundle[4096];
 	char rootfs[4096];
 	char cgroup[512];
+	char cgroup_parents[2048]; /* struct cgroup's parents: a relative cgroupsPath */
 	pid_t pid;
 	uint64_t pid_start; /* /proc/PID/stat start time */
 	char created[40];   /* RFC 3339 */
@@ -36,7 +37,13 @@ int ctr_root(const char *option, char *buf, size_t n);
 int ctr_dir(const char *root, const char *id, char **out);
 /* ROOT/ID opened (-ENOENT, "container ID does not exist", when it is not there). */
 int ctr_open_dir(const char *root, const char *id);
+/* A damaged state.json (not JSON, wrong types, another id) is state,
+ * not definition: it is rebuilt from hookstate.json and the processes in
+ * the container's cgroup, rewritten, and reported with err_warn(); when
+ * no init can be found the error says "hv-runc delete --force ID". */
 int ctr_state_load(const char *root, const char *id, struct ctr_state *st);
+/* state.json's text for container id (pure, for tests). */
+int ctr_state_parse(const char *text, size_t len, const char *id, struct ctr_state *st);
 int ctr_state_save(const char *root, const struct ctr_state *st);
 enum ctr_status ctr_status(const char *root, const struct ctr_state *st);
 const char *ctr_status_name(enum ctr_status s);

@@ -8,6 +8,8 @@
 static _Thread_local char err_buf[1024];
 static _Thread_local int err_last;
 static _Thread_local char err_fallback[128];
+static _Thread_local char warn_buf[ERR_MAX_WARNINGS][512];
+static _Thread_local unsigned warn_first, warn_count;
 
 static void err_vformat(const char *fmt, va_list ap)
 {
@@ -106,4 +108,30 @@ int err_restore(const struct err_saved *s)
 	memcpy(err_buf, s->msg, sizeof(err_buf));
 	err_last = s->code;
 	return s->code;
+}
+
+void err_warn(const char *fmt, ...)
+{
+	char line[sizeof(warn_buf[0])];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* a loop that meets the same damage again says it once */
+	if (warn_count == ERR_MAX_WARNINGS ||
+	    (warn_count && !strcmp(warn_buf[(warn_first + warn_count - 1) % ERR_MAX_WARNINGS], line)))
+		return;
+	memcpy(warn_buf[(warn_first + warn_count) % ERR_MAX_WARNINGS], line, sizeof(line));
+	warn_count++;
+}
+
+bool err_warning_take(char *buf, size_t n)
+{
+	if (!warn_count)
+		return false;
+	snprintf(buf, n, "%s", warn_buf[warn_first]);
+	warn_first = (warn_first + 1) % ERR_MAX_WARNINGS;
+	warn_count--;
+	return true;
 }

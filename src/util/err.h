@@ -8,6 +8,8 @@
  * CLI prints err_msg(); library code never prints and never exits.
  */
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 int err_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like err_set() but appends ": <strerror(-code)>". */
@@ -31,3 +33,12 @@ struct err_saved {
 };
 void err_save(struct err_saved *s);
 int err_restore(const struct err_saved *s); /* returns the saved code */
+
+/* Warnings: what a library function noticed and repaired on its own (a
+ * damaged runtime record rebuilt from the processes), one line each, for
+ * the CLI to show.  Kept per thread until taken; at most ERR_MAX_WARNINGS
+ * (later ones, and a repeat of the last one, are dropped). */
+#define ERR_MAX_WARNINGS 8
+void err_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The oldest warning not taken yet, copied into buf; false when none. */
+bool err_warning_take(char *buf, size_t n);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/proc.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/close_range.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +97,40 @@ bool proc_id_alive(const struct proc_id *id)
 	if (proc_stat(id->pid, &start, &state) < 0 || state == 'Z' || state == 'X')
 		return false;
 	return start == id->start;
+}
+
+int proc_find_by_cwd(int folder, pid_t *pids, size_t max, size_t *n)
+{
+	struct stat want, got;
+	struct dirent *e;
+	DIR *d;
+
+	*n = 0;
+	if (fstat(folder, &want) < 0)
+		return err_errno(-errno, "cannot stat the folder");
+	if (!(d = opendir("/proc")))
+		return err_errno(-errno, "cannot list /proc");
+	while ((e = readdir(d)) && *n < max) {
+		char cwd[64];
+		long pid;
+		if (!isdigit((unsigned char)e->d_name[0]) || (pid = strtol(e->d_name, NULL, 10)) <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		snprintf(cwd, sizeof(cwd), "%ld/cwd", pid);
+		/* a process that ended meanwhile, or one we may not look at, is not ours */
+		if (fstatat(dirfd(d), cwd, &got, 0) == 0 && got.st_dev == want.st_dev && got.st_ino == want.st_ino)
+			pids[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	return 0;
+}
+
+int proc_cmdline(pid_t pid, char **out, size_t *len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	return fs_read_all(AT_FDCWD, path, 1 << 20, out, len);
 }
 
 int proc_find_exe(const char *name, char **out)

@@ -18,6 +18,11 @@ int proc_boot_id(char out[40]);
 int proc_identify(pid_t pid, struct proc_id *id);
 /* True when id names a process that is alive now (same boot, same start). */
 bool proc_id_alive(const struct proc_id *id);
+/* The processes (other than the caller) whose working directory is the
+ * directory dirfd names: pids[] gets up to max of them, *n how many. */
+int proc_find_by_cwd(int dirfd, pid_t *pids, size_t max, size_t *n);
+/* A process's argv, NUL-separated in *out (malloc'ed, *len bytes). */
+int proc_cmdline(pid_t pid, char **out, size_t *len);
 /* Search $PATH (or a default one) for an executable; *out is malloc'ed. */
 int proc_find_exe(const char *name, char **out);
 /* The directory holding the running executable (for build/guest lookup). */

@@ -37,7 +37,10 @@ runcmd:
   - [systemctl, restart, systemd-logind]
   - [systemctl, restart, qemu-guest-agent]
 UD
-"$HV" create agt1 --image deb --ssh-key "$T/key.pub" --user tester --memory 768M --cloud-init "$T/user-data" >/dev/null
+mkdir "$T/share"
+echo from-host >"$T/share/hello"
+"$HV" create agt1 --image deb --ssh-key "$T/key.pub" --user tester --memory 768M --cloud-init "$T/user-data" \
+	--share "$T/share:data" >/dev/null
 t0=$(date +%s)
 "$HV" start agt1 --wait --timeout 400 >"$T/start" 2>&1
 rc=$?
@@ -52,6 +55,8 @@ for ((i = 0; i < 120; i++)); do
 done
 echo "# boot to agent: $(($(date +%s) - t0)) s"
 expect_match "hv info shows the guest OS from guest-get-osinfo" "$os" "^os: +Debian GNU/Linux 12 \(bookworm\) \(kernel [0-9.]+-[0-9]+-[a-z0-9-]+, x86_64\)  \[guest agent\]$"
+gos=$("$HV" info --json agt1 | python3 -c 'import json,sys; o=json.load(sys.stdin)["guest_os"]; print(o["id"], o["version_id"], o["machine"])')
+expect_eq "hv info --json has the guest OS as guest_os" "$gos" "debian 12 x86_64"
 
 # --- hv ip: the agent is the source under nat ---
 ipj=$("$HV" ip agt1 --json)
@@ -100,6 +105,14 @@ expect_match "  saying so in one line" "$out" "^hv cp: .*/no/such/dir/x.*does no
 out=$("$HV" cp agt1:/no-such-file "$T/back/" 2>&1)
 check "hv cp of a guest path that does not exist fails" test $? -ne 0
 expect_match "  saying so" "$out" "/no-such-file does not exist in the guest"
+
+# --- a shared folder on a distribution: cloud-init's mounts: entry ---
+expect_eq "the share is mounted at /mnt/data (virtiofs) and reads the host's file" \
+	"$("$HV" exec agt1 -- sh -c 'findmnt -n -o FSTYPE /mnt/data; cat /mnt/data/hello')" "virtiofs
+from-host"
+"$HV" exec agt1 -- sh -c 'echo from-guest > /mnt/data/back && chmod 640 /mnt/data/back'
+expect_eq "a file the guest writes appears on the host" "$(cat "$T/share/back" 2>&1)" "from-guest"
+expect_eq "  with the mode the guest gave it" "$(stat -c %a "$T/share/back")" "640"
 
 # --- fsfreeze around a disk-only snapshot ---
 HV_DEBUG="$T/trace" "$HV" snapshot create agt1 s1 --disk-only >/dev/null

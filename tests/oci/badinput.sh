@@ -4,26 +4,6 @@
 # exit, and nothing left behind (no state, no cgroup, no process).
 source "$(dirname "$0")/lib.bash"
 
-# expect_error DESCRIPTION REGEX COMMAND...: fails non-zero with one
-# line matching REGEX.
-expect_error() {
-	local what=$1 re=$2 out rc
-	shift 2
-	out=$("$@" </dev/null 2>&1)
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		fail "$what: succeeded"
-	elif [ "$(wc -l <<<"$out")" -ne 1 ]; then
-		fail "$what: not one line: $out"
-	elif ! [[ $out =~ $re ]]; then
-		fail "$what: '$out' does not match /$re/"
-	else
-		ok "$what"
-	fi
-}
-nothing_left() {
-	check "$1: nothing left" test ! -e "$CTR_ROOT/$2" -a -z "$(ctr_cgroup_dirs "$2")"
-}
 
 b=$(mkbundle good 'c["process"]["args"]=["true"]')
 expect_error "a bundle without config.json" "no config.json" rt create --bundle "$BUNDLES" x1

@@ -48,6 +48,27 @@ refuse() {
 	shift
 	if "$@" >/dev/null 2>&1; then fail "$what"; else ok "$what"; fi
 }
+# expect_error DESCRIPTION REGEX COMMAND...: fails non-zero with one
+# line matching REGEX.
+expect_error() {
+	local what=$1 re=$2 out rc
+	shift 2
+	out=$("$@" </dev/null 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		fail "$what: succeeded"
+	elif [ "$(wc -l <<<"$out")" -ne 1 ]; then
+		fail "$what: not one line: $out"
+	elif ! [[ $out =~ $re ]]; then
+		fail "$what: '$out' does not match /$re/"
+	else
+		ok "$what"
+	fi
+}
+# nothing_left DESCRIPTION ID: no state and no cgroup of container ID
+nothing_left() {
+	check "$1: nothing left" test ! -e "$CTR_ROOT/$2" -a -z "$(ctr_cgroup_dirs "$2")"
+}
 # alive PID: a process that exists and is not a zombie (whoever adopts a
 # container's init here may reap it late).
 alive() {

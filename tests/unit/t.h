@@ -6,8 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_pass, t_fail;
+
+/* A unit test binary is never hv: should library code start it as hv's
+ * monitor (/proc/self/exe __monitor), stop at once instead of running the
+ * tests again, which would do the same, and so on. */
+__attribute__((constructor)) static void t_not_hv(int argc, char **argv)
+{
+	if (argc > 1 && !strncmp(argv[1], "__", 2)) {
+		fprintf(stderr, "a unit test was started as 'hv %s': set HV_EXE to build/hv\n", argv[1]);
+		_exit(99);
+	}
+}
 
 #define CHECK(cond, ...)                                                                                               \
 	do {                                                                                                           \

@@ -113,6 +113,17 @@ static void plans(void)
 		   got, sizeof(got)) == 0 &&
 		  !strcmp(got, ""),
 	      "zero, empty, null and unknown members write nothing: '%s' %s", got, err_msg());
+	/* swappiness: a v1 file; v2 has none, and runc's v2 manager ignores it */
+	CHECK(plan(CG_V1, "{\"memory\": {\"swappiness\": 17}}", got, sizeof(got)) == 0, "v1 swappiness: %s", err_msg());
+	CHECK_STR(got, "memory.swappiness=17", "v1 swappiness is memory.swappiness");
+	CHECK(plan(CG_V1, "{\"memory\": {\"swappiness\": 0}}", got, sizeof(got)) == 0 &&
+		  !strcmp(got, "memory.swappiness=0"),
+	      "v1 swappiness 0 is written (never swap): '%s'", got);
+	CHECK(plan(CG_V1, "{\"memory\": {\"swappiness\": -1}}", got, sizeof(got)) == 0 && !strcmp(got, ""),
+	      "v1 swappiness -1 is unset: '%s'", got);
+	CHECK(plan(CG_V2, "{\"memory\": {\"limit\": 1e8, \"swappiness\": 60}}", got, sizeof(got)) == 0 &&
+		  !strcmp(got, "memory.max=100000000"),
+	      "v2 swappiness writes nothing: '%s'", got);
 }
 
 static void devices(void)
@@ -182,6 +193,10 @@ static void bad_input(void)
 	refused(CG_V2, "{\"memory\": {\"swap\": 500}}", -EINVAL, "needs a linux.resources.memory.limit");
 	refused(CG_V1, "{\"memory\": {\"disableOOMKiller\": 1}}", -EINVAL,
 		"linux.resources.memory.disableOOMKiller must be true or false");
+	refused(CG_V1, "{\"memory\": {\"swappiness\": 101}}", -EINVAL,
+		"linux.resources.memory.swappiness must be between 0 and 100");
+	refused(CG_V2, "{\"memory\": {\"swappiness\": \"high\"}}", -EINVAL,
+		"linux.resources.memory.swappiness must be a number");
 	refused(CG_V1, "{\"cpu\": []}", -EINVAL, "linux.resources.cpu: expected an object, got an array");
 	refused(CG_V1, "{\"cpu\": {\"shares\": 1}}", -EINVAL,
 		"linux.resources.cpu.shares must be between 2 and 262144");
@@ -232,7 +247,7 @@ static void paths(void)
 	CHECK(cg_create(&cg, "///") == -EINVAL, "slashes are the root too");
 	CHECK(cg_create(&cg, "/a/../b") == -EINVAL && strstr(err_msg(), "'..'"), "'..' is refused: %s", err_msg());
 	CHECK(cg_create(&cg, "") == -EINVAL, "an empty path is refused");
-	CHECK(cg_open(&cg, "/hv-test-cg-does-not-exist") == -ENOENT && strstr(err_msg(), "does not exist"),
+	CHECK(cg_open(&cg, "/hv-test-cg-does-not-exist", NULL) == -ENOENT && strstr(err_msg(), "does not exist"),
 	      "cg_open of a missing cgroup: %s", err_msg());
 }
 
@@ -372,12 +387,12 @@ static void container(void)
 	size_t n = 0;
 	int st;
 
-	snprintf(path, sizeof(path), "%s//ctr/", top + 1); /* untidy on purpose */
+	snprintf(path, sizeof(path), "/%s//ctr/", top); /* untidy on purpose */
 	CHECK(cg_create(&cg, path) == 0, "cg_create: %s", err_msg());
 	snprintf(want, sizeof(want), "%s/ctr", top);
 	CHECK_STR(cg.path, want, "the path is normalized");
 	CHECK(cg_create(&cg, path) == 0, "creating it again is fine: %s", err_msg());
-	CHECK(cg_open(&parent, top) == 0, "cg_open of the parent: %s", err_msg());
+	CHECK(cg_open(&parent, top, NULL) == 0, "cg_open of the parent: %s", err_msg());
 	if (cg.version == CG_V1) {
 		for (size_t i = 0; i < sizeof(v1_controllers) / sizeof(*v1_controllers); i++)
 			CHECK(dir_exists(&cg, v1_controllers[i]), "the cgroup exists under %s", v1_controllers[i]);
@@ -454,7 +469,7 @@ static void container(void)
 			break;
 	}
 	CHECK(cg_destroy(&cg) == 0, "destroying it again is fine: %s", err_msg());
-	CHECK(cg_open(&cg, path) == -ENOENT, "cg_open after cg_destroy");
+	CHECK(cg_open(&cg, path, NULL) == -ENOENT, "cg_open after cg_destroy");
 }
 
 /* Fork 10 children that wait; count the forks that worked (+100 when
@@ -638,9 +653,87 @@ static void v2_on_hybrid(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "v2: SIGKILL (status %#x)", st);
 	CHECK(cg_destroy(&cg) == 0 && !dir_exists(&cg, NULL), "v2 cg_destroy: %s", err_msg());
 	snprintf(path, sizeof(path), "%s-v2", top);
-	CHECK(cg_open(&cg, path) == 0 && cg_destroy(&cg) == 0 && !dir_exists(&cg, NULL), "v2 parent removed: %s",
+	CHECK(cg_open(&cg, path, NULL) == 0 && cg_destroy(&cg) == 0 && !dir_exists(&cg, NULL), "v2 parent removed: %s",
 	      err_msg());
 	cg_use_root(NULL, 0);
+}
+
+/* This process's cgroup in hierarchy h ("memory"; "" the unified one),
+ * "" for the root. */
+static void own_cgroup(const char *h, char *out, size_t n)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *list = strchr(line, ':'), *path = list ? strchr(list + 1, ':') : NULL;
+		if (!path || (size_t)(path - list - 1) != strlen(h) || strncmp(list + 1, h, strlen(h)))
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		snprintf(out, n, "%s", strcmp(path + 1, "/") ? path + 1 : "");
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool is_cgroup2(const char *path);
+
+/* v2: the parent of this process's unified cgroup, "" for the root */
+static void own_v2_parent(char *out, size_t n)
+{
+	char *slash;
+
+	own_cgroup("", out, n);
+	if ((slash = strrchr(out, '/')))
+		*slash = '\0';
+}
+
+/* A relative path hangs below the caller's cgroups (runc's rule); the
+ * parents recorded at creation find it again. */
+static void relative(void)
+{
+	char rel[128], own[512], want[1024], got[1024], base[1024];
+	struct cgroup cg, again;
+
+	snprintf(rel, sizeof(rel), "%s-rel/ctr", top + 1);
+	CHECK(cg_create(&cg, rel) == 0, "cg_create of a relative path: %s", err_msg());
+	CHECK(cg.parents[0] != '\0', "its parents are recorded");
+	if (cg.version == CG_V1) {
+		own_cgroup("memory", own, sizeof(own));
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/memory%s/%s", own, rel);
+		CHECK(cg_dir(&cg, "memory", got, sizeof(got)) == 0, "cg_dir: %s", err_msg());
+		CHECK_STR(got, want, "v1: below this process's memory cgroup");
+		own_cgroup("pids", own, sizeof(own));
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/pids%s/%s", own, rel);
+		CHECK(cg_dir(&cg, "pids", got, sizeof(got)) == 0 && !strcmp(got, want), "v1 pids: %s, want %s", got,
+		      want);
+	} else {
+		own_v2_parent(own, sizeof(own));
+		snprintf(want, sizeof(want), "/sys/fs/cgroup%s/%s", own, rel);
+		CHECK(cg_dir(&cg, NULL, got, sizeof(got)) == 0 && !strcmp(got, want), "v2: %s, want %s", got, want);
+	}
+	CHECK(access(got, F_OK) == 0, "it exists: %s", got);
+	CHECK(cg_open(&again, cg.path, cg.parents) == 0, "cg_open with the recorded parents: %s", err_msg());
+	CHECK(cg_dir(&again, cg.version == CG_V1 ? "pids" : NULL, want, sizeof(want)) == 0 && !strcmp(got, want),
+	      "names the same directory: %s", want);
+	CHECK(cg_destroy(&again) == 0 && access(got, F_OK) < 0, "cg_destroy removes it: %s", err_msg());
+	/* the level above stays, as with runc */
+	snprintf(rel, sizeof(rel), "%s-rel", top);
+	CHECK(cg_open(&again, rel + 1, cg.parents) == 0 && cg_destroy(&again) == 0, "the parent level goes too: %s",
+	      err_msg());
+	if (cg.version == CG_V1 && is_cgroup2(v2_root)) {
+		/* v2: below the parent of the caller's unified cgroup */
+		cg_use_root(v2_root, CG_V2);
+		snprintf(rel, sizeof(rel), "%s-rel2", top + 1);
+		CHECK(cg_create(&cg, rel) == 0, "v2 cg_create of a relative path: %s", err_msg());
+		own_v2_parent(own, sizeof(own));
+		snprintf(base, sizeof(base), "%s%s/%s", v2_root, own, rel);
+		CHECK(cg_dir(&cg, NULL, got, sizeof(got)) == 0 && !strcmp(got, base),
+		      "v2: below the parent of this process's cgroup: %s, want %s", got, base);
+		CHECK(cg_destroy(&cg) == 0 && access(base, F_OK) < 0, "v2 cg_destroy: %s", err_msg());
+		cg_use_root(NULL, 0);
+	}
 }
 
 /* Whatever a failed check left behind: kill it and remove it. */
@@ -649,13 +742,13 @@ static void cleanup(void)
 	char path[128];
 	struct cgroup cg;
 
-	if (cg_open(&cg, top) == 0) {
+	if (cg_open(&cg, top, NULL) == 0) {
 		cg_kill_all(&cg, SIGKILL);
 		cg_destroy(&cg);
 	}
 	cg_use_root(v2_root, CG_V2);
 	snprintf(path, sizeof(path), "%s-v2", top);
-	if (cg_open(&cg, path) == 0) {
+	if (cg_open(&cg, path, NULL) == 0) {
 		cg_kill_all(&cg, SIGKILL);
 		cg_destroy(&cg);
 	}
@@ -690,6 +783,7 @@ int main(void)
 	if (cg_detect() == CG_V1)
 		device_rules();
 	kill_family();
+	relative();
 	if (cg_detect() == CG_V1 && is_cgroup2(v2_root))
 		v2_on_hybrid();
 	else
@@ -698,10 +792,10 @@ int main(void)
 	cleanup();
 	struct cgroup cg;
 	char path[128];
-	CHECK(cg_open(&cg, top) == -ENOENT, "nothing left of %s", top);
+	CHECK(cg_open(&cg, top, NULL) == -ENOENT, "nothing left of %s", top);
 	cg_use_root(v2_root, CG_V2);
 	snprintf(path, sizeof(path), "%s-v2", top);
-	CHECK(cg_open(&cg, path) == -ENOENT, "nothing left of %s on the v2 mount", path);
+	CHECK(cg_open(&cg, path, NULL) == -ENOENT, "nothing left of %s on the v2 mount", path);
 	cg_use_root(NULL, 0);
 	T_DONE();
 }

@@ -304,7 +304,7 @@ static void parent_program(struct cgroup *cg)
 {
 	struct cgroup parent;
 
-	CHECK(cg_open(&parent, top) == 0, "cg_open %s: %s", top, err_msg());
+	CHECK(cg_open(&parent, top, NULL) == 0, "cg_open %s: %s", top, err_msg());
 	CHECK(apply_devices(&parent, "[{\"allow\": true}, {\"allow\": false, \"type\": \"c\", \"major\": 1,"
 				     " \"minor\": 5, \"access\": \"rwm\"}]") == 0,
 	      "the parent's rules: %s", err_msg());
@@ -514,7 +514,7 @@ static void cleanup(void)
 {
 	struct cgroup cg;
 
-	if (cg_open(&cg, top) == 0) {
+	if (cg_open(&cg, top, NULL) == 0) {
 		cg_kill_all(&cg, SIGKILL);
 		cg_destroy(&cg);
 	}
@@ -570,7 +570,7 @@ int main(void)
 
 	CHECK(cg_destroy(&cg) == 0, "cg_destroy: %s", err_msg());
 	cleanup();
-	CHECK(cg_open(&cg, top) == -ENOENT, "nothing left of %s", top);
+	CHECK(cg_open(&cg, top, NULL) == -ENOENT, "nothing left of %s", top);
 	CHECK(access(nodes, F_OK) < 0, "nothing left of %s", nodes);
 	cg_use_root(NULL, 0);
 	T_DONE();

@@ -8,10 +8,9 @@
 
 #include "t.h"
 #include "t_chan.h"
+#include "t_initsys.h"
 
-/* The fakes of guest/init/chan.h and sys.h. */
-static char *fake_environ[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux", NULL };
-char *const *init_environ = fake_environ;
+/* The fakes of guest/init/chan.h. */
 static int host_sp[2];		   /* [0] the guest's end, [1] the test's (hv's) */
 static struct t_frames from_guest; /* what the init sent */
 
@@ -45,19 +44,6 @@ void gchan_send(int type, unsigned session, const void *data, size_t len)
 	if (got < 0)
 		from_guest.fault = from_guest.dec->fault;
 	free(buf);
-}
-
-void init_log(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-int init_take_tty(const char *path, int rows, int cols)
-{
-	(void)path;
-	(void)rows;
-	(void)cols;
-	return -1;
 }
 
 /* Rounds of the init's loop, reaping as PID 1 would. */

@@ -88,10 +88,30 @@ static void subnets(void)
 	CHECK(net_mode_parse("bridged", &m) == -EINVAL, "bridged is a NIC mode, not a network mode");
 }
 
+/* dnsmasq's lease file, as a guest's DHCP client filled it */
+static void leases(void)
+{
+	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x6c, 0xf8, 0x31 }, other[6] = { 0x52, 0x54, 0, 0, 0, 1 };
+	char text[] = "duid 00:01:00:01:2c:5f:1d:0a\n"
+		      "1796082172 52:54:00:51:e5:6d 192.168.251.116 * 01:52:54:00:51:e5:6d\n"
+		      "1796084075 52:54:00:6c:f8:31 192.168.251.1471 d1\n"
+		      "garbage\n"
+		      "1796084075 52:54:00:6C:F8:31 192.168.251.147 d1 01:52:54:00:6c:f8:31\n";
+	char copy[sizeof(text)];
+	uint32_t ip = 7;
+
+	memcpy(copy, text, sizeof(text));
+	CHECK(net_lease_find(copy, mac, &ip) == 1 && ip == htonl(0xc0a8fb93),
+	      "the lease of a MAC (any case), past malformed lines: %08x", ip);
+	memcpy(copy, text, sizeof(text));
+	CHECK(net_lease_find(copy, other, &ip) == 0 && ip == 0, "no lease: 0");
+}
+
 int main(void)
 {
 	nics();
 	forwards();
 	subnets();
+	leases();
 	T_DONE();
 }

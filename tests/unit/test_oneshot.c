@@ -10,7 +10,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <dirent.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guest/proto.h"
@@ -18,45 +21,64 @@
 #include "util/err.h"
 #include "t.h"
 
-static const char fake_qemu[] = "#!/usr/bin/python3\n"
-				"import os, struct, sys, time\n"
-				"mode = os.environ.get('FAKE_MODE', 'ok')\n"
-				"def send(t, p=b'', s=1):\n"
-				"    os.write(4, bytes([t, 0]) + struct.pack('<HI', s, len(p)) + p)\n"
-				"def readn(n):\n"
-				"    b = b''\n"
-				"    while len(b) < n:\n"
-				"        k = os.read(4, n - len(b))\n"
-				"        if not k: sys.exit(3)\n"
-				"        b += k\n"
-				"    return b\n"
-				"os.write(3, b'console \\x1b]0;title\\x07line\\r\\n')\n"
-				"send(1, b'hv-init 2', 0)\n"
-				"h = readn(8)\n"
-				"p = readn(struct.unpack('<I', h[4:])[0])\n"
-				"if h[0] != 2: sys.exit(4)\n"
-				"if mode == 'ok':\n"
-				"    argv = [x[1:] for x in p.split(b'\\0') if x.startswith(b'A')]\n"
-				"    send(5, b' '.join(argv) + b'\\n')\n"
-				"    send(11, b'bad \\x1b]0;pwned\\x07\\xc2\\x9b2J\\x9b31mthing\\x1b[0m')\n"
-				"    send(7, bytes([0, 7]))\n"
-				"elif mode == 'pipe':\n"
-				"    # hv is stopped while the output and the exit arrive, so that it\n"
-				"    # sees both at once and writes the output after QEMU has gone\n"
-				"    hv = os.getppid()\n"
-				"    os.kill(hv, 19)\n"
-				"    for i in range(8): send(5, b'x' * 4000)\n"
-				"    send(7, bytes([0, 0]))\n"
-				"    if os.fork() == 0:\n"
-				"        os.closerange(3, 6)\n"
-				"        time.sleep(0.3)\n"
-				"        os.kill(hv, 18)\n"
-				"        os._exit(0)\n"
-				"else:\n"
-				"    send(int(mode))\n"
-				"    time.sleep(20)\n";
+/* hv run now starts its VM through hv's monitor (hv __monitor, the real
+ * build/hv), which runs this fake QEMU: QMP on fd 3 (greeting, then a
+ * reply to each command), the guest channel on fd 4. */
+static const char fake_qemu[] =
+    "#!/usr/bin/python3\n"
+    "import json, os, struct, sys, threading, time\n"
+    "mode = os.environ.get('FAKE_MODE', 'ok')\n"
+    "def qmp():\n"
+    "    os.write(3, b'{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}}, "
+    "\"capabilities\": []}}\\r\\n')\n"
+    "    buf = b''\n"
+    "    while True:\n"
+    "        k = os.read(3, 4096)\n"
+    "        if not k: return\n"
+    "        buf += k\n"
+    "        while b'\\n' in buf:\n"
+    "            line, buf = buf.split(b'\\n', 1)\n"
+    "            m = json.loads(line)\n"
+    "            ret = {'status': 'running', 'running': True} if m.get('execute') == 'query-status' else {}\n"
+    "            os.write(3, json.dumps({'return': ret, 'id': m.get('id')}).encode() + b'\\r\\n')\n"
+    "threading.Thread(target=qmp, daemon=True).start()\n"
+    "def send(t, p=b'', s=1):\n"
+    "    os.write(4, bytes([t, 0]) + struct.pack('<HI', s, len(p)) + p)\n"
+    "def readn(n):\n"
+    "    b = b''\n"
+    "    while len(b) < n:\n"
+    "        k = os.read(4, n - len(b))\n"
+    "        if not k: sys.exit(3)\n"
+    "        b += k\n"
+    "    return b\n"
+    "send(1, b'hv-init 2', 0)\n"
+    "h = readn(8)\n"
+    "p = readn(struct.unpack('<I', h[4:])[0])\n"
+    "if h[0] != 2: sys.exit(4)\n"
+    "if mode == 'ok':\n"
+    "    argv = [x[1:] for x in p.split(b'\\0') if x.startswith(b'A')]\n"
+    "    send(5, b' '.join(argv) + b'\\n')\n"
+    "    send(11, b'bad \\x1b]0;pwned\\x07\\xc2\\x9b2J\\x9b31mthing\\x1b[0m')\n"
+    "    send(7, bytes([0, 7]))\n"
+    "elif mode == 'pipe':\n"
+    "    # hv run (the monitor's parent) is stopped while the output and\n"
+    "    # the exit arrive, so that it sees both at once and writes the\n"
+    "    # output after QEMU has gone\n"
+    "    hv = int(open('/proc/%d/stat' % os.getppid()).read().rsplit(')', 1)[1].split()[1])\n"
+    "    os.kill(hv, 19)\n"
+    "    for i in range(8): send(5, b'x' * 4000)\n"
+    "    send(7, bytes([0, 0]))\n"
+    "    if os.fork() == 0:\n"
+    "        os.closerange(3, 6)\n"
+    "        time.sleep(0.3)\n"
+    "        os.kill(hv, 18)\n"
+    "        os._exit(0)\n"
+    "else:\n"
+    "    send(int(mode))\n"
+    "    time.sleep(20)\n";
 
 static char dir[] = "/tmp/hv-test-oneshot.XXXXXX";
+static char home[300], exe[4096];
 
 static void write_file(const char *name, const char *data, size_t n, mode_t mode)
 {
@@ -86,18 +108,37 @@ static void setup(void)
 	snprintf(qemu, sizeof(qemu), "%s/qemu", dir);
 	setenv("HV_GUEST_DIR", dir, 1);
 	setenv("HV_QEMU", qemu, 1);
+	/* the VM is made in a store of its own, and its monitor is hv's */
+	snprintf(home, sizeof(home), "%s/home", dir);
+	setenv("HV_HOME", home, 1);
+	if (!realpath("build/hv", exe)) {
+		perror("build/hv (run from the repository, after make)");
+		exit(1);
+	}
+	setenv("HV_EXE", exe, 1);
 }
 
 static void teardown(void)
 {
-	const char *names[] = { "vmlinux", "initramfs.cpio", "qemu" };
-	char path[256];
+	char *vms = NULL;
+	int fd;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
+	if (asprintf(&vms, "%s/vms", home) > 0 && (fd = open(vms, O_RDONLY | O_DIRECTORY)) >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *de;
+		int n = 0;
+		while (d && (de = readdir(d)))
+			n += de->d_name[0] != '.';
+		CHECK(n == 0, "every run's VM was deleted (%d left in %s)", n, vms);
+		if (d)
+			closedir(d);
 	}
-	rmdir(dir);
+	free(vms);
+	if (fork() == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	wait(NULL);
 }
 
 static char *cmd_echo[] = { "echo", "hi", NULL };

@@ -13,6 +13,7 @@
 
 #include "engine/qmp.h"
 #include "t.h"
+#include "t_qmp.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -332,32 +333,6 @@ static void handshake_failure_path(void)
 	close(lfd);
 	unlink(sa.sun_path);
 	rmdir(dir);
-}
-
-/* A fake QEMU answering each command line with the next scripted reply. */
-static pid_t scripted(struct qmp **q, const char *const *replies, int *rc)
-{
-	int sp[2];
-	pid_t pid;
-
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
-	pid = fork();
-	if (pid == 0) {
-		char c;
-		close(sp[0]);
-		dprintf(sp[1], "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
-		for (int i = 0; replies[i]; i++) {
-			while (read(sp[1], &c, 1) == 1 && c != '\n')
-				;
-			dprintf(sp[1], "%s\r\n", replies[i]);
-		}
-		while (read(sp[1], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(sp[1]);
-	*rc = qmp_open_fd(sp[0], 2000, q);
-	return pid;
 }
 
 static void typed(void)

@@ -85,6 +85,22 @@ int main(void)
 	spec("}, \"linux\": {\"rootfsPropagation\": 3}",
 	     "config.json: linux.rootfsPropagation: expected a string, got an integer");
 	spec("}, \"hostname\": null, \"linux\": {\"cgroupsPath\": null, \"seccomp\": null}", NULL);
+	/* without a mount namespace: the host's mounts, so nothing may need mounts of its own */
+	spec("}, \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}]",
+	     "config.json: mounts needs a mount namespace");
+	spec("}, \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}], "
+	     "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}",
+	     NULL);
+	spec("}, \"linux\": {\"maskedPaths\": [\"/proc/kcore\"]}", "unable to restrict sys entries");
+	spec("}, \"linux\": {\"readonlyPaths\": [\"/proc/sys\"]}", "unable to restrict sys entries");
+	spec("}, \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]}",
+	     "config.json: linux.devices needs a mount namespace");
+	spec("}, \"root\": {\"path\": \"rootfs\", \"readonly\": true}", "config.json: root.readonly needs a mount");
+	/* security labels are strings (applying or refusing them: lsm.c, tests/oci/parity.sh) */
+	spec(", \"apparmorProfile\": 5}", "config.json: process.apparmorProfile: expected a string, got an integer");
+	spec(", \"selinuxLabel\": []}", "config.json: process.selinuxLabel: expected a string, got an array");
+	spec("}, \"linux\": {\"mountLabel\": true}", "config.json: linux.mountLabel: expected a string, got a");
+	spec(", \"apparmorProfile\": null, \"selinuxLabel\": \"\"}, \"linux\": {\"mountLabel\": null}", NULL);
 
 	/* the network store */
 	snprintf(path, sizeof(path), "%s/hv", dir);
@@ -110,8 +126,10 @@ int main(void)
 	      "a good net.json loads: %s", err_msg());
 	put("hv/networks/n1/reservations.json", "{\"vm1\": {\"mac\": null, \"ip\": \"10.9.0.2\"}}");
 	r = net_reservations("n1", res, 4, &n);
-	CHECK(r == -EINVAL && strstr(err_msg(), "reservations.json: vm1.mac is missing"), "a null mac: %d %s", r,
-	      err_msg());
+	char w[512] = "";
+	err_warning_take(w, sizeof(w));
+	/* reservations are state: rebuilt (from dnsmasq's copy, none here) and said */
+	CHECK(r == 0 && n == 0 && strstr(w, "reservations.json: vm1.mac is missing"), "a null mac: %d %s", r, w);
 	put("hv/networks/n1/reservations.json", "{\"vm1\": {\"mac\": \"52:54:00:00:00:01\", \"ip\": \"10.9.0.2\"}}");
 	r = net_reservations("n1", res, 4, &n);
 	CHECK(r == 0 && n == 1 && !strcmp(res[0].vm, "vm1"), "good reservations load: %s", err_msg());

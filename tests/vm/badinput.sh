@@ -62,7 +62,7 @@ refuse "an unknown accelerator" "unknown accelerator" "$HV" create x --accel war
 refuse "an unknown machine" "unknown machine" "$HV" create x --machine pc98
 refuse "--timeout nonsense" "timeout" "$HV" stop base --timeout soon
 refuse "hv run --memory 0" "at least" "$HV" run --memory 0 -- true
-refuse "hv run with a missing disk" "cannot open disk" "$HV" run --disk /nonexistent.img -- true
+refuse "hv run with a missing disk" "cannot open the image" "$HV" run --disk /nonexistent.img -- true
 refuse "hv run with a non-kernel" "not a Linux kernel" "$HV" run --kernel "$tmp/notakernel" -- true
 refuse "hv run with a command but a foreign initrd" "no hv init" "$HV" run --initrd "$tmp/notakernel" -- true
 refuse "missing qemu-system-x86_64 (hv run)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" run -- true
@@ -115,7 +115,8 @@ rm "$HV_HOME/vms/nodiskvm/status.json"
 sed -i 's/"cpus": 1/"cpus": null/' "$HV_HOME/vms/damaged/vm.json"
 refuse "a null field of vm.json is named" "vm.json: cpus: expected an integer, got null" "$HV" info damaged
 refuse "and hv start says the same" "vm.json: cpus: expected an integer, got null" "$HV" start damaged
-check "hv list skips it with the reason" bash -c '"$0" list --all 2>&1 >/dev/null | grep -q "skipping VM .damaged.: vm.json: cpus"' "$HV"
+check "hv list shows it as damaged" bash -c '"$0" list --all 2>/dev/null | grep -q "^damaged  *damaged"' "$HV"
+check "with the reason on stderr" bash -c '"$0" list --all 2>&1 >/dev/null | grep -q "VM .damaged.: .*vm.json: cpus: expected an integer, got null"' "$HV"
 
 # a VM whose disk vanished fails to start, says which disk, and stays stopped
 "$HV" create nodisk --disk "$tmp/gone.img" >/dev/null 2>&1

@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 HV=$PWD/build/hv
 export HV_HOME
-HV_HOME=$(mktemp -d /tmp/hv-test.XXXXXX)
+HV_HOME=$(mktemp -d "${TMPDIR:-/tmp}/hv-test.XXXXXX")
 PASS=0
 FAIL=0
 

@@ -76,6 +76,43 @@ expect_match "the trace shows HELLO received, EXEC sent, EXIT received" "$trace"
 	"^chan: recv HELLO session 0 \(9 bytes\)\|chan: send EXEC session 1 \([0-9]+ bytes\)\|.*chan: recv EXIT session 1 \(2 bytes\)\|"
 expect_eq "and nothing is traced without --debug" "$("$HV" run --nic none -- true 2>&1)" ""
 
+# hv run's VM is a transient VM of the store: hv list shows it while it runs
+"$HV" run -- sleep 30 >/dev/null 2>&1 &
+runpid=$!
+name=
+for _ in $(seq 1 100); do
+	name=$("$HV" list --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin) if v["name"].startswith("run-") and v["state"] == "running"))')
+	[ -n "$name" ] && break
+	sleep 0.2
+done
+expect_match "hv list shows hv run's VM as running" "$name" "^run-[0-9a-f]{6}$"
+expect_match "hv info says it is transient" "$("$HV" info "$name" 2>&1)" "transient"
+"$HV" exec "$name" -- true 2>"$tmp/err"
+expect_eq "hv exec into hv run's VM is refused (125)" "$?" 125
+expect_match "naming why" "$(cat "$tmp/err")" "belongs to an hv run"
+"$HV" kill "$name" >/dev/null 2>&1
+wait $runpid
+expect_eq "hv kill of hv run's VM makes hv run fail with 125" "$?" 125
+check "and its folder is gone" test ! -e "$HV_HOME/vms/$name"
+
+# SIGKILL of hv run: its monitor stops the VM and deletes it
+"$HV" run -- sleep 60 >/dev/null 2>&1 &
+runpid=$!
+name=
+for _ in $(seq 1 100); do
+	name=$(ls "$HV_HOME/vms" | grep '^run-' || true)
+	[ -n "$name" ] && [ -e "$HV_HOME/vms/$name/status.json" ] && break
+	sleep 0.2
+done
+kill -9 $runpid
+wait $runpid 2>/dev/null
+for _ in $(seq 1 150); do
+	[ -e "$HV_HOME/vms/$name" ] || break
+	sleep 0.2
+done
+check "a SIGKILLed hv run leaves no VM behind ($name)" test ! -e "$HV_HOME/vms/$name"
+
 # nothing of these VMs outlives hv run
-check "no QEMU is left behind" test -z "$(pgrep -f 'qemu-system-x86_64 -name hv-run' || true)"
+check "no QEMU is left behind" test -z "$(pgrep -f 'qemu-system-x86_64 -name run-' || true)"
+expect_eq "and no VM in the store" "$("$HV" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 0
 done_testing
