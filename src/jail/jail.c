@@ -30,7 +30,16 @@ static int add_mask(struct qemu_jail *j, const char *path)
 	return 0;
 }
 
-int qemu_jail_prepare(struct qemu_jail *j, const char *home)
+/* A folder that holds the program to run stays visible ($HV_QEMU may
+ * name a QEMU anywhere). */
+static bool holds(const char *dir, const char *exe)
+{
+	size_t n = strlen(dir);
+
+	return exe && !strncmp(exe, dir, n) && exe[n] == '/';
+}
+
+int qemu_jail_prepare(struct qemu_jail *j, const char *home, const char *exe)
 {
 	/* where a QEMU could read other users' files or leave files behind */
 	static const char *const hidden[] = { "/home", "/root", "/tmp", "/var/tmp", "/dev/shm",
@@ -44,9 +53,9 @@ int qemu_jail_prepare(struct qemu_jail *j, const char *home)
 		j->kvm_gid = st.st_gid;
 	}
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
-		if ((r = add_mask(j, hidden[i])) < 0)
+		if (!holds(hidden[i], exe) && (r = add_mask(j, hidden[i])) < 0)
 			return r;
-	return home ? add_mask(j, home) : 0;
+	return home && !holds(home, exe) ? add_mask(j, home) : 0;
 }
 
 /* In the child, still root: a private mount namespace where the host is

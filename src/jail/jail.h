@@ -35,8 +35,9 @@ struct qemu_jail {
 
 /* The uid (and gid) of the QEMU whose pid is given. */
 uid_t jail_uid(pid_t qemu_pid);
-/* Fill j for a QEMU of the store at home (its folders are hidden). */
-int qemu_jail_prepare(struct qemu_jail *j, const char *home);
+/* Fill j for a QEMU of the store at home (hidden from it); exe: the
+ * program to run (a hidden folder holding it stays visible). */
+int qemu_jail_prepare(struct qemu_jail *j, const char *home, const char *exe);
 /* The spawn options that put the child in the jail (cwd "/", the hook). */
 void qemu_jail_spawn_opts(struct qemu_jail *j, struct spawn_opts *o);
 

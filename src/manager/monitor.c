@@ -244,7 +244,7 @@ static int spawn_jailed(struct monitor *m, char **argv, struct spawn_fd *map, si
 
 	if ((r = jail_plan_load(m->dirfd, &plan)) < 0)
 		return r;
-	if ((r = hv_home(buf, sizeof(buf))) < 0 || (r = qemu_jail_prepare(&jail, buf)) < 0 ||
+	if ((r = hv_home(buf, sizeof(buf))) < 0 || (r = qemu_jail_prepare(&jail, buf, argv[0])) < 0 ||
 	    (r = jail_open(m->dirfd, &plan.fds, fds)) < 0)
 		goto out;
 	for (size_t i = 0; i < plan.fds.n; i++)

@@ -21,7 +21,7 @@ static int run_jailed(const char *line, const char *store, char *out, size_t n, 
 	int p[2], st, r;
 	ssize_t k, used = 0;
 
-	if ((r = qemu_jail_prepare(&j, store)) < 0 || pipe2(p, O_CLOEXEC) < 0)
+	if ((r = qemu_jail_prepare(&j, store, argv[0])) < 0 || pipe2(p, O_CLOEXEC) < 0)
 		return r < 0 ? r : -errno;
 	qemu_jail_spawn_opts(&j, &o);
 	r = proc_spawn_opts(argv, (struct spawn_fd[]){ { p[1], 1 }, { p[1], 2 } }, 2, &o, pid);
