@@ -37,7 +37,7 @@ qpid=$(python3 -c "import json; print(json.load(open('$HV_HOME/vms/rv/status.jso
 check "hv start runs the VM" test -n "$qpid"
 # QEMU has no path to the disk: hv opens it and QEMU gets fd set N
 set=$(python3 -c "import json; print([e['set'] for e in json.load(open('$HV_HOME/vms/rv/qemu.fds'))['fds'] if e['path'].endswith('vmraw.img')][0])")
-check "QEMU opened the disk as raw" grep -q "file=/dev/fdset/$set,format=raw" "$HV_HOME/vms/rv/qemu.args"
+check "QEMU opened the disk as raw" grep -Eq "file=/dev/fdset/$set,([a-z.]+=[a-z]+,)*format=raw" "$HV_HOME/vms/rv/qemu.args"
 check "and never opened the host file the header names" bash -c "! ls -l /proc/$qpid/fd 2>/dev/null | grep -q host-secret"
 "$HV" kill rv >/dev/null 2>&1
 out=$("$HV" disk info "$T/vmraw.img" 2>&1)
