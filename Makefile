@@ -8,7 +8,7 @@ CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 JSONC_CFLAGS = $(shell pkg-config --cflags json-c)
-JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp -lcrypt
+JSONC_LIBS = $(shell pkg-config --libs json-c) -lnftables -lseccomp -lcrypt -lpthread -ldl
 
 B := build
 LIB_SRC := $(sort $(wildcard src/*/*.c))
@@ -18,15 +18,19 @@ INIT_SRC := $(wildcard guest/init/*.c) src/guest/proto.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps hv guest check unit vmtest bench clean fuzz fuzz-build
+.PHONY: all deps hv guest web check unit vmtest bench clean fuzz fuzz-build
 all: deps
-	@$(MAKE) --no-print-directory hv guest
+	@$(MAKE) --no-print-directory hv guest web
 
 deps:
 	@scripts/deps.sh
 
 hv: $(B)/hv $(B)/hv-runc
 guest: $(B)/guest/initramfs.cpio
+# hv ui's front-end: web/ and the npm packages pinned in web/package-lock.json
+web: $(B)/web/index.html
+$(B)/web/index.html: $(wildcard web/*.html web/*.js web/*.css) web/package.json web/package-lock.json scripts/web.sh
+	@scripts/web.sh $(B)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)

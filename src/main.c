@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "net", cmd_net, "create, list, inspect and delete networks (natnet, host-only, internal)" },
 	{ "disk", cmd_disk, "create, inspect, resize, convert and check disk images" },
 	{ "exec", cmd_exec, "run a command in a running VM (hv exec NAME [-t] [-- COMMAND])" },
+	{ "ui", cmd_ui, "serve the web console: VMs, consoles and displays in a browser" },
 	{ "cp", cmd_cp, "copy files into or out of a running VM (hv cp [NAME:]SRC [NAME:]DST)" },
 	{ "ssh", cmd_ssh, "ssh into a VM as the user cloud-init made (hv ssh NAME [-- COMMAND])" },
 	{ "vnc", cmd_vnc, "where to connect a VNC viewer to a VM's display" },

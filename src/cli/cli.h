@@ -37,6 +37,7 @@ int cmd_attach_disk(int argc, char **argv);
 int cmd_detach_disk(int argc, char **argv);
 int cmd_ssh(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

@@ -365,6 +365,39 @@ static void print_guest_os(const char *name, const struct vm_status *st, struct 
 	printf("  [guest agent]\n");
 }
 
+/* hv info's disk, nic and share lines. */
+static void print_devices(const struct vmdef *d, struct json_object *o)
+{
+	struct json_object *disks = json_object_object_get(o, "disks");
+	for (size_t i = 0; i < json_object_array_length(disks); i++) {
+		struct json_object *dk = json_object_array_get_idx(disks, i);
+		printf("disk:     %s (%s)\n", json_object_get_string(json_object_object_get(dk, "path")),
+		       json_object_get_string(json_object_object_get(dk, "format")));
+	}
+	for (unsigned i = 0; i < d->nnics; i++) {
+		char mac[32];
+		mac_format(d->nics[i].mac, mac, sizeof(mac));
+		printf("nic:      %s%s%s %s", nic_mode_name(d->nics[i].mode), d->nics[i].target[0] ? "=" : "",
+		       d->nics[i].target, mac);
+		if (d->nics[i].ip) {
+			char ip[32];
+			ip4_format(d->nics[i].ip, ip, sizeof(ip));
+			printf(" %s", ip);
+		}
+		for (unsigned f = 0; f < d->nics[i].nfwd; f++) {
+			char t[48];
+			forward_format(&d->nics[i].fwd[f], t, sizeof(t));
+			printf("%s%s", f ? "," : " forwards ", t);
+		}
+		printf("\n");
+	}
+	for (unsigned i = 0; i < d->shares.n; i++) {
+		char line[4200];
+		share_format(&d->shares.v[i], line, sizeof(line));
+		printf("share:    %s\n", line);
+	}
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
@@ -417,34 +450,7 @@ int cmd_info(int argc, char **argv)
 		printf("initrd:   %s\n", d.initrd);
 	if (d.cmdline)
 		printf("cmdline:  %s\n", d.cmdline);
-	struct json_object *disks = json_object_object_get(o, "disks");
-	for (size_t i = 0; i < json_object_array_length(disks); i++) {
-		struct json_object *dk = json_object_array_get_idx(disks, i);
-		printf("disk:     %s (%s)\n", json_object_get_string(json_object_object_get(dk, "path")),
-		       json_object_get_string(json_object_object_get(dk, "format")));
-	}
-	for (unsigned i = 0; i < d.nnics; i++) {
-		char mac[32];
-		mac_format(d.nics[i].mac, mac, sizeof(mac));
-		printf("nic:      %s%s%s %s", nic_mode_name(d.nics[i].mode), d.nics[i].target[0] ? "=" : "",
-		       d.nics[i].target, mac);
-		if (d.nics[i].ip) {
-			char ip[32];
-			ip4_format(d.nics[i].ip, ip, sizeof(ip));
-			printf(" %s", ip);
-		}
-		for (unsigned f = 0; f < d.nics[i].nfwd; f++) {
-			char t[48];
-			forward_format(&d.nics[i].fwd[f], t, sizeof(t));
-			printf("%s%s", f ? "," : " forwards ", t);
-		}
-		printf("\n");
-	}
-	for (unsigned i = 0; i < d.shares.n; i++) {
-		char line[4200];
-		share_format(&d.shares.v[i], line, sizeof(line));
-		printf("share:    %s\n", line);
-	}
+	print_devices(&d, o);
 	printf("console:  %s\n", json_object_get_string(json_object_object_get(o, "console_log")));
 	vmdef_free(&d);
 	return 0;

@@ -124,6 +124,29 @@ int qmp_system_powerdown(struct qmp *q)
 	return exec_simple(q, "system_powerdown");
 }
 
+/* send-key (QMP reference, "send-key"): press the keys together, then
+ * release them; each a QKeyCode name ("ctrl", "alt", "delete"). */
+int qmp_send_keys(struct qmp *q, const char *const *keys, size_t n)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+
+	if (!args || !arr || json_object_object_add(args, "keys", arr) < 0) {
+		json_object_put(arr);
+		return err_set(-ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *k = json_object_new_object();
+		if (!k || json_object_object_add(k, "type", json_object_new_string("qcode")) < 0 ||
+		    json_object_object_add(k, "data", json_object_new_string(keys[i])) < 0 ||
+		    json_object_array_add(arr, k) < 0) {
+			json_object_put(k);
+			return err_set(-ENOMEM, "out of memory");
+		}
+	}
+	return qmp_execute(q, "send-key", args, NULL, 2000);
+}
+
 static int snapshot_cmd(struct qmp *q, const char *command, const char *device, const char *name)
 {
 	_cleanup_json_ struct json_object *args = json_object_new_object();

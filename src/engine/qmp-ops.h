@@ -11,6 +11,7 @@
  * trace ("qmp" topic; hv --debug, HV_DEBUG).
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct qmp;
@@ -61,6 +62,8 @@ int qmp_stop(struct qmp *q);
 int qmp_quit(struct qmp *q);
 /* The ACPI power button. */
 int qmp_system_powerdown(struct qmp *q);
+/* Press keys together and release them (QKeyCode names: "ctrl", "alt", "delete"). */
+int qmp_send_keys(struct qmp *q, const char *const *keys, size_t n);
 
 /* Internal snapshots of one drive (blockdev-snapshot-internal-sync and
  * blockdev-snapshot-delete-internal-sync); device is the drive's id. */

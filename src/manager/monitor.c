@@ -400,15 +400,14 @@ static void on_owner(struct monitor *m)
 {
 	char c;
 	ssize_t n = read(m->owner, &c, 1);
+	const char *why = n == 1 ? "stopped by hv run\n" : "hv run ended without stopping its VM\n";
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n == 1 && c != 'k')
 		return;
-	if (n == 1)
-		fs_write_atomic(m->dirfd, "stop-intent", "stopped by hv run\n", 18, 0600);
-	else {
-		fs_write_atomic(m->dirfd, "stop-intent", "hv run ended without stopping its VM\n", 38, 0600);
+	fs_write_atomic(m->dirfd, "stop-intent", why, strlen(why), 0600);
+	if (n != 1) {
 		m->owner_lost = true;
 		close(m->owner);
 		m->owner = -1;

@@ -36,18 +36,15 @@
 #include "manager/power.h"
 #include "manager/status.h"
 #include "manager/vm.h"
-#include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
-#include "util/size.h"
 #include "util/sock.h"
 #include "util/text.h"
 #include "util/tty.h"
 
 struct loop {
-	const struct oneshot_opts *o;
 	struct oneshot_result *res;
 	bool tty, hv_init;
 	int in, out; /* the command's stdin and stdout (o->stdio, or 0 and 1) */
@@ -274,24 +271,6 @@ static void plan_free(struct oneshot_plan *p)
 	}
 }
 
-/* A --disk that names no image is refused before anything starts (as
- * hv create would refuse it, but before hv says which accelerator). */
-static int check_disk(const char *spec)
-{
-	_cleanup_free_ char *path = NULL;
-	char fmt[8];
-	uint64_t size;
-	int r;
-
-	if (size_parse(spec, SIZE_MIB, &size) == 0)
-		return 0; /* a new scratch disk of that size */
-	if ((r = image_spec_parse(spec, &path, fmt, sizeof(fmt))) < 0)
-		return r;
-	if (access(path, F_OK) < 0)
-		return err_errno(-errno, "--disk %s: cannot open the image", spec);
-	return 0;
-}
-
 int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 {
 	_cleanup_free_ char *qemu = NULL;
@@ -325,9 +304,13 @@ int oneshot_prepare(const struct oneshot_opts *o, struct oneshot_plan **out)
 		r = err_set(-E2BIG, "at most %d disks", ENGINE_MAX_DISKS);
 		goto fail;
 	}
-	for (size_t i = 0; i < o->ndisks; i++)
-		if ((r = check_disk(o->disks[i])) < 0)
+	/* a --disk that names no image is refused before anything starts (and
+	 * before hv says which accelerator it chose) */
+	for (size_t i = 0; i < o->ndisks; i++) {
+		uint64_t size;
+		if ((r = vm_disk_spec_check(o->disks[i], &size)) < 0)
 			goto fail;
+	}
 	*out = p;
 	return 0;
 fail:
@@ -568,7 +551,7 @@ int oneshot_run(struct oneshot_plan *p, struct oneshot_result *res)
 {
 	struct run_fds f = { { -1, -1 }, { -1, -1 } };
 	struct tty_saved saved = { 0 };
-	struct loop l = { .o = p->o, .res = res, .con = -1, .sfd = -1, .owner = -1, .monitor = -1 };
+	struct loop l = { .res = res, .con = -1, .sfd = -1, .owner = -1, .monitor = -1 };
 	struct loop_signals sigs = { .blocked = false };
 	char name[VM_NAME_MAX + 1] = "";
 	int r, dirfd = -1;

@@ -60,6 +60,22 @@ static int adopt_spec(const char *spec, const char *what, char **abs, char *fmt,
 	return r;
 }
 
+int vm_disk_spec_check(const char *spec, uint64_t *size)
+{
+	_cleanup_free_ char *path = NULL;
+	char stated[8];
+	int r;
+
+	if (size_parse(spec, SIZE_MIB, size) == 0)
+		return *size < SIZE_MIB ? err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec) : 0;
+	*size = 0;
+	if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
+		return r;
+	if (access(path, F_OK) < 0)
+		return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
+	return 0;
+}
+
 /* "--disk 10G" will be a new qcow2 in the VM folder (plan->size > 0);
  * "--disk PATH[,format=F]" an existing image, adopted now: its format is
  * recorded and never guessed again.  Everything is checked before the
@@ -83,20 +99,13 @@ static int plan_disk(struct vmdef *d, const char *spec, struct disk_plan *plan)
 		d->ndisks++;
 		return 0;
 	}
-	if (size_parse(spec, SIZE_MIB, &plan->size) == 0) {
-		if (plan->size < SIZE_MIB)
-			return err_set(-EINVAL, "--disk %s is too small (at least 1M)", spec);
+	if ((r = vm_disk_spec_check(spec, &plan->size)) < 0)
+		return r;
+	if (plan->size) {
 		snprintf(disk->path, sizeof(disk->path), "disk%u.qcow2", d->ndisks);
 		snprintf(disk->format, sizeof(disk->format), "qcow2");
 		disk->owned = true;
 	} else {
-		plan->size = 0;
-		_cleanup_free_ char *path = NULL;
-		char stated[8];
-		if ((r = image_spec_parse(spec, &path, stated, sizeof(stated))) < 0)
-			return r;
-		if (access(path, F_OK) < 0)
-			return err_set(-ENOENT, "--disk %s: no such image, and not a size such as 10G", spec);
 		if ((r = adopt_spec(spec, "--disk", &abs, disk->format, sizeof(disk->format))) < 0)
 			return r;
 		snprintf(disk->path, sizeof(disk->path), "%s", abs);

@@ -25,6 +25,9 @@ struct vm_create_opts {
 };
 
 int vm_create(const struct vm_create_opts *o);
+/* A --disk value as vm_create takes it: a SIZE of at least 1M (*size: its
+ * bytes, a new qcow2) or an image PATH[,format=F] that exists (*size 0). */
+int vm_disk_spec_check(const char *spec, uint64_t *size);
 /* The CD-ROM (an ISO, or "none" to eject), the boot path (kernel |
  * firmware) and the display (none | vnc | vnc=ADDR:PORT) of a stopped VM;
  * NULL leaves a setting unchanged. */

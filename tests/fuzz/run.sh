@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The fuzz targets (tests/fuzz/fuzz_*.c, clang's libFuzzer with ASan and
-# UBSan): each runs FUZZ_TIME seconds (default 7: the CI's share) from
+# UBSan): each runs FUZZ_TIME seconds (default 6: the CI's share) from
 # its seed corpus in tests/fuzz/corpus/NAME, whose inputs (real
 # transcripts, and every input that once crashed) run first.  A crash, a
 # leak, a UBSan report or a hang (10 s on one input) fails the target;
@@ -11,7 +11,7 @@
 # usage: tests/fuzz/run.sh [NAME...]   (NAME: qmp, agent, ...)
 set -u
 cd "$(dirname "$0")/../.."
-time=${FUZZ_TIME:-7}
+time=${FUZZ_TIME:-6}
 passed=0
 failed=0
 if ! scripts/deps.sh --fuzz || ! make -s --no-print-directory fuzz-build >/tmp/hv-fuzz-build.$$ 2>&1; then

@@ -35,8 +35,15 @@ mkbundle userns 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["u
 echo secret >"$BUNDLES/userns/rootfs/hostfile"
 chmod 600 "$BUNDLES/userns/rootfs/hostfile"
 rt run --bundle "$BUNDLES/userns" userns </dev/null >"$BUNDLES/userns.out" 2>&1 &
-for _ in $(seq 30); do [ -n "$(ctr_state userns pid)" ] && break; sleep 0.1; done
-hostuid=$(awk '/^Uid:/ {print $2}' "/proc/$(ctr_state userns pid)/status" 2>/dev/null)
+# the init becomes root of its namespace a moment after its pid is recorded:
+# wait for that (10 s at most), not just for the pid
+hostuid=
+for _ in $(seq 100); do
+	pid=$(ctr_state userns pid)
+	[ -n "$pid" ] && hostuid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+	[ "$hostuid" = 100000 ] && break
+	sleep 0.1
+done
 wait
 out=$(cat "$BUNDLES/userns.out")
 expect_match "the process is root in its user namespace" "$out" "^0"

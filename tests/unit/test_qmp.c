@@ -392,6 +392,31 @@ static void typed(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* send-key: the keys go as QKeyCode names; QEMU's refusal is the error */
+static void send_keys(void)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}",
+		"{\"return\": {}, \"id\": 2}",
+		"{\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 'keys' is missing\"}, \"id\": 3}",
+		NULL,
+	};
+	static const char *const cad[] = { "ctrl", "alt", "delete" };
+	struct qmp *q = NULL;
+	int rc;
+	pid_t pid = scripted(&q, replies, &rc);
+
+	CHECK(rc == 0, "scripted handshake: %s", rc ? err_msg() : "");
+	if (rc < 0)
+		return;
+	CHECK(qmp_send_keys(q, cad, 3) == 0, "send-key ctrl alt delete: %s", err_msg());
+	rc = qmp_send_keys(q, cad, 0);
+	CHECK(rc < 0 && strstr(err_msg(), "keys"), "QEMU's refusal of send-key is the error: %s", err_msg());
+	qmp_close(q);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	load_session();
@@ -403,5 +428,6 @@ int main(void)
 	handshake_failure_fd();
 	handshake_failure_path();
 	typed();
+	send_keys();
 	T_DONE();
 }

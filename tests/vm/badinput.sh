@@ -62,7 +62,7 @@ refuse "an unknown accelerator" "unknown accelerator" "$HV" create x --accel war
 refuse "an unknown machine" "unknown machine" "$HV" create x --machine pc98
 refuse "--timeout nonsense" "timeout" "$HV" stop base --timeout soon
 refuse "hv run --memory 0" "at least" "$HV" run --memory 0 -- true
-refuse "hv run with a missing disk" "cannot open the image" "$HV" run --disk /nonexistent.img -- true
+refuse "hv run with a missing disk" "no such image" "$HV" run --disk /nonexistent.img -- true
 refuse "hv run with a non-kernel" "not a Linux kernel" "$HV" run --kernel "$tmp/notakernel" -- true
 refuse "hv run with a command but a foreign initrd" "no hv init" "$HV" run --initrd "$tmp/notakernel" -- true
 refuse "missing qemu-system-x86_64 (hv run)" "not found; install it" env HV_QEMU=/nonexistent/qemu "$HV" run -- true
