@@ -37,7 +37,9 @@ qpid=$(python3 -c "import json; print(json.load(open('$HV_HOME/vms/rv/status.jso
 check "hv start runs the VM" test -n "$qpid"
 # QEMU has no path to the disk: hv opens it and QEMU gets fd set N
 set=$(python3 -c "import json; print([e['set'] for e in json.load(open('$HV_HOME/vms/rv/qemu.fds'))['fds'] if e['path'].endswith('vmraw.img')][0])")
-check "QEMU opened the disk as raw" grep -Eq "file=/dev/fdset/$set,([a-z.]+=[a-z]+,)*format=raw" "$HV_HOME/vms/rv/qemu.args"
+# qemu.args is a JSON array (json-c writes "/" as "\/"): read it as JSON
+drive=$(python3 -c "import json; print(*[a for a in json.load(open('$HV_HOME/vms/rv/qemu.args')) if 'file=/dev/fdset/$set,' in a])")
+check "QEMU opened the disk as raw" grep -Eq "file=/dev/fdset/$set,([a-z.]+=[a-z]+,)*format=raw" <<<"$drive"
 check "and never opened the host file the header names" bash -c "! ls -l /proc/$qpid/fd 2>/dev/null | grep -q host-secret"
 "$HV" kill rv >/dev/null 2>&1
 out=$("$HV" disk info "$T/vmraw.img" 2>&1)
@@ -47,7 +49,7 @@ check "and shows no backing file" test "${out/backed by/}" == "$out"
 check "disk convert of a VM's disk copies its bytes, not the host file" cmp -s "$T/vmraw.img" "$T/conv.img"
 check "disk check of a VM's disk works on the recorded format" quiet "$HV" disk check "$T/vmraw.img"
 "$HV" clone rv rvc >/dev/null
-check "a clone of that VM copies the raw bytes, not the host file" cmp -s "$T/vmraw.img" "$HV_HOME/vms/rvc/disk0.qcow2"
+check "a clone of that VM copies the raw bytes, not the host file" cmp -s "$T/vmraw.img" "$HV_HOME/vms/rvc/disk0.raw"
 
 # --- every other way in adopts the image and refuses the guessed qcow2 ---
 cp "$T/raw.img" "$T/loose.img" # a guest-written disk no VM records (e.g. detached)
