@@ -43,7 +43,9 @@ void qemu_jail_spawn_opts(struct qemu_jail *j, struct spawn_opts *o);
 
 /* The fds of a plan (engine_pass_fds): each file opened (as root) or
  * listening socket made, paths relative to dirfd; fds[i] belongs at
- * plan->v[i].fd.  On failure nothing stays open. */
+ * plan->v[i].fd.  Block files (those in fd sets) are flock()ed for the VM:
+ * one QEMU writing a file excludes any other using it, and -EBUSY names it.
+ * On failure nothing stays open. */
 int jail_open(int dirfd, const struct engine_pass_fds *plan, int fds[ENGINE_MAX_PASS_FDS]);
 void jail_close(const struct engine_pass_fds *plan, int fds[ENGINE_MAX_PASS_FDS]);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -69,17 +70,50 @@ static int open_one(int dirfd, const struct engine_pass_fd *e)
 	return fd < 0 ? -errno : fd;
 }
 
+static bool set_is_writable(const struct engine_pass_fds *plan, int set)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->v[i].set == set && plan->v[i].kind == ENGINE_FD_RDWR)
+			return true;
+	return false;
+}
+
+/* QEMU's own image locks are off on passed files (docs/security.md), so
+ * hv locks each block file for the VM: a disk it writes exclusively, a file
+ * it only reads (a backing image, a CD-ROM) shared.  The lock is on the open
+ * file description QEMU inherits, so it lasts exactly as long as QEMU holds
+ * the file; a second VM's start is refused here. */
+static int lock_block_file(const struct engine_pass_fds *plan, size_t i, int fd)
+{
+	const struct engine_pass_fd *e = &plan->v[i];
+	bool write = e->kind == ENGINE_FD_RDWR;
+
+	if (e->set < 0 || (!write && e->kind != ENGINE_FD_READ) || (!write && set_is_writable(plan, e->set)))
+		return 0; /* not a block file, or the set's read-write fd holds the lock */
+	if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return err_set(-EBUSY, "%s is in use by another running VM (%s)", e->path,
+			       write ? "a disk a VM writes is that VM's alone" : "another VM writes it");
+	return err_errno(-errno, "cannot lock %s", e->path);
+}
+
 int jail_open(int dirfd, const struct engine_pass_fds *plan, int fds[ENGINE_MAX_PASS_FDS])
 {
 	for (size_t i = 0; i < ENGINE_MAX_PASS_FDS; i++)
 		fds[i] = -1;
 	for (size_t i = 0; i < plan->n; i++) {
 		int r = open_one(dirfd, &plan->v[i]);
+		if (r < 0)
+			r = err_errno(r, "cannot open %s for QEMU", plan->v[i].path);
+		else {
+			fds[i] = r;
+			r = lock_block_file(plan, i, r);
+		}
 		if (r < 0) {
 			jail_close(plan, fds);
-			return err_errno(r, "cannot open %s for QEMU", plan->v[i].path);
+			return r;
 		}
-		fds[i] = r;
 	}
 	return 0;
 }

@@ -127,6 +127,35 @@ static void test_plan(const char *dir)
 		CHECK(r < 0 && strstr(err_msg(), bad[i].msg), "plan %s refused naming '%s': %s", bad[i].text,
 		      bad[i].msg, err_msg());
 	}
+	/* two VMs on one disk: the block files are flock()ed for the QEMU that
+	 * holds them (QEMU's own image locks are off on passed files) */
+	struct engine_pass_fds a = { .n = 2 }, b = { .n = 2 }, c = { .n = 1 };
+	int fa[ENGINE_MAX_PASS_FDS], fb[ENGINE_MAX_PASS_FDS], fc[ENGINE_MAX_PASS_FDS];
+	fs_write_atomic(dfd, "base", "BASE", 4, 0600);
+	a.v[0] = (struct engine_pass_fd){ .fd = 20, .set = 20, .kind = ENGINE_FD_RDWR, .path = "disk" };
+	a.v[1] = (struct engine_pass_fd){ .fd = 21, .set = 20, .kind = ENGINE_FD_READ, .path = "disk" };
+	c.v[0] = (struct engine_pass_fd){ .fd = 20, .set = 20, .kind = ENGINE_FD_READ, .path = "base" };
+	r = jail_open(dfd, &a, fa);
+	CHECK(r == 0, "a writable disk's set (read-write and read-only fd) opens and locks: %s", r ? err_msg() : "");
+	r = jail_open(dfd, &a, fb);
+	CHECK(r == -EBUSY && strstr(err_msg(), "disk is in use by another running VM") && fb[0] == -1,
+	      "a second VM writing the same disk is refused: %s", err_msg());
+	b.v[0] = (struct engine_pass_fd){ .fd = 20, .set = 20, .kind = ENGINE_FD_READ, .path = "disk" };
+	b.n = 1;
+	r = jail_open(dfd, &b, fb);
+	CHECK(r == -EBUSY && strstr(err_msg(), "another VM writes it"), "and so is one reading it: %s", err_msg());
+	jail_close(&a, fa);
+	r = jail_open(dfd, &b, fb);
+	CHECK(r == 0, "once the first QEMU has closed it, it opens again: %s", r ? err_msg() : "");
+	jail_close(&b, fb);
+	r = jail_open(dfd, &c, fb) | jail_open(dfd, &c, fc);
+	CHECK(r == 0, "two VMs may share a file both only read (a backing image): %s", r ? err_msg() : "");
+	c.v[0].kind = ENGINE_FD_RDWR;
+	r = jail_open(dfd, &c, fa);
+	CHECK(r == -EBUSY, "but neither lets a third VM write it: %s", err_msg());
+	jail_close(&c, fb);
+	jail_close(&c, fc);
+
 	/* a file that cannot be opened: nothing stays open */
 	pf.n = 2;
 	pf.v[1].path = "missing";

@@ -141,8 +141,24 @@ out=$("$HV" exec ja -- sh -c 'echo jailed > /dev/vda && sync && head -c 6 /dev/v
 expect_eq "the guest runs and writes its disk" "$out" "jailed"
 check "a snapshot with the VM's state is written through QEMU's fd" quiet "$HV" snapshot create ja s1
 expect_match "into the disk" "$(qemu-img snapshot -U -l "$HV_HOME/vms/ja/disk0.qcow2")" " s1 "
+# QEMU's image locks are off on passed files; hv's lock keeps one disk to one VM
+"$HV" create jc --nic none --disk "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" >/dev/null
+err=$("$HV" start jc 2>&1)
+rc=$?
+check "a second VM on a running VM's disk does not start (exit $rc)" test "$rc" -ne 0
+expect_match "and the reason names the disk" "$err" "vms/ja/disk0.qcow2 is in use by another running VM"
+expect_eq "it stays stopped" "$(info jc state)" stopped
+out=$("$HV" run --nic none --disk "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" -- true 2>&1)
+expect_match "hv run is refused the same way" "$out" "disk0.qcow2 is in use by another running VM"
+"$HV" create jd --nic none --disk-from "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" >/dev/null
+expect_match "so is a VM whose overlay reads a running VM's disk as its base" "$("$HV" start jd 2>&1)" \
+	"disk0.qcow2 is in use by another running VM \(another VM writes it\)"
 "$HV" stop jb >/dev/null
 "$HV" kill ja >/dev/null
+check "once that VM is stopped, the second one starts" quiet "$HV" start jc
+"$HV" kill jc >/dev/null
+"$HV" delete jc >/dev/null
+"$HV" delete jd >/dev/null
 qemu-img create -q -f qcow2 "$T/extra.qcow2" 16M
 check "a stopped VM gets a disk attached" quiet "$HV" attach-disk ja "$T/extra.qcow2,format=qcow2"
 start_vm ja
