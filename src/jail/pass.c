@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "jail/jail.h"
+#include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -90,12 +90,7 @@ static int lock_block_file(const struct engine_pass_fds *plan, size_t i, int fd)
 
 	if (e->set < 0 || (!write && e->kind != ENGINE_FD_READ) || (!write && set_is_writable(plan, e->set)))
 		return 0; /* not a block file, or the set's read-write fd holds the lock */
-	if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK)
-		return err_set(-EBUSY, "%s is in use by another running VM (%s)", e->path,
-			       write ? "a disk a VM writes is that VM's alone" : "another VM writes it");
-	return err_errno(-errno, "cannot lock %s", e->path);
+	return image_flock(fd, e->path, write);
 }
 
 int jail_open(int dirfd, const struct engine_pass_fds *plan, int fds[ENGINE_MAX_PASS_FDS])

@@ -138,12 +138,13 @@ static void test_plan(const char *dir)
 	r = jail_open(dfd, &a, fa);
 	CHECK(r == 0, "a writable disk's set (read-write and read-only fd) opens and locks: %s", r ? err_msg() : "");
 	r = jail_open(dfd, &a, fb);
-	CHECK(r == -EBUSY && strstr(err_msg(), "disk is in use by another running VM") && fb[0] == -1,
+	CHECK(r == -EBUSY && strstr(err_msg(), "disk is in use by a running VM (an image") && fb[0] == -1,
 	      "a second VM writing the same disk is refused: %s", err_msg());
 	b.v[0] = (struct engine_pass_fd){ .fd = 20, .set = 20, .kind = ENGINE_FD_READ, .path = "disk" };
 	b.n = 1;
 	r = jail_open(dfd, &b, fb);
-	CHECK(r == -EBUSY && strstr(err_msg(), "another VM writes it"), "and so is one reading it: %s", err_msg());
+	CHECK(r == -EBUSY && strstr(err_msg(), "disk is in use by a running VM, which writes it"),
+	      "and so is one reading it: %s", err_msg());
 	jail_close(&a, fa);
 	r = jail_open(dfd, &b, fb);
 	CHECK(r == 0, "once the first QEMU has closed it, it opens again: %s", r ? err_msg() : "");

@@ -146,13 +146,17 @@ expect_match "into the disk" "$(qemu-img snapshot -U -l "$HV_HOME/vms/ja/disk0.q
 err=$("$HV" start jc 2>&1)
 rc=$?
 check "a second VM on a running VM's disk does not start (exit $rc)" test "$rc" -ne 0
-expect_match "and the reason names the disk" "$err" "vms/ja/disk0.qcow2 is in use by another running VM"
+expect_match "and the reason names the disk" "$err" "vms/ja/disk0.qcow2 is in use by a running VM"
 expect_eq "it stays stopped" "$(info jc state)" stopped
 out=$("$HV" run --nic none --disk "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" -- true 2>&1)
-expect_match "hv run is refused the same way" "$out" "disk0.qcow2 is in use by another running VM"
+expect_match "hv run is refused the same way" "$out" "disk0.qcow2 is in use by a running VM"
 "$HV" create jd --nic none --disk-from "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" >/dev/null
 expect_match "so is a VM whose overlay reads a running VM's disk as its base" "$("$HV" start jd 2>&1)" \
-	"disk0.qcow2 is in use by another running VM \(another VM writes it\)"
+	"disk0.qcow2 is in use by a running VM, which writes it"
+err=$("$HV" disk resize "$HV_HOME/vms/ja/disk0.qcow2" 1G 2>&1)
+expect_match "hv disk resize refuses a running VM's disk" "$err" "disk0.qcow2 is in use by a running VM"
+qemu-img info -U --output=json "$HV_HOME/vms/ja/disk0.qcow2" | grep -q '"virtual-size": 33554432'
+check "and leaves its size alone" test $? -eq 0
 "$HV" stop jb >/dev/null
 "$HV" kill ja >/dev/null
 check "once that VM is stopped, the second one starts" quiet "$HV" start jc
