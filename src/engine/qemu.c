@@ -202,8 +202,8 @@ static int add_virtio_serial(struct strv *a, const struct engine_vm *vm, struct 
  * QEMU's image locks are held per open file description, and a set keeps
  * its descriptions open: locks of one QEMU stopped using would stay and
  * refuse its own reactivation (cont after hv save or a snapshot with VM
- * state: "Failed to get write lock").  So passed files are not locked;
- * hv gives an image to one VM only and locks the VM's folder. */
+ * state: "Failed to get write lock").  So QEMU does not lock passed files;
+ * hv does (image_flock, taken by jail_open on the descriptions QEMU gets). */
 static int block_file(struct engine_pass_fds *pf, const char *path, bool writable, char **out)
 {
 	int r;
