@@ -56,7 +56,19 @@ struct monitor {
 	int owner;	 /* a transient VM's owner (hv run), or -1 */
 	bool owner_lost; /* it went away: the VM is stopped and deleted */
 	int vnc;	 /* VNC's listening socket (its clients are handed to QEMU), or -1 */
+	/* loading a saved state (hv save, a snapshot with VM state): the guest
+	 * said HELLO before the state was taken and will not again */
+	bool restored;
 };
+
+/* A restored guest is hv exec's as soon as it runs. */
+static void restored_runs(struct monitor *m)
+{
+	if (!m->restored || !m->mux)
+		return;
+	m->restored = false;
+	execmux_guest_hello(m->mux);
+}
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void report(int fd, const char *fmt, ...)
@@ -149,6 +161,8 @@ static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *e
 		m->panicked = true;
 	else if (ev->kind == QMP_EVENT_STOP || ev->kind == QMP_EVENT_RESUME)
 		record_run_state(m, q);
+	if (ev->kind == QMP_EVENT_RESUME)
+		restored_runs(m);
 }
 
 /* Take every event that has arrived, without blocking.  Returns false
@@ -510,7 +524,8 @@ static int monitor_setup(struct monitor *m, const struct monitor_args *a, int *s
 
 int monitor_main(const struct monitor_args *a)
 {
-	struct monitor m = { .dirfd = -1, .owner = -1, .vnc = -1 };
+	struct monitor m = { .dirfd = -1, .owner = -1, .vnc = -1, .restored = a->state };
+	struct qmp_status qs = { QMP_RUN_RUNNING, true };
 	struct qmp *q = NULL;
 	int sfd;
 
@@ -527,19 +542,18 @@ int monitor_main(const struct monitor_args *a)
 	}
 	snprintf(m.st.accel, sizeof(m.st.accel), "%s", a->accel);
 	/* a VM loading a saved state, or started with -S, is not running yet */
-	{
-		struct qmp_status qs = { QMP_RUN_RUNNING, true };
-		if (qmp_query_status(q, &qs) < 0)
-			qs.state = QMP_RUN_RUNNING;
-		save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
-		err_clear();
-	}
+	if (qmp_query_status(q, &qs) < 0)
+		qs.state = QMP_RUN_RUNNING;
+	save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
+	err_clear();
 	report(a->report_fd, "ok %d", (int)m.qemu);
 	close(a->report_fd);
 
 	/* hv exec's way in; without it the VM still runs, only exec fails */
 	if (m.chan.fd >= 0 && execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
 		err_clear();
+	if (qs.state == QMP_RUN_RUNNING)
+		restored_runs(&m); /* else at its RESUME */
 	watch(&m, sfd, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
