@@ -6,7 +6,10 @@
  * console and powers off cleanly on the ACPI power button ("service" mode,
  * persistent VMs).  Options come from the kernel command line: hv.mode=
  * (run, service, or poweroff: boot and power off, for plain QEMU command
- * lines), hv.name= (the hostname), hv.share= (shared folders to mount).
+ * lines), hv.name= (the hostname), hv.share= (shared folders to mount),
+ * hv.cgroup=2 (mount the unified cgroup hierarchy at /sys/fs/cgroup; with
+ * cgroup_no_v1=all on the command line that is the only one: a pure
+ * cgroup v2 guest for hv-runc's tests).
  */
 #include "modules.h"
 #include "net.h"
@@ -68,6 +71,7 @@ static void setup_stdio(void)
 struct init_opts {
 	const char *mode; /* "run": one command over the channel; "service": shell + power button */
 	const char *name; /* hostname */
+	bool cgroup2;	  /* hv.cgroup=2: cgroup2 at /sys/fs/cgroup */
 };
 
 static void parse_cmdline(struct init_opts *o)
@@ -80,6 +84,7 @@ static void parse_cmdline(struct init_opts *o)
 		close(fd);
 	o->mode = "service";
 	o->name = "hv";
+	o->cgroup2 = false;
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
@@ -88,6 +93,8 @@ static void parse_cmdline(struct init_opts *o)
 			o->mode = tok + 8;
 		else if (!strncmp(tok, "hv.name=", 8))
 			o->name = tok + 8;
+		else if (!strcmp(tok, "hv.cgroup=2"))
+			o->cgroup2 = true;
 	}
 }
 
@@ -102,6 +109,10 @@ int main(void)
 	mount_basics();
 	setup_stdio();
 	parse_cmdline(&o);
+	/* nsdelegate: a cgroup namespace's root is a delegation boundary, as
+	 * systemd mounts it on unified hosts */
+	if (o.cgroup2)
+		mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate");
 	sethostname(o.name, strlen(o.name));
 	setenv("PATH", init_environ[0] + 5, 1);
 	if (!strcmp(o.mode, "poweroff")) {

@@ -517,8 +517,13 @@ static int cmd_update_ctr(int argc, char **argv)
 		_cleanup_free_ char *text = NULL;
 		struct json_object *from = NULL;
 		size_t len = 0;
-		/* "-" is the standard input (a pipe as well as a file) */
-		if ((r = fs_read_all(AT_FDCWD, strcmp(file, "-") ? file : "/dev/stdin", 16 << 20, &text, &len)) < 0)
+		/* "-" is fd 0 itself: a minimal /dev (a VM's devtmpfs) has no
+		 * /dev/stdin link, and opening one would fail there */
+		if (!strcmp(file, "-"))
+			r = fs_read_fd(STDIN_FILENO, "the standard input", 16 << 20, &text, &len);
+		else if ((r = fs_read_all(AT_FDCWD, file, 16 << 20, &text, &len)) < 0 && err_code() != r)
+			err_errno(r, "cannot read %s", file); /* a failed open records nothing */
+		if (r < 0)
 			return ctr_fail("update");
 		if (json_parse_object(text, len, "JSON", &from) < 0) {
 			err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, err_msg());

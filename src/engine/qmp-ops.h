@@ -14,25 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct qmp;
-
-/* Connect to the listening QMP socket NAME in the folder dirfd (reached
- * as /proc/self/fd/DIRFD/NAME, so sun_path's limit never depends on
- * where the folder is) and finish the capabilities handshake. */
-int qmp_open_at(int dirfd, const char *name, int timeout_ms, struct qmp **out);
-/* Take over a connected socket (e.g. one end of a socketpair) and finish
- * the handshake.  The fd is the connection's from the call on: on
- * failure it has been closed (exactly once). */
-int qmp_open_fd(int fd, int timeout_ms, struct qmp **out);
-/* Take over fd for a caller's own poll loop: nothing is awaited now; the
- * greeting is answered with qmp_capabilities when reading finds it, and
- * events queue up for qmp_event_next(q, 0, ...).  Owns fd as above. */
-int qmp_attach_fd(int fd, struct qmp **out);
-/* Has QEMU greeted an attached connection (it got as far as building the
- * machine)? */
-bool qmp_greeted(const struct qmp *q);
-void qmp_close(struct qmp *q);
-int qmp_fd(const struct qmp *q);
+#include "engine/qmp-conn.h"
 
 /* query-status (RunState).  QMP_RUN_OTHER: a state hv does not name. */
 enum qmp_run_state {
@@ -143,3 +125,8 @@ struct qmp_event {
 /* Next event, as qmp_next_event (qmp.h) but typed; an event of the wrong
  * shape is consumed and reported as -EBADMSG (reason recorded). */
 int qmp_event_next(struct qmp *q, int timeout_ms, struct qmp_event *ev);
+/* An event object as a struct qmp_event; -EBADMSG (reason recorded) when
+ * its shape is wrong.  The one JSON-level function here: for src/engine's
+ * event readers and the tests that feed it. */
+struct json_object;
+int qmp_event_parse(struct json_object *o, struct qmp_event *ev);

@@ -29,9 +29,9 @@ int qmp_parser_feed(struct qmp_parser *p, const char *data, size_t n, void (*cb)
 		    void *ctx);
 
 /* The connection itself (qmp_open_at, qmp_open_fd, qmp_attach_fd,
- * qmp_close) and every command hv uses, typed: engine/qmp-ops.h.  What
- * follows is the JSON level, for src/engine only. */
-#include "engine/qmp-ops.h"
+ * qmp_close): engine/qmp-conn.h; every command hv uses, typed:
+ * engine/qmp-ops.h.  What follows is the JSON level, for src/engine only. */
+#include "engine/qmp-conn.h"
 
 /* Connect to a listening QMP socket by path (reached through its folder,
  * so it may be long) and finish the handshake. */
@@ -48,6 +48,3 @@ int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms);
  * forever; 0: only what is queued or readable now, and then nothing is
  * recorded as an error), -ECONNRESET when QEMU closed the connection. */
 int qmp_next_event(struct qmp *q, int timeout_ms, struct json_object **event);
-/* An event object as a struct qmp_event; -EBADMSG (reason recorded) when
- * its shape is wrong. */
-int qmp_event_parse(struct json_object *o, struct qmp_event *ev);

@@ -29,9 +29,3 @@ int vm_clone(const char *src, const char *dst, const struct clone_opts *o);
 /* Whether a clone of d gets its guest identity reset: a VM of a real
  * operating system (made from an image, or booted through firmware). */
 bool clone_resets_guest(const struct vmdef *d);
-/* VMs whose disks are backed by base images in vm's folder. */
-int clone_dependants(const char *vm, char ***names, size_t *n);
-void clone_dependants_text(const char *vm, char *buf, size_t n);
-/* Copy the base's blocks into every dependant (they must be stopped;
- * check_only: only verify that). */
-int clone_flatten_dependants(const char *vm, bool check_only);

@@ -12,7 +12,7 @@
 
 #include "agent/ops.h"
 #include "engine/qmp-ops.h"
-#include "manager/clone.h"
+#include "manager/linked.h"
 #include "manager/power.h"
 #include "manager/vmops.h"
 #include "storage/image.h"
@@ -235,105 +235,142 @@ static int guest_thaw(struct qga **g)
 	return r < 0 ? err_prefix(r, "the guest's file systems may still be frozen (hv stop --force ends that)") : 0;
 }
 
+/* Whether VM @vm's snapshot @snap can be taken: a free name, room in the
+ * tree, disks that can hold one (and no shares when it keeps VM state). */
+static int snap_precheck(const char *vm, const char *snap, struct tree *t, const struct vmdef *d, bool state)
+{
+	int r;
+
+	if (tree_find(t, snap))
+		return err_set(-EEXIST, "VM '%s' already has a snapshot named '%s'", vm, snap);
+	if (t->n == SNAP_MAX)
+		return err_set(-ENOSPC, "VM '%s' has %d snapshots already", vm, SNAP_MAX);
+	if ((r = check_disks(d, state ? "a snapshot with VM state" : "a snapshot")) < 0 ||
+	    (state && (r = check_shares(d, "take a --disk-only snapshot, or stop it first")) < 0))
+		return r;
+	if (!state && d->ndisks == 0)
+		return err_set(-EINVAL, "VM '%s' has no disk and is not running: there is nothing to snapshot", vm);
+	return 0;
+}
+
+/* What one snap_create is doing, so a failure can be undone step by step. */
+struct capture {
+	struct vm_handle *h;
+	struct vmdef *d;
+	struct qmp *q;
+	struct qga *frozen;
+	unsigned made; /* disks switched to their overlay */
+	bool was_running;
+};
+
+/* Take the disks' overlays (and the memory when @state) at one instant of a
+ * paused guest, then let it run as it did; @tmp holds the vmstate file. */
+static int snap_capture(struct capture *c, const struct vm_status *st, const char *snap, const char *tmp, bool state)
+{
+	bool active = vm_state_active(st->state);
+	_cleanup_free_ char *state_file = NULL;
+	int r;
+
+	if (asprintf(&state_file, "%s/vmstate", tmp) < 0)
+		return err_set(-ENOMEM, "out of memory");
+	/* a disk-only snapshot of a running guest holds its file systems
+	 * frozen (never one with VM state: it would resume frozen) */
+	if (active && !state && st->state == VM_RUNNING)
+		guest_freeze(c->h, &c->frozen);
+	/* one instant for every disk and the memory: pause around it */
+	if (active && ((r = vm_qmp_open(c->h, &c->q)) < 0 || (r = pause_for_capture(c->q, &c->was_running)) < 0))
+		return r;
+	for (; c->made < c->d->ndisks; c->made++)
+		if ((r = disk_snapshot(c->q, c->h, c->d, c->made, snap, true)) < 0)
+			return r;
+	if (state && (r = vmstate_save(c->q, c->h->dirfd, state_file)) < 0)
+		return r;
+	if (c->was_running && (r = qmp_cont(c->q)) < 0)
+		return r;
+	if ((r = guest_thaw(&c->frozen)) < 0)
+		return r;
+	/* a completed migration leaves the disks inactive (for a destination
+	 * that never comes): only "cont" takes them back, so a paused VM runs
+	 * for an instant and is paused again */
+	if (state && !c->was_running && ((r = qmp_cont(c->q)) < 0 || (r = qmp_stop(c->q)) < 0))
+		return r;
+	c->was_running = false;
+	return 0;
+}
+
+/* Undo what snap_capture did: the VM runs on, no half snapshot remains. */
+static void snap_undo(struct capture *c, const char *snap, const char *tmp)
+{
+	struct err_saved e;
+
+	err_save(&e);
+	for (unsigned i = 0; i < c->made; i++)
+		disk_snapshot(c->q, c->h, c->d, i, snap, false);
+	if (c->was_running)
+		qmp_cont(c->q);
+	guest_thaw(&c->frozen);
+	fs_rm_rf_at(c->h->dirfd, tmp);
+	err_restore(&e);
+}
+
+/* Add @snap to the tree as the child of the current state, now current. */
+static void tree_add(struct tree *t, const char *snap, const char *description, bool paused)
+{
+	struct snap_info *s = &t->s[t->n++];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", snap);
+	snprintf(s->parent, sizeof(s->parent), "%s", t->current);
+	snprintf(s->description, sizeof(s->description), "%s", description ? description : "");
+	s->created = time(NULL);
+	s->paused = paused;
+	snprintf(t->current, sizeof(t->current), "%s", snap);
+}
+
 int snap_create(const char *vm, const char *snap, bool disk_only, const char *description)
 {
-	_cleanup_qga_ struct qga *frozen = NULL;
 	_cleanup_free_ struct tree *t = NULL;
 	struct vm_handle h;
 	struct vmdef d;
 	struct vm_status st;
-	struct qmp *q = NULL;
-	char tmp[128], dir[128], state_file[160];
-	unsigned made = 0;
-	bool active, was_running = false, state;
+	struct capture c = { .h = &h, .d = &d };
+	char tmp[128], dir[128];
+	bool state;
 	int r;
 
 	if ((r = vm_name_validate(snap)) < 0)
 		return err_prefix(r, "snapshot name");
 	if ((r = vm_lock_and_load(vm, &h, &d, &st)) < 0)
 		return r;
-	active = vm_state_active(st.state);
-	state = active && !disk_only;
-	if ((r = tree_alloc_load(h.dirfd, &t)) < 0)
+	state = vm_state_active(st.state) && !disk_only;
+	if ((r = tree_alloc_load(h.dirfd, &t)) < 0 || (r = snap_precheck(vm, snap, t, &d, state)) < 0)
 		goto out;
-	if (tree_find(t, snap)) {
-		r = err_set(-EEXIST, "VM '%s' already has a snapshot named '%s'", vm, snap);
-		goto out;
-	}
-	if (t->n == SNAP_MAX) {
-		r = err_set(-ENOSPC, "VM '%s' has %d snapshots already", vm, SNAP_MAX);
-		goto out;
-	}
-	if ((r = check_disks(&d, state ? "a snapshot with VM state" : "a snapshot")) < 0 ||
-	    (state && (r = check_shares(&d, "take a --disk-only snapshot, or stop it first")) < 0))
-		goto out;
-	if (!state && d.ndisks == 0) {
-		r = err_set(-EINVAL, "VM '%s' has no disk and is not running: there is nothing to snapshot", vm);
-		goto out;
-	}
 	snprintf(tmp, sizeof(tmp), "snapshots/.tmp-%s", snap);
 	snprintf(dir, sizeof(dir), "snapshots/%s", snap);
-	snprintf(state_file, sizeof(state_file), "%s/vmstate", tmp);
 	mkdirat(h.dirfd, "snapshots", 0700);
 	fs_rm_rf_at(h.dirfd, tmp); /* left by an interrupted attempt */
 	if (mkdirat(h.dirfd, tmp, 0700) < 0) {
 		r = err_errno(-errno, "cannot create %s", tmp);
 		goto out;
 	}
-	/* a disk-only snapshot of a running guest holds its file systems
-	 * frozen (never one with VM state: it would resume frozen) */
-	if (active && !state && st.state == VM_RUNNING)
-		guest_freeze(&h, &frozen);
-	/* one instant for every disk and the memory: pause around it */
-	if (active && ((r = vm_qmp_open(&h, &q)) < 0 || (r = pause_for_capture(q, &was_running)) < 0))
+	if ((r = snap_capture(&c, &st, snap, tmp, state)) < 0)
 		goto fail;
-	for (; made < d.ndisks; made++)
-		if ((r = disk_snapshot(q, &h, &d, made, snap, true)) < 0)
-			goto fail;
-	if (state && (r = vmstate_save(q, h.dirfd, state_file)) < 0)
-		goto fail;
-	if (was_running && (r = qmp_cont(q)) < 0)
-		goto fail;
-	if ((r = guest_thaw(&frozen)) < 0)
-		goto fail;
-	/* a completed migration leaves the disks inactive (for a destination
-	 * that never comes): only "cont" takes them back, so a paused VM runs
-	 * for an instant and is paused again */
-	if (state && !was_running && ((r = qmp_cont(q)) < 0 || (r = qmp_stop(q)) < 0))
-		goto fail;
-	was_running = false;
 	/* the definition it belongs to, then the snapshot appears whole */
 	if ((r = vmdef_save_at(h.dirfd, tmp, &d)) < 0 || renameat(h.dirfd, tmp, h.dirfd, dir) < 0) {
 		r = r < 0 ? r : err_errno(-errno, "cannot store snapshot %s", snap);
 		goto fail;
 	}
-	struct snap_info *s = &t->s[t->n++];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", snap);
-	snprintf(s->parent, sizeof(s->parent), "%s", t->current);
-	snprintf(s->description, sizeof(s->description), "%s", description ? description : "");
-	s->created = time(NULL);
-	s->paused = state && st.state == VM_PAUSED;
-	snprintf(t->current, sizeof(t->current), "%s", snap);
+	tree_add(t, snap, description, state && st.state == VM_PAUSED);
 	if ((r = tree_save(h.dirfd, t)) < 0) {
 		fs_rm_rf_at(h.dirfd, dir);
 		goto fail;
 	}
 	goto out;
-fail : {
-	struct err_saved e;
-	err_save(&e);
-	/* undo what was done: the VM runs on, no half snapshot remains */
-	for (unsigned i = 0; i < made; i++)
-		disk_snapshot(q, &h, &d, i, snap, false);
-	if (was_running)
-		qmp_cont(q);
-	guest_thaw(&frozen);
-	fs_rm_rf_at(h.dirfd, tmp);
-	err_restore(&e);
-}
+fail:
+	snap_undo(&c, snap, tmp);
 out:
-	qmp_close(q);
+	qga_close(c.frozen);
+	qmp_close(c.q);
 	vmdef_free(&d);
 	vm_close(&h);
 	return r;
@@ -391,7 +428,7 @@ static int refuse_in_base(const struct vm_handle *h, const char *snap, const cha
 {
 	char users[512];
 
-	clone_dependants_text(h->name, users, sizeof(users));
+	linked_dependants_text(h->name, users, sizeof(users));
 	return err_set(-EBUSY,
 		       "cannot %s snapshot '%s': its disk data is in the base image that linked clones depend on (%s)",
 		       what, snap, users[0] ? users : "none left; the base is read-only");

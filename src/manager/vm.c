@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "guest/boot.h"
-#include "manager/clone.h"
+#include "manager/linked.h"
 #include "manager/power.h"
 #include "manager/store.h"
 #include "manager/vmos.h"
@@ -358,39 +358,84 @@ static int keep_owned_disks(struct vm_handle *h, const struct vmdef *d, char **k
 	return 0;
 }
 
+/* Kill VM @name for hv delete --force, under the lock held since the start:
+ * dropping it for the kill let a concurrent hv start run the VM again, whose
+ * folder was then removed under it. */
+static int delete_stop(struct vm_handle *h, const char *name, bool force, struct vm_status *st)
+{
+	int r;
+
+	if (!vm_state_active(st->state))
+		return 0;
+	if (!force)
+		return err_set(-EBUSY, "VM '%s' is %s; stop it first, or delete it with --force", name,
+			       vm_state_name(st->state));
+	if ((r = vm_hard_stop_locked(h, "killed (hv delete --force)", st)) < 0 ||
+	    (r = status_derive(h->dirfd, h->dir, st)) < 0)
+		return r;
+	if (vm_state_active(st->state))
+		return err_set(-EBUSY, "VM '%s' is still %s after it was killed; not deleting it", name,
+			       vm_state_name(st->state));
+	return 0;
+}
+
+/* Take VM @name's folder out of sight in one step, then remove it. */
+static int delete_folder(const struct vm_handle *h, const char *name)
+{
+	_cleanup_close_ int vmsfd = store_vms_open();
+	char trash[VM_NAME_MAX + 32];
+
+	if (vmsfd < 0)
+		return vmsfd;
+	snprintf(trash, sizeof(trash), ".deleted-%s-%d", name, (int)getpid());
+	if (renameat(vmsfd, name, vmsfd, trash) < 0)
+		return err_errno(-errno, "cannot remove VM folder %s", h->dir);
+	fsync(vmsfd);
+	return fs_rm_rf_at(vmsfd, trash);
+}
+
+/* Load @name's definition for deleting it; a damaged one must not make a VM
+ * undeletable (everything hv owns is inside the folder anyway, and its
+ * processes are found from status.json or /proc): with @force, *damaged is
+ * set and @d left empty. */
+static int delete_load(const struct vm_handle *h, const char *name, bool force, bool keep_disks, struct vmdef *d,
+		       bool *damaged)
+{
+	int r;
+
+	*damaged = false;
+	if ((r = vmdef_load(h->dirfd, d)) >= 0)
+		return r;
+	vmdef_damaged(name, h->dir, r);
+	if (keep_disks)
+		return err_prefix(r, "cannot tell which disks to keep");
+	if (!force)
+		return r;
+	*damaged = true;
+	vmdef_init(d);
+	err_clear();
+	return 0;
+}
+
 int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char **kept_dir)
 {
-	char trash[VM_NAME_MAX + 32];
 	struct vm_handle h;
 	struct vm_status st;
 	struct vmdef d;
-	_cleanup_close_ int vmsfd = -1;
-	bool damaged = false;
+	char users[512];
+	bool damaged;
 	int r = vm_open_locked(name, VM_LOCK_TIMEOUT_MS, &h);
 
 	if (kept_dir)
 		*kept_dir = NULL;
 	if (r < 0)
 		return r;
-	/* a damaged definition must not make a VM undeletable: everything hv
-	 * owns is inside the folder anyway, and its processes are found from
-	 * status.json or /proc (status_derive) */
-	if ((r = vmdef_load(h.dirfd, &d)) < 0) {
-		damaged = true;
-		vmdef_damaged(name, h.dir, r);
-		if (keep_disks || !force) {
-			if (keep_disks)
-				err_prefix(r, "cannot tell which disks to keep");
-			goto out;
-		}
-		vmdef_init(&d);
-		err_clear();
-	}
+	if ((r = delete_load(&h, name, force, keep_disks, &d, &damaged)) < 0)
+		goto out;
 	if ((r = status_derive(h.dirfd, h.dir, &st)) < 0)
 		goto out_def;
 	/* linked clones sit on base images in this folder */
-	char users[512];
-	clone_dependants_text(name, users, sizeof(users));
+	linked_dependants_text(name, users, sizeof(users));
 	if (users[0] && !flatten) {
 		r = err_set(-EBUSY,
 			    "linked clones depend on VM '%s' (%s): delete them first, or make them independent "
@@ -398,44 +443,16 @@ int vm_delete(const char *name, bool force, bool keep_disks, bool flatten, char 
 			    name, users);
 		goto out_def;
 	}
-	if (users[0] && (r = clone_flatten_dependants(name, true)) < 0)
-		goto out_def;
-	if (vm_state_active(st.state)) {
-		if (!force) {
-			r = err_set(-EBUSY, "VM '%s' is %s; stop it first, or delete it with --force", name,
-				    vm_state_name(st.state));
-			goto out_def;
-		}
-		/* killed under the lock held since the start: dropping it for the
-		 * kill let a concurrent hv start run the VM again, whose folder was
-		 * then removed under it */
-		if ((r = vm_hard_stop_locked(&h, "killed (hv delete --force)", &st)) < 0 ||
-		    (r = status_derive(h.dirfd, h.dir, &st)) < 0)
-			goto out_def;
-		if (vm_state_active(st.state)) {
-			r = err_set(-EBUSY, "VM '%s' is still %s after it was killed; not deleting it", name,
-				    vm_state_name(st.state));
-			goto out_def;
-		}
-	}
-	if (users[0] && (r = clone_flatten_dependants(name, false)) < 0)
-		goto out_def;
-	if (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir)) < 0)
+	if ((users[0] && (r = linked_flatten(name, true)) < 0) ||
+	    (r = delete_stop(&h, name, force, &st)) < 0 ||
+	    (users[0] && (r = linked_flatten(name, false)) < 0) ||
+	    (keep_disks && (r = keep_owned_disks(&h, &d, kept_dir)) < 0))
 		goto out_def;
 	if (damaged)
 		net_unreserve_all(name); /* the definition no longer says where */
 	else
 		vm_release_addresses(name, &d);
-	/* out of sight in one step, then removed at leisure */
-	if ((vmsfd = r = store_vms_open()) < 0)
-		goto out_def;
-	snprintf(trash, sizeof(trash), ".deleted-%s-%d", name, (int)getpid());
-	if (renameat(vmsfd, name, vmsfd, trash) < 0) {
-		r = err_errno(-errno, "cannot remove VM folder %s", h.dir);
-		goto out_def;
-	}
-	fsync(vmsfd);
-	r = fs_rm_rf_at(vmsfd, trash);
+	r = delete_folder(&h, name);
 out_def:
 	vmdef_free(&d);
 out:

@@ -16,15 +16,7 @@
 
 struct json_object;
 
-enum cg_version { CG_V1 = 1, CG_V2 = 2 };
-
-struct cgroup {
-	enum cg_version version;
-	char path[512]; /* "/hv-runc/ID": below each hierarchy's root or parent */
-	/* A relative cgroupsPath: the parent in each hierarchy, "CONTROLLERS:PATH"
-	 * lines as /proc/self/cgroup had them at creation ("" otherwise). */
-	char parents[2048];
-};
+#include "oci/cgroup-types.h"
 
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
 enum cg_version cg_detect(void);

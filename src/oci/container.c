@@ -231,20 +231,77 @@ static int lock_ctr(const char *root, const char *id, int *fd)
 	return 0;
 }
 
+/* The clone flags of the namespaces @s asks hv to create; those given by
+ * path are joined by the init, except the pid namespace, which only the
+ * next child can enter: it is opened into *pidns. */
+static int ns_flags(const struct oci_spec *s, int *flags, int *pidns, const char **pidns_path)
+{
+	static const int kinds[] = { CLONE_NEWNS,  CLONE_NEWUTS,  CLONE_NEWIPC,	  CLONE_NEWNET,
+				     CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWCGROUP };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *nspath = NULL;
+		if (!oci_spec_has_ns(s, kinds[i], NULL))
+			continue;
+		if (oci_spec_has_ns(s, kinds[i], &nspath) && nspath) {
+			if (kinds[i] != CLONE_NEWPID)
+				continue;
+			*pidns_path = nspath;
+			if ((*pidns = open(nspath, O_RDONLY | O_CLOEXEC)) < 0)
+				return err_errno(-errno, "cannot join the pid namespace %s", nspath);
+			continue;
+		}
+		*flags |= kinds[i];
+	}
+	return 0;
+}
+
+/* The container's record, for state and for the hooks; then the prestart
+ * and createRuntime hooks run with it (hookstate.json in the folder @dfd). */
+static int record_created(const struct ctr_opts *o, const struct oci_spec *s, const struct cgroup *cg, pid_t pid,
+			  int dfd)
+{
+	_cleanup_free_ char *state_text = NULL;
+	struct ctr_state st = { 0 };
+	int r;
+
+	snprintf(st.id, sizeof(st.id), "%s", o->id);
+	snprintf(st.bundle, sizeof(st.bundle), "%s", s->bundle);
+	snprintf(st.rootfs, sizeof(st.rootfs), "%s", s->rootfs);
+	snprintf(st.cgroup, sizeof(st.cgroup), "%s", cg->path);
+	snprintf(st.cgroup_parents, sizeof(st.cgroup_parents), "%s", cg->parents);
+	rfc3339(st.created, sizeof(st.created));
+	st.owner = geteuid();
+	st.pid = pid;
+	proc_start_time(pid, &st.pid_start);
+	if ((r = ctr_state_save(o->root, &st)) < 0 || (r = hook_state(o->root, &st, "creating", &state_text)) < 0 ||
+	    (r = fs_write_atomic(dfd, "hookstate.json", state_text, strlen(state_text), 0600)) < 0 ||
+	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 ||
+	    (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
+		return r;
+	return 0;
+}
+
+static int write_pid_file(const char *file, pid_t pid)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	return fs_write_atomic(AT_FDCWD, file, text, strlen(text), 0644);
+}
+
 int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	char cgpath[512];
 	struct oci_spec *s = NULL;
 	struct oci_seccomp *sc = NULL;
-	struct ctr_state st = { 0 };
 	struct cgroup cg = { 0 };
 	int sp[2] = { -1, -1 }, fifo = -1, r, flags = 0;
 	_cleanup_close_ int pidns = -1;
 	const char *pidns_path = NULL;
 	bool made_dir = false, made_cg = false;
 	pid_t pid = -1;
-	char *state_text = NULL;
 	struct json_object *res = NULL;
 	_cleanup_close_ int lock = -1;
 
@@ -278,26 +335,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 		r = err_errno(-errno, "socketpair");
 		goto fail;
 	}
-	/* namespaces to create; those given by path are joined by the init,
-	 * except the pid namespace, which only the next child can enter */
-	static const int kinds[] = { CLONE_NEWNS,  CLONE_NEWUTS,  CLONE_NEWIPC,	  CLONE_NEWNET,
-				     CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWCGROUP };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const char *nspath = NULL;
-		if (!oci_spec_has_ns(s, kinds[i], NULL))
-			continue;
-		if (oci_spec_has_ns(s, kinds[i], &nspath) && nspath) {
-			if (kinds[i] != CLONE_NEWPID)
-				continue;
-			pidns_path = nspath;
-			if ((pidns = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) {
-				r = err_errno(-errno, "cannot join the pid namespace %s", nspath);
-				goto fail;
-			}
-			continue;
-		}
-		flags |= kinds[i];
-	}
+	if ((r = ns_flags(s, &flags, &pidns, &pidns_path)) < 0)
+		goto fail;
 	/* a new cgroup namespace is made by the init once it is in its
 	 * cgroups, so that they are its root in every hierarchy */
 	bool new_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
@@ -344,22 +383,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	} else if ((r = wait_joined(sp[0])) < 0) {
 		goto fail;
 	}
-	/* the record, for state and for the hooks */
-	snprintf(st.id, sizeof(st.id), "%s", o->id);
-	snprintf(st.bundle, sizeof(st.bundle), "%s", s->bundle);
-	snprintf(st.rootfs, sizeof(st.rootfs), "%s", s->rootfs);
-	snprintf(st.cgroup, sizeof(st.cgroup), "%s", cg.path);
-	snprintf(st.cgroup_parents, sizeof(st.cgroup_parents), "%s", cg.parents);
-	rfc3339(st.created, sizeof(st.created));
-	st.owner = geteuid();
-	st.pid = pid;
-	proc_start_time(pid, &st.pid_start);
-	if ((r = ctr_state_save(o->root, &st)) < 0)
-		goto fail;
-	if ((r = hook_state(o->root, &st, "creating", &state_text)) < 0 ||
-	    (r = fs_write_atomic(lock, "hookstate.json", state_text, strlen(state_text), 0600)) < 0 ||
-	    (r = hooks_run(s, HOOK_PRESTART, state_text)) < 0 ||
-	    (r = hooks_run(s, HOOK_CREATE_RUNTIME, state_text)) < 0)
+	if ((r = record_created(o, s, &cg, pid, lock)) < 0)
 		goto fail;
 	if (sync_send(sp[0], SYNC_GO, NULL, -1) < 0) {
 		r = err_set(-EIO, "the container's init ended during setup");
@@ -367,12 +391,8 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	}
 	if ((r = wait_ready(sp[0], o->console_socket, o->pty_master, pid)) < 0)
 		goto fail;
-	if (o->pid_file) {
-		char pidtext[32];
-		snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-		if ((r = fs_write_atomic(AT_FDCWD, o->pid_file, pidtext, strlen(pidtext), 0644)) < 0)
-			goto fail;
-	}
+	if (o->pid_file && (r = write_pid_file(o->pid_file, pid)) < 0)
+		goto fail;
 	if (out_pid)
 		*out_pid = pid;
 	r = 0;
@@ -392,7 +412,6 @@ fail : {
 }
 out:
 	json_object_put(res);
-	free(state_text);
 	if (fifo >= 0)
 		close(fifo);
 	for (int i = 0; i < 2; i++)

@@ -193,6 +193,29 @@ fail:
 	_exit(127);
 }
 
+/* What the exec helper sends until its socket @sock closes: the terminal
+ * (passed on to --console-socket), the process's pid, or an error. */
+static int exec_collect(int sock, const struct ctr_exec_opts *o, pid_t *proc)
+{
+	char msg[1024];
+	bool failed = false;
+	int k, fd;
+
+	while ((k = sync_recv(sock, msg, sizeof(msg), &fd)) > 0) {
+		if (k == SYNC_PTY) {
+			if (console_socket_send(o->console_socket, fd) < 0)
+				failed = true;
+			close(fd);
+		} else if (k == SYNC_PID) {
+			*proc = atoi(msg);
+		} else if (k == SYNC_ERROR) {
+			err_set(-EIO, "%s", msg);
+			failed = true;
+		}
+	}
+	return failed ? -EIO : 0;
+}
+
 int ctr_exec(const struct ctr_exec_opts *o)
 {
 	struct ctr_state st;
@@ -201,11 +224,10 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	struct oci_seccomp *sc = NULL;
 	struct json_object *pjson = NULL;
 	struct cgroup cg;
-	char **env_owned = NULL, msg[1024];
-	int nsfds[NS_COUNT], sp[2] = { -1, -1 }, r, status, fd, k;
+	char **env_owned = NULL, text[32];
+	int nsfds[NS_COUNT], sp[2] = { -1, -1 }, r, status;
 	_cleanup_close_ int rootfd = -1;
 	pid_t helper = -1, proc = 0;
-	bool failed = false;
 
 	for (int i = 0; i < NS_COUNT; i++)
 		nsfds[i] = -1;
@@ -243,27 +265,13 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	}
 	close(sp[1]);
 	sp[1] = -1;
-	/* until the socket closes: the terminal, the pid, or an error */
-	while ((k = sync_recv(sp[0], msg, sizeof(msg), &fd)) > 0) {
-		if (k == SYNC_PTY) {
-			if (console_socket_send(o->console_socket, fd) < 0)
-				failed = true;
-			close(fd);
-		} else if (k == SYNC_PID) {
-			proc = atoi(msg);
-		} else if (k == SYNC_ERROR) {
-			err_set(-EIO, "%s", msg);
-			failed = true;
-		}
-	}
-	if (failed) {
-		r = -EIO;
+	if ((r = exec_collect(sp[0], o, &proc)) < 0) {
 		waitpid(helper, NULL, 0);
 		goto out;
 	}
 	if (o->pid_file && proc > 0) {
-		snprintf(msg, sizeof(msg), "%d", (int)proc);
-		if ((r = fs_write_atomic(AT_FDCWD, o->pid_file, msg, strlen(msg), 0644)) < 0)
+		snprintf(text, sizeof(text), "%d", (int)proc);
+		if ((r = fs_write_atomic(AT_FDCWD, o->pid_file, text, strlen(text), 0644)) < 0)
 			goto out;
 	}
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)

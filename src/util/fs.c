@@ -63,15 +63,11 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 	return 0;
 }
 
-int fs_read_all(int dirfd, const char *name, size_t max, char **out, size_t *len)
+int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t used = 0, cap = 4096;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno; /* callers decide whether absence is an error */
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -104,6 +100,16 @@ int fs_read_all(int dirfd, const char *name, size_t max, char **out, size_t *len
 		*len = used;
 	*out = TAKE_PTR(buf);
 	return 0;
+}
+
+int fs_read_all(int dirfd, const char *name, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno; /* callers decide whether absence is an error */
+	return fs_read_fd(fd, name, max, out, len);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode)

@@ -10,6 +10,8 @@
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 /* Read a whole file (at most max bytes, else -EFBIG), NUL-terminated. */
 int fs_read_all(int dirfd, const char *name, size_t max, char **out, size_t *len);
+/* The same from an open fd (a pipe too) until its end; name for messages. */
+int fs_read_fd(int fd, const char *name, size_t max, char **out, size_t *len);
 int fs_mkdir_p(const char *path, mode_t mode);
 /* Remove dirfd/name and everything below it (does not follow symlinks). */
 int fs_rm_rf_at(int dirfd, const char *name);

@@ -105,34 +105,27 @@ static const char *kind_want(enum json_kind k)
 	}
 }
 
-static int dispatch_one(const struct json_field *f, struct json_object *v, void *out, const char *fpath)
+/* A string field: borrowed, copied to the heap, or into a fixed buffer. */
+static int dispatch_string(const struct json_field *f, struct json_object *v, void *dst, const char *fpath)
 {
-	void *dst = (char *)out + f->offset;
-	int64_t i = 0;
-	uint64_t u = 0;
-	int r;
+	if (!json_object_is_type(v, json_type_string))
+		return wrong(fpath, "a string", v);
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
 
 	switch (f->kind) {
 	case JSON_STR:
-		if (!json_object_is_type(v, json_type_string))
-			return wrong(fpath, "a string", v);
-		*(const char **)dst = json_object_get_string(v);
+		*(const char **)dst = s;
 		return 0;
 	case JSON_STRDUP: {
-		if (!json_object_is_type(v, json_type_string))
-			return wrong(fpath, "a string", v);
-		char *s = strdup(json_object_get_string(v));
-		if (!s)
+		char *copy = strdup(s);
+		if (!copy)
 			return err_set(-ENOMEM, "out of memory reading %s", fpath);
 		free(*(char **)dst);
-		*(char **)dst = s;
+		*(char **)dst = copy;
 		return 0;
 	}
-	case JSON_STRBUF: {
-		if (!json_object_is_type(v, json_type_string))
-			return wrong(fpath, "a string", v);
-		size_t len = (size_t)json_object_get_string_len(v);
-		const char *s = json_object_get_string(v);
+	default: /* JSON_STRBUF */
 		if (len >= f->size)
 			return err_set(-EINVAL, "%s: longer than %zu bytes", fpath, f->size - 1);
 		if (memchr(s, '\0', len))
@@ -140,11 +133,16 @@ static int dispatch_one(const struct json_field *f, struct json_object *v, void 
 		memcpy(dst, s, len + 1);
 		return 0;
 	}
-	case JSON_BOOL:
-		if (!json_object_is_type(v, json_type_boolean))
-			return wrong(fpath, "a boolean", v);
-		*(bool *)dst = json_object_get_boolean(v);
-		return 0;
+}
+
+/* A number field, checked against its type's range and the field's. */
+static int dispatch_number(const struct json_field *f, struct json_object *v, void *dst, const char *fpath)
+{
+	int64_t i = 0;
+	uint64_t u = 0;
+	int r;
+
+	switch (f->kind) {
 	case JSON_INT:
 		if ((r = as_int64(v, fpath, &i)) < 0 || (r = check_range(f, i, fpath)) < 0)
 			return r;
@@ -177,6 +175,31 @@ static int dispatch_one(const struct json_field *f, struct json_object *v, void 
 		*(double *)dst = json_object_get_double(v);
 		if (!isfinite(*(double *)dst))
 			return err_set(-EINVAL, "%s: not a finite number", fpath);
+		return 0;
+	default:
+		return err_set(-EINVAL, "%s: unknown field kind", fpath);
+	}
+}
+
+static int dispatch_one(const struct json_field *f, struct json_object *v, void *out, const char *fpath)
+{
+	void *dst = (char *)out + f->offset;
+
+	switch (f->kind) {
+	case JSON_STR:
+	case JSON_STRDUP:
+	case JSON_STRBUF:
+		return dispatch_string(f, v, dst, fpath);
+	case JSON_INT:
+	case JSON_UINT:
+	case JSON_INT64:
+	case JSON_UINT64:
+	case JSON_DOUBLE:
+		return dispatch_number(f, v, dst, fpath);
+	case JSON_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return wrong(fpath, "a boolean", v);
+		*(bool *)dst = json_object_get_boolean(v);
 		return 0;
 	case JSON_OBJECT:
 		if (!json_object_is_type(v, json_type_object))

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "engine/qmp-ops.h"
 #include "engine/qmp.h"
 #include "util/err.h"
 #include "fuzz.h"

@@ -31,20 +31,25 @@ rt run --bundle "$BUNDLES/seckill" seckill </dev/null >/dev/null 2>&1
 expect_eq "SCMP_ACT_KILL_PROCESS kills with SIGSYS" "$?" $((128 + 31))
 
 # --- a user namespace: root inside is an unprivileged uid outside
-mkbundle userns 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["process"]["args"]=["sh","-c","id -u; cat /proc/self/uid_map | tr -s \" \"; echo hostfile=$(cat /hostfile 2>&1 >/dev/null | grep -c denied); sleep 2"]' >/dev/null
+mkbundle userns 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["process"]["args"]=["sh","-c","id -u; cat /proc/self/uid_map | tr -s \" \"; echo hostfile=$(cat /hostfile 2>&1 >/dev/null | grep -c denied); i=0; while [ ! -e /go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"]' >/dev/null
 echo secret >"$BUNDLES/userns/rootfs/hostfile"
 chmod 600 "$BUNDLES/userns/rootfs/hostfile"
-rt run --bundle "$BUNDLES/userns" userns </dev/null >"$BUNDLES/userns.out" 2>&1 &
+rm -f "$BUNDLES/userns.pid" "$BUNDLES/userns/rootfs/go"
+rt run --bundle "$BUNDLES/userns" --pid-file "$BUNDLES/userns.pid" userns </dev/null >"$BUNDLES/userns.out" 2>&1 &
 # the init becomes root of its namespace a moment after its pid is recorded:
-# wait for that (10 s at most), not just for the pid
+# wait for that (30 s at most: a loaded TCG guest is slow), not just for
+# the pid; the process stays until /go exists (60 s at most), so a slow
+# poll cannot miss it
 hostuid=
-for _ in $(seq 100); do
-	pid=$(ctr_state userns pid)
+for _ in $(seq 300); do
+	pid=$(cat "$BUNDLES/userns.pid" 2>/dev/null)
 	[ -n "$pid" ] && hostuid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
 	[ "$hostuid" = 100000 ] && break
 	sleep 0.1
 done
+touch "$BUNDLES/userns/rootfs/go"
 wait
+rm -f "$BUNDLES/userns/rootfs/go"
 out=$(cat "$BUNDLES/userns.out")
 expect_match "the process is root in its user namespace" "$out" "^0"
 expect_match "with the configured map" "$out" " 0 100000 65536"

@@ -95,3 +95,8 @@ ctr_cleanup() {
 	cleanup
 }
 trap ctr_cleanup EXIT
+# HV_TEST_ROOTFS: a ready busybox root file system to copy instead of
+# making one (tests/oci/cgroupv2.sh: forking ln 400 times is slow in TCG).
+if [ -n "${HV_TEST_ROOTFS:-}" ] && [ -d "$HV_TEST_ROOTFS" ]; then
+	cp -a "$HV_TEST_ROOTFS" "$BUNDLES/.rootfs"
+fi

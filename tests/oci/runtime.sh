@@ -104,8 +104,14 @@ check "update --memory --pids-limit" rt update --memory 48M --pids-limit 25 life
 mem=$(cat /sys/fs/cgroup/memory/hv-runc/life/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/hv-runc/life/memory.max)
 pids=$(cat /sys/fs/cgroup/pids/hv-runc/life/pids.max 2>/dev/null || cat /sys/fs/cgroup/hv-runc/life/pids.max)
 expect_eq "the new limits are in force" "$mem $pids" "50331648 25"
-echo '{"pids": {"limit": 40}}' | rt update --resources - life
-expect_eq "update --resources - (JSON on stdin)" "$(rt exec life sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')" 40
+inner_pids() { rt exec life sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'; }
+check "update --resources - (JSON on stdin) succeeds" rt update --resources - life <<<'{"pids": {"limit": 40}}'
+expect_eq "and the limit is in force" "$(inner_pids)" 40
+# "-" is fd 0 itself, not /dev/stdin: a bare devtmpfs (a VM's /dev, as
+# in tests/oci/cgroupv2.sh) has no such link
+check "update --resources - without a /dev/stdin link" unshare -m --propagation private \
+	bash -c 'mount -t tmpfs tmpfs /dev && exec "$@"' - "$RUNC" --root "$CTR_ROOT" update --resources - life <<<'{"pids": {"limit": 41}}'
+expect_eq "and that limit is in force" "$(inner_pids)" 41
 refuse "delete refuses a running container" rt delete life
 check "kill sends the signal (TERM)" rt kill life TERM
 for _ in $(seq 50); do [ "$(ctr_state life status)" = stopped ] && break; sleep 0.1; done
