@@ -42,7 +42,14 @@ int cmd_cp(int argc, char **argv);
 int cmd_vnc(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
-int cmd_monitor(int argc, char **argv); /* internal: the per-VM monitor process */
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);	 /* internal: the per-VM monitor process */
+int cmd_complete(int argc, char **argv); /* internal: hv __complete, the completion scripts' callback */
+int cmd_man(int argc, char **argv);	 /* internal: hv __man PAGE, a man page in roff */
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
  * errno): the reason recorded with r, else strerror(-r), so a bare
@@ -58,6 +65,11 @@ int cli_fail(const char *cmd);
  * values.  Returns the option, -1 at the end, or '?' after printing.
  * Options may follow operands unless shortopts starts with '+'. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd);
+/* After a command printed its --help text: its options, from the command
+ * table (main calls it, so no option is ever missing from --help). */
+void cli_help_options(void);
+/* Tests only (test_cmdtable): called with each cli_getopt's option arrays. */
+extern void (*cli_getopt_hook)(const char *shortopts, const struct option *longopts);
 /* "hv CMD: <msg>" + usage hint; returns EXIT_USAGE. */
 /* "hv", or "hv-runc" when hv runs under that name: usage errors say it. */
 extern const char *cli_prog;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli/cli.h"
+#include "cli/commands.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,11 +50,48 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void (*cli_getopt_hook)(const char *shortopts, const struct option *longopts);
+
+/* The table entry of the command whose --help was asked for. */
+static const struct cli_command *help_cmd;
+
+static void help_seen(const char *cmd)
+{
+	_cleanup_free_ char *path = NULL;
+
+	/* hv ctr's and hv-runc's subcommands name themselves without "ctr" */
+	if (strcmp(cli_prog, "hv") && strcmp(cmd, "ctr")) {
+		if (asprintf(&path, "ctr %s", cmd) < 0)
+			return;
+		cmd = path;
+	}
+	help_cmd = cli_command_find(cmd);
+}
+
+void cli_help_options(void)
+{
+	const struct cli_command *c = help_cmd;
+	char left[64];
+
+	help_cmd = NULL;
+	if (!c || !c->opts || !c->opts->name)
+		return;
+	printf("\noptions:\n");
+	for (const struct cli_opt *o = c->opts; o->name; o++) {
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->shortopt ? '-' : ' ',
+			 o->shortopt ? o->shortopt : ' ', o->shortopt ? ',' : ' ', o->name, o->meta ? " " : "",
+			 o->meta ? o->meta : "");
+		printf("  %-30s %s\n", left, o->help);
+	}
+}
+
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd)
 {
 	char opts[128];
 	int c;
 
+	if (cli_getopt_hook)
+		cli_getopt_hook(shortopts, longopts);
 	/* a leading '+' (hv run) stops at the first operand, which starts the
 	 * guest command; otherwise options may follow the VM name.  ':' makes
 	 * getopt report missing values to us. */
@@ -63,6 +101,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		snprintf(opts, sizeof(opts), ":%s", shortopts);
 	opterr = 0;
 	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == 'h')
+		help_seen(cmd);
 	if (c == '?') {
 		if (optopt)
 			cli_usage_error(cmd, "unknown option '-%c'", optopt);

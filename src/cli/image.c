@@ -225,13 +225,19 @@ static int image_import_cmd(int argc, char **argv)
 
 static int image_list_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	struct hv_image *imgs;
 	bool json = false;
 	size_t n;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "j", opts, "image list")) != -1) {
+	while ((c = cli_getopt(argc, argv, "jh", opts, "image list")) != -1) {
+		if (c == 'h') {
+			puts(image_usage);
+			return 0;
+		}
 		if (c != 'j')
 			return EXIT_USAGE;
 		json = true;
@@ -261,13 +267,19 @@ static int image_list_cmd(int argc, char **argv)
 
 static int image_info_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	struct hv_image img;
 	const char *name;
 	bool json = false;
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "j", opts, "image info")) != -1) {
+	while ((c = cli_getopt(argc, argv, "jh", opts, "image info")) != -1) {
+		if (c == 'h') {
+			puts(image_usage);
+			return 0;
+		}
 		if (c != 'j')
 			return EXIT_USAGE;
 		json = true;
@@ -358,14 +370,19 @@ static int image_users(const struct hv_image *img, char **out)
 
 static int image_rm_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	_cleanup_free_ char *users = NULL;
 	struct hv_image img;
 	const char *name;
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "", opts, "image rm")) != -1)
+	while ((c = cli_getopt(argc, argv, "h", opts, "image rm")) != -1) {
+		if (c == 'h') {
+			puts(image_usage);
+			return 0;
+		}
 		return EXIT_USAGE;
+	}
 	if ((r = cli_one_name(argc, argv, "image rm", &name)) != 0)
 		return r;
 	if (image_lookup(name, &img) < 0)

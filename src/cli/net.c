@@ -29,7 +29,7 @@ static int only_json(int argc, char **argv, const char *cmd, const char *usage, 
 			*json = true;
 		else if (c == 'h') {
 			puts(usage);
-			exit(0);
+			return -1; /* the caller exits 0 */
 		} else
 			return EXIT_USAGE;
 	}
@@ -60,7 +60,7 @@ int cmd_ip(int argc, char **argv)
 			   "where the address comes from (dhcp-lease, neighbour, guest).",
 			   &json)) ||
 	    (r = cli_one_name(argc, argv, "ip", &name)))
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if (vm_addresses(name, a, &n, &running) < 0)
 		return cli_fail("ip");
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
@@ -119,7 +119,7 @@ int cmd_forward(int argc, char **argv)
 			   "       hv forward NAME list [--json]\n"
 			   "Port forwards of the VM's nat NIC; a running VM gets them at once.",
 			   &json)))
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if (argc - optind < 2)
 		return cli_usage_error("forward", "use: hv forward NAME add|remove|list [SPEC]");
 	name = argv[optind];
@@ -234,7 +234,7 @@ static int net_create_cmd(int argc, char **argv)
 	}
 	if ((r = cli_one_name(argc, argv, "net create", &name)) != 0)
 		return r;
-	if (net_create(name, mode, subnet, &d) < 0)
+	if (net_create(name, mode, subnet, NULL, &d) < 0)
 		return cli_fail("net create");
 	ip4_format(d.subnet, buf, sizeof(buf));
 	printf("created network %s (%s, %s/%d)\n", name, net_mode_name(mode), buf, d.prefix);
@@ -249,7 +249,7 @@ static int net_list_cmd(int argc, char **argv)
 	int r;
 
 	if ((r = only_json(argc, argv, "net list", "usage: hv net list [--json]", &json)))
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if (net_list(&names, &n) < 0)
 		return cli_fail("net list");
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
@@ -299,7 +299,7 @@ static int net_info_cmd(int argc, char **argv)
 
 	if ((r = only_json(argc, argv, "net info", "usage: hv net info NET [--json]", &json)) ||
 	    (r = cli_one_name(argc, argv, "net info", &name)))
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if (net_load(name, &d) < 0)
 		return cli_fail("net info");
 	_cleanup_json_ struct json_object *o = net_json(&d, true);
@@ -364,7 +364,7 @@ static int net_forward_cmd(int argc, char **argv)
 			   "usage: hv net forward NET add|remove tcp:HOSTPORT:VM:PORT\n"
 			   "       hv net forward NET list\nPort forwards of a natnet network to its VMs.",
 			   &json)))
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if (argc - optind < 2)
 		return cli_usage_error("net forward", "use: hv net forward NET add|remove|list [SPEC]");
 	const char *name = argv[optind], *verb = argv[optind + 1];

@@ -13,7 +13,8 @@
 #include "util/jsonfile.h"
 #include "util/err.h"
 
-/* Commands that take only NAME and --help. */
+/* Commands that take only NAME and --help: 0 with *name, -1 after
+ * printing the usage (the command then exits 0), or an exit code. */
 static int name_only(int argc, char **argv, const char *cmd, const char *usage, const char **name)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
@@ -22,7 +23,7 @@ static int name_only(int argc, char **argv, const char *cmd, const char *usage, 
 	while ((c = cli_getopt(argc, argv, "h", opts, cmd)) != -1) {
 		if (c == 'h') {
 			puts(usage);
-			exit(0);
+			return -1;
 		}
 		return EXIT_USAGE;
 	}
@@ -173,7 +174,7 @@ int cmd_kill(int argc, char **argv)
 	    name_only(argc, argv, "kill", "usage: hv kill NAME\nStops the VM at once, like pulling the plug.", &name);
 
 	if (r)
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	if ((r = vm_kill(name, &final)) < 0)
 		return cli_fail_code("kill", r);
 	printf("VM %s is %s: %s\n", name, vm_state_name(final.state), final.reason);
@@ -186,7 +187,7 @@ int cmd_pause(int argc, char **argv)
 	int r = name_only(argc, argv, "pause", "usage: hv pause NAME\nFreezes the VM's CPUs and clock.", &name);
 
 	if (r)
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	return (r = vm_pause(name)) < 0 ? cli_fail_code("pause", r) : 0;
 }
 
@@ -196,7 +197,7 @@ int cmd_resume(int argc, char **argv)
 	int r = name_only(argc, argv, "resume", "usage: hv resume NAME", &name);
 
 	if (r)
-		return r;
+		return r < 0 ? EXIT_OK : r;
 	return (r = vm_resume(name)) < 0 ? cli_fail_code("resume", r) : 0;
 }
 

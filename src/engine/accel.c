@@ -38,7 +38,7 @@ int accel_parse(const char *s, enum accel *a)
 }
 
 /* Does the "flags" line of /proc/cpuinfo contain vmx or svm? */
-static bool cpu_has_hw_virt(void)
+bool accel_cpu_has_hw_virt(void)
 {
 	_cleanup_free_ char *info = NULL;
 
@@ -55,13 +55,13 @@ static bool cpu_has_hw_virt(void)
 	return false;
 }
 
-static const char *kvm_unusable_reason(void)
+const char *accel_kvm_unusable_reason(void)
 {
 	int fd;
 
 	if (access("/sys/module/kvm_pvm", F_OK) == 0)
 		return "/dev/kvm is the paravirtual kvm_pvm module, which runs only PVM guest kernels";
-	if (!cpu_has_hw_virt())
+	if (!accel_cpu_has_hw_virt())
 		return "the CPU has no vmx or svm flag (no hardware virtualization)";
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -85,7 +85,7 @@ int accel_resolve(enum accel requested, enum accel *out, const char **why)
 		*out = ACCEL_TCG;
 		return 0;
 	}
-	reason = kvm_unusable_reason();
+	reason = accel_kvm_unusable_reason();
 	if (!reason) {
 		*out = ACCEL_KVM;
 		return 0;

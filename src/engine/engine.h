@@ -166,6 +166,11 @@ const char *firmware_name(enum firmware f);
 int firmware_parse(const char *s, enum firmware *f);
 int machine_parse(const char *s, enum machine *m);
 const char *accel_name(enum accel a);
+/* Does /proc/cpuinfo's flags line have vmx or svm? */
+bool accel_cpu_has_hw_virt(void);
+/* Why KVM cannot run a stock guest here (kvm_pvm, no VMX/SVM, /dev/kvm),
+ * NULL when it can (a constant string). */
+const char *accel_kvm_unusable_reason(void);
 int accel_parse(const char *s, enum accel *a);
 
 /* Resolve ACCEL_AUTO: KVM only where the host truly has hardware

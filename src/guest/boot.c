@@ -10,6 +10,7 @@
 
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/home.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -31,16 +32,10 @@ void guest_boot_free(struct guest_boot *b)
 int guest_default_dir(char **out)
 {
 	const char *env = getenv("HV_GUEST_DIR");
-	_cleanup_free_ char *self = NULL;
-	char *slash;
 
 	if (env && *env)
 		return (*out = strdup(env)) ? 0 : err_set(-ENOMEM, "out of memory");
-	if (!(self = realpath("/proc/self/exe", NULL)))
-		return err_errno(-errno, "cannot find hv's own executable");
-	if ((slash = strrchr(self, '/')))
-		*slash = '\0';
-	return asprintf(out, "%s/guest", self) < 0 ? err_set(-ENOMEM, "out of memory") : 0;
+	return hv_data_dir("guest", out);
 }
 
 int guest_check_kernel(const char *path)

@@ -128,6 +128,9 @@ static int fill_def(const struct vm_create_opts *o, struct vmdef *d)
 	d->accel = o->accel;
 	d->created = time(NULL);
 	d->transient = o->transient;
+	if (o->lab && strlen(o->lab) >= sizeof(d->lab))
+		return err_set(-EINVAL, "lab name '%s' is longer than %zu characters", o->lab, sizeof(d->lab) - 1);
+	snprintf(d->lab, sizeof(d->lab), "%s", o->lab ? o->lab : "");
 	if (o->kernel &&
 	    ((r = guest_check_kernel(o->kernel)) < 0 || (r = absolute(o->kernel, &d->kernel, "--kernel")) < 0))
 		return r;

@@ -21,7 +21,8 @@ struct vm_create_opts {
 	const struct vm_os_opts *os;   /* a distribution VM (image, installer ISO, firmware), or NULL */
 	const char *shares[SHARE_MAX]; /* --share HOSTDIR[:TAG][,ro] */
 	unsigned nshares;
-	bool transient; /* hv run's VM (vmdef.transient) */
+	bool transient;	 /* hv run's VM (vmdef.transient) */
+	const char *lab; /* the lab (hv up) it belongs to, or NULL (vmdef.lab) */
 };
 
 int vm_create(const struct vm_create_opts *o);

@@ -220,7 +220,7 @@ static int load_nic(struct json_object *o, size_t i, const char *path, void *ctx
 }
 
 struct vm_json {
-	const char *name, *uuid, *machine, *accel, *firmware, *image, *boot, *display;
+	const char *name, *uuid, *machine, *accel, *firmware, *image, *boot, *display, *lab;
 	struct json_object *cloud_init;
 	unsigned cpus;
 	uint64_t memory;
@@ -246,6 +246,7 @@ static const struct json_field vm_fields[] = {
 	JSON_FIELD("cloud_init", JSON_OBJECT, JSON_NULLABLE, struct vm_json, cloud_init),
 	JSON_FIELD("shares", JSON_ARRAY, JSON_NULLABLE, struct vm_json, shares),
 	JSON_FIELD("transient", JSON_BOOL, JSON_NULLABLE, struct vm_json, transient),
+	JSON_FIELD("lab", JSON_STR, JSON_NULLABLE, struct vm_json, lab),
 	JSON_FIELD_END,
 };
 
@@ -398,6 +399,9 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	d->memory_mib = j.memory;
 	d->created = (time_t)j.created;
 	d->transient = j.transient;
+	if (j.lab && strlen(j.lab) >= sizeof(d->lab))
+		return err_set(-EINVAL, "lab: longer than %zu characters", sizeof(d->lab) - 1);
+	snprintf(d->lab, sizeof(d->lab), "%s", j.lab ? j.lab : "");
 	if (j.disks && (r = json_array_each(j.disks, "disks", VMDEF_MAX_DISKS, load_disk, d)) < 0)
 		return r;
 	if (j.nics && (r = json_array_each(j.nics, "nics", NIC_MAX, load_nic, d)) < 0)
@@ -606,6 +610,8 @@ int vmdef_save_at(int dirfd, const char *sub, const struct vmdef *d)
 		json_object_object_add(root, "shares", share_set_json(&d->shares));
 	if (d->transient)
 		json_object_object_add(root, "transient", json_object_new_boolean(true));
+	if (d->lab[0])
+		json_object_object_add(root, "lab", json_object_new_string(d->lab));
 	if ((r = save_os(root, d)) < 0) {
 		json_object_put(root);
 		return r;

@@ -66,6 +66,9 @@ struct vmdef {
 	/* made by hv run: its guest runs one command, and the VM is deleted
 	 * when it ends (or when the hv run that owns it goes away) */
 	bool transient;
+	/* the lab (hv up) this VM belongs to, or "": hv down --delete removes
+	 * only what carries its lab's label */
+	char lab[64];
 };
 
 void vmdef_init(struct vmdef *d);

@@ -68,7 +68,17 @@ static int check_subnet(const char *name, uint32_t net, int prefix)
 	return r;
 }
 
-int net_create(const char *name, enum net_mode mode, const char *cidr, struct netdef *out)
+int net_subnet_check(const char *name, const char *cidr)
+{
+	uint32_t net;
+	int prefix, r;
+
+	if ((r = ip4_parse_cidr(cidr, &net, &prefix)) < 0)
+		return r;
+	return check_subnet(name, net, prefix);
+}
+
+int net_create(const char *name, enum net_mode mode, const char *cidr, const char *lab, struct netdef *out)
 {
 	_cleanup_free_ char *dir = NULL, *stage = NULL;
 	struct netdef d = { .mode = mode, .created = time(NULL) };
@@ -79,6 +89,9 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 	if (access(dir, F_OK) == 0)
 		return err_set(-EEXIST, "a network named '%s' already exists", name);
 	snprintf(d.name, sizeof(d.name), "%s", name);
+	if (lab && strlen(lab) >= sizeof(d.lab))
+		return err_set(-EINVAL, "lab name '%s' is longer than %zu characters", lab, sizeof(d.lab) - 1);
+	snprintf(d.lab, sizeof(d.lab), "%s", lab ? lab : "");
 	if (cidr) {
 		if ((r = ip4_parse_cidr(cidr, &d.subnet, &d.prefix)) < 0 ||
 		    (r = check_subnet(name, d.subnet, d.prefix)) < 0)
@@ -119,6 +132,8 @@ int net_create(const char *name, enum net_mode mode, const char *cidr, struct ne
 		json_object_object_add(o, "subnet", json_object_new_string(buf));
 		json_object_object_add(o, "created", json_object_new_int64((int64_t)d.created));
 		json_object_object_add(o, "forwards", json_object_new_array());
+		if (d.lab[0])
+			json_object_object_add(o, "lab", json_object_new_string(d.lab));
 		r = sfd < 0 ? -errno
 			    : json_write_atomic(sfd, "net.json",
 						json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));

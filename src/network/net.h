@@ -16,8 +16,12 @@
 #include "network/netup.h"
 
 /* Validate (name, overlaps with other hv networks and host routes) and
- * store; cidr NULL picks a free 10.77.N.0/24.  Nothing on the host yet. */
-int net_create(const char *name, enum net_mode mode, const char *cidr, struct netdef *out);
+ * store; cidr NULL picks a free 10.77.N.0/24; lab (or NULL) labels it as
+ * part of a lab (hv up).  Nothing on the host yet. */
+int net_create(const char *name, enum net_mode mode, const char *cidr, const char *lab, struct netdef *out);
+/* Would net_create take this subnet for network name?  (A valid CIDR that
+ * overlaps no other hv network and nothing the host routes.) */
+int net_subnet_check(const char *name, const char *cidr);
 /* Remove everything of the network from the host and the store (the
  * caller has checked that no VM uses it). */
 int net_destroy(const char *name);

@@ -37,18 +37,23 @@ int net_mode_parse(const char *s, enum net_mode *m)
 	return err_set(-EINVAL, "unknown network mode '%s' (use natnet, host-only or internal)", s);
 }
 
-int net_name_validate(const char *name)
+int net_lower_name_validate(const char *kind, const char *name, size_t max)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > NET_NAME_MAX)
-		return err_set(-EINVAL, "invalid network name '%s': use 1 to %d characters", name, NET_NAME_MAX);
+	if (n == 0 || n > max)
+		return err_set(-EINVAL, "invalid %s name '%s': use 1 to %zu characters", kind, name, max);
 	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
-		return err_set(-EINVAL, "invalid network name '%s': start with a lower-case letter or digit", name);
+		return err_set(-EINVAL, "invalid %s name '%s': start with a lower-case letter or digit", kind, name);
 	for (const char *p = name; *p; p++)
 		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
-			return err_set(-EINVAL, "invalid network name '%s': use a-z, 0-9 and '-'", name);
+			return err_set(-EINVAL, "invalid %s name '%s': use a-z, 0-9 and '-'", kind, name);
 	return 0;
+}
+
+int net_name_validate(const char *name)
+{
+	return net_lower_name_validate("network", name, NET_NAME_MAX);
 }
 
 static uint32_t host_part(const struct netdef *d, uint32_t i)
@@ -174,6 +179,7 @@ struct netjson {
 	const char *subnet;
 	int64_t created;
 	struct json_object *forwards;
+	const char *lab;
 };
 
 /* A damaged net.json: one line with the file and the way out. */
@@ -199,6 +205,7 @@ int net_load(const char *name, struct netdef *d)
 		JSON_FIELD("subnet", JSON_STR, JSON_REQUIRED | JSON_NULLABLE, struct netjson, subnet),
 		JSON_FIELD("created", JSON_INT64, 0, struct netjson, created),
 		JSON_FIELD("forwards", JSON_ARRAY, JSON_NULLABLE, struct netjson, forwards),
+		JSON_FIELD("lab", JSON_STR, JSON_NULLABLE, struct netjson, lab),
 		JSON_FIELD_END,
 	};
 	_cleanup_close_ int dfd = net_open_dir(name);
@@ -218,6 +225,10 @@ int net_load(const char *name, struct netdef *d)
 		return net_damaged(name, err_prefix(-EINVAL, "net.json.subnet"));
 	d->mode = j.mode;
 	d->created = (time_t)j.created;
+	if (j.lab && strlen(j.lab) >= sizeof(d->lab))
+		return net_damaged(name,
+				   err_set(-EINVAL, "net.json.lab: longer than %zu characters", sizeof(d->lab) - 1));
+	snprintf(d->lab, sizeof(d->lab), "%s", j.lab ? j.lab : "");
 	if (j.forwards &&
 	    (r = json_array_each(j.forwards, "net.json.forwards", NET_MAX_FORWARDS, parse_forward, d)) < 0)
 		return net_damaged(name, r);
@@ -254,6 +265,8 @@ int net_save(const struct netdef *d)
 		json_object_array_add(fw, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "forwards", fw);
+	if (d->lab[0])
+		json_object_object_add(o, "lab", json_object_new_string(d->lab));
 	return json_write_atomic(dfd, "net.json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 }
 

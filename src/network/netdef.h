@@ -36,6 +36,7 @@ struct netdef {
 	time_t created;
 	struct net_forward fwd[NET_MAX_FORWARDS];
 	unsigned nfwd;
+	char lab[64]; /* the lab (hv up) it belongs to, or "" */
 };
 
 struct net_reservation {
@@ -47,6 +48,10 @@ struct net_reservation {
 const char *net_mode_name(enum net_mode m);
 int net_mode_parse(const char *s, enum net_mode *m);
 int net_name_validate(const char *name);
+/* The rule of names that end up in host interface and table names: 1 to
+ * max characters from a-z, 0-9 and '-', starting with a letter or digit;
+ * kind ("network", "lab") names it in the message. */
+int net_lower_name_validate(const char *kind, const char *name, size_t max);
 /* Address plan of a subnet: .1 the gateway (or DHCP server), then fixed
  * reservations, then the dynamic DHCP range. */
 uint32_t net_gateway(const struct netdef *d);

@@ -2,9 +2,12 @@
 #include "util/home.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -26,4 +29,28 @@ int hv_home(char *buf, size_t n)
 	if (buf[0] != '/')
 		return err_set(-EINVAL, "HV_HOME must be an absolute path (got '%s')", buf);
 	return 0;
+}
+
+int hv_data_dir(const char *what, char **out)
+{
+	static const char *const where[] = { "%s/%s", "%s/../lib/hv/%s", "%s/../share/hv/%s" };
+	_cleanup_free_ char *self = NULL;
+	char *slash;
+
+	*out = NULL;
+	if (!(self = realpath("/proc/self/exe", NULL)))
+		return err_errno(-errno, "cannot find hv's own executable");
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		free(*out);
+		if (asprintf(out, where[i], self, what) < 0) {
+			*out = NULL;
+			return err_set(-ENOMEM, "out of memory");
+		}
+		if (access(*out, F_OK) == 0)
+			return 0;
+	}
+	free(*out);
+	return asprintf(out, "%s/%s", self, what) < 0 ? err_set(-ENOMEM, "out of memory") : 0;
 }

@@ -351,7 +351,20 @@ int json_need_str(struct json_object *o, const char *key, const char *path, cons
 	return r;
 }
 
-int json_parse(const char *text, size_t len, const char *path, struct json_object **out)
+/* "PATH:LINE:COL" for the byte at offset off of text (both from 1). */
+static void text_position(const char *text, size_t len, size_t off, const char *path, char *buf, size_t n)
+{
+	size_t line = 1, col = 1;
+
+	for (size_t i = 0; i < off && i < len; i++, col++)
+		if (text[i] == '\n') {
+			line++;
+			col = 0;
+		}
+	snprintf(buf, n, "%s:%zu:%zu", path, line, col);
+}
+
+static int parse_text(const char *text, size_t len, const char *path, bool locate, struct json_object **out)
 {
 	json_tokener *tok;
 	struct json_object *o;
@@ -376,20 +389,40 @@ int json_parse(const char *text, size_t len, const char *path, struct json_objec
 	}
 	json_tokener_free(tok);
 	if (e != json_tokener_success) {
+		char where[512];
 		json_object_put(o);
+		if (locate)
+			text_position(text, len, used, path, where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "%s", path);
 		if (e == json_tokener_continue || e == json_tokener_error_parse_eof)
-			return err_set(-EINVAL, "%s: the JSON text ends early", path);
-		return err_set(-EINVAL, "%s: invalid JSON: %s", path, json_tokener_error_desc(e));
+			return err_set(-EINVAL, "%s: the JSON text ends early", where);
+		return err_set(-EINVAL, "%s: invalid JSON: %s", where, json_tokener_error_desc(e));
 	}
 	/* a JSON null parses to NULL: *out stays NULL and the caller's type
 	 * check says "got null" */
 	for (; used < len; used++)
 		if (!strchr(" \t\r\n", text[used])) {
+			char where[512];
 			json_object_put(o);
-			return err_set(-EINVAL, "%s: text after the JSON value", path);
+			if (locate)
+				text_position(text, len, used, path, where, sizeof(where));
+			else
+				snprintf(where, sizeof(where), "%s", path);
+			return err_set(-EINVAL, "%s: text after the JSON value", where);
 		}
 	*out = o;
 	return 0;
+}
+
+int json_parse(const char *text, size_t len, const char *path, struct json_object **out)
+{
+	return parse_text(text, len, path, false, out);
+}
+
+int json_parse_located(const char *text, size_t len, const char *path, struct json_object **out)
+{
+	return parse_text(text, len, path, true, out);
 }
 
 int json_parse_object(const char *text, size_t len, const char *path, struct json_object **out)

@@ -110,5 +110,8 @@ const char *json_kind_name(struct json_object *v);
  * aside).  path names the text in messages. */
 #define JSON_MAX_DEPTH 64
 int json_parse(const char *text, size_t len, const char *path, struct json_object **out);
+/* The same for a file people write: a syntax error says where
+ * ("lab.json:3:7: invalid JSON: ..."). */
+int json_parse_located(const char *text, size_t len, const char *path, struct json_object **out);
 /* The same, requiring an object. */
 int json_parse_object(const char *text, size_t len, const char *path, struct json_object **out);

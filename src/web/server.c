@@ -20,6 +20,7 @@
 #include "manager/store.h"
 #include "util/cleanup.h"
 #include "util/err.h"
+#include "util/home.h"
 #include "util/fs.h"
 #include "util/trace.h"
 #include "web/console.h"
@@ -324,16 +325,10 @@ static int listen_socket(struct ui_listen *l, unsigned *port)
 int ui_web_dir(char **out)
 {
 	const char *env = getenv("HV_WEB_DIR");
-	_cleanup_free_ char *exe = NULL;
-	char *slash;
 
 	if (env && *env)
 		return (*out = strdup(env)) ? 0 : -ENOMEM;
-	if (!(exe = realpath("/proc/self/exe", NULL)))
-		return err_errno(-errno, "cannot find the hv binary");
-	slash = strrchr(exe, '/');
-	*slash = 0;
-	return asprintf(out, "%s/web", exe) < 0 ? -ENOMEM : 0;
+	return hv_data_dir("web", out);
 }
 
 static int read_pem(const char *path, char **out)

@@ -452,7 +452,7 @@ static void nic_address_one_record(void)
 	size_t n;
 	int r;
 
-	r = net_create("unet", NET_INTERNAL, "10.213.77.0/24", &nd);
+	r = net_create("unet", NET_INTERNAL, "10.213.77.0/24", NULL, &nd);
 	CHECK(r == 0, "net_create: %s", r ? err_msg() : "");
 	if (r)
 		return;

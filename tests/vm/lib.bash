@@ -118,6 +118,31 @@ cleanup() {
 	rm -rf "$HV_HOME"
 }
 trap cleanup EXIT
+# refuse_unchanged STATE DESCRIPTION REGEX COMMAND...: COMMAND fails with one
+# line on stderr matching REGEX, prints nothing on stdout, and the output
+# of the function STATE (a digest of what must not change) is the same after.
+refuse_unchanged() {
+	local state=$1 what=$2 re=$3 before after rc lines out err
+	shift 3
+	out=$(mktemp) err=$(mktemp)
+	before=$($state)
+	"$@" >"$out" 2>"$err"
+	rc=$?
+	after=$($state)
+	lines=$(wc -l <"$err")
+	if [ $rc -eq 0 ]; then
+		fail "$what: exited 0"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$what: $lines lines on stderr: $(cat "$err")"
+	elif ! grep -qE "$re" "$err"; then
+		fail "$what: '$(cat "$err")' does not match /$re/"
+	elif [ "$before" != "$after" ] || [ -s "$out" ]; then
+		fail "$what: something changed or was printed: $(cat "$out")"
+	else
+		ok "$what ($(cat "$err"))"
+	fi
+	rm -f "$out" "$err"
+}
 done_testing() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
