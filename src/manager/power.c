@@ -15,6 +15,7 @@
 #include "agent/ops.h"
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
+#include "jail/jail.h"
 #include "storage/image.h"
 #include "manager/guestexec.h"
 #include "manager/osboot.h"
@@ -113,6 +114,24 @@ static void prepare_folder(int dirfd)
 	unlinkat(dirfd, "stop-intent", 0);
 	if (fstatat(dirfd, "console.log", &st, 0) == 0 && st.st_size > CONSOLE_LOG_ROTATE)
 		renameat(dirfd, "console.log", dirfd, "console.log.1");
+}
+
+/* QEMU runs without root and reaches the VM's files only through fds the
+ * monitor opens for it: the argv names them, qemu.fds says what to open. */
+static int build_jailed_argv(struct vm_handle *h, struct engine_vm *vm, const char *qemu, struct strv *argv)
+{
+	struct jail_chain chains[ENGINE_MAX_DISKS];
+	struct engine_pass_fds pf;
+	size_t n = 0;
+	int r = 0;
+
+	for (; r == 0 && n < vm->ndisks; n++)
+		r = jail_disk_chain(h->dirfd, &vm->disks[n], &chains[n]);
+	if (r == 0 && (r = qemu_build_argv_fds(vm, qemu, argv, &pf)) == 0)
+		r = jail_plan_save(h->dirfd, &pf);
+	for (size_t i = 0; i < n; i++)
+		jail_chain_free(&chains[i]);
+	return r;
 }
 
 /* Read the monitor's one-line report: "ok PID" or "error MESSAGE". */
@@ -258,7 +277,7 @@ static int plan_start(struct vm_handle *h, const struct vmdef *d, const struct v
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, taps, &vm)) < 0)
 		goto out;
-	if ((r = osboot_ssh_forward(h, d, &vm, ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 ||
+	if ((r = osboot_ssh_forward(h, d, &vm, ob)) < 0 || (r = build_jailed_argv(h, &vm, qemu, &argv)) < 0 ||
 	    (r = save_args(h->dirfd, &argv)) < 0)
 		nics_release(taps);
 out:
