@@ -31,6 +31,7 @@
 #define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
+#define ENDED_GRACE_MS	   3000	     /* a press that failed: how long QEMU may take to be seen gone */
 #define AGENT_AFTER_MS	   10000     /* hv stop: a guest still up this long after the button ignored it */
 
 /* Shared folders: the monitor starts their virtiofsds from virtiofs.json
@@ -492,8 +493,17 @@ static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode m
 		}
 		/* A press during boot, before the guest listens, is lost (as on
 		 * real hardware): press again every few seconds until the timeout. */
-		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0)
+		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0) {
+			/* QEMU quits between the last look and this press when
+			 * the guest powered off (after the agent's request):
+			 * then the press's failure is not the answer */
+			struct err_saved e;
+			err_save(&e);
+			if (wait_state(h, is_ended, NULL, ENDED_GRACE_MS, final) == 0)
+				return 0;
+			err_restore(&e);
 			return r;
+		}
 		r = wait_state(h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
 		if (r != -ETIMEDOUT)
 			return r;
