@@ -597,9 +597,9 @@ static int do_start(const char *root, const char *id)
 	return ctr_start(root, id);
 }
 
-/* One of hv-runc's global options: 0, 1 (done: --help, --version), or an
- * exit status (negated, so that 1 stays "done"). */
-static int ctr_global_option(int c, const char *arg, const char **root)
+/* One of hv-runc's global options: 0 or an exit status; *done when it
+ * was all there is to do (--help, --version). */
+static int ctr_global_option(int c, const char *arg, const char **root, bool *done)
 {
 	switch (c) {
 	case 'r':
@@ -610,26 +610,28 @@ static int ctr_global_option(int c, const char *arg, const char **root)
 		return 0;
 	case 'f':
 		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			return -cli_usage_error("ctr", "--log-format must be text or json");
+			return cli_usage_error("ctr", "--log-format must be text or json");
 		log_format = arg;
 		return 0;
 	case 's':
 		err_set(-ENOTSUP, "--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
 				  "cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
-		return -ctr_fail(NULL);
+		return ctr_fail(NULL);
 	case 'd':
 	case 'R':
 	case 'C':
 		return 0;
 	case 'v':
 		puts("hv-runc version 0.1\nspec: 1.0.2");
-		return 1;
+		*done = true;
+		return 0;
 	case 'h':
 		puts("usage: hv-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n"
 		     "commands: create start run state kill delete exec ps list pause resume update spec features");
-		return 1;
+		*done = true;
+		return 0;
 	default:
-		return -EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 }
 
@@ -676,13 +678,14 @@ int cmd_ctr(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *root = NULL;
-	int c, k;
+	bool done = false;
+	int c, r;
 
 	if (!strcmp(cli_prog, "hv"))
 		cli_prog = "hv ctr";
 	while ((c = cli_getopt(argc, argv, "+h", opts, "ctr")) != -1)
-		if ((k = ctr_global_option(c, optarg, &root)) != 0)
-			return k > 0 ? 0 : -k;
+		if ((r = ctr_global_option(c, optarg, &root, &done)) != 0 || done)
+			return r;
 	if (ctr_root(root, root_opt, sizeof(root_opt)) < 0)
 		return ctr_fail("ctr");
 	if (optind >= argc)
