@@ -161,7 +161,7 @@ async function pollStats() {
       if (e.kind === 'container') { ctrs.push(e); continue; }
       const h = (hv.history[e.name] ||= newHistory());
       h.cpu.push(e.cpu_percent || 0);
-      h.rss.push(e.rss_bytes || 0);
+      h.rss.push(e.guest_used_bytes ?? e.rss_bytes ?? 0); // the guest's own figure once it reports
       h.disk.push(sum(e.disks, ['read_bytes_per_s', 'write_bytes_per_s']));
       h.net.push(sum(e.nics, ['rx_bytes_per_s', 'tx_bytes_per_s']));
       for (const k of Object.keys(h)) if (h[k].length > HISTORY) h[k].shift();

@@ -430,6 +430,92 @@ static void put(struct json_object *res, const char *section, const char *key, s
 	json_object_object_add(sec, key, v);
 }
 
+/* One limit option of hv-runc update, put into the resources @res:
+ * 0, or an exit status. */
+static int update_option(int c, const char *arg, struct json_object *res)
+{
+	uint64_t v;
+	char *end;
+	long long n;
+
+	switch (c) {
+	case 'm':
+	case 'M':
+	case 's':
+		if (size_parse(arg, 1, &v) < 0)
+			return cli_usage_error("update", "--%s: %s",
+					       c == 'm'	  ? "memory"
+					       : c == 'M' ? "memory-reservation"
+							  : "memory-swap",
+					       err_msg());
+		put(res, "memory",
+		    c == 'm'   ? "limit"
+		    : c == 'M' ? "reservation"
+			       : "swap",
+		    json_object_new_int64((int64_t)v));
+		return 0;
+	case 'p':
+	case 'S':
+	case 'q':
+	case 'P':
+	case 'b':
+		errno = 0;
+		n = strtoll(arg, &end, 10);
+		if (errno || end == arg || *end)
+			return cli_usage_error("update", "'%s' is not a number", arg);
+		if (c == 'p')
+			put(res, "pids", "limit", json_object_new_int64(n));
+		else if (c == 'b')
+			put(res, "blockIO", "weight", json_object_new_int64(n));
+		else
+			put(res, "cpu", c == 'S' ? "shares" : c == 'q' ? "quota" : "period", json_object_new_int64(n));
+		return 0;
+	case 'c':
+	case 'e':
+		put(res, "cpu", c == 'c' ? "cpus" : "mems", json_object_new_string(arg));
+		return 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+/* --resources FILE (or - for the standard input): linux.resources JSON,
+ * under the options already in *res (they win); -1 with the reason
+ * recorded, or 0 with *res replaced. */
+static int update_merge_file(const char *file, struct json_object **res)
+{
+	_cleanup_free_ char *text = NULL;
+	struct json_object *from = NULL;
+	size_t len = 0;
+	int r;
+
+	/* "-" is fd 0 itself: a minimal /dev (a VM's devtmpfs) has no
+	 * /dev/stdin link, and opening one would fail there */
+	if (!strcmp(file, "-"))
+		r = fs_read_fd(STDIN_FILENO, "the standard input", 16 << 20, &text, &len);
+	else if ((r = fs_read_all(AT_FDCWD, file, 16 << 20, &text, &len)) < 0 && err_code() != r)
+		err_errno(r, "cannot read %s", file); /* a failed open records nothing */
+	if (r < 0)
+		return -1;
+	if (json_parse_object(text, len, "JSON", &from) < 0) {
+		err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, err_msg());
+		return -1;
+	}
+	/* the options win over the file */
+	json_object_object_foreach(*res, key, val)
+	{
+		struct json_object *sec = NULL;
+		if (json_get_object(from, key, "", &sec) < 0) {
+			json_object_object_add(from, key, json_object_get(val));
+			continue;
+		}
+		json_object_object_foreach(val, k2, v2) json_object_object_add(sec, k2, json_object_get(v2));
+	}
+	json_object_put(*res);
+	*res = from;
+	return 0;
+}
+
 static int cmd_update_ctr(int argc, char **argv)
 {
 	static const struct option opts[] = { { "resources", required_argument, NULL, 'r' },
@@ -452,53 +538,11 @@ static int cmd_update_ctr(int argc, char **argv)
 	if (!(res = json_object_new_object()))
 		return cli_usage_error("update", "out of memory");
 	while ((c = cli_getopt(argc, argv, "r:h", opts, "update")) != -1) {
-		uint64_t v;
-		char *end;
-		long long n;
-		switch (c) {
-		case 'r':
+		if (c == 'r') {
 			file = optarg;
-			break;
-		case 'm':
-		case 'M':
-		case 's':
-			if (size_parse(optarg, 1, &v) < 0)
-				return cli_usage_error("update", "--%s: %s",
-						       c == 'm'	  ? "memory"
-						       : c == 'M' ? "memory-reservation"
-								  : "memory-swap",
-						       err_msg());
-			put(res, "memory",
-			    c == 'm'   ? "limit"
-			    : c == 'M' ? "reservation"
-				       : "swap",
-			    json_object_new_int64((int64_t)v));
-			break;
-		case 'p':
-		case 'S':
-		case 'q':
-		case 'P':
-		case 'b':
-			errno = 0;
-			n = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end)
-				return cli_usage_error("update", "'%s' is not a number", optarg);
-			if (c == 'p')
-				put(res, "pids", "limit", json_object_new_int64(n));
-			else if (c == 'b')
-				put(res, "blockIO", "weight", json_object_new_int64(n));
-			else
-				put(res, "cpu",
-				    c == 'S'   ? "shares"
-				    : c == 'q' ? "quota"
-					       : "period",
-				    json_object_new_int64(n));
-			break;
-		case 'c':
-		case 'e':
-			put(res, "cpu", c == 'c' ? "cpus" : "mems", json_object_new_string(optarg));
-			break;
-		case 'h':
+			continue;
+		}
+		if (c == 'h') {
 			puts("usage: hv-runc update [--resources FILE|-] [--memory N] [--memory-reservation N] "
 			     "[--memory-swap N]\n"
 			     "       [--pids-limit N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus "
@@ -507,41 +551,14 @@ static int cmd_update_ctr(int argc, char **argv)
 			     "--resources: linux.resources JSON (devices are not changed); the other options override "
 			     "it");
 			return 0;
-		default:
-			return EXIT_USAGE;
 		}
+		if ((r = update_option(c, optarg, res)) != 0)
+			return r;
 	}
 	if ((r = one_id(argc, argv, "update", &id)) != 0)
 		return r;
-	if (file) {
-		_cleanup_free_ char *text = NULL;
-		struct json_object *from = NULL;
-		size_t len = 0;
-		/* "-" is fd 0 itself: a minimal /dev (a VM's devtmpfs) has no
-		 * /dev/stdin link, and opening one would fail there */
-		if (!strcmp(file, "-"))
-			r = fs_read_fd(STDIN_FILENO, "the standard input", 16 << 20, &text, &len);
-		else if ((r = fs_read_all(AT_FDCWD, file, 16 << 20, &text, &len)) < 0 && err_code() != r)
-			err_errno(r, "cannot read %s", file); /* a failed open records nothing */
-		if (r < 0)
-			return ctr_fail("update");
-		if (json_parse_object(text, len, "JSON", &from) < 0) {
-			err_set(-EINVAL, "--resources %s: not a JSON object (%s)", file, err_msg());
-			return ctr_fail("update");
-		}
-		/* the options win over the file */
-		json_object_object_foreach(res, key, val)
-		{
-			struct json_object *sec = NULL;
-			if (json_get_object(from, key, "", &sec) < 0) {
-				json_object_object_add(from, key, json_object_get(val));
-				continue;
-			}
-			json_object_object_foreach(val, k2, v2) json_object_object_add(sec, k2, json_object_get(v2));
-		}
-		json_object_put(res);
-		res = from;
-	}
+	if (file && update_merge_file(file, &res) < 0)
+		return ctr_fail("update");
 	return ctr_update(root_opt, id, res) < 0 ? ctr_fail("update") : 0;
 }
 
@@ -580,6 +597,74 @@ static int do_start(const char *root, const char *id)
 	return ctr_start(root, id);
 }
 
+/* One of hv-runc's global options: 0 or an exit status; *done when it
+ * was all there is to do (--help, --version). */
+static int ctr_global_option(int c, const char *arg, const char **root, bool *done)
+{
+	switch (c) {
+	case 'r':
+		*root = arg;
+		return 0;
+	case 'l':
+		log_file = arg;
+		return 0;
+	case 'f':
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			return cli_usage_error("ctr", "--log-format must be text or json");
+		log_format = arg;
+		return 0;
+	case 's':
+		err_set(-ENOTSUP, "--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
+				  "cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
+		return ctr_fail(NULL);
+	case 'd':
+	case 'R':
+	case 'C':
+		return 0;
+	case 'v':
+		puts("hv-runc version 0.1\nspec: 1.0.2");
+		*done = true;
+		return 0;
+	case 'h':
+		puts("usage: hv-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n"
+		     "commands: create start run state kill delete exec ps list pause resume update spec features");
+		*done = true;
+		return 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+/* The subcommands that take the usual one container id. */
+static const struct {
+	const char *name;
+	int (*fn)(const char *root, const char *id);
+} simple_cmds[] = { { "start", do_start }, { "state", do_state }, { "pause", do_pause }, { "resume", do_resume } };
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} sub_cmds[] = { { "kill", cmd_kill_ctr }, { "delete", cmd_delete_ctr },     { "exec", cmd_exec_ctr },
+		 { "ps", cmd_ps_ctr },	   { "list", cmd_list_ctr },	     { "ls", cmd_list_ctr },
+		 { "spec", cmd_spec_ctr }, { "features", cmd_features_ctr }, { "update", cmd_update_ctr } };
+
+static int ctr_dispatch(int subc, char **sub)
+{
+	const char *name = sub[0];
+
+	optind = 1;
+	if (!strcmp(name, "create") || !strcmp(name, "run"))
+		return create_or_run(subc, sub, !strcmp(name, "run"));
+	for (size_t i = 0; i < sizeof(simple_cmds) / sizeof(simple_cmds[0]); i++)
+		if (!strcmp(name, simple_cmds[i].name))
+			return simple(subc, sub, simple_cmds[i].name, simple_cmds[i].fn);
+	for (size_t i = 0; i < sizeof(sub_cmds) / sizeof(sub_cmds[0]); i++)
+		if (!strcmp(name, sub_cmds[i].name))
+			return sub_cmds[i].fn(subc, sub);
+	fprintf(stderr, "hv-runc: unknown command '%s'\n", name);
+	return EXIT_USAGE;
+}
+
 int cmd_ctr(int argc, char **argv)
 {
 	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
@@ -593,81 +678,17 @@ int cmd_ctr(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *root = NULL;
-	int c;
+	bool done = false;
+	int c, r;
 
 	if (!strcmp(cli_prog, "hv"))
 		cli_prog = "hv ctr";
-
-	while ((c = cli_getopt(argc, argv, "+h", opts, "ctr")) != -1) {
-		switch (c) {
-		case 'r':
-			root = optarg;
-			break;
-		case 'l':
-			log_file = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-				return cli_usage_error("ctr", "--log-format must be text or json");
-			log_format = optarg;
-			break;
-		case 's':
-			err_set(-ENOTSUP,
-				"--systemd-cgroup is not supported: hv manages cgroupfs paths (use the cgroupfs "
-				"cgroup manager, e.g. podman --cgroup-manager cgroupfs)");
-			return ctr_fail(NULL);
-		case 'd':
-		case 'R':
-		case 'C':
-			break;
-		case 'v':
-			puts("hv-runc version 0.1\nspec: 1.0.2");
-			return 0;
-		case 'h':
-			puts("usage: hv-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND\n"
-			     "commands: create start run state kill delete exec ps list pause resume update spec "
-			     "features");
-			return 0;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = cli_getopt(argc, argv, "+h", opts, "ctr")) != -1)
+		if ((r = ctr_global_option(c, optarg, &root, &done)) != 0 || done)
+			return r;
 	if (ctr_root(root, root_opt, sizeof(root_opt)) < 0)
 		return ctr_fail("ctr");
 	if (optind >= argc)
 		return cli_usage_error("ctr", "missing a command (create, start, run, state, kill, delete, exec, ...)");
-	char **sub = argv + optind;
-	int subc = argc - optind;
-	const char *name = sub[0];
-	optind = 1;
-	if (!strcmp(name, "create"))
-		return create_or_run(subc, sub, false);
-	if (!strcmp(name, "run"))
-		return create_or_run(subc, sub, true);
-	if (!strcmp(name, "start"))
-		return simple(subc, sub, "start", do_start);
-	if (!strcmp(name, "state"))
-		return simple(subc, sub, "state", do_state);
-	if (!strcmp(name, "pause"))
-		return simple(subc, sub, "pause", do_pause);
-	if (!strcmp(name, "resume"))
-		return simple(subc, sub, "resume", do_resume);
-	if (!strcmp(name, "kill"))
-		return cmd_kill_ctr(subc, sub);
-	if (!strcmp(name, "delete"))
-		return cmd_delete_ctr(subc, sub);
-	if (!strcmp(name, "exec"))
-		return cmd_exec_ctr(subc, sub);
-	if (!strcmp(name, "ps"))
-		return cmd_ps_ctr(subc, sub);
-	if (!strcmp(name, "list") || !strcmp(name, "ls"))
-		return cmd_list_ctr(subc, sub);
-	if (!strcmp(name, "spec"))
-		return cmd_spec_ctr(subc, sub);
-	if (!strcmp(name, "features"))
-		return cmd_features_ctr(subc, sub);
-	if (!strcmp(name, "update"))
-		return cmd_update_ctr(subc, sub);
-	fprintf(stderr, "hv-runc: unknown command '%s'\n", name);
-	return EXIT_USAGE;
+	return ctr_dispatch(argc - optind, argv + optind);
 }

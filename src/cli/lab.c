@@ -47,26 +47,22 @@ static int lab_getopt(int argc, char **argv, const char *cmd, const char *help, 
 	while ((c = cli_getopt(argc, argv, up ? "f:h" : "f:l:h", opts, cmd)) != -1) {
 		if (c == 'f')
 			a->file = optarg;
-		else if (c == 'l' && !up)
+		else if (c == 'l')
 			a->name = optarg;
 		else if (c == 'j')
 			a->json = true;
-		else if ((c == 'r' || c == 'n') && up)
+		else if (c == 'r' || c == 'n')
 			*(c == 'r' ? &a->recreate : &a->dry_run) = true;
-		else if ((c == 'd' || c == 't') && down) {
-			a->del |= c == 'd';
-			if (c == 't' && (a->timeout = atoi(optarg)) <= 0)
+		else if (c == 'd')
+			a->del = true;
+		else if (c == 't') {
+			if ((a->timeout = atoi(optarg)) <= 0)
 				return cli_usage_error(cmd, "--timeout needs a number of seconds");
 		} else if (c == 'h') {
 			puts(help);
 			return -1;
 		} else {
-			const char *name = "?";
-			for (const struct option *o = opts; o->name; o++)
-				if (o->val == c)
-					name = o->name;
-			return c == '?' ? EXIT_USAGE
-					: cli_usage_error(cmd, "--%s is not an option of hv %s", name, cmd);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

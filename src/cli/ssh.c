@@ -46,6 +46,68 @@ static int guest_address(const char *name, char *host, size_t n)
 	return err_set(-EHOSTUNREACH, "VM '%s' has no known address yet (see: hv ip %s)", name, name);
 }
 
+/* Where ssh goes for VM @name: its address and port, and the options
+ * naming its known_hosts file and host key alias. */
+struct ssh_dest {
+	char *kh, *alias, *target, *port;
+	bool known; /* its host keys were seen on the console */
+};
+
+static void ssh_dest_free(struct ssh_dest *t)
+{
+	free(t->kh);
+	free(t->alias);
+	free(t->target);
+	free(t->port);
+}
+
+static int ssh_dest_find(const char *name, const char *user, struct ssh_dest *t)
+{
+	struct vm_handle h;
+	char host[64];
+	unsigned port = 22;
+	int r;
+
+	if ((r = vm_open(name, &h)) < 0)
+		return r;
+	r = osboot_ssh_endpoint(h.dirfd, host, sizeof(host), &port);
+	if (r == -ENOENT)
+		r = guest_address(name, host, sizeof(host));
+	t->known = fs_exists_at(h.dirfd, "known_hosts");
+	if (r == 0 && (asprintf(&t->kh, "UserKnownHostsFile=%s/known_hosts", h.dir) < 0 ||
+		       asprintf(&t->alias, "HostKeyAlias=hv-%s", name) < 0 ||
+		       asprintf(&t->target, "%s@%s", user, host) < 0 || asprintf(&t->port, "%u", port) < 0))
+		r = -ENOMEM;
+	vm_close(&h);
+	return r;
+}
+
+/* ssh's argv: the options, the keys, the target, then the command
+ * (argv[from..], after an optional "--"). */
+static int ssh_argv(struct strv *a, const char *ssh, const struct ssh_dest *t, const char *identity,
+		    const struct vmdef *d, int argc, char **argv, int from)
+{
+	int r = strv_add(a, ssh) ?: strv_add(a, "-p") ?: strv_add(a, t->port) ?: strv_add(a, "-o")
+		?: strv_add(a, t->kh) ?: strv_add(a, "-o") ?: strv_add(a, t->alias) ?: strv_add(a, "-o")
+		?: strv_add(a, t->known ? "StrictHostKeyChecking=yes" : "StrictHostKeyChecking=accept-new")
+		?: strv_add(a, "-o") ?: strv_add(a, "LogLevel=ERROR") ?: strv_add(a, "-o")
+		?: strv_add(a, "BatchMode=yes");
+
+	if (r == 0 && identity)
+		r = strv_add(a, "-i") ?: strv_add(a, identity);
+	if (r == 0 && d->ci.identity)
+		r = strv_add(a, "-i") ?: strv_add(a, d->ci.identity);
+	if (r == 0)
+		r = strv_add(a, t->target);
+	if (r == 0 && from < argc && !strcmp(argv[from], "--"))
+		from++;
+	if (r == 0 && from < argc)
+		r = strv_add(a, "--");
+	for (int i = from; r == 0 && i < argc; i++)
+		r = strv_add(a, argv[i]);
+	return r;
+}
+
 int cmd_ssh(int argc, char **argv)
 {
 	static const struct option opts[] = { { "user", required_argument, NULL, 'l' },
@@ -53,13 +115,11 @@ int cmd_ssh(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	_cleanup_strv_ struct strv a = { 0 };
-	_cleanup_free_ char *ssh = NULL, *kh = NULL, *alias = NULL, *target = NULL, *portopt = NULL;
+	_cleanup_free_ char *ssh = NULL;
 	const char *user = NULL, *identity = NULL, *name;
-	struct vm_handle h;
+	struct ssh_dest t = { 0 };
 	struct vmdef d;
 	struct vm_status st;
-	char host[64];
-	unsigned port = 22;
 	int c, r;
 
 	while ((c = cli_getopt(argc, argv, "+l:i:h", opts, "ssh")) != -1) {
@@ -79,62 +139,37 @@ int cmd_ssh(int argc, char **argv)
 	if ((r = vm_inspect(name, &d, &st)) < 0)
 		return cli_fail_code("ssh", r);
 	if (!vm_state_active(st.state)) {
-		vmdef_free(&d);
 		fprintf(stderr, "hv ssh: VM '%s' is %s: start it first (hv start %s --wait)\n", name,
 			vm_state_name(st.state), name);
-		return EXIT_FAIL;
+		r = EXIT_FAIL;
+		goto out;
 	}
-	if (!user)
-		user = d.ci.enabled ? d.ci.user : "root";
-	if ((r = vm_open(name, &h)) < 0) {
-		vmdef_free(&d);
-		return cli_fail_code("ssh", r);
-	}
-	r = osboot_ssh_endpoint(h.dirfd, host, sizeof(host), &port);
-	if (r == -ENOENT)
-		r = guest_address(name, host, sizeof(host));
-	bool known = fs_exists_at(h.dirfd, "known_hosts");
-	if (r == 0 && (asprintf(&kh, "UserKnownHostsFile=%s/known_hosts", h.dir) < 0 ||
-		       asprintf(&alias, "HostKeyAlias=hv-%s", name) < 0 || asprintf(&target, "%s@%s", user, host) < 0 ||
-		       asprintf(&portopt, "%u", port) < 0))
-		r = -ENOMEM;
-	vm_close(&h);
-	if (r < 0) {
-		vmdef_free(&d);
-		return cli_fail_code("ssh", r);
+	if ((r = ssh_dest_find(name, user ? user : d.ci.enabled ? d.ci.user : "root", &t)) < 0) {
+		r = cli_fail_code("ssh", r);
+		goto out;
 	}
 	if (proc_find_exe("ssh", &ssh) < 0) {
-		vmdef_free(&d);
 		fprintf(stderr, "hv ssh: ssh not found; install it with: apt-get install openssh-client\n");
-		return EXIT_FAIL;
+		r = EXIT_FAIL;
+		goto out;
 	}
-	if (!known)
+	if (!t.known)
 		fprintf(stderr, "hv ssh: the guest's host keys were not seen on its console yet; accepting the key "
 				"it offers now\n");
-	r = strv_add(&a, ssh) ?: strv_add(&a, "-p") ?: strv_add(&a, portopt) ?: strv_add(&a, "-o") ?: strv_add(&a, kh)
-		?: strv_add(&a, "-o") ?: strv_add(&a, alias) ?: strv_add(&a, "-o")
-		?: strv_add(&a, known ? "StrictHostKeyChecking=yes" : "StrictHostKeyChecking=accept-new")
-		?: strv_add(&a, "-o") ?: strv_add(&a, "LogLevel=ERROR") ?: strv_add(&a, "-o")
-		?: strv_add(&a, "BatchMode=yes");
-	if (r == 0 && identity)
-		r = strv_add(&a, "-i") ?: strv_add(&a, identity);
-	if (r == 0 && d.ci.identity)
-		r = strv_add(&a, "-i") ?: strv_add(&a, d.ci.identity);
-	if (r == 0)
-		r = strv_add(&a, target);
-	if (r == 0 && optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
-	if (r == 0 && optind < argc)
-		r = strv_add(&a, "--");
-	for (int i = optind; r == 0 && i < argc; i++)
-		r = strv_add(&a, argv[i]);
+	if ((r = ssh_argv(&a, ssh, &t, identity, &d, argc, argv, optind)) < 0) {
+		r = cli_fail_code("ssh", r);
+		goto out;
+	}
 	vmdef_free(&d);
-	if (r < 0)
-		return cli_fail_code("ssh", r);
+	ssh_dest_free(&t);
 	fflush(NULL);
 	execv(ssh, a.v);
 	fprintf(stderr, "hv ssh: cannot run %s: %s\n", ssh, strerror(errno));
 	return EXIT_FAIL;
+out:
+	ssh_dest_free(&t);
+	vmdef_free(&d);
+	return r;
 }
 
 int cmd_vnc(int argc, char **argv)

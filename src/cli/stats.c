@@ -84,22 +84,25 @@ void statsview_totals(const struct stats_entry *e, struct statsview_totals *t)
 int statsview_header(char *buf, size_t n, bool rates)
 {
 	if (rates)
-		return snprintf(buf, n, "%-20s %-4s %-8s %6s %6s %6s %7s %8s %8s %8s %8s", "NAME", "KIND", "STATE",
-				"CPU%", "GUEST%", "HOST%", "RSS", "DISK-R/s", "DISK-W/s", "NET-RX/s", "NET-TX/s");
-	return snprintf(buf, n, "%-20s %-4s %-8s %5s %10s %7s %8s %8s %8s %8s", "NAME", "KIND", "STATE", "VCPUS",
-			"CPU-SEC", "RSS", "DISK-RD", "DISK-WR", "NET-RX", "NET-TX");
+		return snprintf(buf, n, "%-20s %-4s %-8s %6s %6s %6s %7s %7s %8s %8s %8s %8s", "NAME", "KIND", "STATE",
+				"CPU%", "GUEST%", "HOST%", "RSS", "G-USED", "DISK-R/s", "DISK-W/s", "NET-RX/s",
+				"NET-TX/s");
+	return snprintf(buf, n, "%-20s %-4s %-8s %5s %10s %7s %7s %8s %8s %8s %8s", "NAME", "KIND", "STATE", "VCPUS",
+			"CPU-SEC", "RSS", "G-USED", "DISK-RD", "DISK-WR", "NET-RX", "NET-TX");
 }
 
 int statsview_row(char *buf, size_t n, const struct stats_entry *e, bool rates)
 {
 	const char *kind = e->kind == STATS_VM ? "vm" : "ctr";
 	struct statsview_totals t;
-	char rss[16], a[16], b[16], c[16], d[16], g[16] = "-";
+	char rss[16], gu[16] = "-", a[16], b[16], c[16], d[16], g[16] = "-";
 
 	if (!e->active)
 		return snprintf(buf, n, "%-20s %-4s %-8s", e->name, kind, e->state);
 	statsview_totals(e, &t);
 	human((double)e->rss_bytes, rss, sizeof(rss));
+	if (e->guest_mem)
+		human((double)e->guest_used_bytes, gu, sizeof(gu));
 	if (rates && e->has_rates) {
 		human(t.rd_bps, a, sizeof(a));
 		human(t.wr_bps, b, sizeof(b));
@@ -110,11 +113,12 @@ int statsview_row(char *buf, size_t n, const struct stats_entry *e, bool rates)
 			snprintf(c, sizeof(c), "-"), snprintf(d, sizeof(d), "-");
 		if (e->kind == STATS_VM)
 			snprintf(g, sizeof(g), "%.1f", e->guest_pct);
-		return snprintf(buf, n, "%-20s %-4s %-8s %6.1f %6s %6.1f %7s %8s %8s %8s %8s", e->name, kind, e->state,
-				e->cpu_pct, g, e->host_pct, rss, a, b, c, d);
+		return snprintf(buf, n, "%-20s %-4s %-8s %6.1f %6s %6.1f %7s %7s %8s %8s %8s %8s", e->name, kind,
+				e->state, e->cpu_pct, g, e->host_pct, rss, gu, a, b, c, d);
 	}
 	if (rates)
-		return snprintf(buf, n, "%-20s %-4s %-8s %6s %6s %6s %7s", e->name, kind, e->state, "-", "-", "-", rss);
+		return snprintf(buf, n, "%-20s %-4s %-8s %6s %6s %6s %7s %7s", e->name, kind, e->state, "-", "-", "-",
+				rss, gu);
 	human((double)t.rd_bytes, a, sizeof(a));
 	human((double)t.wr_bytes, b, sizeof(b));
 	if (t.counted) {
@@ -122,8 +126,8 @@ int statsview_row(char *buf, size_t n, const struct stats_entry *e, bool rates)
 		human((double)t.tx_bytes, d, sizeof(d));
 	} else
 		snprintf(c, sizeof(c), "-"), snprintf(d, sizeof(d), "-");
-	return snprintf(buf, n, "%-20s %-4s %-8s %5u %10.2f %7s %8s %8s %8s %8s", e->name, kind, e->state, e->vcpus,
-			(double)e->cpu_ns / 1e9, rss, a, b, c, d);
+	return snprintf(buf, n, "%-20s %-4s %-8s %5u %10.2f %7s %7s %8s %8s %8s %8s", e->name, kind, e->state, e->vcpus,
+			(double)e->cpu_ns / 1e9, rss, gu, a, b, c, d);
 }
 
 static void print_table(const struct stats_sample *s, bool rates)
@@ -163,7 +167,8 @@ static int stats_usage(void)
 	puts("usage: hv stats [NAME...] [--json | --prometheus] [--counters] [--interval SECONDS] [--all]\n"
 	     "                [--no-containers] [--root DIR]\n"
 	     "Figures of running VMs and containers: CPU % (of one host CPU), GUEST % (of the VM's vCPUs),\n"
-	     "HOST % (of all host CPUs), QEMU's RSS, disk and network bytes per second, from two samples\n"
+	     "HOST % (of all host CPUs), QEMU's RSS, G-USED (the memory the guest says it uses, from its\n"
+	     "virtio-balloon driver), disk and network bytes per second, from two samples\n"
 	     "--interval apart (default 1).  --counters: one sample, cumulative counters only.\n"
 	     "--prometheus: one sample in Prometheus text format (node-exporter's textfile collector).\n"
 	     "--all: stopped VMs and containers too.  --root: the containers' root (hv ctr --root).");

@@ -60,6 +60,44 @@ static int os_option(int c, const char *arg, struct vm_os_opts *os)
 	return 0;
 }
 
+static const char create_usage[] =
+    "usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
+    "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
+    "                 [--accel auto|kvm|tcg] [--nic "
+    "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
+    "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
+    "                 [--disk-from IMAGE[,format=F]]... [--share HOSTDIR[:TAG][,ro]]...\n"
+    "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
+    "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
+    "--share shares a host directory over virtio-fs; the guest finds it at /mnt/TAG (TAG: the\n"
+    "directory's name unless given; ,ro: the guest cannot write).\n"
+    "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
+    ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
+    "\n"
+    "Distribution VMs (q35, booted by firmware or by the image's own kernel):\n"
+    "  --image IMAGE        an overlay on a catalogue image (hv image list), with cloud-init:\n"
+    "    [--user U]         the account cloud-init creates (default: yours)\n"
+    "    [--ssh-key F]...   its public keys (default: ~/.ssh/ *.pub)\n"
+    "    [--password-file F] a password (or crypt hash) for it; locked otherwise\n"
+    "    [--cloud-init F]   your own user-data, merged after hv's\n"
+    "    [--disk-size 20G]  grow the VM's disk beyond the image's size\n"
+    "    [--boot kernel|firmware]  kernel (default for built images): no firmware, no GRUB\n"
+    "  --cdrom F.iso        an installer in the CD drive (booted after the disk)\n"
+    "  --firmware bios|uefi SeaBIOS (default) or UEFI (OVMF, with the VM's own variables)\n"
+    "  --graphics vnc[=ADDR:PORT]  a display (VNC on vnc.sock in the VM folder; see hv vnc)";
+
+/* --disk-from IMAGE: a copy-on-write overlay of IMAGE (the manager sees
+ * "from:IMAGE"); 0, or an exit status. */
+static int disk_from_option(const char *image, struct cli_vm_opts *v)
+{
+	char *spec = NULL;
+
+	if (v->ndisks == ENGINE_MAX_DISKS || asprintf(&spec, "from:%s", image) < 0)
+		return cli_usage_error("create", "at most %d disks", ENGINE_MAX_DISKS);
+	v->disks[v->ndisks++] = spec;
+	return 0;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_VM_LONGOPTS,
@@ -95,39 +133,12 @@ int cmd_create(int argc, char **argv)
 			continue;
 		}
 		if (c == 'B') {
-			/* a copy-on-write overlay of IMAGE (the manager sees "from:IMAGE") */
-			char *spec = NULL;
-			if (v.ndisks == ENGINE_MAX_DISKS || asprintf(&spec, "from:%s", optarg) < 0)
-				return cli_usage_error("create", "at most %d disks", ENGINE_MAX_DISKS);
-			v.disks[v.ndisks++] = spec;
+			if ((k = disk_from_option(optarg, &v)) != 0)
+				return k;
 			continue;
 		}
 		if (c == 'h') {
-			puts(
-			    "usage: hv create NAME [--cpus N] [--memory SIZE] [--disk SIZE|PATH[,format=F]]...\n"
-			    "                 [--kernel F] [--initrd F] [--cmdline S] [--machine microvm|q35]\n"
-			    "                 [--accel auto|kvm|tcg] [--nic "
-			    "nat|network=NET|bridge=BR|none[,mac=M]]...\n"
-			    "                 [--forward [tcp|udp:][HOSTADDR:]HOSTPORT:GUESTPORT]...\n"
-			    "                 [--disk-from IMAGE[,format=F]]... [--share HOSTDIR[:TAG][,ro]]...\n"
-			    "--disk 10G creates a qcow2 disk in the VM's folder; --disk PATH uses an existing image;\n"
-			    "--disk-from IMAGE creates a qcow2 overlay of IMAGE (which must then stay unchanged).\n"
-			    "--share shares a host directory over virtio-fs; the guest finds it at /mnt/TAG (TAG: the\n"
-			    "directory's name unless given; ,ro: the guest cannot write).\n"
-			    "An image's format (raw or qcow2) is recorded now and never guessed again; state it with\n"
-			    ",format=F, or hv reads the header once (a guessed qcow2 may not name other files).\n"
-			    "\n"
-			    "Distribution VMs (q35, booted by firmware or by the image's own kernel):\n"
-			    "  --image IMAGE        an overlay on a catalogue image (hv image list), with cloud-init:\n"
-			    "    [--user U]         the account cloud-init creates (default: yours)\n"
-			    "    [--ssh-key F]...   its public keys (default: ~/.ssh/ *.pub)\n"
-			    "    [--password-file F] a password (or crypt hash) for it; locked otherwise\n"
-			    "    [--cloud-init F]   your own user-data, merged after hv's\n"
-			    "    [--disk-size 20G]  grow the VM's disk beyond the image's size\n"
-			    "    [--boot kernel|firmware]  kernel (default for built images): no firmware, no GRUB\n"
-			    "  --cdrom F.iso        an installer in the CD drive (booted after the disk)\n"
-			    "  --firmware bios|uefi SeaBIOS (default) or UEFI (OVMF, with the VM's own variables)\n"
-			    "  --graphics vnc[=ADDR:PORT]  a display (VNC on vnc.sock in the VM folder; see hv vnc)");
+			puts(create_usage);
 			return 0;
 		}
 		return EXIT_USAGE;
@@ -456,6 +467,63 @@ int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+/* What hv set was asked to change. */
+struct set_args {
+	const char *cdrom, *boot, *graphics;
+	const char *share_add[SHARE_MAX], *share_rm[SHARE_MAX];
+	unsigned nshare_add, nshare_rm;
+	struct nic_request nics;
+	unsigned cpus;
+	uint64_t mem;
+	bool have_cpus, have_mem;
+};
+
+static const char set_usage[] =
+    "usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward SPEC]...\n"
+    "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics none|vnc[=A:P]]\n"
+    "              [--share HOSTDIR[:TAG][,ro]]... [--no-share TAG]...\n"
+    "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a NIC\n"
+    "that keeps its place and kind keeps its MAC); --nic none removes them.";
+
+/* One option of hv set (not --nic/--forward): 0, or an exit status. */
+static int set_option(int c, const char *arg, struct set_args *a)
+{
+	int r;
+
+	switch (c) {
+	case 'c':
+		if ((r = vmdef_parse_cpus(arg, &a->cpus)) < 0)
+			return cli_fail_code("set", r);
+		a->have_cpus = true;
+		return 0;
+	case 'm':
+		if ((r = vmdef_parse_memory(arg, &a->mem)) < 0)
+			return cli_fail_code("set", r);
+		a->have_mem = true;
+		return 0;
+	case 1000:
+		a->cdrom = arg;
+		return 0;
+	case 1001:
+		a->boot = arg;
+		return 0;
+	case 1002:
+		a->graphics = arg;
+		return 0;
+	case 1003:
+	case 1004:
+		if ((c == 1003 ? a->nshare_add : a->nshare_rm) == SHARE_MAX)
+			return cli_usage_error("set", "at most %d --share and --no-share options", SHARE_MAX);
+		if (c == 1003)
+			a->share_add[a->nshare_add++] = arg;
+		else
+			a->share_rm[a->nshare_rm++] = arg;
+		return 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
 int cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = { { "cpus", required_argument, NULL, 'c' },
@@ -469,81 +537,40 @@ int cmd_set(int argc, char **argv)
 					      { "no-share", required_argument, NULL, 1004 },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	const char *cdrom = NULL, *boot = NULL, *graphics = NULL;
-	const char *share_add[SHARE_MAX], *share_rm[SHARE_MAX];
-	unsigned nshare_add = 0, nshare_rm = 0;
-	struct nic_request nics = { 0 };
-	unsigned cpus;
-	uint64_t mem;
-	bool have_cpus = false, have_mem = false;
+	struct set_args a = { 0 };
 	const char *name;
 	int c, r, k;
 
 	while ((c = cli_getopt(argc, argv, "c:m:h", opts, "set")) != -1) {
-		if ((k = cli_nic_option(c, optarg, &nics)) < 0)
+		if ((k = cli_nic_option(c, optarg, &a.nics)) < 0)
 			return cli_fail_code("set", k);
 		if (k)
 			continue;
-		switch (c) {
-		case 'c':
-			if ((r = vmdef_parse_cpus(optarg, &cpus)) < 0)
-				return cli_fail_code("set", r);
-			have_cpus = true;
-			break;
-		case 'm':
-			if ((r = vmdef_parse_memory(optarg, &mem)) < 0)
-				return cli_fail_code("set", r);
-			have_mem = true;
-			break;
-		case 1000:
-			cdrom = optarg;
-			break;
-		case 1001:
-			boot = optarg;
-			break;
-		case 1002:
-			graphics = optarg;
-			break;
-		case 1003:
-		case 1004:
-			if ((c == 1003 ? nshare_add : nshare_rm) == SHARE_MAX)
-				return cli_usage_error("set", "at most %d --share and --no-share options", SHARE_MAX);
-			if (c == 1003)
-				share_add[nshare_add++] = optarg;
-			else
-				share_rm[nshare_rm++] = optarg;
-			break;
-		case 'h':
-			puts("usage: hv set NAME [--cpus N] [--memory SIZE] [--nic MODE[,mac=M]]... [--forward "
-			     "SPEC]...\n"
-			     "              [--cdrom FILE.iso|none] [--boot kernel|firmware] [--graphics "
-			     "none|vnc[=A:P]]\n"
-			     "              [--share HOSTDIR[:TAG][,ro]]... [--no-share TAG]...\n"
-			     "Applies at the next start; refused while the VM runs.  --nic replaces the VM's NICs (a "
-			     "NIC\n"
-			     "that keeps its place and kind keeps its MAC); --nic none removes them.");
+		if (c == 'h') {
+			puts(set_usage);
 			return 0;
-		default:
-			return EXIT_USAGE;
 		}
+		if ((r = set_option(c, optarg, &a)) != 0)
+			return r;
 	}
 	if ((r = cli_one_name(argc, argv, "set", &name)) != 0)
 		return r;
-	bool have_nics = nics.nspecs || nics.none;
-	if (nics.nforwards && !have_nics)
+	bool have_nics = a.nics.nspecs || a.nics.none;
+	if (a.nics.nforwards && !have_nics)
 		return cli_usage_error("set", "--forward goes with --nic here; to change the forwards of a VM use "
 					      "hv forward NAME add|remove");
-	bool have_os = cdrom || boot || graphics, have_shares = nshare_add || nshare_rm;
-	if (!have_cpus && !have_mem && !have_nics && !have_os && !have_shares)
+	bool have_os = a.cdrom || a.boot || a.graphics, have_shares = a.nshare_add || a.nshare_rm;
+	if (!a.have_cpus && !a.have_mem && !have_nics && !have_os && !have_shares)
 		return cli_usage_error("set", "nothing to change: give --cpus, --memory, --nic, --cdrom, --boot, "
 					      "--graphics, --share or --no-share");
 	/* the shares first: their checks (a missing directory) change nothing */
-	if (have_shares && (r = vm_set_shares(name, share_add, nshare_add, share_rm, nshare_rm)) < 0)
+	if (have_shares && (r = vm_set_shares(name, a.share_add, a.nshare_add, a.share_rm, a.nshare_rm)) < 0)
 		return cli_fail_code("set", r);
-	if ((have_cpus || have_mem || have_nics) &&
-	    (r = vm_set(name, have_cpus ? &cpus : NULL, have_mem ? &mem : NULL, have_nics ? &nics : NULL)) < 0)
+	if ((a.have_cpus || a.have_mem || have_nics) &&
+	    (r = vm_set(name, a.have_cpus ? &a.cpus : NULL, a.have_mem ? &a.mem : NULL, have_nics ? &a.nics : NULL)) <
+		0)
 		return cli_fail_code("set", r);
-	if (have_os && (r = vm_set_os(name, cdrom, boot, graphics)) < 0)
+	if (have_os && (r = vm_set_os(name, a.cdrom, a.boot, a.graphics)) < 0)
 		return cli_fail_code("set", r);
 	return 0;
 }

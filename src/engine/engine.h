@@ -22,18 +22,27 @@ enum firmware { FIRMWARE_NONE, FIRMWARE_BIOS, FIRMWARE_UEFI };
 #define ENGINE_MAX_HOSTFWD 16
 #define ENGINE_MAX_CDROMS  2
 #define ENGINE_MAX_SHARES  8
+#define ENGINE_MAX_BACKING 4 /* files under a disk image that QEMU is handed */
 /* virtio-fs: the tag is at most 36 bytes in the device's config space */
 #define ENGINE_SHARE_TAG_MAX 36
 
 /* virtio-serial port names a guest looks for */
 #define ENGINE_CHANNEL_PORT "org.hv.channel.0"
 #define ENGINE_AGENT_PORT   "org.qemu.guest_agent.0"
+/* How often the guest's balloon driver reports its memory (seconds). */
+#define ENGINE_BALLOON_POLL_S 2
 
 struct engine_disk {
 	const char *path;   /* a CD-ROM may have none: an empty drive */
 	const char *format; /* "raw" or "qcow2": always explicit, QEMU never probes */
 	bool readonly;
 	unsigned bootindex; /* firmware boot order, 0: not a boot device */
+	/* The images under a qcow2 disk, nearest first, with their formats.
+	 * Used only when QEMU gets fds (engine_pass_fds): it then has no path
+	 * to follow the header's backing file name itself. */
+	const char *backing[ENGINE_MAX_BACKING];
+	const char *backing_format[ENGINE_MAX_BACKING];
+	size_t nbacking;
 };
 
 /* A display for the guest's graphical console (installers): VNC on a unix
@@ -112,6 +121,37 @@ struct engine_vm {
 /* Build QEMU's argv (argv[0] = qemu_binary).  Pure: no I/O, so the
  * result can be compared with golden files. */
 int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *argv);
+
+/* A QEMU that runs without root (src/jail) has no path to anything of
+ * the VM: every file and listening socket it needs is opened by hv and
+ * passed as an fd.  The argv then names fds instead of paths (block
+ * devices and log files through -add-fd and /dev/fdset/N, sockets as
+ * fd=N, kernel and initrd as /proc/self/fd/N), and `fds` lists what to
+ * open at which fd number before QEMU starts. */
+enum engine_fd_kind {
+	ENGINE_FD_READ,	  /* O_RDONLY */
+	ENGINE_FD_RDWR,	  /* O_RDWR */
+	ENGINE_FD_APPEND, /* O_WRONLY|O_APPEND|O_CREAT, mode 0600 (log files) */
+	ENGINE_FD_LISTEN, /* a listening unix socket made at the path */
+	ENGINE_FD_COPY,	  /* the file's content in a sealed memfd (QEMU reopens it by /proc/self/fd) */
+};
+#define ENGINE_PASS_FD_BASE 20
+#define ENGINE_MAX_PASS_FDS 40
+struct engine_pass_fd {
+	int fd;	 /* the number in QEMU */
+	int set; /* the -add-fd set it belongs to, or -1 */
+	enum engine_fd_kind kind;
+	const char *path; /* borrowed from the engine_vm; relative: to the VM folder */
+};
+struct engine_pass_fds {
+	struct engine_pass_fd v[ENGINE_MAX_PASS_FDS];
+	size_t n;
+	/* VNC on a unix socket: QEMU gets -vnc none; whoever holds its QMP
+	 * listens here and hands each client over (add_client) */
+	const char *vnc_path;
+};
+int qemu_build_argv_fds(const struct engine_vm *vm, const char *qemu_binary, struct strv *argv,
+			struct engine_pass_fds *fds);
 
 /* A virtio-fs tag hv accepts (1..36 of [A-Za-z0-9_.-], not starting
  * with '.' or '-'); the reason is recorded otherwise. */

@@ -75,7 +75,83 @@ static char *opt_escape(const char *s)
 	return out;
 }
 
-static int add_chardev(struct strv *a, const char *id, const struct engine_chardev *c)
+/* strv_addf, returning its failure from the calling function (which has
+ * an int r and a struct strv *a). */
+#define ADD(...)                                                                                                       \
+	do {                                                                                                           \
+		if ((r = strv_addf(a, __VA_ARGS__)) < 0)                                                               \
+			return r;                                                                                      \
+	} while (0)
+
+enum { NO_SET = -1, OWN_SET = -2 };
+
+/* The next fd number for a file or socket hv opens for QEMU; set: the
+ * -add-fd set it joins, OWN_SET (a new one, numbered as the fd) or NO_SET. */
+static int pass_fd(struct engine_pass_fds *pf, enum engine_fd_kind kind, const char *path, int set, int *fd)
+{
+	if (pf->n >= ENGINE_MAX_PASS_FDS)
+		return err_set(-E2BIG, "too many files to hand to QEMU (at most %d)", ENGINE_MAX_PASS_FDS);
+	*fd = ENGINE_PASS_FD_BASE + (int)pf->n;
+	pf->v[pf->n++] =
+	    (struct engine_pass_fd){ .fd = *fd, .set = set == OWN_SET ? *fd : set, .kind = kind, .path = path };
+	return 0;
+}
+
+/* A file QEMU opens by the name *name ("/dev/fdset/N"): its fd set holds
+ * a read-only fd, and for a writable file a read-write one too (QEMU
+ * takes the fd whose access mode matches each open it makes). */
+static int pass_fdset(struct engine_pass_fds *pf, const char *path, enum engine_fd_kind kind, char **name)
+{
+	int r, set = -1, fd = -1;
+
+	if ((r = pass_fd(pf, kind, path, OWN_SET, &set)) < 0 ||
+	    (kind == ENGINE_FD_RDWR && (r = pass_fd(pf, ENGINE_FD_READ, path, set, &fd)) < 0))
+		return r;
+	return asprintf(name, "/dev/fdset/%d", set) < 0 ? -ENOMEM : 0;
+}
+
+/* A file QEMU reads whole by name (kernel, initrd): a memfd copy it
+ * reopens through /proc/self/fd. */
+static int pass_copy(struct engine_pass_fds *pf, const char *path, char **name)
+{
+	int r, fd = -1;
+
+	if ((r = pass_fd(pf, ENGINE_FD_COPY, path, NO_SET, &fd)) < 0)
+		return r;
+	return asprintf(name, "/proc/self/fd/%d", fd) < 0 ? -ENOMEM : 0;
+}
+
+/* The -add-fd options of every fd that belongs to a set. */
+static int add_fdsets(struct strv *a, const struct engine_pass_fds *pf)
+{
+	int r;
+
+	for (size_t i = 0; pf && i < pf->n; i++) {
+		if (pf->v[i].set < 0)
+			continue;
+		ADD("-add-fd");
+		ADD("fd=%d,set=%d", pf->v[i].fd, pf->v[i].set);
+	}
+	return 0;
+}
+
+/* A listening socket QEMU serves: made by hv at the path, passed as fd. */
+static int add_chardev_passed(struct strv *a, const char *id, const struct engine_chardev *c,
+			      struct engine_pass_fds *pf)
+{
+	_cleanup_free_ char *log = NULL;
+	int r, fd = -1;
+
+	if ((r = pass_fd(pf, ENGINE_FD_LISTEN, c->path, NO_SET, &fd)) < 0)
+		return r;
+	if (c->logfile && (r = pass_fdset(pf, c->logfile, ENGINE_FD_APPEND, &log)) < 0)
+		return r;
+	if (log)
+		return strv_addf(a, "socket,id=%s,fd=%d,server=on,wait=off,logfile=%s,logappend=on", id, fd, log);
+	return strv_addf(a, "socket,id=%s,fd=%d,server=on,wait=off", id, fd);
+}
+
+static int add_chardev(struct strv *a, const char *id, const struct engine_chardev *c, struct engine_pass_fds *pf)
 {
 	_cleanup_free_ char *path = NULL, *log = NULL;
 
@@ -83,6 +159,8 @@ static int add_chardev(struct strv *a, const char *id, const struct engine_chard
 		return strv_addf(a, "socket,id=%s,fd=%d", id, c->fd) ?: 0;
 	if (!c->path)
 		return err_set(-EINVAL, "chardev %s has no endpoint", id);
+	if (pf)
+		return add_chardev_passed(a, id, c, pf);
 	path = opt_escape(c->path);
 	log = c->logfile ? opt_escape(c->logfile) : NULL;
 	if (!path || (c->logfile && !log))
@@ -95,7 +173,7 @@ static int add_chardev(struct strv *a, const char *id, const struct engine_chard
 /* The guest's named ports on one virtio-serial controller: hv's channel
  * (to hv's init) and the QEMU guest agent's.  A guest finds a port by its
  * name (/sys/class/virtio-ports/vportNpM/name). */
-static int add_virtio_serial(struct strv *a, const struct engine_vm *vm)
+static int add_virtio_serial(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	bool chan = vm->channel.fd >= 0 || vm->channel.path;
 	int r;
@@ -106,13 +184,13 @@ static int add_virtio_serial(struct strv *a, const struct engine_vm *vm)
 	    (r = strv_addf(a, "%s,id=vser",
 			   vm->machine == MACHINE_MICROVM ? "virtio-serial-device" : "virtio-serial-pci")) < 0)
 		return r;
-	if (chan && ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "channel", &vm->channel)) < 0 ||
+	if (chan && ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "channel", &vm->channel, pf)) < 0 ||
 		     (r = strv_add(a, "-device")) < 0 ||
 		     (r = strv_add(a, "virtserialport,bus=vser.0,chardev=channel,name=" ENGINE_CHANNEL_PORT)) < 0))
 		return r;
 	if (vm->agent_path) {
 		struct engine_chardev c = { .fd = -1, .path = vm->agent_path };
-		if ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "agent", &c)) < 0 ||
+		if ((r = strv_add(a, "-chardev")) < 0 || (r = add_chardev(a, "agent", &c, pf)) < 0 ||
 		    (r = strv_add(a, "-device")) < 0 ||
 		    (r = strv_add(a, "virtserialport,bus=vser.0,chardev=agent,name=" ENGINE_AGENT_PORT)) < 0)
 			return r;
@@ -120,21 +198,75 @@ static int add_virtio_serial(struct strv *a, const struct engine_vm *vm)
 	return 0;
 }
 
-static int add_disks(struct strv *a, const struct engine_vm *vm)
+/* How QEMU names a block file: its path, or its fd set when passed.
+ * QEMU's image locks are held per open file description, and a set keeps
+ * its descriptions open: locks of one QEMU stopped using would stay and
+ * refuse its own reactivation (cont after hv save or a snapshot with VM
+ * state: "Failed to get write lock").  So QEMU does not lock passed files;
+ * hv does (image_flock, taken by jail_open on the descriptions QEMU gets). */
+static int block_file(struct engine_pass_fds *pf, const char *path, bool writable, char **out)
+{
+	int r;
+
+	if (pf) {
+		_cleanup_free_ char *set = NULL;
+		if ((r = pass_fdset(pf, path, writable ? ENGINE_FD_RDWR : ENGINE_FD_READ, &set)) < 0)
+			return r;
+		return asprintf(out, "%s,file.locking=off", set) < 0 ? -ENOMEM : 0;
+	}
+	*out = opt_escape(path);
+	return *out ? 0 : -ENOMEM;
+}
+
+static bool format_ok(const char *f)
+{
+	return f && (!strcmp(f, "raw") || !strcmp(f, "qcow2"));
+}
+
+/* With passed fds QEMU cannot follow a qcow2 header's backing file name:
+ * each image under the disk is named as an option instead
+ * (backing.driver=..., backing.file.filename=..., backing.backing...). */
+static int backing_opts(const struct engine_disk *d, struct engine_pass_fds *pf, char **out)
+{
+	struct strv opts = { 0 };
+	char prefix[ENGINE_MAX_BACKING * 8 + 1] = "";
+	int r = 0;
+
+	*out = NULL;
+	if (!pf || !d->nbacking)
+		return 0;
+	if (d->nbacking > ENGINE_MAX_BACKING)
+		return err_set(-EINVAL, "disk %s: more than %d images under it", d->path, ENGINE_MAX_BACKING);
+	for (size_t j = 0; r == 0 && j < d->nbacking; j++) {
+		_cleanup_free_ char *name = NULL;
+		strcat(prefix, "backing.");
+		if (!format_ok(d->backing_format[j]))
+			return strv_free(&opts), err_set(-EINVAL, "disk %s: backing file %s has no raw or qcow2 format",
+							 d->path, d->backing[j]);
+		if ((r = pass_fdset(pf, d->backing[j], ENGINE_FD_READ, &name)) == 0)
+			r = strv_addf(&opts, ",%sdriver=%s,%sfile.filename=%s,%sfile.locking=off", prefix,
+				      d->backing_format[j], prefix, name, prefix);
+	}
+	*out = r == 0 ? strv_join(&opts, "") : NULL;
+	strv_free(&opts);
+	return r < 0 ? r : *out ? 0 : -ENOMEM;
+}
+
+static int add_disks(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	const char *dev = vm->machine == MACHINE_MICROVM ? "virtio-blk-device" : "virtio-blk-pci";
 	int r;
 
 	for (size_t i = 0; i < vm->ndisks; i++) {
 		const struct engine_disk *d = &vm->disks[i];
-		_cleanup_free_ char *path = opt_escape(d->path);
-		if (!path)
-			return -ENOMEM;
-		if (strcmp(d->format, "raw") && strcmp(d->format, "qcow2"))
+		_cleanup_free_ char *path = NULL, *backing = NULL;
+		if (!format_ok(d->format))
 			return err_set(-EINVAL, "disk %s: unsupported format '%s'", d->path, d->format);
+		if ((r = block_file(pf, d->path, !d->readonly, &path)) < 0 || (r = backing_opts(d, pf, &backing)) < 0)
+			return r;
 		if ((r = strv_add(a, "-drive")) < 0 ||
-		    (r = strv_addf(a, "if=none,id=disk%zu,file=%s,format=%s,cache=writeback,discard=unmap%s", i, path,
-				   d->format, d->readonly ? ",readonly=on" : "")) < 0 ||
+		    (r = strv_addf(a, "if=none,id=disk%zu,file=%s,format=%s%s,cache=writeback,discard=unmap%s", i, path,
+				   d->format, backing ? backing : "", d->readonly ? ",readonly=on" : "")) < 0 ||
 		    (r = strv_add(a, "-device")) < 0)
 			return r;
 		if (d->bootindex)
@@ -149,7 +281,7 @@ static int add_disks(struct strv *a, const struct engine_vm *vm)
 
 /* CD-ROMs on q35's built-in AHCI controller (ide.N buses), where both
  * SeaBIOS and OVMF boot from them; raw and read-only always. */
-static int add_cdroms(struct strv *a, const struct engine_vm *vm)
+static int add_cdroms(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	int r;
 
@@ -158,9 +290,9 @@ static int add_cdroms(struct strv *a, const struct engine_vm *vm)
 	for (size_t i = 0; i < vm->ncdroms; i++) {
 		const struct engine_disk *d = &vm->cdroms[i];
 		if (d->path) {
-			_cleanup_free_ char *path = opt_escape(d->path);
-			if (!path)
-				return -ENOMEM;
+			_cleanup_free_ char *path = NULL;
+			if ((r = block_file(pf, d->path, false, &path)) < 0)
+				return r;
 			r = strv_add(a, "-drive");
 			if (r == 0)
 				r = strv_addf(a, "if=none,id=cd%zu,file=%s,format=raw,media=cdrom,readonly=on", i,
@@ -186,7 +318,7 @@ static int add_cdroms(struct strv *a, const struct engine_vm *vm)
  * (read-only) and the VM's own copy of its variable store.  strict=on:
  * only devices with a bootindex are tried, so firmware never falls back
  * to PXE or HTTP boot. */
-static int add_firmware(struct strv *a, const struct engine_vm *vm)
+static int add_firmware(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	_cleanup_free_ char *code = NULL, *vars = NULL;
 	int r;
@@ -203,8 +335,9 @@ static int add_firmware(struct strv *a, const struct engine_vm *vm)
 		return 0;
 	if (!vm->uefi_code || !vm->uefi_vars)
 		return err_set(-EINVAL, "UEFI needs its code and variable store files");
-	if (!(code = opt_escape(vm->uefi_code)) || !(vars = opt_escape(vm->uefi_vars)))
-		return -ENOMEM;
+	if ((r = block_file(pf, vm->uefi_code, false, &code)) < 0 ||
+	    (r = block_file(pf, vm->uefi_vars, true, &vars)) < 0)
+		return r;
 	if ((r = strv_add(a, "-drive")) < 0 ||
 	    (r = strv_addf(a, "if=pflash,unit=0,format=raw,readonly=on,file=%s", code)) < 0 ||
 	    (r = strv_add(a, "-drive")) < 0 || (r = strv_addf(a, "if=pflash,unit=1,format=raw,file=%s", vars)) < 0)
@@ -214,7 +347,7 @@ static int add_firmware(struct strv *a, const struct engine_vm *vm)
 
 /* A graphical console: a standard VGA card, a USB tablet (absolute
  * pointer, so a VNC mouse lands where it points) and VNC. */
-static int add_display(struct strv *a, const struct engine_vm *vm)
+static int add_display(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	const struct engine_display *d = &vm->display;
 	int r;
@@ -227,6 +360,10 @@ static int add_display(struct strv *a, const struct engine_vm *vm)
 	    (r = strv_add(a, "VGA")) < 0 || (r = strv_add(a, "-device")) < 0 || (r = strv_add(a, "qemu-xhci")) < 0 ||
 	    (r = strv_add(a, "-device")) < 0 || (r = strv_add(a, "usb-tablet")) < 0 || (r = strv_add(a, "-vnc")) < 0)
 		return r;
+	if (d->unix_path && pf) {
+		pf->vnc_path = d->unix_path;
+		return strv_add(a, "none");
+	}
 	if (d->unix_path) {
 		_cleanup_free_ char *p = opt_escape(d->unix_path);
 		return p ? strv_addf(a, "unix:%s", p) : -ENOMEM;
@@ -340,14 +477,6 @@ static int add_shares(struct strv *a, const struct engine_vm *vm)
 	return 0;
 }
 
-/* strv_addf, returning its failure from the calling function (which has
- * an int r and a struct strv *a). */
-#define ADD(...)                                                                                                       \
-	do {                                                                                                           \
-		if ((r = strv_addf(a, __VA_ARGS__)) < 0)                                                               \
-			return r;                                                                                      \
-	} while (0)
-
 /* Machine type, accelerator, CPUs and memory. */
 static int add_machine(struct strv *a, const struct engine_vm *vm)
 {
@@ -377,17 +506,21 @@ static int add_machine(struct strv *a, const struct engine_vm *vm)
 
 /* A kernel QEMU loads itself; -kernel, -initrd and -append take plain
  * strings: no escaping. */
-static int add_kernel(struct strv *a, const struct engine_vm *vm)
+static int add_kernel(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
+	_cleanup_free_ char *kernel = NULL, *initrd = NULL;
 	int r;
 
 	if (!vm->kernel)
 		return 0;
+	if (pf && ((r = pass_copy(pf, vm->kernel, &kernel)) < 0 ||
+		   (vm->initrd && (r = pass_copy(pf, vm->initrd, &initrd)) < 0)))
+		return r;
 	ADD("-kernel");
-	ADD("%s", vm->kernel);
+	ADD("%s", kernel ? kernel : vm->kernel);
 	if (vm->initrd) {
 		ADD("-initrd");
-		ADD("%s", vm->initrd);
+		ADD("%s", initrd ? initrd : vm->initrd);
 	}
 	if (vm->cmdline) {
 		ADD("-append");
@@ -397,31 +530,43 @@ static int add_kernel(struct strv *a, const struct engine_vm *vm)
 }
 
 /* The console and the devices every VM has: the serial console, the
- * virtio-serial ports, pvpanic. */
-static int add_console(struct strv *a, const struct engine_vm *vm)
+ * virtio-serial ports, pvpanic, and a virtio-balloon device whose driver
+ * reports the guest's memory every ENGINE_BALLOON_POLL_S seconds (hv
+ * stats' guest figures; hv never inflates it). */
+static int add_console(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	int r;
 
 	ADD("-chardev");
-	if ((r = add_chardev(a, "console", &vm->console)) < 0)
+	if ((r = add_chardev(a, "console", &vm->console, pf)) < 0)
 		return r;
 	ADD("-serial");
 	ADD("chardev:console");
-	if ((r = add_virtio_serial(a, vm)) < 0)
+	if ((r = add_virtio_serial(a, vm, pf)) < 0)
 		return r;
 	ADD("-device");
 	ADD("pvpanic");
+	ADD("-device");
+	ADD("%s,id=balloon0,guest-stats-polling-interval=%d",
+	    vm->machine == MACHINE_MICROVM ? "virtio-balloon-device" : "virtio-balloon-pci", ENGINE_BALLOON_POLL_S);
 	ADD("-action");
 	ADD("panic=exit-failure");
 	return 0;
 }
 
 /* How hv controls QEMU: QMP, reboot policy, incoming state, sandbox. */
-static int add_control(struct strv *a, const struct engine_vm *vm)
+static int add_control(struct strv *a, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	int r;
 
-	if (vm->qmp_path) {
+	if (vm->qmp_path && pf) {
+		struct engine_chardev c = { .fd = -1, .path = vm->qmp_path };
+		ADD("-chardev");
+		if ((r = add_chardev(a, "qmp", &c, pf)) < 0)
+			return r;
+		ADD("-mon");
+		ADD("chardev=qmp,mode=control");
+	} else if (vm->qmp_path) {
 		_cleanup_free_ char *p = opt_escape(vm->qmp_path);
 		if (!p)
 			return -ENOMEM;
@@ -456,8 +601,15 @@ static int add_control(struct strv *a, const struct engine_vm *vm)
 
 int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct strv *a)
 {
+	return qemu_build_argv_fds(vm, qemu_binary, a, NULL);
+}
+
+int qemu_build_argv_fds(const struct engine_vm *vm, const char *qemu_binary, struct strv *a, struct engine_pass_fds *pf)
+{
 	int r;
 
+	if (pf)
+		memset(pf, 0, sizeof(*pf));
 	if (vm->cpus < 1 || vm->memory_mib < 1)
 		return err_set(-EINVAL, "a VM needs at least 1 CPU and 1 MiB of memory");
 	if (vm->accel != ACCEL_KVM && vm->accel != ACCEL_TCG)
@@ -476,12 +628,13 @@ int qemu_build_argv(const struct engine_vm *vm, const char *qemu_binary, struct 
 	}
 	ADD("-no-user-config");
 	ADD("-nodefaults");
-	if ((r = add_display(a, vm)) < 0 || (r = add_machine(a, vm)) < 0 || (r = add_kernel(a, vm)) < 0 ||
-	    (r = add_firmware(a, vm)) < 0 || (r = add_console(a, vm)) < 0 || (r = add_disks(a, vm)) < 0 ||
-	    (r = add_cdroms(a, vm)) < 0 || (r = add_nics(a, vm)) < 0 || (r = add_shares(a, vm)) < 0 ||
-	    (r = add_control(a, vm)) < 0)
+	if ((r = add_display(a, vm, pf)) < 0 || (r = add_machine(a, vm)) < 0 || (r = add_kernel(a, vm, pf)) < 0 ||
+	    (r = add_firmware(a, vm, pf)) < 0 || (r = add_console(a, vm, pf)) < 0 || (r = add_disks(a, vm, pf)) < 0 ||
+	    (r = add_cdroms(a, vm, pf)) < 0 || (r = add_nics(a, vm)) < 0 || (r = add_shares(a, vm)) < 0 ||
+	    (r = add_control(a, vm, pf)) < 0)
 		return r;
-	return 0;
+	/* QEMU takes the fd sets before it opens any drive, wherever they stand */
+	return add_fdsets(a, pf);
 }
 #undef ADD
 

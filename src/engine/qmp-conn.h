@@ -19,6 +19,15 @@ int qmp_open_fd(int fd, int timeout_ms, struct qmp **out);
  * greeting is answered with qmp_capabilities when reading finds it, and
  * events queue up for qmp_event_next(q, 0, ...).  Owns fd as above. */
 int qmp_attach_fd(int fd, struct qmp **out);
+/* Connect without waiting for anything: qmp_capabilities is sent at once
+ * (QEMU reads it after its greeting), so commands may follow it in the
+ * same breath; the greeting and that reply are dropped as they arrive.
+ * For a caller's poll loop over many QEMUs: poll qmp_fd for POLLIN and
+ * call qmp_pump. */
+int qmp_connect_at(int dirfd, const char *name, struct qmp **out);
+/* Read and parse everything readable now, without waiting; -ECONNRESET
+ * when QEMU closed the connection. */
+int qmp_pump(struct qmp *q);
 /* Has QEMU greeted an attached connection (it got as far as building the
  * machine)? */
 bool qmp_greeted(const struct qmp *q);

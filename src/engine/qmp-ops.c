@@ -349,6 +349,22 @@ int qmp_migrate_start_postcopy(struct qmp *q)
 	return exec_simple(q, "migrate-start-postcopy");
 }
 
+/* A VNC client connected by hv, handed to QEMU's VNC server (started
+ * with -vnc none); hv's socket already decided who may connect. */
+int qmp_vnc_add_client(struct qmp *q, int fd)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	int r;
+
+	if (!args || json_object_object_add(args, "protocol", json_object_new_string("vnc")) < 0 ||
+	    json_object_object_add(args, "fdname", json_object_new_string("hv-vnc-client")) < 0 ||
+	    json_object_object_add(args, "skipauth", json_object_new_boolean(true)) < 0)
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = qmp_send_fd(q, fd, "hv-vnc-client", CMD_TIMEOUT_MS)) < 0)
+		return r;
+	return qmp_execute(q, "add_client", args, NULL, CMD_TIMEOUT_MS);
+}
+
 int qmp_save_state(struct qmp *q, int fd, uint64_t max_bandwidth, int timeout_ms)
 {
 	uint64_t deadline = proc_now_ms() + (uint64_t)timeout_ms;

@@ -84,6 +84,8 @@ int qmp_migrate_cancel(struct qmp *q);
 int qmp_migrate_set_max_bandwidth(struct qmp *q, uint64_t bytes_per_s);
 /* Start a migration into fd (getfd + migrate "fd:NAME") at most
  * max_bandwidth bytes per second; it runs on in QEMU (qmp_query_migrate). */
+/* Hand a connected VNC client to QEMU's VNC server (add_client). */
+int qmp_vnc_add_client(struct qmp *q, int fd);
 int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth);
 
 /* Live migration (qapi/migration.json): capabilities and parameters are

@@ -89,6 +89,7 @@ struct qmp {
 	bool eof;
 	bool attached; /* qmp_attach_fd: answer the greeting as it arrives */
 	bool greeted;
+	bool caps_sent;	  /* qmp_connect_at: qmp_capabilities went out before the greeting */
 	unsigned caps_id; /* attached: the qmp_capabilities reply nobody waits for */
 };
 
@@ -115,8 +116,10 @@ static void enqueue(struct json_object *obj, void *ctx)
 	if (q->attached && json_object_object_get_ex(obj, "QMP", NULL)) {
 		/* the handshake of a connection driven by the caller's own loop */
 		q->greeted = true;
-		q->caps_id = q->next_id++;
-		send_command(q, "qmp_capabilities", NULL, q->caps_id);
+		if (!q->caps_sent) {
+			q->caps_id = q->next_id++;
+			send_command(q, "qmp_capabilities", NULL, q->caps_id);
+		}
 		json_object_put(obj);
 		return;
 	}
@@ -283,6 +286,35 @@ int qmp_open_at(int dirfd, const char *name, int timeout_ms, struct qmp **out)
 	return qmp_open_fd(fd, timeout_ms, out);
 }
 
+int qmp_connect_at(int dirfd, const char *name, struct qmp **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = sock_connect_at(dirfd, name, &fd)) < 0)
+		return err_prefix(r, "QMP socket");
+	if ((r = qmp_attach_fd(fd, out)) < 0)
+		return r;
+	/* QEMU reads what was sent before its greeting once it has greeted */
+	(*out)->caps_sent = true;
+	(*out)->caps_id = (*out)->next_id++;
+	if ((r = send_command(*out, "qmp_capabilities", NULL, (*out)->caps_id)) < 0) {
+		qmp_close(*out);
+		*out = NULL;
+		return err_prefix(r, "QMP handshake");
+	}
+	return 0;
+}
+
+int qmp_pump(struct qmp *q)
+{
+	int r;
+
+	while ((r = fill(q, 0)) == 0)
+		; /* everything readable now, then -ETIMEDOUT (nothing recorded) */
+	return r == -ETIMEDOUT ? 0 : r;
+}
+
 int qmp_open_path(const char *path, int timeout_ms, struct qmp **out)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -363,16 +395,43 @@ static int reply_error(struct json_object *err, const char *command)
 	return err_set(-EIO, "QEMU refused %s: %s", command, desc ? desc : "no description given");
 }
 
+int qmp_send(struct qmp *q, const char *command, struct json_object *args, unsigned *id)
+{
+	int r;
+
+	*id = q->next_id++;
+	if ((r = send_command(q, command, args, *id)) < 0)
+		return err_prefix(r, "QMP %s", command);
+	return 0;
+}
+
+bool qmp_has_reply(const struct qmp *q, unsigned id)
+{
+	for (size_t i = 0; i < q->nqueue; i++)
+		if (is_reply_id(q->queue[i], id))
+			return true;
+	return false;
+}
+
 int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms)
 {
-	struct json_object *reply = NULL, *v;
-	unsigned id = q->next_id++;
+	unsigned id;
 	int r;
 
 	if (ret)
 		*ret = NULL;
-	if ((r = send_command(q, command, args, id)) < 0)
-		return err_prefix(r, "QMP %s", command);
+	if ((r = qmp_send(q, command, args, &id)) < 0)
+		return r;
+	return qmp_await(q, id, command, ret, timeout_ms);
+}
+
+int qmp_await(struct qmp *q, unsigned id, const char *command, struct json_object **ret, int timeout_ms)
+{
+	struct json_object *reply = NULL, *v;
+	int r;
+
+	if (ret)
+		*ret = NULL;
 	r = wait_for(q, is_reply_to, &id, timeout_ms, &reply);
 	if (r < 0)
 		return err_prefix(r, "QMP %s", command);

@@ -41,6 +41,13 @@ int qmp_open_path(const char *path, int timeout_ms, struct qmp **out);
  * {"error"} reply becomes -EIO with QEMU's description as the reason; a
  * reply with neither is -EPROTO. */
 int qmp_execute(struct qmp *q, const char *command, struct json_object *args, struct json_object **ret, int timeout_ms);
+/* The same in two steps, so that several commands can be in flight
+ * (QEMU answers them in order): qmp_send sends one and gives its id;
+ * qmp_await waits for that reply (timeout_ms 0: only what has arrived). */
+int qmp_send(struct qmp *q, const char *command, struct json_object *args, unsigned *id);
+int qmp_await(struct qmp *q, unsigned id, const char *command, struct json_object **ret, int timeout_ms);
+/* Has the reply to id arrived (read by qmp_pump or a wait)? */
+bool qmp_has_reply(const struct qmp *q, unsigned id);
 /* Hand an fd to QEMU under a name (getfd, with SCM_RIGHTS), e.g. for
  * "migrate" to "fd:NAME". */
 int qmp_send_fd(struct qmp *q, int fd, const char *name, int timeout_ms);

@@ -38,7 +38,10 @@
 #include "util/jsonfile.h"
 #include "network/netlink.h"
 #include "network/nic.h"
+#include "jail/jail.h"
+#include "util/home.h"
 #include "util/proc.h"
+#include "util/sock.h"
 
 struct monitor {
 	int dirfd;
@@ -61,7 +64,23 @@ struct monitor {
 	/* an outgoing migration: the hv migrate process (migrate.json),
 	 * watched to settle the VM if it dies */
 	int migrator;
+	/* the incoming disks' locks, taken once the source's QEMU is gone */
+	struct jail_locks locks;
+	uint64_t locks_deadline;
+	int vnc;	 /* VNC's listening socket (its clients are handed to QEMU), or -1 */
+	/* loading a saved state (hv save, a snapshot with VM state): the guest
+	 * said HELLO before the state was taken and will not again */
+	bool restored;
 };
+
+/* A restored guest is hv exec's as soon as it runs. */
+static void restored_runs(struct monitor *m)
+{
+	if (!m->restored || !m->mux)
+		return;
+	m->restored = false;
+	execmux_guest_hello(m->mux);
+}
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void report(int fd, const char *fmt, ...)
@@ -231,6 +250,8 @@ static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *e
 		m->panicked = true;
 	else if (ev->kind == QMP_EVENT_STOP || ev->kind == QMP_EVENT_RESUME)
 		record_run_state(m, q);
+	if (ev->kind == QMP_EVENT_RESUME)
+		restored_runs(m);
 }
 
 /* Take every event that has arrived, without blocking.  Returns false
@@ -314,10 +335,40 @@ static int channel_ends(bool handed, int ch[2])
 	return 0;
 }
 
+/* QEMU without root: the files and sockets of qemu.fds opened here, the
+ * child confined (src/jail) before it becomes QEMU. */
+static int spawn_jailed(struct monitor *m, char **argv, struct spawn_fd *map, size_t nmap, pid_t *qemu)
+{
+	struct jail_plan plan;
+	struct qemu_jail jail;
+	struct spawn_opts o = { .new_pgrp = true };
+	int fds[ENGINE_MAX_PASS_FDS], r;
+	char buf[4096];
+
+	if ((r = jail_plan_load(m->dirfd, &plan)) < 0)
+		return r;
+	if ((r = hv_home(buf, sizeof(buf))) < 0 || (r = qemu_jail_prepare(&jail, buf, argv[0])) < 0 ||
+	    (r = jail_open(m->dirfd, &plan.fds, fds, m->incoming ? &m->locks : NULL)) < 0)
+		goto out;
+	for (size_t i = 0; i < plan.fds.n; i++)
+		map[nmap++] = (struct spawn_fd){ fds[i], plan.fds.v[i].fd };
+	if (plan.fds.vnc_path && (r = sock_listen_at(m->dirfd, plan.fds.vnc_path, true, &m->vnc)) < 0) {
+		jail_close(&plan.fds, fds);
+		goto out;
+	}
+	qemu_jail_spawn_opts(&jail, &o);
+	/* QEMU gets its own process group: signals aimed at hv's never reach it */
+	r = proc_spawn_opts(argv, map, nmap, &o, qemu);
+	jail_close(&plan.fds, fds);
+out:
+	jail_plan_free(&plan);
+	return r;
+}
+
 static int run_qemu(struct monitor *m, const struct monitor_args *a, struct qmp **q)
 {
 	_cleanup_strv_ struct strv argv = { 0 };
-	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX];
+	struct spawn_fd map[6 + ENGINE_MAX_NICS + SHARE_MAX + ENGINE_MAX_PASS_FDS];
 	int sp[2], ch[2], devnull, log, r, ntaps = a->ntaps;
 	pid_t *qemu = &m->qemu;
 	size_t nmap = 0;
@@ -343,8 +394,7 @@ static int run_qemu(struct monitor *m, const struct monitor_args *a, struct qmp 
 		map[nmap++] = (struct spawn_fd){ MONITOR_STATE_FD, QEMU_STATE_FD };
 	if ((r = start_shares(m, map, &nmap)) < 0)
 		return r;
-	/* QEMU gets its own process group: signals aimed at hv's never reach it */
-	r = proc_spawn(argv.v, map, nmap, a->vmdir, true, qemu);
+	r = spawn_jailed(m, argv.v, map, nmap, qemu);
 	virtiofs_close_qemu_ends(&m->fs);
 	close(sp[1]);
 	close(ch[1]);
@@ -434,6 +484,19 @@ static void flush_netinfo(struct monitor *m, bool force)
 	m->netinfo_written = proc_now_ms();
 }
 
+/* A VNC client on the VM's vnc.sock, handed to QEMU, which cannot make
+ * the socket itself (it has no path to the VM's folder). */
+static void vnc_accept(struct monitor *m, struct qmp *q)
+{
+	int fd = accept4(m->vnc, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (qmp_vnc_add_client(q, fd) < 0)
+		err_clear();
+	close(fd);
+}
+
 /* The owner of a transient VM (hv run) asks for a stop with a byte 'k';
  * its end closing means it is gone: the VM stops and is deleted. */
 static void on_owner(struct monitor *m)
@@ -462,12 +525,36 @@ static void on_owner(struct monitor *m)
 	kill(m->qemu, SIGTERM); /* QEMU flushes its disks and exits */
 }
 
+/* A migrated VM's disks are locked for it (jail_locks_take) once it is
+ * released here and the source's QEMU has let go of them: retried every
+ * 200 ms for a minute (the source stops its QEMU right after the commit). */
+static void take_incoming_locks(struct monitor *m, int *timeout)
+{
+	uint64_t now = proc_now_ms();
+
+	if (!m->locks.n || m->owner >= 0 || m->owner_lost)
+		return;
+	if (!m->locks_deadline)
+		m->locks_deadline = now + 60000;
+	if (jail_locks_take(&m->locks) == 0) {
+		jail_locks_drop(&m->locks);
+		return;
+	}
+	if (now > m->locks_deadline) {
+		fprintf(stderr, "hv monitor: the migrated VM's disks stayed locked by another process; running unlocked\n");
+		jail_locks_drop(&m->locks);
+		return;
+	}
+	if (*timeout < 0 || *timeout > 200)
+		*timeout = 200;
+}
+
 /* The monitor's life: QMP events, the guest channel and hv exec clients,
  * until QEMU exits (then its end is recorded). */
 static void watch(struct monitor *m, int sfd, struct qmp *q)
 {
 	for (;;) {
-		struct pollfd pf[5 + EXECMUX_MAX_POLL];
+		struct pollfd pf[6 + EXECMUX_MAX_POLL];
 		struct signalfd_siginfo si;
 		int status, timeout = m->netinfo_dirty || m->status_dirty ? 1000 : -1, nx = 0;
 
@@ -476,9 +563,11 @@ static void watch(struct monitor *m, int sfd, struct qmp *q)
 		pf[2] = (struct pollfd){ m->chan.fd, POLLIN | (chan_pending(&m->chan) ? POLLOUT : 0), 0 };
 		pf[3] = (struct pollfd){ m->owner, POLLIN, 0 };
 		pf[4] = (struct pollfd){ q ? m->migrator : -1, POLLIN, 0 };
+		pf[5] = (struct pollfd){ q ? m->vnc : -1, POLLIN, 0 };
+		take_incoming_locks(m, &timeout);
 		if (m->mux)
-			nx = execmux_poll_fds(m->mux, pf + 5, &timeout);
-		if (poll(pf, 5 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
+			nx = execmux_poll_fds(m->mux, pf + 6, &timeout);
+		if (poll(pf, 6 + (nfds_t)nx, timeout) < 0 && errno != EINTR)
 			break;
 		if (m->status_dirty)
 			m->status_dirty = status_save(m->dirfd, &m->st) < 0;
@@ -490,7 +579,11 @@ static void watch(struct monitor *m, int sfd, struct qmp *q)
 			channel_gone(m);
 		err_clear();
 		if (m->mux)
-			execmux_handle(m->mux, pf + 5, nx);
+			execmux_handle(m->mux, pf + 6, nx);
+		if (pf[5].revents) {
+			vnc_accept(m, q);
+			pf[1].revents |= POLLIN; /* events that came with the reply are queued */
+		}
 		if (m->chan.fd >= 0 && chan_pending(&m->chan) && chan_flush(&m->chan) < 0)
 			channel_gone(m);
 		flush_netinfo(m, false);
@@ -561,7 +654,10 @@ static int monitor_setup(struct monitor *m, const struct monitor_args *a, int *s
 
 int monitor_main(const struct monitor_args *a)
 {
-	struct monitor m = { .dirfd = -1, .owner = -1, .incoming = a->incoming, .migrator = -1 };
+	struct monitor m = {
+		.dirfd = -1, .owner = -1, .vnc = -1, .restored = a->state, .incoming = a->incoming, .migrator = -1
+	};
+	struct qmp_status qs = { QMP_RUN_RUNNING, true };
 	struct qmp *q = NULL;
 	int sfd;
 
@@ -578,24 +674,26 @@ int monitor_main(const struct monitor_args *a)
 	}
 	snprintf(m.st.accel, sizeof(m.st.accel), "%s", a->accel);
 	/* a VM loading a saved state, or started with -S, is not running yet */
-	{
-		struct qmp_status qs = { QMP_RUN_RUNNING, true };
-		if (qmp_query_status(q, &qs) < 0)
-			qs.state = QMP_RUN_RUNNING;
-		save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
-		err_clear();
-	}
+	if (qmp_query_status(q, &qs) < 0)
+		qs.state = QMP_RUN_RUNNING;
+	save(&m, qs.state == QMP_RUN_RUNNING || qs.state == QMP_RUN_PRELAUNCH ? VM_RUNNING : VM_PAUSED, NULL);
+	err_clear();
 	report(a->report_fd, "ok %d", (int)m.qemu);
 	close(a->report_fd);
 
 	/* hv exec's way in; without it the VM still runs, only exec fails */
 	if (m.chan.fd >= 0 && execmux_open(m.dirfd, &m.chan, &m.mux) < 0)
 		err_clear();
+	if (qs.state == QMP_RUN_RUNNING)
+		restored_runs(&m); /* else at its RESUME */
 	watch(&m, sfd, q);
 	execmux_close(m.mux);
 	chan_free(&m.chan);
 	if (m.migrator >= 0)
 		close(m.migrator);
+	jail_locks_drop(&m.locks);
+	if (m.vnc >= 0)
+		close(m.vnc);
 	/* an incoming VM never released is not defined here (its owner went,
 	 * or QEMU failed to load the state): its folder may be a hidden one */
 	if (a->incoming && (m.owner_lost || m.owner >= 0))

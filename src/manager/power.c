@@ -15,6 +15,7 @@
 #include "agent/ops.h"
 #include "engine/qmp-ops.h"
 #include "guest/boot.h"
+#include "jail/jail.h"
 #include "storage/image.h"
 #include "manager/guestexec.h"
 #include "manager/osboot.h"
@@ -30,6 +31,7 @@
 #define START_TIMEOUT_MS   60000     /* QEMU up and answering QMP */
 #define CONSOLE_LOG_ROTATE (1 << 20) /* keep one previous log of at most this size */
 #define REPRESS_MS	   2000	     /* hv stop presses the power button again this often */
+#define ENDED_GRACE_MS	   3000	     /* a press that failed: how long QEMU may take to be seen gone */
 #define AGENT_AFTER_MS	   10000     /* hv stop: a guest still up this long after the button ignored it */
 
 /* Shared folders: the monitor starts their virtiofsds from virtiofs.json
@@ -113,6 +115,24 @@ static void prepare_folder(int dirfd)
 	unlinkat(dirfd, "stop-intent", 0);
 	if (fstatat(dirfd, "console.log", &st, 0) == 0 && st.st_size > CONSOLE_LOG_ROTATE)
 		renameat(dirfd, "console.log", dirfd, "console.log.1");
+}
+
+/* QEMU runs without root and reaches the VM's files only through fds the
+ * monitor opens for it: the argv names them, qemu.fds says what to open. */
+static int build_jailed_argv(struct vm_handle *h, struct engine_vm *vm, const char *qemu, struct strv *argv)
+{
+	struct jail_chain chains[ENGINE_MAX_DISKS];
+	struct engine_pass_fds pf;
+	size_t n = 0;
+	int r = 0;
+
+	for (; r == 0 && n < vm->ndisks; n++)
+		r = jail_disk_chain(h->dirfd, &vm->disks[n], &chains[n]);
+	if (r == 0 && (r = qemu_build_argv_fds(vm, qemu, argv, &pf)) == 0)
+		r = jail_plan_save(h->dirfd, &pf);
+	for (size_t i = 0; i < n; i++)
+		jail_chain_free(&chains[i]);
+	return r;
 }
 
 /* Read the monitor's one-line report: "ok PID" or "error MESSAGE". */
@@ -282,7 +302,7 @@ static int plan_start(struct vm_handle *h, const struct vmdef *d, const struct v
 	/* networks come up on first use (also after a host reboot) */
 	if ((r = nics_prepare(d->nics, d->nnics, d->name, QEMU_TAP_FD, taps, &vm)) < 0)
 		goto out;
-	if ((r = osboot_ssh_forward(h, d, &vm, ob)) < 0 || (r = qemu_build_argv(&vm, qemu, &argv)) < 0 ||
+	if ((r = osboot_ssh_forward(h, d, &vm, ob)) < 0 || (r = build_jailed_argv(h, &vm, qemu, &argv)) < 0 ||
 	    (r = save_args(h->dirfd, &argv)) < 0)
 		nics_release(taps);
 out:
@@ -497,8 +517,17 @@ static int ask_power_off(struct vm_handle *h, struct qmp *q, enum vm_stop_mode m
 		}
 		/* A press during boot, before the guest listens, is lost (as on
 		 * real hardware): press again every few seconds until the timeout. */
-		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0)
+		if (mode != VM_STOP_AGENT && (r = qmp_system_powerdown(q)) < 0) {
+			/* QEMU quits between the last look and this press when
+			 * the guest powered off (after the agent's request):
+			 * then the press's failure is not the answer */
+			struct err_saved e;
+			err_save(&e);
+			if (wait_state(h, is_ended, NULL, ENDED_GRACE_MS, final) == 0)
+				return 0;
+			err_restore(&e);
 			return r;
+		}
 		r = wait_state(h, is_ended, NULL, (int)(end - now < REPRESS_MS ? end - now : REPRESS_MS), final);
 		if (r != -ETIMEDOUT)
 			return r;

@@ -152,15 +152,24 @@ enum status_proc status_proc_kind(const char *argv, size_t len, char *accel, siz
 	return STATUS_PROC_OTHER;
 }
 
-/* QEMU and hv's monitor of this VM are the processes working in its
- * folder (both are started there). */
+/* hv's monitor of this VM is the process working in its folder (it is
+ * started there); QEMU is its child (a jailed QEMU works in "/" of its own
+ * mount namespace), or, unjailed, works in the folder too. */
 static void find_processes(int dirfd, struct vm_status *st)
 {
 	pid_t pids[64];
-	size_t n = 0;
+	size_t n = 0, more = 0;
 
-	if (proc_find_by_cwd(dirfd, pids, 64, &n) < 0)
+	if (proc_find_by_cwd(dirfd, pids, 32, &n) < 0)
 		n = 0;
+	for (size_t i = 0, m = n; i < m; i++) {
+		_cleanup_free_ char *argv = NULL;
+		size_t len;
+		if (proc_cmdline(pids[i], &argv, &len) == 0 &&
+		    status_proc_kind(argv, len, NULL, 0) == STATUS_PROC_MONITOR &&
+		    proc_children(pids[i], pids + n, 64 - n, &more) == 0)
+			n += more;
+	}
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *argv = NULL;
 		size_t len;

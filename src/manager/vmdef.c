@@ -389,6 +389,9 @@ static int vmdef_from_json(struct json_object *root, struct vmdef *d)
 	if (j.memory < VM_MIN_MEMORY_MIB)
 		return err_set(-EINVAL, "memory: %llu MiB is below the minimum of %d MiB", (unsigned long long)j.memory,
 			       VM_MIN_MEMORY_MIB);
+	if (j.memory > VM_MAX_MEMORY_MIB)
+		return err_set(-EINVAL, "memory: %llu MiB is above the maximum of %llu MiB", (unsigned long long)j.memory,
+			       VM_MAX_MEMORY_MIB);
 	if ((r = machine_parse(j.machine, &d->machine)) < 0)
 		return err_prefix(r, "machine");
 	if ((r = accel_parse(j.accel, &d->accel)) < 0)

@@ -12,6 +12,8 @@
 
 #define VMDEF_MAX_DISKS	  ENGINE_MAX_DISKS
 #define VM_MIN_MEMORY_MIB 64
+/* 16 TiB: beyond what x86-64 QEMU can give a guest, and what vm.json may say */
+#define VM_MAX_MEMORY_MIB (16ULL << 20)
 #define VM_MAX_CPUS	  255
 
 struct vmdef_disk {

@@ -282,14 +282,6 @@ static int record_created(const struct ctr_opts *o, const struct oci_spec *s, co
 	return 0;
 }
 
-static int write_pid_file(const char *file, pid_t pid)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%d", (int)pid);
-	return fs_write_atomic(AT_FDCWD, file, text, strlen(text), 0644);
-}
-
 int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
@@ -391,7 +383,7 @@ int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
 	}
 	if ((r = wait_ready(sp[0], o->console_socket, o->pty_master, pid)) < 0)
 		goto fail;
-	if (o->pid_file && (r = write_pid_file(o->pid_file, pid)) < 0)
+	if (o->pid_file && (r = ctr_write_pid_file(o->pid_file, pid)) < 0)
 		goto fail;
 	if (out_pid)
 		*out_pid = pid;

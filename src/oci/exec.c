@@ -224,7 +224,7 @@ int ctr_exec(const struct ctr_exec_opts *o)
 	struct oci_seccomp *sc = NULL;
 	struct json_object *pjson = NULL;
 	struct cgroup cg;
-	char **env_owned = NULL, text[32];
+	char **env_owned = NULL;
 	int nsfds[NS_COUNT], sp[2] = { -1, -1 }, r, status;
 	_cleanup_close_ int rootfd = -1;
 	pid_t helper = -1, proc = 0;
@@ -269,11 +269,8 @@ int ctr_exec(const struct ctr_exec_opts *o)
 		waitpid(helper, NULL, 0);
 		goto out;
 	}
-	if (o->pid_file && proc > 0) {
-		snprintf(text, sizeof(text), "%d", (int)proc);
-		if ((r = fs_write_atomic(AT_FDCWD, o->pid_file, text, strlen(text), 0644)) < 0)
-			goto out;
-	}
+	if (o->pid_file && proc > 0 && (r = ctr_write_pid_file(o->pid_file, proc)) < 0)
+		goto out;
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
 	r = o->detach ? 0 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

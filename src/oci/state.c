@@ -215,6 +215,14 @@ int ctr_state_load(const char *root, const char *id, struct ctr_state *st)
 	return state_rederive(dfd, root, id, st, why);
 }
 
+int ctr_write_pid_file(const char *file, pid_t pid)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	return fs_write_atomic(AT_FDCWD, file, text, strlen(text), 0644);
+}
+
 int ctr_state_save(const char *root, const struct ctr_state *st)
 {
 	_cleanup_close_ int dfd = ctr_open_dir(root, st->id);

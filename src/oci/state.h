@@ -45,6 +45,8 @@ int ctr_state_load(const char *root, const char *id, struct ctr_state *st);
 /* state.json's text for container id (pure, for tests). */
 int ctr_state_parse(const char *text, size_t len, const char *id, struct ctr_state *st);
 int ctr_state_save(const char *root, const struct ctr_state *st);
+/* --pid-file: pid as decimal text in file, written whole (create, exec). */
+int ctr_write_pid_file(const char *file, pid_t pid);
 enum ctr_status ctr_status(const char *root, const struct ctr_state *st);
 const char *ctr_status_name(enum ctr_status s);
 /* The OCI state JSON (runtime.md "State"), with annotations from the bundle. */

@@ -3,8 +3,7 @@
  * and rates from two samples (stats_rates). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +15,22 @@
 #include "engine/qmp-stats.h"
 #include "manager/status.h"
 #include "manager/store.h"
-#include "manager/vmdef.h"
 #include "oci/state.h"
 #include "stats/stats-internal.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 
 #define DEFAULT_TIMEOUT_MS 500
-#define MAX_WORKERS	   16
+#define VM_BATCH	   128
 #define MAX_VCPUS	   256
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Note what could not be read, keep going: a sample is best effort. */
 static void note(struct stats_entry *e, int r, const char *what)
@@ -34,9 +40,19 @@ static void note(struct stats_entry *e, int r, const char *what)
 	err_clear();
 }
 
+/* One VM's reading in flight: what /proc and its folder say is read
+ * first, then its QMP queries are sent and their replies awaited
+ * together with every other VM's (one poll over all the sockets). */
+struct vm_read {
+	struct stats_entry *e;
+	int procfd;    /* /proc/QEMU-PID, -1 when not active */
+	struct qmp *q; /* NULL once its replies are read or it failed */
+	struct qmp_stats_req req;
+};
+
 /* The vCPU threads' CPU time; a thread that runs several vCPUs (TCG
  * without MTTCG) counts once. */
-static void vm_vcpu_time(pid_t pid, const struct qmp_vcpu *v, size_t n, struct stats_entry *e)
+static void vm_vcpu_time(int procfd, const struct qmp_vcpu *v, size_t n, struct stats_entry *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
@@ -45,30 +61,30 @@ static void vm_vcpu_time(pid_t pid, const struct qmp_vcpu *v, size_t n, struct s
 			seen |= v[j].thread == v[i].thread;
 		if (seen)
 			continue;
-		if (stats_proc_cpu_ns(pid, v[i].thread, &ns) == 0)
+		if (stats_proc_cpu_ns(procfd, v[i].thread, &ns) == 0)
 			e->vcpu_ns += ns;
 		else
 			err_clear(); /* a vCPU thread may be gone (unplug): not an error */
 	}
 }
 
-static void vm_qmp_figures(int dirfd, pid_t pid, int timeout_ms, struct stats_entry *e)
+/* The replies have all come: read them into the entry. */
+static void vm_qmp_figures(struct vm_read *v)
 {
+	struct stats_entry *e = v->e;
 	struct qmp_vcpu vcpus[MAX_VCPUS];
 	struct qmp_blockstats b[STATS_MAX_DISKS];
-	struct qmp *q = NULL;
+	struct qmp_guest_mem g;
 	size_t n;
 	int r;
 
-	if ((r = qmp_open_at(dirfd, "qmp.sock", timeout_ms, &q)) < 0)
-		return note(e, r, "QMP");
-	if ((r = qmp_query_cpus_fast(q, timeout_ms, vcpus, MAX_VCPUS, &n)) < 0)
+	if ((r = qmp_stats_cpus(v->q, &v->req, vcpus, MAX_VCPUS, &n)) < 0)
 		note(e, r, "query-cpus-fast");
 	else {
 		e->vcpus = (unsigned)n;
-		vm_vcpu_time(pid, vcpus, n < MAX_VCPUS ? n : MAX_VCPUS, e);
+		vm_vcpu_time(v->procfd, vcpus, n < MAX_VCPUS ? n : MAX_VCPUS, e);
 	}
-	if ((r = qmp_query_blockstats(q, timeout_ms, b, STATS_MAX_DISKS, &n)) < 0)
+	if ((r = qmp_stats_blocks(v->q, &v->req, b, STATS_MAX_DISKS, &n)) < 0)
 		note(e, r, "query-blockstats");
 	else {
 		for (size_t i = 0; i < n; i++) {
@@ -82,16 +98,23 @@ static void vm_qmp_figures(int dirfd, pid_t pid, int timeout_ms, struct stats_en
 		}
 		e->ndisks = (unsigned)n;
 	}
-	qmp_close(q);
+	if ((r = qmp_stats_guest_mem(v->q, &v->req, &g)) < 0)
+		note(e, r, "balloon guest-stats");
+	else if (g.known) {
+		e->guest_mem = true;
+		e->guest_total_bytes = g.total;
+		e->guest_used_bytes = g.used;
+		e->guest_available_bytes = g.available;
+	}
 }
 
-static void vm_nic_figures(pid_t pid, struct stats_entry *e)
+static void vm_nic_figures(int procfd, struct stats_entry *e)
 {
 	_cleanup_close_ int classnet = -1;
 	int r;
 
-	if ((r = stats_qemu_nics(pid, e->nics, STATS_MAX_NICS, &e->nnics)) < 0)
-		return note(e, r, "NICs");
+	if ((r = stats_qemu_args(procfd, e)) < 0)
+		return note(e, r, "QEMU's command line");
 	for (unsigned i = 0; i < e->nnics; i++) {
 		if (!e->nics[i].tap[0])
 			continue;
@@ -102,12 +125,15 @@ static void vm_nic_figures(pid_t pid, struct stats_entry *e)
 	}
 }
 
-int stats_vm(const char *name, int timeout_ms, struct stats_entry *e)
+/* The VM's state and, while it is active, its /proc and TAP figures;
+ * its QMP queries go out first (replies are read by vm_wait_all).  vCPUs
+ * and memory come from QEMU's command line, not vm.json: what the VM
+ * runs with (hv set applies at the next start), and no JSON to parse. */
+static int vm_begin(const char *name, struct vm_read *v)
 {
+	struct stats_entry *e = v->e;
 	struct vm_handle h;
 	struct vm_status st;
-	struct vmdef d;
-	pid_t pid;
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -125,58 +151,90 @@ int stats_vm(const char *name, int timeout_ms, struct stats_entry *e)
 		return 0;
 	}
 	e->active = true;
-	vmdef_init(&d);
-	if ((r = vmdef_load(h.dirfd, &d)) == 0) {
-		e->vcpus = d.cpus;
-		e->memory_bytes = d.memory_mib << 20;
-	} else
-		note(e, r, "vm.json");
-	vmdef_free(&d);
-	pid = st.qemu.pid;
-	if ((r = stats_proc_cpu_ns(pid, 0, &e->cpu_ns)) < 0 || (r = stats_proc_rss(pid, &e->rss_bytes)) < 0)
-		note(e, r, "QEMU process");
-	vm_qmp_figures(h.dirfd, pid, timeout_ms, e);
-	vm_nic_figures(pid, e);
+	if ((r = qmp_connect_at(h.dirfd, "qmp.sock", &v->q)) < 0 || (r = qmp_stats_send(v->q, &v->req)) < 0) {
+		note(e, r, "QMP");
+		qmp_close(v->q);
+		v->q = NULL;
+	}
 	vm_close(&h);
+	/* /proc is read while QEMU answers */
+	if ((r = stats_proc_open(st.qemu.pid, &v->procfd)) < 0 ||
+	    (r = stats_proc_cpu_ns(v->procfd, 0, &e->cpu_ns)) < 0 || (r = stats_proc_rss(v->procfd, &e->rss_bytes)) < 0)
+		note(e, r, "QEMU process");
+	else
+		vm_nic_figures(v->procfd, e);
 	return 0;
 }
 
-/* The work of one sample: entries [0, nvm) are VMs read by the workers. */
-struct job {
-	struct stats_entry *e;
-	size_t nvm;
-	atomic_size_t next;
-	int timeout_ms;
-};
-
-static void *worker(void *arg)
+/* Wait for the replies of every VM in v[n] at once, up to timeout_ms;
+ * each VM's figures are read as soon as its last reply is in. */
+static void vm_wait_all(struct vm_read *v, size_t n, int timeout_ms)
 {
-	struct job *j = arg;
-	size_t i;
+	_cleanup_free_ struct pollfd *pf = calloc(n ? n : 1, sizeof(*pf));
+	_cleanup_free_ size_t *who = calloc(n ? n : 1, sizeof(*who));
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 
-	while ((i = atomic_fetch_add(&j->next, 1)) < j->nvm) {
-		char name[sizeof(j->e[i].name)];
-		int r;
-		memcpy(name, j->e[i].name, sizeof(name));
-		if ((r = stats_vm(name, j->timeout_ms, &j->e[i])) < 0) {
-			snprintf(j->e[i].state, sizeof(j->e[i].state), "unknown");
-			note(&j->e[i], r, "state");
+	for (;;) {
+		size_t np = 0;
+		uint64_t now = mono_ns();
+		for (size_t i = 0; i < n; i++) {
+			if (!v[i].q)
+				continue;
+			if (qmp_stats_ready(v[i].q, &v[i].req)) {
+				vm_qmp_figures(&v[i]);
+				qmp_close(v[i].q);
+				v[i].q = NULL;
+				continue;
+			}
+			if (pf && who) {
+				pf[np] = (struct pollfd){ .fd = qmp_fd(v[i].q), .events = POLLIN };
+				who[np++] = i;
+			}
+		}
+		if (np == 0 || now >= deadline || !pf || !who)
+			break;
+		if (poll(pf, np, (int)((deadline - now + 999999) / 1000000)) < 0 && errno != EINTR)
+			break;
+		for (size_t k = 0; k < np; k++) {
+			int r;
+			if (!pf[k].revents || (r = qmp_pump(v[who[k]].q)) == 0)
+				continue;
+			note(v[who[k]].e, r, "QMP");
+			qmp_close(v[who[k]].q);
+			v[who[k]].q = NULL;
 		}
 	}
-	return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].q) {
+			note(v[i].e, -ETIMEDOUT, "QMP (no answer in time)");
+			qmp_close(v[i].q);
+			v[i].q = NULL;
+		}
 }
 
-static void read_vms(struct job *j)
+/* Entries [0, nvm) of e are VMs: read them, VM_BATCH at a time (each
+ * holds two descriptors while it is read). */
+static void read_vms(struct stats_entry *e, size_t nvm, int timeout_ms)
 {
-	pthread_t t[MAX_WORKERS];
-	size_t nt = j->nvm < MAX_WORKERS ? j->nvm : MAX_WORKERS, started = 0;
+	struct vm_read v[VM_BATCH];
 
-	for (; started + 1 < nt; started++)
-		if (pthread_create(&t[started], NULL, worker, j) != 0)
-			break;
-	worker(j); /* the calling thread works too (and alone if none started) */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
+	for (size_t base = 0; base < nvm; base += VM_BATCH) {
+		size_t n = nvm - base < VM_BATCH ? nvm - base : VM_BATCH;
+		for (size_t i = 0; i < n; i++) {
+			char name[sizeof(e->name)];
+			int r;
+			v[i] = (struct vm_read){ .e = &e[base + i], .procfd = -1 };
+			memcpy(name, v[i].e->name, sizeof(name));
+			if ((r = vm_begin(name, &v[i])) < 0) {
+				snprintf(v[i].e->state, sizeof(v[i].e->state), "unknown");
+				note(v[i].e, r, "state");
+			}
+		}
+		vm_wait_all(v, n, timeout_ms);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].procfd >= 0)
+				close(v[i].procfd);
+	}
 }
 
 static int entry_add(struct stats_sample *s, size_t *cap, enum stats_kind kind, const char *name)
@@ -263,14 +321,6 @@ static int plan(const struct stats_options *o, const char *root, struct stats_sa
 	return r;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Containers are looked for only where a runtime root exists: a sample
  * creates nothing (and a user who cannot write /run still gets VMs). */
 static int containers_root(const struct stats_options *o, char *root, size_t n, bool *with)
@@ -296,7 +346,7 @@ int stats_collect(const struct stats_options *o, struct stats_sample *out)
 	struct stats_options o2;
 	bool with_ctr;
 	char root[4096] = "";
-	struct job j;
+	size_t nvm = 0;
 	uint64_t t0;
 	size_t keep = 0;
 	int r;
@@ -312,14 +362,11 @@ int stats_collect(const struct stats_options *o, struct stats_sample *out)
 		stats_sample_free(out);
 		return r;
 	}
-	j.e = out->e;
-	j.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
-	atomic_init(&j.next, 0);
-	for (j.nvm = 0; j.nvm < out->n && out->e[j.nvm].kind == STATS_VM;)
-		j.nvm++;
+	while (nvm < out->n && out->e[nvm].kind == STATS_VM)
+		nvm++;
 	t0 = mono_ns();
-	read_vms(&j);
-	for (size_t i = j.nvm; i < out->n; i++) {
+	read_vms(out->e, nvm, o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
+	for (size_t i = nvm; i < out->n; i++) {
 		char id[sizeof(out->e[i].name)];
 		memcpy(id, out->e[i].name, sizeof(id));
 		if ((r = stats_container(root, id, &out->e[i])) < 0) {

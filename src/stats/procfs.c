@@ -49,7 +49,21 @@ int stats_parse_proc_stat(const char *text, uint64_t *ticks)
 	return 0;
 }
 
-int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
+int stats_proc_open(pid_t pid, int *procfd)
+{
+	_cleanup_free_ char *path = NULL;
+
+	*procfd = -1;
+	if (asprintf(&path, "/proc/%d", (int)pid) < 0) {
+		path = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	if ((*procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot open %s", path);
+	return 0;
+}
+
+int stats_proc_cpu_ns(int procfd, pid_t tid, uint64_t *ns)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -58,14 +72,14 @@ int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
 	int r;
 
 	if (tid > 0)
-		r = asprintf(&path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+		r = asprintf(&path, "task/%d/stat", (int)tid);
 	else
-		r = asprintf(&path, "/proc/%d/stat", (int)pid);
+		r = asprintf(&path, "stat");
 	if (r < 0) {
 		path = NULL;
 		return err_set(-ENOMEM, "out of memory");
 	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &text, &len)) < 0)
+	if ((r = fs_read_all(procfd, path, PROC_TEXT_MAX, &text, &len)) < 0)
 		return err_errno(r, "cannot read %s", path);
 	if ((r = stats_parse_proc_stat(text, &ticks)) < 0)
 		return err_prefix(r, "%s", path);
@@ -73,21 +87,17 @@ int stats_proc_cpu_ns(pid_t pid, pid_t tid, uint64_t *ns)
 	return 0;
 }
 
-int stats_proc_rss(pid_t pid, uint64_t *bytes)
+int stats_proc_rss(int procfd, uint64_t *bytes)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	unsigned long long size, resident;
 	size_t len;
 	int r;
 
-	if (asprintf(&path, "/proc/%d/statm", (int)pid) < 0) {
-		path = NULL;
-		return err_set(-ENOMEM, "out of memory");
-	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &text, &len)) < 0)
-		return err_errno(r, "cannot read %s", path);
+	if ((r = fs_read_all(procfd, "statm", PROC_TEXT_MAX, &text, &len)) < 0)
+		return err_errno(r, "cannot read statm");
 	if (sscanf(text, "%llu %llu", &size, &resident) != 2)
-		return err_set(-EPROTO, "%s: not two numbers", path);
+		return err_set(-EPROTO, "statm: not two numbers");
 	*bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
@@ -150,21 +160,41 @@ int stats_parse_fdinfo_iff(const char *text, char *out, size_t n)
 	return 0;
 }
 
-int stats_qemu_nics(pid_t pid, struct stats_nic *nics, size_t max, unsigned *n)
+void stats_parse_sizes(const char *cmdline, size_t len, unsigned *vcpus, uint64_t *memory)
 {
-	_cleanup_free_ char *path = NULL, *cmdline = NULL;
+	for (size_t off = 0; off < len;) {
+		const char *a = cmdline + off, *v;
+		char *end;
+		unsigned long long x;
+		off += strnlen(a, len - off) + 1;
+		if (off >= len || (strcmp(a, "-smp") && strcmp(a, "-m")))
+			continue;
+		v = cmdline + off;
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno || end == v || x == 0)
+			continue;
+		if (!strcmp(a, "-smp") && (*end == '\0' || *end == ',') && x <= 65535)
+			*vcpus = (unsigned)x;
+		else if (!strcmp(a, "-m") && !strcmp(end, "M") && x < (1ull << 40))
+			*memory = (uint64_t)x << 20;
+	}
+}
+
+int stats_qemu_args(int procfd, struct stats_entry *e)
+{
+	_cleanup_free_ char *cmdline = NULL;
+	struct stats_nic *nics = e->nics;
+	const size_t max = STATS_MAX_NICS;
 	int fds[STATS_MAX_NICS];
 	size_t len;
 	int r, count;
 
-	*n = 0;
-	if (asprintf(&path, "/proc/%d/cmdline", (int)pid) < 0) {
-		path = NULL;
-		return err_set(-ENOMEM, "out of memory");
-	}
-	if ((r = fs_read_all(AT_FDCWD, path, PROC_TEXT_MAX, &cmdline, &len)) < 0)
-		return err_errno(r, "cannot read %s", path);
-	count = stats_parse_netdevs(cmdline, len, fds, max < STATS_MAX_NICS ? max : STATS_MAX_NICS);
+	e->nnics = 0;
+	if ((r = fs_read_all(procfd, "cmdline", PROC_TEXT_MAX, &cmdline, &len)) < 0)
+		return err_errno(r, "cannot read cmdline");
+	stats_parse_sizes(cmdline, len, &e->vcpus, &e->memory_bytes);
+	count = stats_parse_netdevs(cmdline, len, fds, max);
 	for (int i = 0; i < count; i++) {
 		_cleanup_free_ char *info = NULL, *ipath = NULL;
 		size_t ilen;
@@ -172,14 +202,14 @@ int stats_qemu_nics(pid_t pid, struct stats_nic *nics, size_t max, unsigned *n)
 		snprintf(nics[i].name, sizeof(nics[i].name), "net%d", i);
 		if (fds[i] < 0)
 			continue;
-		if (asprintf(&ipath, "/proc/%d/fdinfo/%d", (int)pid, fds[i]) < 0) {
+		if (asprintf(&ipath, "fdinfo/%d", fds[i]) < 0) {
 			ipath = NULL;
 			return err_set(-ENOMEM, "out of memory");
 		}
-		if (fs_read_all(AT_FDCWD, ipath, PROC_TEXT_MAX, &info, &ilen) == 0)
+		if (fs_read_all(procfd, ipath, PROC_TEXT_MAX, &info, &ilen) == 0)
 			stats_parse_fdinfo_iff(info, nics[i].tap, sizeof(nics[i].tap));
 	}
-	*n = (unsigned)count;
+	e->nnics = (unsigned)count;
 	err_clear();
 	return 0;
 }

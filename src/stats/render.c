@@ -30,6 +30,8 @@ enum fam_source {
 	SRC_VCPU_TIME,
 	SRC_RSS,
 	SRC_MEMORY,
+	SRC_GUEST_USED,
+	SRC_GUEST_AVAILABLE,
 	SRC_DISK_RD_BYTES,
 	SRC_DISK_WR_BYTES,
 	SRC_DISK_RD_OPS,
@@ -56,6 +58,10 @@ static const struct family families[] = {
 	{ "memory_rss_bytes", "gauge", "resident memory of the %s (QEMU's RSS / the cgroup's usage)", SRC_RSS, true,
 	  true },
 	{ "memory_bytes", "gauge", "memory given to the %s (guest RAM / the cgroup's limit)", SRC_MEMORY, true, true },
+	{ "memory_guest_used_bytes", "gauge", "memory the %s's guest uses (its balloon driver's report)",
+	  SRC_GUEST_USED, true, false },
+	{ "memory_guest_available_bytes", "gauge", "memory the %s's guest has available (its balloon driver's report)",
+	  SRC_GUEST_AVAILABLE, true, false },
 	{ "disk_read_bytes_total", "counter", "bytes read from the %s's disks", SRC_DISK_RD_BYTES, true, true },
 	{ "disk_write_bytes_total", "counter", "bytes written to the %s's disks", SRC_DISK_WR_BYTES, true, true },
 	{ "disk_reads_total", "counter", "read operations of the %s's disks", SRC_DISK_RD_OPS, true, true },
@@ -139,6 +145,12 @@ static void entry_series(FILE *out, const char *prefix, const struct family *f, 
 		break;
 	case SRC_RSS:
 		v = e->rss_bytes;
+		break;
+	case SRC_GUEST_USED:
+	case SRC_GUEST_AVAILABLE:
+		if (!e->guest_mem)
+			return; /* the guest has not reported */
+		v = f->src == SRC_GUEST_USED ? e->guest_used_bytes : e->guest_available_bytes;
 		break;
 	default:
 		if (!e->memory_bytes)
@@ -260,6 +272,22 @@ static int nic_json(struct json_object *arr, const struct stats_nic *n, bool has
 	return json_object_array_add(arr, TAKE_PTR(o)) < 0 ? -ENOMEM : 0;
 }
 
+/* The guest's own memory figures, or nulls until it reports. */
+static int guest_mem_json(struct json_object *o, const struct stats_entry *e)
+{
+	static const char *const keys[] = { "guest_total_bytes", "guest_used_bytes", "guest_available_bytes" };
+	const uint64_t v[] = { e->guest_total_bytes, e->guest_used_bytes, e->guest_available_bytes };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!e->guest_mem) {
+			if (json_object_object_add(o, keys[i], NULL) < 0)
+				return -ENOMEM;
+		} else if (ADD_U64(o, keys[i], v[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 struct json_object *stats_entry_json(const struct stats_entry *e)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
@@ -275,6 +303,8 @@ struct json_object *stats_entry_json(const struct stats_entry *e)
 	if ((e->kind == STATS_VM && ADD_U64(o, "vcpus", e->vcpus) < 0) || ADD_U64(o, "cpu_ns", e->cpu_ns) < 0 ||
 	    (e->kind == STATS_VM && ADD_U64(o, "vcpu_ns", e->vcpu_ns) < 0) ||
 	    ADD_U64(o, "rss_bytes", e->rss_bytes) < 0 || ADD_U64(o, "memory_bytes", e->memory_bytes) < 0)
+		return NULL;
+	if (e->kind == STATS_VM && guest_mem_json(o, e) < 0)
 		return NULL;
 	if (has && (add(o, "cpu_percent", json_object_new_double(e->cpu_pct)) < 0 ||
 		    add(o, "host_percent", json_object_new_double(e->host_pct)) < 0 ||

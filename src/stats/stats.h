@@ -8,9 +8,10 @@
  * A sample holds cumulative counters read at one instant: per VM the CPU
  * time of all QEMU threads and of the vCPU threads alone (thread ids
  * from QMP query-cpus-fast, times from /proc/PID/task/TID/stat), QEMU's
- * RSS (hv's VMs have no balloon device and no agent command reports
- * guest memory, so there are no guest-side memory figures), disk bytes
- * and operations (query-blockstats) and TAP counters; per
+ * RSS, the guest's own used and available memory as its virtio-balloon
+ * driver reports it (every VM has the device; the guest's driver reports
+ * every ENGINE_BALLOON_POLL_S seconds), disk bytes and operations
+ * (query-blockstats) and TAP counters; per
  * container the cgroup's CPU time, memory and block I/O (v1 or v2).
  * Rates (CPU %, bytes per second) come from two samples: stats_rates().
  *
@@ -59,6 +60,9 @@ struct stats_entry {
 	uint64_t vcpu_ns;      /* the vCPU threads (VMs) */
 	uint64_t rss_bytes;    /* QEMU's resident memory / the cgroup's memory use */
 	uint64_t memory_bytes; /* configured guest memory / the cgroup's limit (0: none) */
+	/* VM: what the guest's balloon driver reported (guest_mem false: nothing yet) */
+	bool guest_mem;
+	uint64_t guest_total_bytes, guest_used_bytes, guest_available_bytes;
 	struct stats_disk disks[STATS_MAX_DISKS];
 	unsigned ndisks;
 	struct stats_nic nics[STATS_MAX_NICS];
@@ -86,8 +90,9 @@ struct stats_options {
 };
 
 /* Take one sample: without names, the running and paused VMs and
- * containers (all of them with o->all).  VMs are read concurrently (up
- * to 16 threads), one QMP connection each;
+ * containers (all of them with o->all).  VMs are read concurrently: one
+ * QMP connection each, its queries sent in one go without waiting for
+ * the greeting, and one poll over all the sockets (128 VMs at a time);
  * a VM that does not answer in time keeps its /proc figures and says so
  * in its error.  A name that is neither a VM nor a container is an error
  * (-ENOENT).  Entries are in name order, VMs first.  The caller frees
@@ -101,7 +106,8 @@ void stats_rates(const struct stats_sample *prev, struct stats_sample *cur);
 
 /* The Prometheus text exposition format (version 0.0.4) of a sample:
  * hv_vm_state, hv_vm_cpu_seconds_total, hv_vm_vcpu_seconds_total,
- * hv_vm_memory_rss_bytes, hv_vm_disk_{read,write}_bytes_total,
+ * hv_vm_memory_rss_bytes, hv_vm_memory_guest_{used,available}_bytes
+ * (when the guest reports them), hv_vm_disk_{read,write}_bytes_total,
  * hv_vm_net_{rx,tx}_bytes_total, ... labelled by vm (and disk, nic);
  * containers as hv_container_*, labelled by container.  Returns 0 or a
  * negative errno (a write error). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -337,6 +338,29 @@ int image_info(const char *path, const char *format, bool chain, struct json_obj
 	return json_parse(text, strlen(text), "qemu-img info", out);
 }
 
+int image_flock(int fd, const char *path, bool write)
+{
+	if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return err_set(-EBUSY, "%s is in use by a running VM%s", path,
+			       write ? " (an image a VM writes is that VM's alone)" : ", which writes it");
+	return err_errno(-errno, "cannot lock %s", path);
+}
+
+/* qemu-img args changing the image at path, under its lock */
+static int qemu_img_locked(const char *path, const char *const *args)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int r;
+
+	if (fd < 0)
+		return err_errno(-errno, "%s", path);
+	if ((r = image_flock(fd, path, true)) < 0)
+		return r;
+	return qemu_img(args, NULL);
+}
+
 int image_resize(const char *path, const char *format, uint64_t size, bool shrink)
 {
 	char sz[32];
@@ -346,7 +370,7 @@ int image_resize(const char *path, const char *format, uint64_t size, bool shrin
 	if (!valid_format(format))
 		return err_set(-EINVAL, "%s: unsupported format '%s'", path, format);
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
-	return qemu_img(args, NULL);
+	return qemu_img_locked(path, args);
 }
 
 int image_convert(const char *src, const char *src_format, const char *dst, const char *format, const char *snapshot,
@@ -466,7 +490,7 @@ int image_repair_leaks(const char *path)
 {
 	const char *args[] = { "check", "-q", "-f", "qcow2", "-r", "leaks", path, NULL };
 
-	return qemu_img(args, NULL);
+	return qemu_img_locked(path, args);
 }
 
 /* "driver=qcow2,file.filename=PATH" with QEMU's option escaping (a comma
@@ -498,7 +522,7 @@ int image_snapshot(const char *path, char op, const char *name)
 	if ((r = qcow2_image_opts(path, &opts)) < 0)
 		return r;
 	const char *args[] = { "snapshot", "--image-opts", "-q", flag, name, opts, NULL };
-	return qemu_img(args, NULL);
+	return qemu_img_locked(path, args);
 }
 
 /* qemu-img info of a qcow2 image itself (not its chain). */
@@ -573,7 +597,7 @@ int image_flatten(const char *path)
 	/* rebase onto nothing in safe mode: every block the chain provides is copied in */
 	const char *args[] = { "rebase", "-q", "-f", "qcow2", "-b", "", path, NULL };
 
-	return qemu_img(args, NULL);
+	return qemu_img_locked(path, args);
 }
 
 int image_spec_parse(const char *spec, char **path, char *fmt, size_t n)

@@ -42,6 +42,15 @@ int image_create(const char *path, const char *format, uint64_t size, const char
 /* qemu-img info as JSON (with the whole backing chain: an array).  Every
  * qemu-img call below is told the format (-f): qemu-img never guesses. */
 int image_info(const char *path, const char *format, bool chain, struct json_object **out);
+/* hv's lock on an image file (flock on fd, an open description of path):
+ * exclusive to write it, shared to only read it.  QEMU's own image locks
+ * are off on the files hv passes it (docs/security.md), so this is what
+ * keeps a running VM's disk to that VM: jail_open takes it for QEMU, and
+ * the calls below that change an image take it around qemu-img.  -EBUSY,
+ * naming path, while another holder conflicts. */
+int image_flock(int fd, const char *path, bool write);
+/* The calls that change an existing image (resize, snapshot, flatten,
+ * repair) hold its lock exclusively, so they refuse a running VM's disk. */
 int image_resize(const char *path, const char *format, uint64_t size, bool shrink);
 /* Convert (or copy) src to dst in format; snapshot (may be NULL) reads an
  * internal snapshot; force_share reads an image a running QEMU holds.

@@ -125,6 +125,34 @@ int proc_find_by_cwd(int folder, pid_t *pids, size_t max, size_t *n)
 	return 0;
 }
 
+int proc_children(pid_t parent, pid_t *pids, size_t max, size_t *n)
+{
+	struct dirent *e;
+	DIR *d;
+
+	*n = 0;
+	if (!(d = opendir("/proc")))
+		return err_errno(-errno, "cannot list /proc");
+	while ((e = readdir(d)) && *n < max) {
+		_cleanup_free_ char *stat = NULL;
+		char path[64];
+		const char *p;
+		long pid, ppid;
+		if (!isdigit((unsigned char)e->d_name[0]) || (pid = strtol(e->d_name, NULL, 10)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%ld/stat", pid);
+		/* "pid (comm) state ppid ...": comm may hold anything, so after its last ')' */
+		if (fs_read_all(dirfd(d), path, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')) ||
+		    sscanf(p + 1, " %*c %ld", &ppid) != 1)
+			continue;
+		if (ppid == (long)parent)
+			pids[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	err_clear();
+	return 0;
+}
+
 int proc_cmdline(pid_t pid, char **out, size_t *len)
 {
 	char path[64];

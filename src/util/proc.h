@@ -21,6 +21,8 @@ bool proc_id_alive(const struct proc_id *id);
 /* The processes (other than the caller) whose working directory is the
  * directory dirfd names: pids[] gets up to max of them, *n how many. */
 int proc_find_by_cwd(int dirfd, pid_t *pids, size_t max, size_t *n);
+/* The children of parent (from /proc/PID/stat): up to max in pids[]. */
+int proc_children(pid_t parent, pid_t *pids, size_t max, size_t *n);
 /* A process's argv, NUL-separated in *out (malloc'ed, *len bytes). */
 int proc_cmdline(pid_t pid, char **out, size_t *len);
 /* Search $PATH (or a default one) for an executable; *out is malloc'ed. */

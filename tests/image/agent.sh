@@ -149,6 +149,7 @@ t0=$(date +%s)
 HV_DEBUG="$T/stoptrace" "$HV" stop agt1 --timeout 120 >"$T/stop" 2>&1
 rc=$?
 check "hv stop of a guest that ignores ACPI" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$T/stop"
 echo "# stop took $(($(date +%s) - t0)) s"
 expect_eq "  it is stopped" "$(info agt1 state)" "stopped"
 check "  by the agent's guest-shutdown, not by cutting the power" sh -c "! grep -q 'forced off' '$T/stop'"

@@ -76,6 +76,7 @@ sleep 1
 expect_match "the 128 MiB buffer keeps its invariant (one +1 edge at most)" "$(gexec "$B" 'cat /run/t/check')" "^ok [0-9]+$"
 expect_eq "the tmpfs file survives" "$(gexec "$B" 'cat /run/t/f')" tmpfs-survives
 expect_eq "the disk's data survives" "$(gexec "$B" 'dd if=/dev/vda bs=512 skip=100 count=1 2>/dev/null | head -c 13')" disk-survives
+check "the destination's QEMU holds the disk's lock (a second writer is refused)" sh -c "! flock -n -x '$B/vms/m1/disk0.qcow2' true"
 expect_eq "the disk moved into the destination's folder" "$(ls "$B/vms/m1/disk0.qcow2" 2>&1)" "$B/vms/m1/disk0.qcow2"
 check "the port forward moved (the destination's QEMU listens on $port)" sh -c "ss -ltnp | grep -q '127.0.0.1:$port .*qemu'"
 check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B"'

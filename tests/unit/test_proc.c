@@ -101,5 +101,24 @@ int main(void)
 	int status = -1;
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "close_fds_from keeps only the kept fds (%d)", status);
+
+	/* proc_children: how hv finds a jailed QEMU (its cwd is not the VM's folder) */
+	pid_t kids[2], found[64];
+	size_t n = 0, hits = 0;
+	for (int i = 0; i < 2; i++)
+		if ((kids[i] = fork()) == 0) {
+			pause();
+			_exit(0);
+		}
+	r = proc_children(getpid(), found, 64, &n);
+	for (size_t i = 0; i < n; i++)
+		hits += found[i] == kids[0] || found[i] == kids[1];
+	CHECK(r == 0 && hits == 2 && n == 2, "proc_children finds both children (%zu of %zu)", hits, n);
+	r = proc_children(kids[0], found, 64, &n);
+	CHECK(r == 0 && n == 0, "and none of a process without any (%zu)", n);
+	for (int i = 0; i < 2; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
 	T_DONE();
 }

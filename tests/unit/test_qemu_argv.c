@@ -10,13 +10,21 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-static void golden(const char *name, const struct engine_vm *vm)
+static const char *const kinds[] = { "read", "rdwr", "append", "listen", "copy" };
+
+/* With pf: QEMU without root, the fds to open follow the argv in the file. */
+static void golden_fds(const char *name, const struct engine_vm *vm, struct engine_pass_fds *pf)
 {
 	struct strv argv = { 0 };
 	char path[256], *want = NULL, *got;
-	int r = qemu_build_argv(vm, "qemu-system-x86_64", &argv);
+	int r = qemu_build_argv_fds(vm, "qemu-system-x86_64", &argv, pf);
 
 	CHECK(r == 0, "%s: argv builds: %s", name, r ? err_msg() : "");
+	for (size_t i = 0; pf && i < pf->n; i++)
+		strv_addf(&argv, "# fd %d set %d %s %s", pf->v[i].fd, pf->v[i].set, kinds[pf->v[i].kind],
+			  pf->v[i].path);
+	if (pf && pf->vnc_path)
+		strv_addf(&argv, "# vnc clients on %s", pf->vnc_path);
 	got = strv_join(&argv, "\n");
 	snprintf(path, sizeof(path), "tests/unit/golden/%s.args", name);
 	if (getenv("HV_UPDATE_GOLDEN")) {
@@ -40,6 +48,11 @@ static void golden(const char *name, const struct engine_vm *vm)
 	strv_free(&argv);
 }
 
+static void golden(const char *name, const struct engine_vm *vm)
+{
+	golden_fds(name, vm, NULL);
+}
+
 int main(void)
 {
 	/* a persistent default-guest VM with a qcow2 disk, as hv start builds it */
@@ -54,7 +67,10 @@ int main(void)
 		.initrd = "/opt/hv/guest/initramfs.cpio",
 		.cmdline = "console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests pci=off tsc_early_khz=2600000 "
 			   "hv.mode=service hv.name=web",
-		.disks = { { "/var/lib/hv/vms/web/disk0.qcow2", "qcow2", false, 0 } },
+		.disks = { { .path = "/var/lib/hv/vms/web/disk0.qcow2",
+			     .format = "qcow2",
+			     .readonly = false,
+			     .bootindex = 0 } },
 		.ndisks = 1,
 		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
 		.channel = { .fd = -1 },
@@ -72,7 +88,7 @@ int main(void)
 		.kernel = "/opt/hv/guest/vmlinux",
 		.initrd = "/opt/hv/guest/initramfs.cpio",
 		.cmdline = "console=ttyS0 hv.mode=run",
-		.disks = { { "/tmp/data.img", "raw", false, 0 } },
+		.disks = { { .path = "/tmp/data.img", .format = "raw", .readonly = false, .bootindex = 0 } },
 		.ndisks = 1,
 		.console = { .fd = 3 },
 		.channel = { .fd = 4 },
@@ -90,7 +106,8 @@ int main(void)
 		.accel = ACCEL_KVM,
 		.kernel = "/boot/vmlinuz-custom",
 		.cmdline = "console=ttyS0 root=/dev/vda",
-		.disks = { { "/srv/db/root.qcow2", "qcow2", false, 0 }, { "/srv/db/seed.img", "raw", true, 0 } },
+		.disks = { { .path = "/srv/db/root.qcow2", .format = "qcow2", .readonly = false, .bootindex = 0 },
+			   { .path = "/srv/db/seed.img", .format = "raw", .readonly = true, .bootindex = 0 } },
 		.ndisks = 2,
 		.console = { .fd = -1, .path = "console.sock", .logfile = "console.log" },
 		.channel = { .fd = -1 },
@@ -100,7 +117,9 @@ int main(void)
 	/* commas in names and paths must not inject QEMU options */
 	struct engine_vm evil = run;
 	evil.name = "a,b";
-	evil.disks[0] = (struct engine_disk){ "/tmp/x,file=/etc/shadow", "raw", false, 0 };
+	evil.disks[0] = (struct engine_disk){
+		.path = "/tmp/x,file=/etc/shadow", .format = "raw", .readonly = false, .bootindex = 0
+	};
 	evil.console = (struct engine_chardev){ .fd = -1, .path = "c,s.sock", .logfile = "l,og" };
 
 	/* a distribution image booted by SeaBIOS: disk first, then the
@@ -113,9 +132,10 @@ int main(void)
 		.machine = MACHINE_Q35,
 		.accel = ACCEL_TCG,
 		.firmware = FIRMWARE_BIOS,
-		.disks = { { "disk0.qcow2", "qcow2", false, 1 } },
+		.disks = { { .path = "disk0.qcow2", .format = "qcow2", .readonly = false, .bootindex = 1 } },
 		.ndisks = 1,
-		.cdroms = { { "/srv/iso/debian,12.iso", "raw", true, 2 }, { "seed.iso", "raw", true, 0 } },
+		.cdroms = { { .path = "/srv/iso/debian,12.iso", .format = "raw", .readonly = true, .bootindex = 2 },
+			    { .path = "seed.iso", .format = "raw", .readonly = true, .bootindex = 0 } },
 		.ncdroms = 2,
 		.nics = { { .user = true, .tap_fd = -1, .mac = { 0x52, 0x54, 0, 1, 2, 3 } } },
 		.nnics = 1,
@@ -130,7 +150,7 @@ int main(void)
 	uefi.firmware = FIRMWARE_UEFI;
 	uefi.uefi_code = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 	uefi.uefi_vars = "uefi-vars.fd";
-	uefi.cdroms[0] = (struct engine_disk){ NULL, "raw", true, 2 };
+	uefi.cdroms[0] = (struct engine_disk){ .path = NULL, .format = "raw", .readonly = true, .bootindex = 2 };
 	uefi.ncdroms = 1;
 	uefi.display = (struct engine_display){ .vnc = true, .unix_path = "vnc.sock" };
 	struct engine_vm vnctcp = bios;
@@ -156,8 +176,45 @@ int main(void)
 	shared35.nshares = 1;
 	golden("q35-share", &shared35);
 
+	/* QEMU without root: every file, socket and boot file through an fd;
+	 * an overlay's backing images named as options (QEMU has no path to
+	 * follow the header's name) */
+	struct engine_pass_fds pf;
+	struct engine_vm jailed = uefi;
+	jailed.disks[0].backing[0] = "/store/images/deb/disk.qcow2";
+	jailed.disks[0].backing_format[0] = "qcow2";
+	jailed.disks[0].backing[1] = "/store/images/deb/base.raw";
+	jailed.disks[0].backing_format[1] = "raw";
+	jailed.disks[0].nbacking = 2;
+	jailed.disks[1] =
+	    (struct engine_disk){ .path = "/data/ro.raw", .format = "raw", .readonly = true, .bootindex = 0 };
+	jailed.ndisks = 2;
+	jailed.agent_path = "agent.sock";
+	golden_fds("q35-uefi-vnc-jailed", &jailed, &pf);
+	CHECK(pf.n == 12 && pf.vnc_path && !strcmp(pf.vnc_path, "vnc.sock"), "the jailed plan has 12 fds and VNC: %zu",
+	      pf.n);
+	golden_fds("microvm-service-jailed", &svc, &pf);
+	CHECK(pf.v[0].kind == ENGINE_FD_COPY && pf.v[0].set == -1, "a kernel is a memfd copy outside any fd set");
+
 	/* refusals */
 	struct strv argv = { 0 };
+	struct engine_vm many = jailed;
+	for (size_t j = 2; j < ENGINE_MAX_BACKING; j++) {
+		many.disks[0].backing[j] = "/store/b.raw";
+		many.disks[0].backing_format[j] = "raw";
+	}
+	many.disks[0].nbacking = ENGINE_MAX_BACKING;
+	for (size_t i = 1; i < ENGINE_MAX_DISKS; i++)
+		many.disks[i] = many.disks[0];
+	many.ndisks = ENGINE_MAX_DISKS;
+	CHECK(qemu_build_argv_fds(&many, "qemu", &argv, &pf) == -E2BIG && strstr(err_msg(), "at most"),
+	      "more fds than QEMU may be handed are refused: %s", err_msg());
+	strv_free(&argv);
+	many = jailed;
+	many.disks[0].backing_format[1] = NULL;
+	CHECK(qemu_build_argv_fds(&many, "qemu", &argv, &pf) == -EINVAL && strstr(err_msg(), "base.raw"),
+	      "a backing image without a format is refused: %s", err_msg());
+	strv_free(&argv);
 	struct engine_vm bad = run;
 	bad.disks[0].format = "vmdk";
 	CHECK(qemu_build_argv(&bad, "qemu", &argv) == -EINVAL, "an unknown disk format is refused");

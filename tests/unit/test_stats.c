@@ -4,6 +4,7 @@
  * rates from two samples, and the Prometheus text and JSON. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -19,11 +20,14 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/jsonfile.h"
+#include "util/sock.h"
 
 static void proc_stat(void)
 {
 	uint64_t ticks = 0, ns = 0, rss = 0;
+	int pfd = -1;
 	const char *odd = "42 (qemu) (x 1) S 1 42 42 0 -1 4194560 100 0 0 0 250 70 0 0 20 0 3 0 9 1 1 ...\n";
 
 	CHECK(stats_parse_proc_stat(odd, &ticks) == 0 && ticks == 320, "utime+stime after a comm with ') (': %llu",
@@ -32,10 +36,13 @@ static void proc_stat(void)
 	CHECK(stats_parse_proc_stat("42 (x) S 1 2 3 4 5 6 7 8 9 10 abc 3 0", &ticks) == -EPROTO,
 	      "a field that is not a number is an error: %s", err_msg());
 	CHECK(stats_parse_proc_stat("no parenthesis", &ticks) == -EPROTO, "no comm is an error");
-	CHECK(stats_proc_cpu_ns(getpid(), 0, &ns) == 0, "this process' CPU time: %s", err_msg());
-	CHECK(stats_proc_cpu_ns(getpid(), getpid(), &ns) == 0, "its main thread's CPU time");
-	CHECK(stats_proc_rss(getpid(), &rss) == 0 && rss > 1024 * 1024, "its RSS (%llu)", (unsigned long long)rss);
-	CHECK(stats_proc_cpu_ns(0x3ffffff0, 0, &ns) == -ENOENT, "a gone process is -ENOENT");
+	CHECK(stats_proc_open(getpid(), &pfd) == 0, "this process' /proc folder: %s", err_msg());
+	CHECK(stats_proc_cpu_ns(pfd, 0, &ns) == 0, "this process' CPU time: %s", err_msg());
+	CHECK(stats_proc_cpu_ns(pfd, getpid(), &ns) == 0, "its main thread's CPU time");
+	CHECK(stats_proc_cpu_ns(pfd, 0x3ffffff0, &ns) == -ENOENT, "a gone thread is -ENOENT");
+	CHECK(stats_proc_rss(pfd, &rss) == 0 && rss > 1024 * 1024, "its RSS (%llu)", (unsigned long long)rss);
+	close(pfd);
+	CHECK(stats_proc_open(0x3ffffff0, &pfd) == -ENOENT && pfd == -1, "a gone process is -ENOENT");
 }
 
 static void netdevs(void)
@@ -47,6 +54,22 @@ static void netdevs(void)
 	int n = stats_parse_netdevs(cmd, sizeof(cmd), fds, 4);
 
 	CHECK(n == 2 && fds[0] == -1 && fds[1] == 7, "user NIC 0, TAP NIC 1 on fd 7 (n %d)", n);
+	{
+		static const char args[] = "qemu\0-smp\0"
+					   "2\0-m\0"
+					   "384M\0-name\0-m\0";
+		static const char odd[] = "qemu\0-smp\0x\0-m\0"
+					  "384G\0-m";
+		unsigned vcpus = 9;
+		uint64_t mem = 1;
+		stats_parse_sizes(args, sizeof(args), &vcpus, &mem);
+		CHECK(vcpus == 2 && mem == 384ull << 20, "-smp 2 -m 384M: %u vCPUs, %llu bytes", vcpus,
+		      (unsigned long long)mem);
+		vcpus = 9;
+		mem = 1;
+		stats_parse_sizes(odd, sizeof(odd), &vcpus, &mem);
+		CHECK(vcpus == 9 && mem == 1, "odd values and a last option without a value leave them as they were");
+	}
 	CHECK(stats_parse_fdinfo_iff("pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1\niff:\thvt12\n", iff, sizeof(iff)) ==
 		      0 &&
 		  !strcmp(iff, "hvt12"),
@@ -180,6 +203,126 @@ static void queries(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* A fake QEMU on a listening socket that answers only once all four
+ * commands of a sample have arrived, before it even greets: the queries
+ * must be sent in one go, without waiting for anything. */
+static pid_t pipelined_qemu(int lfd, const char *const *replies)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int c = accept(lfd, NULL, NULL), lines = 0;
+		char ch;
+		while (lines < 4 && read(c, &ch, 1) == 1)
+			lines += ch == '\n';
+		if (lines == 4) {
+			dprintf(c, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+			for (int i = 0; replies[i]; i++)
+				dprintf(c, "%s\r\n", replies[i]);
+		}
+		while (read(c, &ch, 1) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+static void pipelined(const char *dir)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}",
+		"{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}",
+		"{\"return\": [{\"thread-id\": 4242, \"cpu-index\": 0}, {\"thread-id\": 4243, \"cpu-index\": 1}], "
+		"\"id\": 2}",
+		"{\"return\": [{\"device\": \"disk0\", \"stats\": {\"wr_bytes\": 7, \"rd_bytes\": 8, "
+		"\"wr_operations\": 1, \"rd_operations\": 2}}], \"id\": 3}",
+		/* recorded from QEMU 7.2 (microvm, the default guest, 256 MiB) */
+		"{\"return\": {\"stats\": {\"stat-htlb-pgalloc\": 0, \"stat-swap-out\": 0, \"stat-available-memory\": "
+		"205357056, \"stat-htlb-pgfail\": 0, \"stat-free-memory\": 201654272, \"stat-minor-faults\": 2581, "
+		"\"stat-major-faults\": 0, \"stat-total-memory\": 241704960, \"stat-swap-in\": 0, "
+		"\"stat-disk-caches\": 9564160}, \"last-update\": 1796095535}, \"id\": 4}",
+		NULL,
+	};
+	_cleanup_close_ int dfd = -1, lfd = -1;
+	struct qmp *q = NULL;
+	struct qmp_stats_req req;
+	struct qmp_vcpu v[4];
+	struct qmp_blockstats b[4];
+	struct qmp_guest_mem g;
+	size_t n = 0;
+	pid_t pid;
+	int r;
+
+	CHECK(mkdir(dir, 0700) == 0 && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0, "socket folder");
+	CHECK(sock_listen_at(dfd, "qmp.sock", false, &lfd) == 0, "listen: %s", err_msg());
+	pid = pipelined_qemu(lfd, replies);
+	r = qmp_connect_at(dfd, "qmp.sock", &q);
+	CHECK(r == 0 && q, "connect without waiting for the greeting: %s", err_msg());
+	if (r < 0)
+		return;
+	CHECK(qmp_stats_send(q, &req) == 0, "the three queries sent at once");
+	for (int i = 0; i < 200 && !qmp_stats_ready(q, &req); i++) {
+		struct pollfd pf = { qmp_fd(q), POLLIN, 0 };
+		poll(&pf, 1, 10);
+		CHECK((r = qmp_pump(q)) == 0, "pump: %s", err_msg());
+		if (r < 0)
+			break;
+	}
+	CHECK(qmp_stats_ready(q, &req), "all replies came though the fake answers only after the fourth command");
+	r = qmp_stats_cpus(q, &req, v, 4, &n);
+	CHECK(r == 0 && n == 2 && v[1].thread == 4243, "query-cpus-fast's reply, the event before it queued");
+	r = qmp_stats_blocks(q, &req, b, 4, &n);
+	CHECK(r == 0 && n == 1 && b[0].wr_bytes == 7 && b[0].rd_ops == 2, "query-blockstats' reply");
+	r = qmp_stats_guest_mem(q, &req, &g);
+	CHECK(r == 0 && g.known && g.total == 241704960 && g.available == 205357056 &&
+		  g.used == 241704960ull - 201654272 - 9564160,
+	      "guest-stats: used = total - free - caches (%llu)", (unsigned long long)g.used);
+	qmp_close(q);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void guest_mem(void)
+{
+	static const struct {
+		const char *json;
+		int r;
+		bool known;
+		uint64_t used;
+	} cases[] = {
+		/* what QEMU says before the guest's driver has reported */
+		{ "{\"stats\": {\"stat-free-memory\": 18446744073709551615, \"stat-total-memory\": "
+		  "18446744073709551615}, \"last-update\": 0}",
+		  0, false, 0 },
+		{ "{\"stats\": {\"stat-free-memory\": 100, \"stat-total-memory\": 1000}, \"last-update\": 5}", 0, true,
+		  900 },
+		{ "{\"stats\": {\"stat-free-memory\": -1, \"stat-total-memory\": 1000}, \"last-update\": 5}", 0, false,
+		  0 },
+		{ "{\"stats\": {\"stat-free-memory\": 2000, \"stat-total-memory\": 1000}, \"last-update\": 5}", 0,
+		  false, 0 },
+		{ "{\"stats\": {\"stat-free-memory\": 100, \"stat-total-memory\": 1000, \"stat-disk-caches\": 5000}, "
+		  "\"last-update\": 5}",
+		  0, true, 900 },
+		{ "{\"stats\": {\"stat-free-memory\": \"100\", \"stat-total-memory\": 1000}, \"last-update\": 5}",
+		  -EPROTO, false, 0 },
+		{ "{\"stats\": null, \"last-update\": 5}", -EINVAL, false, 0 },
+		{ "{\"stats\": {}}", -ENOENT, false, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_json_ struct json_object *o = NULL;
+		struct qmp_guest_mem g;
+		int r;
+		CHECK(json_parse_object(cases[i].json, strlen(cases[i].json), "t", &o) == 0, "case %zu parses", i);
+		r = qmp_guest_mem_parse(o, &g);
+		CHECK((r < 0 ? (r == cases[i].r || cases[i].r < 0) : r == cases[i].r) && g.known == cases[i].known &&
+			  g.used == cases[i].used,
+		      "guest-stats case %zu: r %d (%s), known %d, used %llu", i, r, err_msg(), g.known,
+		      (unsigned long long)g.used);
+		err_clear();
+	}
+}
+
 static struct stats_entry vm_entry(const char *name, uint64_t cpu, uint64_t vcpu, uint64_t wr, uint64_t tx)
 {
 	struct stats_entry e = { .kind = STATS_VM, .active = true, .vcpus = 2, .cpu_ns = cpu, .vcpu_ns = vcpu };
@@ -251,6 +394,23 @@ static void prometheus(void)
 			   "\"c1\"} 0.000000005\n") != NULL,
 	      "containers as hv_container_*");
 	CHECK(!strstr(text, "hv_container_memory_bytes{"), "no limit, no limit series");
+	CHECK(strstr(text, "# TYPE hv_vm_memory_guest_used_bytes gauge\n") &&
+		  !strstr(text, "hv_vm_memory_guest_used_bytes{"),
+	      "a guest that has not reported has no guest memory series");
+	{
+		_cleanup_free_ char *t2 = NULL;
+		size_t l2 = 0;
+		FILE *f2 = open_memstream(&t2, &l2);
+		e[0].guest_mem = true;
+		e[0].guest_used_bytes = 900;
+		e[0].guest_available_bytes = 100;
+		CHECK(stats_prometheus_write(&s, f2) == 0, "metrics written");
+		fclose(f2);
+		CHECK(strstr(t2, "hv_vm_memory_guest_used_bytes{vm=\"web\"} 900\n") &&
+			  strstr(t2, "hv_vm_memory_guest_available_bytes{vm=\"web\"} 100\n"),
+		      "the guest's report as hv_vm_memory_guest_{used,available}_bytes");
+		e[0].guest_mem = false;
+	}
 	/* every line is a comment or NAME{LABELS} VALUE */
 	int bad = 0, families = 0;
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
@@ -259,7 +419,7 @@ static void prometheus(void)
 		else if (l[0] != '#' && (strncmp(l, "hv_", 3) || !strchr(l, '{') || !strstr(l, "} ")))
 			bad++;
 	}
-	CHECK(bad == 0 && families == 14 + 8, "every line parses (%d bad), %d families", bad, families);
+	CHECK(bad == 0 && families == 16 + 8, "every line parses (%d bad), %d families", bad, families);
 }
 
 static void json(void)
@@ -269,8 +429,13 @@ static void json(void)
 	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
 
 	CHECK(o && strstr(s, "\"name\":\"web\"") && strstr(s, "\"write_bytes\":3") && strstr(s, "\"tx_bytes\":4") &&
-		  strstr(s, "\"error\":null") && !strstr(s, "cpu_percent"),
-	      "JSON entry without rates: %s", s);
+		  strstr(s, "\"error\":null") && !strstr(s, "cpu_percent") && strstr(s, "\"guest_used_bytes\":null"),
+	      "JSON entry without rates (nor a guest report): %s", s);
+	e.guest_mem = true;
+	e.guest_used_bytes = 5 << 20;
+	_cleanup_json_ struct json_object *o2 = stats_entry_json(&e);
+	s = o2 ? json_object_to_json_string_ext(o2, JSON_C_TO_STRING_PLAIN) : "";
+	CHECK(o2 && strstr(s, "\"guest_used_bytes\":5242880"), "the guest's report in the JSON: %s", s);
 }
 
 int main(void)
@@ -287,6 +452,10 @@ int main(void)
 	cgroups(sub);
 	free(sub);
 	queries();
+	asprintf(&sub, "%s/qmp", tmp);
+	pipelined(sub);
+	free(sub);
+	guest_mem();
 	rates();
 	prometheus();
 	json();

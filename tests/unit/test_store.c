@@ -139,6 +139,17 @@ static void definitions(void)
 	CHECK(vmdef_load(h.dirfd, &d) == -EINVAL, "a malformed definition is refused: %s", err_msg());
 	fs_write_atomic(h.dirfd, "vm.json", "[", 1, 0600);
 	CHECK(vmdef_load(h.dirfd, &d) == -EINVAL, "broken JSON is refused: %s", err_msg());
+	/* found by fuzz_statefiles: a number past UINT64_MAX reads as UINT64_MAX,
+	 * which a save then wrote as -1 */
+	const char *huge = "{\"name\":\"locked\",\"uuid\":\"x\",\"cpus\":1,"
+			   "\"memory\":888888888888888888888888888888,\"machine\":\"microvm\",\"accel\":\"auto\"}";
+	fs_write_atomic(h.dirfd, "vm.json", huge, strlen(huge), 0600);
+	CHECK(vmdef_load(h.dirfd, &d) == -EINVAL && strstr(err_msg(), "above the maximum"),
+	      "a memory size past the maximum is refused: %s", err_msg());
+	const char *big = "{\"name\":\"locked\",\"uuid\":\"x\",\"cpus\":1,"
+			  "\"memory\":9223372036854775808,\"machine\":\"microvm\",\"accel\":\"auto\"}";
+	fs_write_atomic(h.dirfd, "vm.json", big, strlen(big), 0600);
+	CHECK(vmdef_load(h.dirfd, &d) == -EINVAL, "memory 2^63 MiB is refused: %s", err_msg());
 	vm_close(&h);
 }
 

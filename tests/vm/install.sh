@@ -40,7 +40,22 @@ expect_match "naming the dead end the console shows, not a timeout" "$out" "foun
 check "a UEFI VM has its own copy of the variable store" cmp -s /usr/share/OVMF/OVMF_VARS_4M.fd "$HV_HOME/vms/uefi/uefi-vars.fd"
 out=$("$HV" start uefi --wait --timeout 120)
 check "UEFI boots the installer ISO" test $? -eq 0
-check "with the code read-only and the VM's variables writable" grep -q "if=pflash,unit=1,format=raw,file=uefi-vars.fd" "$HV_HOME/vms/uefi/qemu.args"
+# QEMU runs without root: it gets the variable store as fd set N (qemu.fds
+# names the file and opens it read-write), qemu.args is JSON
+pflash=$(python3 - "$HV_HOME/vms/uefi" <<'PY'
+import json, sys
+d = sys.argv[1]
+fds = json.load(open(d + "/qemu.fds"))["fds"]
+vars_set = [e["set"] for e in fds if e["path"] == "uefi-vars.fd" and e["kind"] == "rdwr"]
+code_set = [e["set"] for e in fds if e["path"].endswith("OVMF_CODE_4M.fd") and e["kind"] == "read"]
+args = json.load(open(d + "/qemu.args"))
+ok = (len(vars_set) == 1 and len(code_set) == 1
+      and "if=pflash,unit=1,format=raw,file=/dev/fdset/%d,file.locking=off" % vars_set[0] in args
+      and "if=pflash,unit=0,format=raw,readonly=on,file=/dev/fdset/%d,file.locking=off" % code_set[0] in args)
+print("ok" if ok else "no: %s %s %s" % (vars_set, code_set, [a for a in args if "pflash" in a]))
+PY
+)
+expect_eq "with the code read-only and the VM's variables writable" "$pflash" ok
 "$HV" kill uefi >/dev/null
 # nothing installed yet: no Linux root whose identity could be reset
 out=$("$HV" clone uefi uefi2 2>&1)

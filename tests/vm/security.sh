@@ -35,7 +35,11 @@ dd if="$T/evil.qcow2" of="$T/vmraw.img" conv=notrunc status=none
 "$HV" start rv >/dev/null
 qpid=$(python3 -c "import json; print(json.load(open('$HV_HOME/vms/rv/status.json'))['qemu']['pid'])" 2>/dev/null)
 check "hv start runs the VM" test -n "$qpid"
-check "QEMU opened the disk as raw" grep -q "vmraw.img,format=raw" "$HV_HOME/vms/rv/qemu.args"
+# QEMU has no path to the disk: hv opens it and QEMU gets fd set N
+set=$(python3 -c "import json; print([e['set'] for e in json.load(open('$HV_HOME/vms/rv/qemu.fds'))['fds'] if e['path'].endswith('vmraw.img')][0])")
+# qemu.args is a JSON array (json-c writes "/" as "\/"): read it as JSON
+drive=$(python3 -c "import json; print(*[a for a in json.load(open('$HV_HOME/vms/rv/qemu.args')) if 'file=/dev/fdset/$set,' in a])")
+check "QEMU opened the disk as raw" grep -Eq "file=/dev/fdset/$set,([a-z.]+=[a-z]+,)*format=raw" <<<"$drive"
 check "and never opened the host file the header names" bash -c "! ls -l /proc/$qpid/fd 2>/dev/null | grep -q host-secret"
 "$HV" kill rv >/dev/null 2>&1
 out=$("$HV" disk info "$T/vmraw.img" 2>&1)
@@ -103,4 +107,67 @@ err=$("$HV" create nf --nic none --disk "$T/nofmt.qcow2,format=qcow2" 2>&1)
 expect_match "a stated qcow2 whose backing format is not recorded is refused" "$err" "without its format.*qemu-img rebase"
 err=$("$HV" create bf --nic none --disk "$T/good.qcow2,format=vmdk" 2>&1)
 expect_match "an unknown stated format is refused" "$err" "format must be raw or qcow2"
+# --- QEMU without root (docs/security.md) ---
+qpid_of() { python3 -c "import json; print(json.load(open('$HV_HOME/vms/$1/status.json'))['qemu']['pid'])"; }
+field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+"$HV" create ja --nic none --disk 32M >/dev/null
+"$HV" create jb --nic none --disk 32M >/dev/null
+start_vm ja
+start_vm jb
+pa=$(qpid_of ja)
+pb=$(qpid_of jb)
+ua=$(field "$pa" Uid)
+check "QEMU runs (pid $pa)" test -n "$pa"
+check "QEMU's uid is not 0 ($ua)" test "${ua:-0}" -ne 0
+expect_eq "its real, saved and file-system uids are the same" "$(awk '$1 == "Uid:" { print $3 $4 $5 }' "/proc/$pa/status")" "$ua$ua$ua"
+check "its gid is not 0" test "$(field "$pa" Gid)" -ne 0
+expect_eq "its effective capabilities are empty" "$(field "$pa" CapEff)" "0000000000000000"
+expect_eq "its permitted capabilities are empty" "$(field "$pa" CapPrm)" "0000000000000000"
+expect_eq "no exec can give it any (no_new_privs)" "$(field "$pa" NoNewPrivs)" "1"
+expect_eq "its seccomp sandbox is on (filter mode)" "$(field "$pa" Seccomp)" "2"
+check "each QEMU has its own uid" test "$(field "$pb" Uid)" != "$ua"
+check "from QEMU's uid, another VM's disk is unreadable" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups cat '$HV_HOME/vms/jb/disk0.qcow2' >/dev/null 2>&1"
+check "and its own disk by path too (QEMU holds an fd)" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups cat '$HV_HOME/vms/ja/disk0.qcow2' >/dev/null 2>&1"
+check "the store's vm.json files are unreadable" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups cat '$HV_HOME/vms/ja/vm.json' '$HV_HOME/vms/jb/vm.json' >/dev/null 2>&1"
+check "the store cannot even be listed" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups ls '$HV_HOME/vms' >/dev/null 2>&1"
+check "the other QEMU's fds are out of reach" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups ls -l /proc/$pb/fd/ 2>/dev/null | grep -q disk0"
+check "and it cannot be signalled" bash -c "! setpriv --reuid $ua --regid $ua --clear-groups kill -0 $pb 2>/dev/null"
+check "QEMU holds its disk as an fd" bash -c "ls -l /proc/$pa/fd | grep -q 'vms/ja/disk0.qcow2'"
+check "in QEMU's mount namespace the store is an empty folder" test -z "$(ls -A "/proc/$pa/root$HV_HOME" 2>/dev/null)"
+check "and the host is read-only" grep -qE '^[0-9]+ [0-9]+ [^ ]+ / / ro,' "/proc/$pa/mountinfo"
+check "QEMU made no file in the VM's folder" test -z "$(find "$HV_HOME/vms/ja" -uid "$ua")"
+# the VM works as before: runs commands, writes its disk, snapshots, stops
+out=$("$HV" exec ja -- sh -c 'echo jailed > /dev/vda && sync && head -c 6 /dev/vda' 2>&1)
+expect_eq "the guest runs and writes its disk" "$out" "jailed"
+check "a snapshot with the VM's state is written through QEMU's fd" quiet "$HV" snapshot create ja s1
+expect_match "into the disk" "$(qemu-img snapshot -U -l "$HV_HOME/vms/ja/disk0.qcow2")" " s1 "
+# QEMU's image locks are off on passed files; hv's lock keeps one disk to one VM
+"$HV" create jc --nic none --disk "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" >/dev/null
+err=$("$HV" start jc 2>&1)
+rc=$?
+check "a second VM on a running VM's disk does not start (exit $rc)" test "$rc" -ne 0
+expect_match "and the reason names the disk" "$err" "vms/ja/disk0.qcow2 is in use by a running VM"
+expect_eq "it stays stopped" "$(info jc state)" stopped
+out=$("$HV" run --nic none --disk "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" -- true 2>&1)
+expect_match "hv run is refused the same way" "$out" "disk0.qcow2 is in use by a running VM"
+"$HV" create jd --nic none --disk-from "$HV_HOME/vms/ja/disk0.qcow2,format=qcow2" >/dev/null
+expect_match "so is a VM whose overlay reads a running VM's disk as its base" "$("$HV" start jd 2>&1)" \
+	"disk0.qcow2 is in use by a running VM, which writes it"
+err=$("$HV" disk resize "$HV_HOME/vms/ja/disk0.qcow2" 1G 2>&1)
+expect_match "hv disk resize refuses a running VM's disk" "$err" "disk0.qcow2 is in use by a running VM"
+qemu-img info -U --output=json "$HV_HOME/vms/ja/disk0.qcow2" | grep -q '"virtual-size": 33554432'
+check "and leaves its size alone" test $? -eq 0
+"$HV" stop jb >/dev/null
+"$HV" kill ja >/dev/null
+check "once that VM is stopped, the second one starts" quiet "$HV" start jc
+"$HV" kill jc >/dev/null
+"$HV" delete jc >/dev/null
+"$HV" delete jd >/dev/null
+qemu-img create -q -f qcow2 "$T/extra.qcow2" 16M
+check "a stopped VM gets a disk attached" quiet "$HV" attach-disk ja "$T/extra.qcow2,format=qcow2"
+start_vm ja
+out=$("$HV" exec ja -- sh -c 'head -c 6 /dev/vda; ls /sys/block | grep -c vd' 2>&1)
+expect_match "and boots again with both disks" "$out" "^jailed.*2"
+"$HV" stop ja >/dev/null
+expect_eq "and stops" "$(info ja state)" stopped
 done_testing

@@ -31,6 +31,31 @@ expect_match "the TAP of net0 is named" "$(sfield "$j" 'e["nics"][0]["tap"]')" "
 check "QEMU's RSS is there (more than 16 MiB)" test "$(sfield "$j" 'e["rss_bytes"]')" -gt $((16 << 20))
 expect_eq "memory as configured" "$(sfield "$j" 'e["memory_bytes"]')" $((256 << 20))
 
+# --- the guest's own memory, from its virtio-balloon driver ---
+# The driver reports every 2 s (guest-stats-polling-interval).  dd's
+# 64 MiB block, read from /dev/zero (so every page is touched), stays
+# allocated while dd waits to write it into a pipe nobody reads.
+gmem() { sfield "$("$HV" stats s1 --counters --json)" "e[\"guest_$1_bytes\"]"; }
+for _ in $(seq 1 20); do [ "$(gmem used)" != None ] && break; sleep 0.5; done
+u0=$(gmem used)
+check "the guest reports its memory ($u0 bytes used)" test "$u0" != None
+expect_eq "and its total is about its 256 MiB" "$(sfield "$j" 'e["memory_bytes"]') $(($(gmem total) > (200 << 20)))" "$((256 << 20)) 1"
+type_in s1 "dd if=/dev/zero bs=64M count=1 2>/dev/null | sleep 30 &"
+u1=$u0
+for _ in $(seq 1 20); do
+	sleep 0.5
+	u1=$(gmem used)
+	[ $((u1 - u0)) -ge $((60 << 20)) ] && break
+done
+echo "# guest memory used: $u0 -> $u1 bytes after a 64 MiB allocation"
+check "64 MiB allocated in the guest show as at least 60 MiB more used ($(((u1 - u0) >> 20)) MiB)" test $((u1 - u0)) -ge $((60 << 20))
+expect_match "hv stats' table shows it (G-USED)" "$("$HV" stats s1 --counters)" "s1 +vm +running +1 +[0-9.]+ +[0-9.]+[KMG] +[0-9.]+M "
+"$HV" stats --prometheus >"$HV_HOME/metrics.txt"
+check "and Prometheus as hv_vm_memory_guest_used_bytes / _available_bytes" \
+	grep -qE '^hv_vm_memory_guest_used_bytes\{vm="s1"\} [0-9]+$' "$HV_HOME/metrics.txt"
+check "hv_vm_memory_guest_available_bytes is there" grep -qE '^hv_vm_memory_guest_available_bytes\{vm="s1"\} [0-9]+$' "$HV_HOME/metrics.txt"
+type_in s1 "kill \$!"
+
 # --- a CPU burner: about one vCPU ---
 # The host is shared (other suites, other VMs), so the vCPU may get much
 # less than a whole host CPU.  hv's vCPU time is checked against /proc

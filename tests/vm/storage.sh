@@ -55,6 +55,7 @@ expect_eq "revert: the VM runs again" "$(info sv state)" "running"
 expect_eq "revert: the tmpfs counter is exactly the earlier value" "$(guest_run sv 'cat /tmp/counter')" "7"
 expect_eq "revert: the tmpfs file too" "$(guest_run sv 'cat /tmp/f')" "before"
 expect_eq "revert: the disk too" "$(guest_run sv 'head -c 11 /dev/vda')" "disk-before"
+expect_eq "revert: hv exec works in the reverted guest" "$(timeout 30 "$HV" exec sv -- cat /tmp/f 2>&1)" "before"
 expect_eq "revert: the process that ran then runs again" "$(guest_run sv "kill -0 $pid && echo alive")" "alive"
 expect_eq "revert: the process started later is gone" "$(guest_run sv 'ps | grep -c "[s]leep 999"')" "0"
 
@@ -74,6 +75,8 @@ expect_eq "hv save stops the VM" "$(info sv state)" stopped
 expect_match "and says it is saved" "$(info sv reason)" "saved"
 expect_match "hv start resumes it" "$("$HV" start sv)" "resumed"
 expect_eq "with its memory (tmpfs) intact" "$(guest_run sv 'cat /tmp/saved')" "kept"
+# the guest said HELLO before the save and will not again: hv exec must not wait for it
+expect_eq "and hv exec works in it at once" "$(timeout 30 "$HV" exec sv -- cat /tmp/saved 2>&1)" "kept"
 "$HV" kill sv >/dev/null
 
 # --- disk-only snapshots of a stopped VM, and the tree ---
