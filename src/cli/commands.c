@@ -113,6 +113,7 @@ static const struct cli_opt migrate_opts[] = {
 	OPT("bandwidth", 0, "MiB/s", CC_NONE, "at most this rate (default: no limit)"),
 	OPT("max-downtime", 0, "MS", CC_NONE, "the pause QEMU aims for at switchover (default 300)"),
 	OPT("timeout", 0, "S", CC_NONE, "give up (or --postcopy) when it has not converged after S seconds"),
+	OPT("stall", 0, "S", CC_NONE, "give up when nothing was sent for S seconds (a cut link; default 30)"),
 	FLAG("cancel", 0, "cancel the migration of NAME under way (it runs on at the source)"),
 	FLAG("json", 0, "the final report as JSON"),
 	END

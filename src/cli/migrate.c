@@ -18,7 +18,7 @@
 
 static const char usage[] =
     "usage: hv migrate NAME DEST [--offline] [--keep-source] [--auto-converge] [--postcopy]\n"
-    "                  [--bandwidth MiB/s] [--max-downtime MS] [--timeout S] [--json]\n"
+    "                  [--bandwidth MiB/s] [--max-downtime MS] [--timeout S] [--stall S] [--json]\n"
     "       hv migrate NAME --cancel\n"
     "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
     "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
@@ -101,6 +101,7 @@ int cmd_migrate(int argc, char **argv)
 					      { "bandwidth", required_argument, NULL, 'b' },
 					      { "max-downtime", required_argument, NULL, 'd' },
 					      { "timeout", required_argument, NULL, 't' },
+					      { "stall", required_argument, NULL, 'S' },
 					      { "cancel", no_argument, NULL, 'c' },
 					      { "json", no_argument, NULL, 'j' },
 					      { "help", no_argument, NULL, 'h' },
@@ -149,6 +150,11 @@ int cmd_migrate(int argc, char **argv)
 			if (parse_uint(cmd, "--timeout", optarg, 86400, &v))
 				return EXIT_USAGE;
 			o.timeout_s = (unsigned)v;
+			break;
+		case 'S':
+			if (parse_uint(cmd, "--stall", optarg, 86400, &v) || !v)
+				return v ? EXIT_USAGE : cli_usage_error(cmd, "--stall must be at least 1 s");
+			o.stall_s = (unsigned)v;
 			break;
 		case 'h':
 			puts(usage);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "image/tool.h"
+#include "manager/snapshot.h"
 #include "manager/store.h"
 #include "network/addr.h"
 #include "util/cleanup.h"
@@ -291,6 +292,58 @@ int migcheck_snapshots(const char *vm, const char *names, size_t n, bool live)
 		       "VM '%s' has %s with VM state (%s), which cannot follow a live move: delete %s (hv snapshot "
 		       "delete %s NAME), or stop the VM and move it with --offline",
 		       vm, n == 1 ? "a snapshot" : "snapshots", names, n == 1 ? "it" : "them", vm);
+}
+
+/* ---- the source's pre-checks (I/O) ---- */
+
+/* hv gives every disk cache=writeback (src/engine/qemu.c). */
+#define HV_DISK_CACHE "writeback"
+
+static int check_snapshots(const char *vm, bool live)
+{
+	_cleanup_free_ struct snap_info *s = calloc(SNAP_MAX, sizeof(*s));
+	_cleanup_free_ char *names = NULL;
+	char current[64];
+	size_t n = 0, with_state = 0, len = 0;
+	int r;
+
+	if (!s)
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = snap_list(vm, s, SNAP_MAX, &n, current)) < 0 && r != -ENOENT)
+		return r;
+	err_clear();
+	if (!(names = calloc(1, n * 66 + 1)))
+		return err_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (s[i].vmstate || s[i].state_bytes) {
+			len += (size_t)sprintf(names + len, "%s%s", with_state ? ", " : "", s[i].name);
+			with_state++;
+		}
+	return migcheck_snapshots(vm, names, with_state, live);
+}
+
+int mig_prechecks(const struct mig_precheck_in *in, const struct mig_facts *dst, bool *same_host)
+{
+	struct mig_facts here;
+	enum mig_storage where;
+	int r;
+
+	if ((r = mig_facts_gather(&here)) < 0)
+		return err_prefix(r, "this host's facts");
+	*same_host = !strcmp(here.boot_id, dst->boot_id);
+	where = *same_host ? MIG_STORAGE_SAME_HOST : in->copy_storage ? MIG_STORAGE_COPIED : MIG_STORAGE_SHARED;
+	if ((r = migcheck_room(dst, in->live ? in->d->memory_mib : 0)) < 0 ||
+	    (r = check_snapshots(in->name, in->live)) < 0)
+		return r;
+	if (!in->live)
+		return 0;
+	if ((r = migcheck_qemu(&here, dst, in->d->machine)) < 0 ||
+	    (r = migcheck_cpu(&here, dst, !strcmp(in->accel, "kvm") ? ACCEL_KVM : ACCEL_TCG)) < 0)
+		return r;
+	for (unsigned i = 0; i < in->d->ndisks; i++)
+		if ((r = migcheck_cache(in->d->disks[i].path, HV_DISK_CACHE, where)) < 0)
+			return r;
+	return 0;
 }
 
 /* ---- ports ---- */

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "engine/engine.h"
+#include "manager/vmdef.h"
 #include "network/netdef.h"
 
 struct mig_facts {
@@ -60,6 +61,17 @@ int migcheck_network(const struct netdef *want, const struct netdef *have);
 /* Snapshots: names of those with VM state (n of them, comma separated in
  * names); a live move refuses them. */
 int migcheck_snapshots(const char *vm, const char *names, size_t n, bool live);
+
+/* Everything the source checks once the destination's facts are in:
+ * QEMU, CPU and memory (live), the disks' cache mode, snapshots with VM
+ * state (live), the store.  *same_host: both ends on this host (boot). */
+struct mig_precheck_in {
+	const char *name;
+	const struct vmdef *d;
+	const char *accel; /* the running VM's ("kvm", "tcg"), or "" */
+	bool live, copy_storage;
+};
+int mig_prechecks(const struct mig_precheck_in *in, const struct mig_facts *dst, bool *same_host);
 
 /* Is the socket listening on (or bound to) proto port of this network
  * namespace held by process pid?  1: yes, 0: no (or nobody's). */

@@ -3,6 +3,7 @@
 #include "migration/migration.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +19,8 @@
 
 #include "engine/qmp-ops.h"
 #include "manager/power.h"
+#include "migration/checks.h"
+#include "migration/netmove.h"
 #include "migration/peer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -45,7 +48,54 @@ struct incoming {
 	struct qmp *q;
 	int lfd;
 	bool started, committed;
+	unsigned nets_taken; /* networks where the VM's address is reserved (netmove.h) */
 };
+
+/* Hard links of every file under from, in the same folders under to. */
+static int link_tree(int from, int to)
+{
+	DIR *d = fdopendir(dup(from));
+	struct dirent *e;
+	int r = 0;
+
+	if (!d)
+		return err_errno(-errno, "cannot read a folder");
+	while (r == 0 && (e = readdir(d))) {
+		_cleanup_close_ int sub = -1, dst = -1;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type != DT_DIR) {
+			if (linkat(from, e->d_name, to, e->d_name, 0) < 0)
+				r = err_errno(-errno, "cannot link %s", e->d_name);
+			continue;
+		}
+		if ((sub = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    mkdirat(to, e->d_name, 0700) < 0 ||
+		    (dst = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			r = err_errno(-errno, "cannot take %s", e->d_name);
+		else
+			r = link_tree(sub, dst);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Snapshots travel with the disks (their data is in the qcow2 images):
+ * their folder is linked, file by file. */
+static int take_snapshots(int srcfd, int stagefd)
+{
+	_cleanup_close_ int from = openat(srcfd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = -1;
+	int r;
+
+	if (from < 0)
+		return errno == ENOENT ? 0 : err_errno(-errno, "cannot open the source's snapshots");
+	if (mkdirat(stagefd, "snapshots", 0700) < 0 ||
+	    (to = openat(stagefd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot create the snapshots folder");
+	if ((r = link_tree(from, to)) < 0)
+		return err_prefix(r, "cannot take the snapshots");
+	return 0;
+}
 
 /* vm.json as sent, then the disks and files hard-linked from the source's
  * folder: both QEMUs use the same images (shared storage on one host). */
@@ -107,7 +157,32 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && linkat(srcfd, *f, x->stagefd, *f, 0) < 0)
 			return err_errno(-errno, "cannot take %s", *f);
 	(void)files;
-	return 0;
+	return take_snapshots(srcfd, x->stagefd);
+}
+
+/* The VM's hv networks and port forwards here (netmove.h). */
+static int take_networks(struct incoming *x, struct json_object *msg)
+{
+	struct json_object *nets = NULL;
+	const char *boot = NULL;
+	char here[40];
+	int64_t qpid = 0;
+	bool same_host;
+	int r;
+
+	if (((r = json_get_array(msg, "networks", "prepare", &nets)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_str(msg, "source_boot_id", "prepare", &boot)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_int64(msg, "source_qemu_pid", "prepare", &qpid)) < 0 && r != -ENOENT))
+		return r;
+	same_host = boot && proc_boot_id(here) == 0 && !strcmp(here, boot);
+	err_clear();
+	if ((r = mig_forwards_check(&x->d, same_host, (pid_t)qpid)) < 0)
+		return r;
+	for (unsigned i = 0; !nets && i < x->d.nnics; i++)
+		if (x->d.nics[i].mode == NIC_NETWORK)
+			return err_set(-EPROTO, "prepare: the VM is on hv network %s, but no networks came",
+				       x->d.nics[i].target);
+	return mig_networks_take(x->name, &x->d, nets, &x->nets_taken);
 }
 
 /* A handle on the staged folder, locked, as hv start's code wants one. */
@@ -241,12 +316,22 @@ static int add_forwards(struct incoming *x)
 	return peer_send(&x->peer, "ok", NULL);
 }
 
+/* The source store let go of the VM's networks (on one host they are
+ * shared by name): this store's reservations and forwards apply again. */
+static int refresh_networks(struct incoming *x)
+{
+	mig_networks_refresh(&x->d);
+	return peer_send(&x->peer, "ok", NULL);
+}
+
 /* Not committed: nothing stays.  A started QEMU is killed by its monitor
  * when the guard closes, and the monitor removes the folder. */
 static void undo(struct incoming *x)
 {
 	if (x->committed || !x->stage)
 		return;
+	if (x->nets_taken)
+		mig_networks_undo(x->name, &x->d, x->nets_taken);
 	if (x->guard >= 0) {
 		close(x->guard);
 		x->guard = -1;
@@ -259,6 +344,32 @@ static void undo(struct incoming *x)
 	fs_rm_rf_at(x->vmsfd, x->stage);
 }
 
+/* The source may first ask for this host's facts (checks.h); then comes
+ * "prepare" (in *msg). */
+static int answer_facts(struct incoming *x, struct json_object **msg)
+{
+	struct mig_facts f;
+	struct json_object *o;
+	const char *op;
+	int r;
+
+	if ((r = peer_recv(&x->peer, PREPARE_TIMEOUT_MS, msg, &op)) < 0)
+		return r;
+	if (!strcmp(op, "prepare"))
+		return 0;
+	if (strcmp(op, "facts"))
+		return err_set(-EPROTO, "the source sent '%s' where 'facts' or 'prepare' was due", op);
+	json_object_put(*msg);
+	*msg = NULL;
+	if ((r = mig_facts_gather(&f)) < 0)
+		return r;
+	if (!(o = mig_facts_to_json(&f)))
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = peer_send(&x->peer, "facts", o)) < 0)
+		return r;
+	return peer_expect(&x->peer, PREPARE_TIMEOUT_MS, "prepare", msg);
+}
+
 static int serve(struct incoming *x)
 {
 	_cleanup_json_ struct json_object *msg = NULL;
@@ -266,7 +377,7 @@ static int serve(struct incoming *x)
 	const char *op;
 	int r, port = 0;
 
-	if ((r = peer_expect(&x->peer, PREPARE_TIMEOUT_MS, "prepare", &msg)) < 0 || (r = stage_folder(x, msg)) < 0)
+	if ((r = answer_facts(x, &msg)) < 0 || (r = stage_folder(x, msg)) < 0 || (r = take_networks(x, msg)) < 0)
 		return r;
 	if (x->live && (r = start_incoming(x, &port)) < 0)
 		return r;
@@ -289,6 +400,8 @@ static int serve(struct incoming *x)
 			return r == -ECONNRESET ? 0 : r;
 		if (!strcmp(op, "forwards"))
 			r = add_forwards(x);
+		else if (!strcmp(op, "networks"))
+			r = refresh_networks(x);
 		else
 			r = err_set(-EPROTO, "unexpected '%s' after the commit", op);
 		if (r < 0)

@@ -20,6 +20,9 @@ struct migrate_progress {
 	uint64_t elapsed_ms;
 };
 
+/* A migration that sends nothing for this long has lost its link. */
+#define MIGRATE_STALL_S 30
+
 struct migrate_opts {
 	const char *name;
 	const char *dest;  /* another store: a path (ssh:// is not there yet) */
@@ -31,6 +34,7 @@ struct migrate_opts {
 	uint64_t bandwidth;	  /* bytes per second, 0: no limit */
 	unsigned max_downtime_ms; /* 0: QEMU's (300 ms) */
 	unsigned timeout_s;	  /* 0: none; then postcopy if asked, else cancel */
+	unsigned stall_s;	  /* no bytes sent for this long: the link is gone, cancel (0: MIGRATE_STALL_S) */
 	int cancel_fd;		  /* readable: cancel (the CLI's signalfd for SIGINT/SIGTERM), or -1 */
 	void (*progress)(const struct migrate_progress *p, void *ctx);
 	void *ctx;

@@ -21,6 +21,8 @@
 #include "manager/migrec.h"
 #include "manager/power.h"
 #include "manager/vm.h"
+#include "migration/checks.h"
+#include "migration/netmove.h"
 #include "migration/peer.h"
 #include "util/cleanup.h"
 #include "util/err.h"
@@ -42,6 +44,7 @@ struct outgoing {
 	struct peer peer;
 	struct qmp *q;
 	bool live, was_running, migrating, switchover;
+	bool same_host; /* the destination is on this host (checks.h) */
 	uint64_t t0;
 };
 
@@ -75,18 +78,29 @@ static int prechecks(struct outgoing *x)
 		return err_set(-ENOTSUP,
 			       "VM '%s' has shared folders (virtio-fs), whose state cannot migrate: remove them first",
 			       d->name);
-	for (unsigned i = 0; i < d->nnics; i++)
-		if (d->nics[i].mode == NIC_NETWORK)
-			return err_set(-ENOTSUP, "VM '%s' is on hv network '%s': moving networks is not there yet",
-				       d->name, d->nics[i].target);
-	if (fs_exists_at(x->h.dirfd, "snapshots/"))
-		return err_set(-ENOTSUP, "VM '%s' has snapshots: delete them first (hv snapshot delete)", d->name);
 	if (fs_exists_at(x->h.dirfd, "saved/vmstate"))
 		return err_set(-ENOTSUP, "VM '%s' was saved with hv save: start it, then migrate it live", d->name);
 	linked_dependants_text(d->name, users, sizeof(users));
 	if (users[0])
 		return err_set(-EBUSY, "linked clones depend on VM '%s' (%s)", d->name, users);
 	return 0;
+}
+
+/* The destination's facts, against ours and the VM (checks.h). */
+static int check_dest(struct outgoing *x)
+{
+	_cleanup_json_ struct json_object *reply = NULL;
+	struct mig_precheck_in in = {
+		.name = x->d.name, .d = &x->d, .accel = x->st.accel, .live = x->live, .copy_storage = x->o->copy_storage
+	};
+	struct mig_facts there;
+	int r;
+
+	if ((r = peer_send(&x->peer, "facts", NULL)) < 0 ||
+	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "facts", &reply)) < 0 ||
+	    (r = mig_facts_from_json(reply, &there)) < 0)
+		return r;
+	return mig_prechecks(&in, &there, &x->same_host);
 }
 
 static int connect_port(int port, int *fd)
@@ -98,6 +112,25 @@ static int connect_port(int port, int *fd)
 	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*fd < 0 || connect(*fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return err_errno(-errno, "cannot connect to the destination's migration port %d", port);
+	return 0;
+}
+
+/* The networks the VM is on and what the destination needs to tell
+ * whether a forward's port is the source's own (netmove.h). */
+static int add_networks(struct outgoing *x, struct json_object *msg)
+{
+	struct json_object *nets = NULL;
+	char boot[40];
+	int r;
+
+	if ((r = mig_networks_describe(x->d.name, &x->d, &nets)) < 0 || (r = proc_boot_id(boot)) < 0) {
+		json_object_put(nets);
+		return r;
+	}
+	json_object_object_add(msg, "networks", nets);
+	json_object_object_add(msg, "source_boot_id", json_object_new_string(boot));
+	if (x->live)
+		json_object_object_add(msg, "source_qemu_pid", json_object_new_int64(x->st.qemu.pid));
 	return 0;
 }
 
@@ -118,6 +151,10 @@ static int prepare_dest(struct outgoing *x, int *port)
 	json_object_object_add(msg, "source_dir", json_object_new_string(x->h.dir));
 	json_object_object_add(msg, "live", json_object_new_boolean(x->live));
 	json_object_object_add(msg, "postcopy", json_object_new_boolean(x->o->postcopy));
+	if ((r = add_networks(x, msg)) < 0) {
+		json_object_put(msg);
+		return r;
+	}
 	if ((r = peer_send(&x->peer, "prepare", msg)) < 0 ||
 	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "ready", &ready)) < 0)
 		return r;
@@ -150,6 +187,30 @@ static const char *state_phase(enum qmp_migration_state s)
 	return s == QMP_MIG_SETUP ? "setup" : s == QMP_MIG_ACTIVE ? "active" : "postcopy";
 }
 
+/* The stall detector: a link cut without a reset (packets dropped) leaves
+ * QEMU's socket waiting for TCP's retransmissions for many minutes; no
+ * byte sent for limit_ms ends the migration instead. */
+struct stall {
+	uint64_t limit_ms, last_bytes, since;
+};
+
+static int stall_check(struct stall *s, uint64_t transferred)
+{
+	uint64_t now = proc_now_ms();
+
+	if (!s->since || transferred != s->last_bytes) {
+		s->last_bytes = transferred;
+		s->since = now;
+		return 0;
+	}
+	if (now - s->since < s->limit_ms)
+		return 0;
+	return err_set(-ETIMEDOUT,
+		       "the migration sent nothing for %llu s: the link to the destination is cut or stalled (the "
+		       "VM runs on at the source)",
+		       (unsigned long long)(s->limit_ms / 1000));
+}
+
 /* Follow QEMU's migration to its end: MIGRATION events say when the state
  * changes, query-migrate gives the figures for progress; the user may
  * cancel, the destination may go away, the timeout may come. */
@@ -158,6 +219,7 @@ static int follow(struct outgoing *x, struct qmp_migration *m)
 	uint64_t deadline = x->o->timeout_s ? proc_now_ms() + (uint64_t)x->o->timeout_s * 1000 : 0;
 	enum qmp_migration_state state = QMP_MIG_SETUP;
 	uint64_t next_query = 0;
+	struct stall stall = { .limit_ms = (uint64_t)(x->o->stall_s ? x->o->stall_s : MIGRATE_STALL_S) * 1000 };
 	int r;
 
 	for (;;) {
@@ -183,6 +245,8 @@ static int follow(struct outgoing *x, struct qmp_migration *m)
 					       m->error[0] ? ": " : "", m->error);
 			if (qmp_migration_busy(state))
 				report_progress(x, m, state_phase(state));
+			if ((r = stall_check(&stall, m->transferred)) < 0)
+				return r;
 		}
 		if (deadline && proc_now_ms() >= deadline) {
 			if (!x->o->postcopy || x->rep->postcopy)
@@ -348,11 +412,36 @@ static int run(struct outgoing *x)
 			       vm_state_name(x->st.state));
 	x->rep->live = x->live;
 	if ((r = prechecks(x)) < 0 || (r = peer_spawn_local(x->rep->dest, o->name, &x->peer)) < 0 ||
-	    (r = prepare_dest(x, &port)) < 0)
+	    (r = check_dest(x)) < 0 || (r = prepare_dest(x, &port)) < 0)
 		return r;
 	if ((r = x->live ? live(x, port) : offline(x)) < 0)
 		return r;
 	x->rep->total_ms = proc_now_ms() - x->t0;
+	return 0;
+}
+
+static bool has_networks(const struct vmdef *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++)
+		if (d->nics[i].mode == NIC_NETWORK)
+			return true;
+	return false;
+}
+
+/* The VM runs at the destination: its source definition goes, and (one
+ * host) the networks it leaves get the destination store's state again
+ * (netmove.h). */
+static int delete_source(struct outgoing *x)
+{
+	_cleanup_json_ struct json_object *ok = NULL;
+	int r = vm_delete(x->o->name, false, false, false, NULL);
+
+	if (r < 0)
+		return err_prefix(r, "the VM is at the destination, but its source definition stayed");
+	if (has_networks(&x->d) && x->same_host &&
+	    ((r = peer_send(&x->peer, "networks", NULL)) < 0 ||
+	     (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0))
+		return err_prefix(r, "the VM runs at the destination, but its networks there were not refreshed");
 	return 0;
 }
 
@@ -376,13 +465,18 @@ int migrate_vm(const struct migrate_opts *o, struct migrate_report *out)
 		err_restore(&e);
 	}
 	qmp_close(x.q);
+	vm_close(&x.h);
+	if (r == 0 && !o->keep_source)
+		r = delete_source(&x);
 	/* the destination undoes what it did when its input ends */
 	peer_close(&x.peer, 20000);
-	vm_close(&x.h);
-	if (r == 0 && !o->keep_source) {
-		r = vm_delete(o->name, false, false, false, NULL);
-		if (r < 0)
-			r = err_prefix(r, "the VM is at the destination, but its source definition stayed");
+	if (r < 0 && !x.switchover && has_networks(&x.d)) {
+		/* on one host the destination store applied its networks' state
+		 * to the shared bridge and table: ours apply again */
+		struct err_saved e;
+		err_save(&e);
+		mig_networks_refresh(&x.d);
+		err_restore(&e);
 	}
 	out->source_kept = o->keep_source;
 	vmdef_free(&x.d);

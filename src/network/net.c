@@ -59,6 +59,11 @@ static int check_subnet(const char *name, uint32_t net, int prefix)
 	if (r < 0)
 		return r;
 	r = nl_route_overlap(net, prefix, dev, sizeof(dev), &rnet, &rprefix);
+	net_bridge_name(name, a, sizeof(a));
+	/* the same network of another store on this host (one bridge hv-NAME
+	 * for both: hv migrate moves VMs between them) */
+	if (r > 0 && !strcmp(dev, a) && rnet == net && rprefix == prefix)
+		return 0;
 	if (r > 0) {
 		ip4_format(net, a, sizeof(a));
 		ip4_format(rnet, b, sizeof(b));
@@ -188,11 +193,56 @@ static int refresh(const char *net, const struct net_reservation *res, size_t n)
 	return 0;
 }
 
-int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t *ip)
+int net_refresh(const char *net)
 {
 	_cleanup_free_ struct net_reservation *res = reservations_new();
 	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
+	size_t n;
+	int r;
+
+	if (!res)
+		return -ENOMEM;
+	if (dfd < 0)
+		return dfd;
+	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
+	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
+		return r;
+	return refresh(net, res, n);
+}
+
+/* The first free address of the reserved range, or want (0: any). */
+static int pick_address(const struct netdef *d, const struct net_reservation *res, size_t n, uint32_t want,
+			uint32_t *ip)
+{
 	uint32_t lo, hi, dlo, dhi;
+	char a[16];
+
+	net_ranges(d, &lo, &hi, &dlo, &dhi);
+	for (uint32_t h = ntohl(lo); h <= ntohl(hi); h++) {
+		bool used = false;
+		if (want && h != ntohl(want))
+			continue;
+		for (size_t i = 0; i < n && !used; i++)
+			used = ntohl(res[i].ip) == h;
+		if (!used) {
+			*ip = htonl(h);
+			return 0;
+		}
+	}
+	if (!want)
+		return err_set(-ENOSPC, "network %s has no free address to reserve", d->name);
+	ip4_format(want, a, sizeof(a));
+	for (size_t i = 0; i < n; i++)
+		if (res[i].ip == want)
+			return err_set(-EADDRINUSE, "address %s of network %s is reserved for VM '%s'", a, d->name,
+				       res[i].vm);
+	return err_set(-ERANGE, "address %s is outside the reserved range of network %s", a, d->name);
+}
+
+int net_reserve_at(const char *net, const char *vm, const uint8_t mac[6], uint32_t want, uint32_t *ip)
+{
+	_cleanup_free_ struct net_reservation *res = reservations_new();
+	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
 	struct netdef d;
 	size_t n;
 	int r;
@@ -205,7 +255,7 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(res[i].vm, vm)) {
+		if (!strcmp(res[i].vm, vm) && (!want || res[i].ip == want)) {
 			/* one address per VM and network: a new MAC takes it over */
 			memcpy(res[i].mac, mac, 6);
 			*ip = res[i].ip;
@@ -213,23 +263,20 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 		}
 	if (n == NET_MAX_RESERVED)
 		return err_set(-ENOSPC, "network %s has no free address to reserve", net);
-	net_ranges(&d, &lo, &hi, &dlo, &dhi);
-	for (uint32_t a = ntohl(lo); a <= ntohl(hi); a++) {
-		bool used = false;
-		for (size_t i = 0; i < n && !used; i++)
-			used = ntohl(res[i].ip) == a;
-		if (used)
-			continue;
-		snprintf(res[n].vm, sizeof(res[n].vm), "%s", vm);
-		memcpy(res[n].mac, mac, 6);
-		res[n].ip = htonl(a);
-		*ip = res[n].ip;
-		n++;
-		if ((r = net_reservations_save(dfd, res, n)) < 0)
-			return r;
-		return refresh(net, res, n);
-	}
-	return err_set(-ENOSPC, "network %s has no free address to reserve", net);
+	if ((r = pick_address(&d, res, n, want, ip)) < 0)
+		return r;
+	snprintf(res[n].vm, sizeof(res[n].vm), "%s", vm);
+	memcpy(res[n].mac, mac, 6);
+	res[n].ip = *ip;
+	n++;
+	if ((r = net_reservations_save(dfd, res, n)) < 0)
+		return r;
+	return refresh(net, res, n);
+}
+
+int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t *ip)
+{
+	return net_reserve_at(net, vm, mac, 0, ip);
 }
 
 int net_unreserve(const char *net, const char *vm)

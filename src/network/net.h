@@ -28,7 +28,14 @@ int net_destroy(const char *name);
 
 /* Fixed addresses of VM NICs (dnsmasq dhcp-host entries). */
 int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t *ip);
+/* The same with the address want (0: any free one); a VM that keeps its
+ * address (hv migrate) asks for the one it has. */
+int net_reserve_at(const char *net, const char *vm, const uint8_t mac[6], uint32_t want, uint32_t *ip);
 int net_unreserve(const char *net, const char *vm);
+/* Apply the network's definition and reservations of this store to what
+ * runs on the host again (firewall table, dnsmasq's hosts): two stores on
+ * one host share a network of one name (bridge hv-NAME, table hv-NAME). */
+int net_refresh(const char *net);
 /* The same on every network (a VM whose definition is lost); best effort. */
 void net_unreserve_all(const char *vm);
 /* The address dnsmasq leased to mac (0: none). */
