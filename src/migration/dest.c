@@ -32,6 +32,7 @@
 #define PREPARE_TIMEOUT_MS 30000
 #define CONNECT_TIMEOUT_MS 60000
 #define VANISH_TIMEOUT_MS  15000
+#define LOAD_TIMEOUT_MS	   60000
 
 /* Files of a VM folder besides its disks that travel with it. */
 static const char *const travelling[] = { "user-data.in", "known_hosts", "uefi-vars.fd", NULL };
@@ -267,6 +268,29 @@ static int take_stream(struct incoming *x)
 	return qmp_migrate_incoming_fd(x->q, c);
 }
 
+/* The source's QEMU is done sending; ours may still be loading.  QEMU
+ * decides the run state when the load ends: a cont before that is only
+ * remembered ("autostart"), and a state sent paused (the paused copy under
+ * TCG, docs/migration.md) ends paused whatever was remembered.  So the
+ * load must be complete before the cont. */
+static int wait_loaded(struct incoming *x)
+{
+	struct qmp_migration m;
+	int r;
+
+	for (uint64_t end = proc_now_ms() + LOAD_TIMEOUT_MS; proc_now_ms() < end; proc_sleep_ms(10)) {
+		if ((r = qmp_query_migrate(x->q, &m)) < 0)
+			return err_prefix(r, "the destination QEMU");
+		if (m.state == QMP_MIG_COMPLETED)
+			return 0;
+		if (m.state == QMP_MIG_FAILED || m.state == QMP_MIG_CANCELLED)
+			return err_set(-EIO, "the destination QEMU could not load the VM's state%s%s",
+				       m.error[0] ? ": " : "", m.error);
+	}
+	return err_set(-ETIMEDOUT, "the destination QEMU did not finish loading the VM's state within %d s",
+		       LOAD_TIMEOUT_MS / 1000);
+}
+
 /* The point of no return: the folder takes its name, the monitor stops
  * guarding, and the VM runs here. */
 static int commit(struct incoming *x, struct json_object *msg)
@@ -275,7 +299,8 @@ static int commit(struct incoming *x, struct json_object *msg)
 	bool run = false;
 	int r;
 
-	if ((r = json_get_bool(msg, "run", "commit", &run)) < 0 && r != -ENOENT) {
+	if (((r = json_get_bool(msg, "run", "commit", &run)) < 0 && r != -ENOENT) ||
+	    (x->started && (r = wait_loaded(x)) < 0)) {
 		json_object_put(o);
 		return r;
 	}

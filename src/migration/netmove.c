@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "migration/checks.h"
@@ -22,7 +23,25 @@ static bool seen_before(const struct vmdef *d, unsigned i)
 	return false;
 }
 
-static struct json_object *describe_one(const char *vm, const struct netdef *n)
+/* The VM's reserved address on network net here (0: none). */
+static int reserved_ip(const char *net, const char *vm, uint32_t *ip)
+{
+	_cleanup_free_ struct net_reservation *res = calloc(NET_MAX_RESERVED, sizeof(*res));
+	size_t n;
+	int r;
+
+	*ip = 0;
+	if (!res)
+		return err_set(-ENOMEM, "out of memory");
+	if ((r = net_reservations(net, res, NET_MAX_RESERVED, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(res[i].vm, vm))
+			*ip = res[i].ip;
+	return *ip ? 0 : err_set(-ENOENT, "VM '%s' has no address reserved on network %s", vm, net);
+}
+
+static struct json_object *describe_one(const char *vm, const struct netdef *n, uint32_t ip)
 {
 	struct json_object *o = json_object_new_object(), *fw = json_object_new_array();
 	char sub[32], spec[128];
@@ -37,6 +56,8 @@ static struct json_object *describe_one(const char *vm, const struct netdef *n)
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "mode", json_object_new_string(net_mode_name(n->mode)));
 	json_object_object_add(o, "subnet", json_object_new_string(sub));
+	ip4_format(ip, sub, sizeof(sub));
+	json_object_object_add(o, "ip", json_object_new_string(sub));
 	for (unsigned f = 0; f < n->nfwd; f++)
 		if (!strcmp(n->fwd[f].vm, vm)) {
 			snprintf(spec, sizeof(spec), "%s:%u:%s:%u", n->fwd[f].proto, n->fwd[f].host_port, vm,
@@ -56,12 +77,13 @@ int mig_networks_describe(const char *vm, const struct vmdef *d, struct json_obj
 	for (unsigned i = 0; i < d->nnics; i++) {
 		struct netdef n;
 		struct json_object *o;
+		uint32_t ip;
 		int r;
 		if (d->nics[i].mode != NIC_NETWORK || seen_before(d, i))
 			continue;
-		if ((r = net_load(d->nics[i].target, &n)) < 0)
+		if ((r = net_load(d->nics[i].target, &n)) < 0 || (r = reserved_ip(n.name, vm, &ip)) < 0)
 			return r;
-		if (!(o = describe_one(vm, &n)))
+		if (!(o = describe_one(vm, &n, ip)))
 			return err_set(-ENOMEM, "out of memory");
 		json_object_array_add(arr, o);
 	}
@@ -73,21 +95,22 @@ int mig_networks_describe(const char *vm, const struct vmdef *d, struct json_obj
 /* One network as the source described it; its forwards to the VM. */
 struct wanted {
 	struct netdef def;
+	uint32_t ip; /* the VM's address on it */
 	struct json_object *forwards;
 };
 
 static int wanted_parse(struct json_object *o, const char *path, struct wanted *w)
 {
-	const char *name, *mode, *subnet;
+	const char *name, *mode, *subnet, *ip;
 	int r;
 
 	memset(w, 0, sizeof(*w));
 	if ((r = json_need_str(o, "name", path, &name)) < 0 || (r = json_need_str(o, "mode", path, &mode)) < 0 ||
-	    (r = json_need_str(o, "subnet", path, &subnet)) < 0 ||
+	    (r = json_need_str(o, "subnet", path, &subnet)) < 0 || (r = json_need_str(o, "ip", path, &ip)) < 0 ||
 	    ((r = json_get_array(o, "forwards", path, &w->forwards)) < 0 && r != -ENOENT))
 		return r;
 	if ((r = net_name_validate(name)) < 0 || (r = net_mode_parse(mode, &w->def.mode)) < 0 ||
-	    (r = ip4_parse_cidr(subnet, &w->def.subnet, &w->def.prefix)) < 0)
+	    (r = ip4_parse_cidr(subnet, &w->def.subnet, &w->def.prefix)) < 0 || (r = ip4_parse(ip, &w->ip)) < 0)
 		return err_prefix(r, "%s", path);
 	snprintf(w->def.name, sizeof(w->def.name), "%s", name);
 	return 0;
@@ -155,7 +178,7 @@ static int take_one(const char *vm, const struct vmdef *d, const struct wanted *
 
 	if (!n)
 		return err_set(-EPROTO, "prepare: the VM has no NIC on network %s", w->def.name);
-	if ((r = net_reserve_at(w->def.name, vm, n->mac, n->ip, &ip)) < 0)
+	if ((r = net_reserve_at(w->def.name, vm, n->mac, w->ip, &ip)) < 0)
 		return err_prefix(r, "the VM's address at the destination");
 	if ((r = net_load(w->def.name, &have)) < 0)
 		return r;
@@ -179,9 +202,6 @@ int mig_networks_take(const char *vm, const struct vmdef *d, struct json_object 
 	int r;
 
 	*taken = 0;
-	for (unsigned i = 0; i < d->nnics; i++)
-		if (d->nics[i].mode == NIC_NETWORK && !d->nics[i].ip)
-			return err_set(-EPROTO, "NIC %u on network %s has no reserved address", i, d->nics[i].target);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "prepare.networks[%zu]", i);
 		if ((r = wanted_parse(json_object_array_get_idx(arr, i), path, &w)) < 0 || (r = check_one(vm, &w)) < 0)
