@@ -38,7 +38,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 fport=$(free_port)
 
 inA "$HV" net create $NET --mode natnet --subnet $SUBNET >/dev/null || fail "cannot create network $NET"
-inA "$HV" create m1 --memory 256M --nic network=$NET >/dev/null
+inA "$HV" create m1 --memory 256M --disk 64M --nic network=$NET >/dev/null
 inA "$HV" net forward $NET add "tcp:$fport:m1:80" >/dev/null || fail "cannot add the network's forward"
 # --- offline refusals (the networks are checked for a stopped VM too)
 err=$(inA "$HV" migrate m1 "$B" 2>&1)
@@ -103,6 +103,13 @@ expect_eq "nothing at the destination" "$(ls -A "$B/vms")" "x"
 inB "$HV" delete --force x >/dev/null
 expect_eq "and no reservation there" "$(reserved "$B")" ""
 
+# --- a snapshot with VM state cannot follow a live move
+inA "$HV" snapshot create m1 s1 >/dev/null || fail "cannot take a snapshot"
+err=$(inA "$HV" migrate m1 "$B" 2>&1)
+expect_match "a snapshot with VM state: refused, named, with the fixes" "$err" "has a snapshot with VM state \(s1\).*hv snapshot delete m1 NAME.*--offline"
+inA "$HV" snapshot delete m1 s1 >/dev/null
+inA "$HV" snapshot create m1 d1 --disk-only >/dev/null || fail "cannot take a disk-only snapshot"
+
 # --- live, A -> B
 out=$(inA "$HV" migrate m1 "$B" --json 2>"$tmp/err")
 rc=$?
@@ -118,6 +125,7 @@ expect_eq "the guest kept its address" "$(gexec "$B" 'cat /run/hv/net/eth0' | cu
 check "dnsmasq serves its reservation" grep -qi "$mac" /run/hv/networks/$NET/hosts
 expect_match "the forward moved to the destination's network" "$(inB "$HV" net forward $NET list)" "$fport"
 expect_eq "and reaches the guest there" "$(python3 tests/net/echo.py send 127.0.0.1 "$fport" fw3 2>&1)" "guest:fw3"
+expect_match "the disk-only snapshot came along" "$(inB "$HV" snapshot list m1)" "d1"
 check "no leftovers in either store" clean_store "$A"
 check "(destination)" clean_store "$B"
 
@@ -167,7 +175,8 @@ ss -K state established "( dport = :$peer or sport = :$peer )" >/dev/null 2>&1
 wait $mig
 rc=$?
 check "reset: hv migrate fails (exit $rc)" test "$rc" -ne 0
-expect_match "with QEMU's error" "$(cat "$tmp/err")" "migration failed|went away|did not"
+expect_match "with QEMU's error" "$(cat "$tmp/err")" "QEMU's migration failed"
+echo "# reset: $(cat "$tmp/err")"
 expect_eq "the VM runs on where it was" "$(field "$B" "['state']")" running
 sleep 1
 expect_eq "nothing at the other store" "$(ls -A "$A/vms")" ""
@@ -175,4 +184,13 @@ expect_eq "no reservation there" "$(reserved "$A")" ""
 expect_eq "exactly one QEMU for it" "$(qemus)" 1
 expect_eq "the TCP session still works" "$(say reset)" reset
 exec 7>&-
+
+# --- offline, B -> A: the network checked, the snapshot carried
+inB "$HV" kill m1 >/dev/null
+out=$(inB "$HV" migrate m1 "$A" 2>&1)
+expect_eq "offline back to A$([ $? -ne 0 ] && echo ": $out")" "$(field "$A" "['state']")" stopped
+expect_match "the snapshot is there" "$(inA "$HV" snapshot list m1)" "d1"
+expect_eq "its address reserved in A" "$(reserved "$A")" "m1=$ip"
+expect_eq "and gone from B" "$(reserved "$B")" ""
+check "qemu-img check is clean" qemu-img check -q "$A/vms/m1/disk0.qcow2"
 done_testing
