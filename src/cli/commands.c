@@ -153,13 +153,11 @@ static const struct cli_opt down_opts[] = { OPT("file", 'f', "FILE", CC_FILE, "t
 					    OPT("lab", 'l', "NAME", CC_NONE, "the lab's name (when the file is gone)"),
 					    FLAG("json", 0, "JSON output"),
 					    FLAG("delete", 0, "remove the lab's VMs and networks"),
-					    OPT("timeout", 0, "SECONDS", CC_NONE,
-						"how long each VM may take to stop (60)"),
+					    OPT("timeout", 0, "SECONDS", CC_NONE, "how long each VM may take to stop (60)"),
 					    END };
-static const struct cli_opt status_opts[] = {
-	OPT("file", 'f', "FILE", CC_FILE, "the lab file (hv-lab.json)"),
-	OPT("lab", 'l', "NAME", CC_NONE, "the lab's name (when the file is gone)"), FLAG("json", 0, "JSON output"), END
-};
+static const struct cli_opt status_opts[] = { OPT("file", 'f', "FILE", CC_FILE, "the lab file (hv-lab.json)"),
+					      OPT("lab", 'l', "NAME", CC_NONE, "the lab's name (when the file is gone)"),
+					      FLAG("json", 0, "JSON output"), END };
 static const struct cli_opt doctor_opts[] = { FLAG("json", 0, "JSON output"), END };
 static const struct cli_opt ctr_opts[] = { OPT("root", 0, "DIR", CC_DIR, "state folder of the containers"),
 					   OPT("log", 0, "FILE", CC_FILE, "log file"),
