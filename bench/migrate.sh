@@ -6,7 +6,7 @@
 # driven by a plain QMP script (bench/migrate-qmp.py: the source hv VM's
 # QEMU, a second QEMU with the same command line and -incoming defer,
 # migrate over TCP on loopback, no bandwidth limit on either).
-# Default guest under TCG, MEM (default 512) MiB, 1 vCPU; two workloads:
+# Default guest under TCG, MEMS (default "512 2048") MiB, 1 vCPU; two workloads:
 #   idle   the guest's shell waiting
 #   dirty  tests/migrate/dirty.c incrementing a byte in every page of
 #          DIRTY (default 256) MiB, page after page, in a loop
@@ -19,7 +19,7 @@ export LC_ALL=C
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
 HV=$ROOT/build/hv
 RUNS=${RUNS:-5}
-MEM=${MEM:-512}
+MEMS=${MEMS:-512 2048}
 DIRTY=${DIRTY:-256}
 A=$(mktemp -d /tmp/hv-bench-a.XXXXXX)
 B=$(mktemp -d /tmp/hv-bench-b.XXXXXX)
@@ -40,7 +40,8 @@ boot() { # boot bm in store $1 with workload $2
 median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print(round(statistics.median(v)))' "$@"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-printf '%-6s %-6s %10s %12s   (median of %d, %d MiB guest, TCG)\n' workload driver total_ms downtime_ms "$RUNS" "$MEM"
+printf '%-5s %-6s %-6s %10s %12s   (medians of %d, TCG)\n' MiB workload driver total_ms downtime_ms "$RUNS"
+for MEM in $MEMS; do
 for wl in idle dirty; do
 	tot=() down=()
 	boot "$A" "$wl"
@@ -51,7 +52,8 @@ for wl in idle dirty; do
 		t=$from from=$to to=$t
 	done
 	HV_HOME=$from "$HV" delete --force bm >/dev/null
-	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" hv "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+	hv_tot=$(median "${tot[@]}")
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" hv "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
 	tot=() down=()
 	for ((i = 0; i < RUNS; i++)); do
 		boot "$A" "$wl"
@@ -61,5 +63,7 @@ for wl in idle dirty; do
 		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
 		HV_HOME=$A "$HV" delete --force bm >/dev/null
 	done
-	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" qmp "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" qmp "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+	printf '%-5s %-6s hv/qmp total: %.2f\n' "$MEM" "$wl" "$(python3 -c "print($hv_tot / $(median "${tot[@]}"))")"
+done
 done
