@@ -10,9 +10,10 @@
 #   idle   the guest's shell waiting
 #   dirty  tests/migrate/dirty.c incrementing a byte in every page of
 #          DIRTY (default 256) MiB, page after page, in a loop
-# Each figure is the median of RUNS (default 5) migrations.  hv's rows
-# move the same VM to and fro; the plain rows boot a fresh VM for each
-# run (the plain script leaves its QEMU outside any store).
+# Each figure is the median of RUNS (default 5) migrations, each of a
+# freshly booted VM (a VM that came in by migration has its untouched
+# pages unmapped, which makes the next copy of it faster: both rows
+# start from the same state); hv's and the plain script's runs alternate.
 # usage: bench/migrate.sh          (run under flock /tmp/hv-suite.lock)
 set -u
 export LC_ALL=C
@@ -43,27 +44,22 @@ field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
 printf '%-5s %-6s %-6s %10s %12s   (medians of %d, TCG)\n' MiB workload driver total_ms downtime_ms "$RUNS"
 for MEM in $MEMS; do
 for wl in idle dirty; do
-	tot=() down=()
-	boot "$A" "$wl"
-	from=$A to=$B
+	hv_tot=() hv_down=() q_tot=() q_down=()
 	for ((i = 0; i < RUNS; i++)); do
-		out=$(HV_HOME=$from "$HV" migrate bm "$to" --json) || exit 1
-		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
-		t=$from from=$to to=$t
-	done
-	HV_HOME=$from "$HV" delete --force bm >/dev/null
-	hv_tot=$(median "${tot[@]}")
-	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" hv "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
-	tot=() down=()
-	for ((i = 0; i < RUNS; i++)); do
+		# hv and the plain script take turns, each on a freshly booted VM
+		boot "$A" "$wl"
+		out=$(HV_HOME=$A "$HV" migrate bm "$B" --json) || exit 1
+		hv_tot+=("$(field "$out" total_ms)") hv_down+=("$(field "$out" downtime_ms)")
+		HV_HOME=$B "$HV" delete --force bm >/dev/null
 		boot "$A" "$wl"
 		# under TCG hv pauses the source for the copy: the plain row does the same
 		paused=$(HV_HOME=$A "$HV" info bm --json | python3 -c 'import json,sys; print("--paused" if json.load(sys.stdin)["accel"] == "tcg" else "")')
 		out=$(python3 "$ROOT/bench/migrate-qmp.py" "$A/vms/bm" "$W/plain" $paused) || exit 1
-		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
+		q_tot+=("$(field "$out" total_ms)") q_down+=("$(field "$out" downtime_ms)")
 		HV_HOME=$A "$HV" delete --force bm >/dev/null
 	done
-	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" qmp "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
-	printf '%-5s %-6s hv/qmp total: %.2f\n' "$MEM" "$wl" "$(python3 -c "print($hv_tot / $(median "${tot[@]}"))")"
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" hv "$(median "${hv_tot[@]}")" "$(median "${hv_down[@]}")" "${hv_tot[*]}" "${hv_down[*]}"
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" qmp "$(median "${q_tot[@]}")" "$(median "${q_down[@]}")" "${q_tot[*]}" "${q_down[*]}"
+	printf '%-5s %-6s hv/qmp total: %.2f\n' "$MEM" "$wl" "$(python3 -c "print($(median "${hv_tot[@]}") / $(median "${q_tot[@]}"))")"
 done
 done

@@ -192,6 +192,35 @@ static int take_stream(struct incoming *x)
 	return qmp_migrate_incoming_fd(x->q, c);
 }
 
+/* The destination's QEMU did not resume (it refused cont, or died): the
+ * guest never ran here, so the VM goes back to the source.  QEMU is
+ * stopped, the folder removed, and the source told "retracted" (it runs
+ * the VM again) instead of "ok". */
+static int retract(struct incoming *x)
+{
+	struct json_object *o = json_object_new_object();
+	struct vm_status final;
+	struct err_saved e;
+
+	err_save(&e);
+	qmp_close(x->q);
+	x->q = NULL;
+	if (vm_hard_stop_locked(&x->h, "the migrated VM did not resume here", &final) < 0 ||
+	    renameat(x->vmsfd, x->name, x->vmsfd, x->stage) < 0) {
+		err_restore(&e);
+		json_object_put(o);
+		return err_prefix(-EIO,
+				  "the VM is defined at the destination but did not resume, and could not be removed");
+	}
+	fs_rm_rf_at(x->vmsfd, x->stage);
+	fsync(x->vmsfd);
+	x->committed = false;
+	err_restore(&e);
+	if (o)
+		json_object_object_add(o, "message", json_object_new_string(err_msg()));
+	return peer_send(&x->peer, "retracted", o) < 0 ? -EIO : -ECANCELED;
+}
+
 /* The point of no return: the folder takes its name, the monitor stops
  * guarding, and the VM runs here. */
 static int commit(struct incoming *x, struct json_object *msg)
@@ -215,9 +244,9 @@ static int commit(struct incoming *x, struct json_object *msg)
 		(void)!write(x->guard, &c, 1);
 		close(x->guard);
 		x->guard = -1;
-		if (run && (r = qmp_cont(x->q)) < 0) {
+		if (run && qmp_cont(x->q) < 0) {
 			json_object_put(o);
-			return err_prefix(r, "the VM is defined at the destination but did not resume");
+			return retract(x);
 		}
 	}
 	return peer_send(&x->peer, "ok", o);

@@ -246,6 +246,26 @@ static bool has_forwards(const struct vmdef *d)
 	return false;
 }
 
+/* The destination's answer to the commit: "ok" (the VM is there), or
+ * "retracted": its QEMU did not resume, the guest never ran there and
+ * nothing is left, so the VM is the source's again (give_back runs it). */
+static int commit_reply(struct outgoing *x, struct json_object **ok)
+{
+	const char *op, *why = NULL;
+	int r;
+
+	if ((r = peer_recv(&x->peer, COMMIT_TIMEOUT_MS, ok, &op)) < 0)
+		return r;
+	if (!strcmp(op, "ok"))
+		return 0;
+	if (strcmp(op, "retracted"))
+		return err_set(-EPROTO, "the destination answered '%s' to the commit", op);
+	x->switchover = false;
+	(void)json_get_str(*ok, "message", "retracted", &why);
+	return err_set(-EIO, "the VM did not resume at the destination (%s); it runs on at the source",
+		       why && *why ? why : "no reason given");
+}
+
 static int live(struct outgoing *x, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
@@ -290,8 +310,7 @@ static int live(struct outgoing *x, int port)
 	if (!(commit = json_object_new_object()))
 		return err_set(-ENOMEM, "out of memory");
 	json_object_object_add(commit, "run", json_object_new_boolean(x->was_running));
-	if ((r = peer_send(&x->peer, "commit", commit)) < 0 ||
-	    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
+	if ((r = peer_send(&x->peer, "commit", commit)) < 0 || (r = commit_reply(x, &ok)) < 0)
 		return err_prefix(r, "switchover");
 	x->rep->qemu_downtime_ms = m.downtime_ms;
 	x->rep->downtime_ms = (m.downtime_ms >= 0 ? m.downtime_ms : 0) + (int64_t)(proc_now_ms() - done_at);
