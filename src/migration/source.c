@@ -43,6 +43,10 @@ struct outgoing {
 	struct qmp *q;
 	bool live, was_running, migrating, switchover;
 	uint64_t t0;
+	/* the link's rate, measured between progress reports (QEMU's mbps
+	 * is a figure of its last 100 ms window, often stale) */
+	uint64_t rate_bytes, rate_ms;
+	double rate;
 };
 
 static int resolve_dest(const char *dest, char *out, size_t n)
@@ -129,16 +133,25 @@ static int prepare_dest(struct outgoing *x, int *port)
 
 static void report_progress(struct outgoing *x, const struct qmp_migration *m, const char *phase)
 {
+	uint64_t now = proc_now_ms();
+
+	if (now >= x->rate_ms + 100 && m->transferred >= x->rate_bytes) {
+		if (x->rate_ms)
+			x->rate = (double)(m->transferred - x->rate_bytes) * 1000.0 / (double)(now - x->rate_ms);
+		x->rate_bytes = m->transferred;
+		x->rate_ms = now;
+	}
 	struct migrate_progress p = {
 		.phase = phase,
 		.transferred = m->transferred,
 		.remaining = m->remaining,
 		.total = m->total,
-		.rate = m->mbps * 1e6 / 8,
+		.rate = x->rate ? x->rate : m->mbps * 1e6 / 8,
 		.dirty_rate = m->dirty_rate,
 		.pass = m->passes,
-		.expected_downtime_ms = m->expected_downtime_ms,
-		.elapsed_ms = proc_now_ms() - x->t0,
+		/* a paused copy's downtime is the copy itself */
+		.expected_downtime_ms = x->rep->paused_copy ? -1 : m->expected_downtime_ms,
+		.elapsed_ms = now - x->t0,
 	};
 
 	if (x->o->progress)
