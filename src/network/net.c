@@ -193,19 +193,30 @@ static int refresh(const char *net, const struct net_reservation *res, size_t n)
 	return 0;
 }
 
-int net_refresh(const char *net)
+/* A network's folder, locked, and its reservations (res holds
+ * NET_MAX_RESERVED; NULL: out of memory). */
+static int reservations_locked(const char *net, int *dfd, int *lock, struct net_reservation *res, size_t *n)
 {
-	_cleanup_free_ struct net_reservation *res = reservations_new();
-	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
-	size_t n;
 	int r;
 
 	if (!res)
 		return -ENOMEM;
-	if (dfd < 0)
-		return dfd;
-	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
-	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
+	if ((*dfd = net_open_dir(net)) < 0)
+		return *dfd;
+	if ((r = fs_lock_at(*dfd, "lock", true, lock)) < 0 ||
+	    (r = net_reservations_load(*dfd, net, res, NET_MAX_RESERVED, n)) < 0)
+		return r;
+	return 0;
+}
+
+int net_refresh(const char *net)
+{
+	_cleanup_free_ struct net_reservation *res = reservations_new();
+	_cleanup_close_ int dfd = -1, lock = -1;
+	size_t n;
+	int r;
+
+	if ((r = reservations_locked(net, &dfd, &lock, res, &n)) < 0)
 		return r;
 	return refresh(net, res, n);
 }
@@ -242,17 +253,12 @@ static int pick_address(const struct netdef *d, const struct net_reservation *re
 int net_reserve_at(const char *net, const char *vm, const uint8_t mac[6], uint32_t want, uint32_t *ip)
 {
 	_cleanup_free_ struct net_reservation *res = reservations_new();
-	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
+	_cleanup_close_ int dfd = -1, lock = -1;
 	struct netdef d;
 	size_t n;
 	int r;
 
-	if (!res)
-		return -ENOMEM;
-	if (dfd < 0)
-		return dfd;
-	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 || (r = net_load(net, &d)) < 0 ||
-	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
+	if ((r = reservations_locked(net, &dfd, &lock, res, &n)) < 0 || (r = net_load(net, &d)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(res[i].vm, vm) && (!want || res[i].ip == want)) {
@@ -282,16 +288,11 @@ int net_reserve(const char *net, const char *vm, const uint8_t mac[6], uint32_t 
 int net_unreserve(const char *net, const char *vm)
 {
 	_cleanup_free_ struct net_reservation *res = reservations_new();
-	_cleanup_close_ int dfd = net_open_dir(net), lock = -1;
+	_cleanup_close_ int dfd = -1, lock = -1;
 	size_t n, k = 0;
 	int r;
 
-	if (!res)
-		return -ENOMEM;
-	if (dfd < 0)
-		return dfd;
-	if ((r = fs_lock_at(dfd, "lock", true, &lock)) < 0 ||
-	    (r = net_reservations_load(dfd, net, res, NET_MAX_RESERVED, &n)) < 0)
+	if ((r = reservations_locked(net, &dfd, &lock, res, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(res[i].vm, vm))

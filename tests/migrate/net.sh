@@ -36,6 +36,16 @@ clean_store() { [ -z "$(ls -A "$1/vms" 2>/dev/null | grep '^\.')" ] && ! ls "$1"
 reserved() { python3 -c "import json; print(' '.join(k + '=' + v['ip'] for k, v in json.load(open('$1/networks/$NET/reservations.json')).items()))" 2>/dev/null; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 fport=$(free_port)
+# stream_port QEMU-PID: the destination port of its migration stream, once it is up
+stream_port() {
+	local i p
+	for ((i = 0; i < 300; i++)); do
+		p=$(ss -tnpH state established 2>/dev/null | grep "pid=$1," | awk '{print $4}' | sed 's/.*://' | head -n 1)
+		[ -n "$p" ] && break
+		sleep 0.1
+	done
+	echo "$p"
+}
 
 inA "$HV" net create $NET --mode natnet --subnet $SUBNET >/dev/null || fail "cannot create network $NET"
 inA "$HV" create m1 --memory 256M --disk 64M --nic network=$NET >/dev/null
@@ -133,12 +143,7 @@ check "(destination)" clean_store "$B"
 inB "$HV" migrate m1 "$A" --bandwidth 1 --stall 5 >"$tmp/out" 2>"$tmp/err" &
 mig=$!
 qpid=$(pgrep -f "qemu-system.*-name m1" | head -n 1)
-peer=""
-for ((i = 0; i < 300; i++)); do
-	[ -n "$peer" ] && break
-	peer=$(ss -tnpH state established 2>/dev/null | grep "pid=$qpid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
-	[ -z "$peer" ] && sleep 0.1
-done
+peer=$(stream_port "$qpid")
 check "the migration stream is up (port $peer)" test -n "$peer"
 sleep 1
 nft add table inet $CUT
@@ -164,12 +169,7 @@ expect_eq "the forward still reaches the guest" "$(python3 tests/net/echo.py sen
 # --- the stream reset (ss -K): QEMU's own error
 inB "$HV" migrate m1 "$A" --bandwidth 1 >"$tmp/out" 2>"$tmp/err" &
 mig=$!
-peer=""
-for ((i = 0; i < 300; i++)); do
-	[ -n "$peer" ] && break
-	peer=$(ss -tnpH state established 2>/dev/null | grep "pid=$qpid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
-	[ -z "$peer" ] && sleep 0.1
-done
+peer=$(stream_port "$qpid")
 sleep 1
 ss -K state established "( dport = :$peer or sport = :$peer )" >/dev/null 2>&1
 wait $mig
