@@ -59,6 +59,20 @@ expect_match "another subnet there: refused" "$err" "hv network '$NET' differs a
 # (hv net delete takes the host's hv-NAME off for every store: only while A's is down)
 inB "$HV" net delete $NET >/dev/null
 expect_eq "nothing at the destination" "$(ls -A "$B/vms")" ""
+# a nat forward's host port taken at the destination by another program
+p2=$(free_port)
+inA "$HV" create f1 --forward "tcp:127.0.0.1:$p2:80" >/dev/null
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("up",flush=True); time.sleep(60)' "$p2" >"$tmp/listener" &
+lpid=$!
+for ((i = 0; i < 50; i++)); do grep -q up "$tmp/listener" && break; sleep 0.1; done
+err=$(inA "$HV" migrate f1 "$B" 2>&1)
+expect_match "a forward's port taken there: refused, naming it and the fix" "$err" "tcp port $p2 \(a forward of the VM's nat NIC\) is taken at the destination by another program: free it there, or change the forward here \(hv forward f1 remove\|add\)"
+kill $lpid
+wait $lpid 2>/dev/null
+out=$(inA "$HV" migrate f1 "$B" 2>&1)
+expect_eq "once it is free the VM moves$([ $? -ne 0 ] && echo ": $out")" "$(ls "$B/vms")" f1
+inB "$HV" delete f1 >/dev/null
+
 LOG_MARK[m1]=0
 inA "$HV" start m1 >/dev/null
 check "the guest's shell is up" wait_log m1 'm1:~#' 60
