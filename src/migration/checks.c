@@ -201,16 +201,18 @@ int migcheck_qemu(const struct mig_facts *src, const struct mig_facts *dst, enum
 	return 0;
 }
 
-int migcheck_cpu(const struct mig_facts *src, const struct mig_facts *dst, enum accel running)
+int migcheck_cpu(const struct mig_facts *src, const struct mig_facts *dst, enum accel running, enum accel requested)
 {
+	/* what hv start would pick there for this definition */
+	enum accel there = requested != ACCEL_AUTO ? requested : dst->kvm ? ACCEL_KVM : ACCEL_TCG;
+
 	if (running != ACCEL_KVM) {
-		/* the destination must run TCG too: hv would give a KVM host -cpu host */
-		if (dst->kvm)
+		if (there == ACCEL_KVM)
 			return err_set(-EPROTO, "the VM runs under TCG here but the destination would run it with KVM "
 						"(-cpu host): move it with --offline");
 		return 0;
 	}
-	if (!dst->kvm)
+	if (there != ACCEL_KVM || !dst->kvm)
 		return err_set(-EPROTO, "the VM runs with KVM (-cpu host) here and the destination has no KVM: move it "
 					"with --offline");
 	if (strcmp(src->cpu_model, dst->cpu_model))
@@ -338,7 +340,7 @@ int mig_prechecks(const struct mig_precheck_in *in, const struct mig_facts *dst,
 	if (!in->live)
 		return 0;
 	if ((r = migcheck_qemu(&here, dst, in->d->machine)) < 0 ||
-	    (r = migcheck_cpu(&here, dst, !strcmp(in->accel, "kvm") ? ACCEL_KVM : ACCEL_TCG)) < 0)
+	    (r = migcheck_cpu(&here, dst, !strcmp(in->accel, "kvm") ? ACCEL_KVM : ACCEL_TCG, in->d->accel)) < 0)
 		return r;
 	for (unsigned i = 0; i < in->d->ndisks; i++)
 		if ((r = migcheck_cache(in->d->disks[i].path, HV_DISK_CACHE, where)) < 0)

@@ -47,9 +47,11 @@ int migcheck_qemu_version(const char *v, unsigned *major, unsigned *minor);
 /* The same QEMU major.minor (hv starts the unversioned "q35" and
  * "microvm", which are that version's own machines) and the machine type. */
 int migcheck_qemu(const struct mig_facts *src, const struct mig_facts *dst, enum machine m);
-/* TCG: the same -cpu model (hv's default, both ends); KVM runs -cpu host:
- * only between hosts with the same CPU model and flags. */
-int migcheck_cpu(const struct mig_facts *src, const struct mig_facts *dst, enum accel running);
+/* TCG: the same -cpu model (hv's default, both ends), so the destination
+ * must run TCG too for the definition's accelerator (requested: auto,
+ * kvm, tcg); KVM runs -cpu host: only between hosts with the same CPU
+ * model and flags. */
+int migcheck_cpu(const struct mig_facts *src, const struct mig_facts *dst, enum accel running, enum accel requested);
 /* MemAvailable there holds the VM's memory; the store takes it. */
 int migcheck_room(const struct mig_facts *dst, uint64_t memory_mib);
 /* Is a disk's cache mode ("none", "writeback", ...) safe for where the

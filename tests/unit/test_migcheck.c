@@ -55,22 +55,25 @@ static void cpu(void)
 {
 	struct mig_facts s = host(), d = host();
 
-	CHECK(migcheck_cpu(&s, &d, ACCEL_TCG) == 0, "TCG to TCG");
+	CHECK(migcheck_cpu(&s, &d, ACCEL_TCG, ACCEL_AUTO) == 0, "TCG to TCG");
 	d.kvm = true;
-	CHECK(migcheck_cpu(&s, &d, ACCEL_TCG) == -EPROTO && strstr(err_msg(), "KVM"),
+	CHECK(migcheck_cpu(&s, &d, ACCEL_TCG, ACCEL_AUTO) == -EPROTO && strstr(err_msg(), "KVM"),
 	      "TCG to a host where hv would take KVM: %s", err_msg());
+	CHECK(migcheck_cpu(&s, &d, ACCEL_TCG, ACCEL_TCG) == 0, "a VM pinned to TCG runs TCG there too");
 	s.kvm = true;
-	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM) == 0, "KVM between identical hosts");
+	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM, ACCEL_AUTO) == 0, "KVM between identical hosts");
+	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM, ACCEL_KVM) == 0, "(pinned to KVM)");
 	snprintf(d.cpu_flags, sizeof(d.cpu_flags), "fedcba9876543210");
-	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM) == -EPROTO && strstr(err_msg(), "flags"), "other flags: %s", err_msg());
+	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM, ACCEL_AUTO) == -EPROTO && strstr(err_msg(), "flags"), "other flags: %s",
+	      err_msg());
 	d = host();
 	d.kvm = true;
 	snprintf(d.cpu_model, sizeof(d.cpu_model), "Intel Xeon");
-	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM) == -EPROTO && strstr(err_msg(), "Intel Xeon"), "another CPU: %s",
-	      err_msg());
+	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM, ACCEL_AUTO) == -EPROTO && strstr(err_msg(), "Intel Xeon"),
+	      "another CPU: %s", err_msg());
 	d.kvm = false;
-	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM) == -EPROTO && strstr(err_msg(), "no KVM"), "KVM to no KVM: %s",
-	      err_msg());
+	CHECK(migcheck_cpu(&s, &d, ACCEL_KVM, ACCEL_AUTO) == -EPROTO && strstr(err_msg(), "no KVM"),
+	      "KVM to no KVM: %s", err_msg());
 }
 
 static void room(void)
