@@ -260,13 +260,20 @@ int net_reserve_at(const char *net, const char *vm, const uint8_t mac[6], uint32
 
 	if ((r = reservations_locked(net, &dfd, &lock, res, &n)) < 0 || (r = net_load(net, &d)) < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(res[i].vm, vm) && (!want || res[i].ip == want)) {
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(res[i].vm, vm))
+			continue;
+		if (!want || res[i].ip == want) {
 			/* one address per VM and network: a new MAC takes it over */
 			memcpy(res[i].mac, mac, 6);
 			*ip = res[i].ip;
 			return net_reservations_save(dfd, res, n) ?: refresh(net, res, n);
 		}
+		/* one address per VM: the one asked for replaces it */
+		memmove(&res[i], &res[i + 1], (n - i - 1) * sizeof(*res));
+		n--;
+		break;
+	}
 	if (n == NET_MAX_RESERVED)
 		return err_set(-ENOSPC, "network %s has no free address to reserve", net);
 	if ((r = pick_address(&d, res, n, want, ip)) < 0)

@@ -5,13 +5,17 @@
  * listening port is. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "migration/checks.h"
+#include "network/addr.h"
+#include "network/net.h"
 #include "t.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 static struct mig_facts host(void)
 {
@@ -167,6 +171,35 @@ static void ports(void)
 	CHECK(mig_port_held_by("tcp", port, getpid()) == 0, "closed: nobody's");
 }
 
+/* The destination keeps the VM's address: net_reserve_at. */
+static void reserve_at(void)
+{
+	char home[] = "/tmp/test_migcheck.XXXXXX";
+	const uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 }, mac2[6] = { 0x52, 0x54, 0, 1, 2, 4 };
+	uint32_t want, ip = 0;
+	size_t n = 0;
+	struct net_reservation res[4];
+
+	mkdtemp(home);
+	setenv("HV_HOME", home, 1);
+	CHECK(net_create("tmigchk", NET_NATNET, "10.99.93.0/24", NULL, NULL) == 0, "a network: %s", err_msg());
+	ip4_parse("10.99.93.7", &want);
+	CHECK(net_reserve_at("tmigchk", "m1", mac, want, &ip) == 0 && ip == want, "the address asked for: %s",
+	      err_msg());
+	CHECK(net_reserve_at("tmigchk", "m2", mac2, want, &ip) == -EADDRINUSE && strstr(err_msg(), "'m1'"),
+	      "another VM's address is refused, naming it: %s", err_msg());
+	ip4_parse("10.99.93.200", &want);
+	CHECK(net_reserve_at("tmigchk", "m2", mac2, want, &ip) == -ERANGE, "outside the reserved range: %s", err_msg());
+	ip4_parse("10.99.93.9", &want);
+	CHECK(net_reserve_at("tmigchk", "m1", mac, want, &ip) == 0 && ip == want, "another address for m1");
+	CHECK(net_reservations("tmigchk", res, 4, &n) == 0 && n == 1 && res[0].ip == want,
+	      "replaces its old one (%zu reservations)", n);
+	CHECK(net_reserve("tmigchk", "m2", mac2, &ip) == 0 && ip != want, "any free one still works");
+	net_destroy("tmigchk");
+	err_clear();
+	fs_rm_rf_at(AT_FDCWD, home);
+}
+
 int main(void)
 {
 	qemu();
@@ -177,5 +210,6 @@ int main(void)
 	snapshots();
 	facts_json();
 	ports();
+	reserve_at();
 	T_DONE();
 }
