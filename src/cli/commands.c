@@ -110,7 +110,7 @@ static const struct cli_opt migrate_opts[] = {
 	FLAG("auto-converge", 0, "throttle the guest's vCPUs when it dirties memory faster than the link"),
 	FLAG("postcopy", 0, "at --timeout switch to postcopy (the VM runs there, memory follows)"),
 	FLAG("copy-storage", 0, "copy the disks to the destination (NBD mirror; a backing chain arrives flattened)"),
-	OPT("bandwidth", 0, "MiB/s", CC_NONE, "at most this rate (default: no limit)"),
+	OPT("bandwidth", 0, "MiB/s", CC_NONE, "at most this rate, for RAM and copied disks (default: no limit)"),
 	OPT("max-downtime", 0, "MS", CC_NONE, "the pause QEMU aims for at switchover (default 300)"),
 	OPT("timeout", 0, "S", CC_NONE, "give up (or --postcopy) when it has not converged after S seconds"),
 	FLAG("cancel", 0, "cancel the migration of NAME under way (it runs on at the source)"),

@@ -11,6 +11,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/jsonfile.h"
+#include "util/proc.h"
 
 #define CMD_TIMEOUT_MS 5000
 
@@ -181,12 +182,15 @@ int qmp_blockdev_del(struct qmp *q, const char *node)
 	return exec_args(q, "blockdev-del", str_args("node-name", node, NULL, NULL));
 }
 
-int qmp_blockdev_mirror(struct qmp *q, const char *job, const char *device, const char *target)
+int qmp_blockdev_mirror(struct qmp *q, const char *job, const char *device, const char *target, uint64_t speed)
 {
 	struct json_object *args = str_args("job-id", job, "device", device);
 
+	if (speed > (uint64_t)INT64_MAX)
+		speed = 0;
 	if (args && (json_object_object_add(args, "target", json_object_new_string(target)) < 0 ||
-		     json_object_object_add(args, "sync", json_object_new_string("full")) < 0)) {
+		     json_object_object_add(args, "sync", json_object_new_string("full")) < 0 ||
+		     (speed && json_object_object_add(args, "speed", json_object_new_int64((int64_t)speed)) < 0))) {
 		json_object_put(args);
 		args = NULL;
 	}
@@ -254,4 +258,38 @@ int qmp_block_job(struct qmp *q, const char *job, struct qmp_block_job *out)
 	    (r = json_array_each(ret, "QMP query-block-jobs reply", 0, job_each, &f)) < 0)
 		return r;
 	return f.found ? 0 : -ENOENT;
+}
+
+static int count_mirror_jobs(struct json_object *e, size_t i, const char *path, void *ctx)
+{
+	const char *id = NULL;
+	int r = json_need_str(e, "device", path, &id);
+
+	(void)i;
+	if (r == 0 && !strncmp(id, QMP_MIRROR_PREFIX, strlen(QMP_MIRROR_PREFIX)))
+		(*(unsigned *)ctx)++;
+	return r;
+}
+
+void qmp_block_mirror_drop(struct qmp *q, unsigned n)
+{
+	char node[32];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(node, sizeof(node), QMP_MIRROR_NODE_FMT, i);
+		qmp_block_job_cancel(q, node, true);
+	}
+	for (int t = 0; t < 500; t++) {
+		_cleanup_json_ struct json_object *ret = NULL;
+		unsigned left = 0;
+		if (exec_array(q, "query-block-jobs", &ret) < 0 ||
+		    json_array_each(ret, "QMP query-block-jobs reply", 0, count_mirror_jobs, &left) < 0 || !left)
+			break;
+		proc_sleep_ms(10);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(node, sizeof(node), QMP_MIRROR_NODE_FMT, i);
+		qmp_blockdev_del(q, node);
+	}
+	err_clear();
 }

@@ -34,8 +34,10 @@ int qmp_block_export_del(struct qmp *q, const char *name);
 int qmp_blockdev_add_nbd_fd(struct qmp *q, const char *node, int fd, const char *export);
 int qmp_blockdev_del(struct qmp *q, const char *node);
 /* blockdev-mirror device (a drive or node) into target, sync full,
- * as job job; READY once the target caught up (then writes go to both). */
-int qmp_blockdev_mirror(struct qmp *q, const char *job, const char *device, const char *target);
+ * as job job, at most speed bytes per second of data (0: no limit;
+ * zeroes are not counted); READY once the target caught up (then new
+ * writes are copied as they come). */
+int qmp_blockdev_mirror(struct qmp *q, const char *job, const char *device, const char *target, uint64_t speed);
 /* block-job-cancel: a READY mirror ends in sync without pivoting (force:
  * at once, in any state). */
 int qmp_block_job_cancel(struct qmp *q, const char *job, bool force);
@@ -48,3 +50,13 @@ struct qmp_block_job {
 	char error[128]; /* "" unless the job failed */
 };
 int qmp_block_job(struct qmp *q, const char *job, struct qmp_block_job *out);
+
+/* hv migrate --copy-storage's NBD client node and mirror job of disk N
+ * at the source, "hvmig-diskN"; JOB_PREFIX starts each. */
+#define QMP_MIRROR_PREFIX "hvmig-"
+#define QMP_MIRROR_NODE_FMT QMP_MIRROR_PREFIX "disk%u"
+/* Undo such a mirror of disks 0..n-1: force-cancel the jobs, wait (up to
+ * a few seconds) until they are gone, delete the nodes; what is not
+ * there is skipped, errors are dropped.  Used by hv migrate on failure
+ * and by the monitor when hv migrate died. */
+void qmp_block_mirror_drop(struct qmp *q, unsigned n);

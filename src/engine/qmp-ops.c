@@ -511,6 +511,7 @@ static const struct enum_name event_names[] = {
 	{ "BLOCK_JOB_COMPLETED", QMP_EVENT_BLOCK_JOB_COMPLETED },
 	{ "BLOCK_JOB_CANCELLED", QMP_EVENT_BLOCK_JOB_CANCELLED },
 	{ "BLOCK_JOB_ERROR", QMP_EVENT_BLOCK_JOB_ERROR },
+	{ "JOB_STATUS_CHANGE", QMP_EVENT_JOB_STATUS_CHANGE },
 	{ NULL, 0 },
 };
 
@@ -545,6 +546,10 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 		JSON_FIELD_BUF("device", JSON_REQUIRED, struct qmp_event, job),
 		JSON_FIELD_END,
 	};
+	static const struct json_field job_status[] = {
+		JSON_FIELD_BUF("id", JSON_REQUIRED, struct qmp_event, job),
+		JSON_FIELD_END,
+	};
 	const struct json_field *want;
 	struct json_object *data = NULL;
 	int r;
@@ -574,6 +579,9 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 	case QMP_EVENT_BLOCK_JOB_CANCELLED:
 	case QMP_EVENT_BLOCK_JOB_ERROR:
 		want = job;
+		break;
+	case QMP_EVENT_JOB_STATUS_CHANGE:
+		want = job_status;
 		break;
 	default:
 		return 0;

@@ -151,6 +151,7 @@ enum qmp_event_kind {
 	QMP_EVENT_BLOCK_JOB_COMPLETED, /* data.device, data.error if it failed */
 	QMP_EVENT_BLOCK_JOB_CANCELLED, /* data.device */
 	QMP_EVENT_BLOCK_JOB_ERROR,     /* data.device */
+	QMP_EVENT_JOB_STATUS_CHANGE,   /* data.id: a job was created, ran, ended... (qapi/job.json) */
 };
 struct qmp_event {
 	enum qmp_event_kind kind;
@@ -160,7 +161,7 @@ struct qmp_event {
 	char action[16];		    /* GUEST_PANICKED: "pause", "poweroff" or "run" */
 	enum qmp_migration_state migration; /* MIGRATION */
 	uint64_t pass;			    /* MIGRATION_PASS */
-	char job[128];			    /* BLOCK_JOB_*: the job's id */
+	char job[128];			    /* BLOCK_JOB_*, JOB_STATUS_CHANGE: the job's id */
 	char error[128];		    /* BLOCK_JOB_COMPLETED: why it failed, "" if it did not */
 };
 /* Next event, as qmp_next_event (qmp.h) but typed; an event of the wrong

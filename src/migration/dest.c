@@ -71,6 +71,17 @@ static int take_file(struct incoming *x, int srcfd, const char *src, const char 
 	return image_copy(from, to);
 }
 
+/* Shared storage on one host is one filesystem (the disks are linked). */
+static int not_shared(struct incoming *x, const char *disk)
+{
+	_cleanup_free_ char *root = NULL;
+
+	if (store_root_alloc(&root) < 0)
+		err_clear();
+	return err_set(-EXDEV, "disk %s of VM '%s' is not reachable from %s (another filesystem): use --copy-storage",
+		       disk, x->name, root ? root : "the destination store");
+}
+
 /* The disks: hard links to the source's (shared storage on one host),
  * or new images filled over NBD (--copy-storage). */
 static int take_disks(struct incoming *x, int srcfd, const char *src, struct json_object *sizes)
@@ -93,11 +104,7 @@ static int take_disks(struct incoming *x, int srcfd, const char *src, struct jso
 		if (strchr(p, '/') || p[0] == '.')
 			return err_set(-EINVAL, "disk %u: a disk in the VM's folder with a bad name '%s'", i, p);
 		if (linkat(srcfd, p, x->stagefd, p, 0) < 0)
-			return errno == EXDEV ? err_set(-EXDEV,
-							"disk %s of VM '%s' is not reachable from the destination "
-							"store (another filesystem): use --copy-storage",
-							p, x->name)
-					      : err_errno(-errno, "cannot take disk %s", p);
+			return errno == EXDEV ? not_shared(x, p) : err_errno(-errno, "cannot take disk %s", p);
 	}
 	return 0;
 }

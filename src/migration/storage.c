@@ -25,13 +25,12 @@
 
 #define PROGRESS_MS	 500
 #define FINISH_TIMEOUT_MS 30000
-#define ABORT_TIMEOUT_MS  5000
 
 /* hv's names: the drive (qemu.c), the NBD export, the source's node and job */
 static void names(unsigned i, char drive[16], char node[24])
 {
 	snprintf(drive, 16, "disk%u", i);
-	snprintf(node, 24, "hvmig-disk%u", i);
+	snprintf(node, 24, QMP_MIRROR_NODE_FMT, i);
 }
 
 static int disk_size(int vmdirfd, const struct vmdef_disk *k, uint64_t *size)
@@ -123,7 +122,7 @@ static int take_events(struct storage_mirror *s, bool *ready)
 	return r == -ETIMEDOUT ? 0 : err_prefix(r, "the source QEMU");
 }
 
-static int start_jobs(struct storage_mirror *s, int *fds)
+static int start_jobs(struct storage_mirror *s, int *fds, uint64_t speed)
 {
 	char drive[16], node[24];
 	int r;
@@ -136,7 +135,7 @@ static int start_jobs(struct storage_mirror *s, int *fds)
 		if (r < 0)
 			return err_prefix(r, "disk %u: cannot reach the destination's NBD export", i);
 		s->added[i] = true;
-		if ((r = qmp_blockdev_mirror(s->q, node, drive, node)) < 0)
+		if ((r = qmp_blockdev_mirror(s->q, node, drive, node, speed)) < 0)
 			return err_prefix(r, "disk %u: cannot start its copy", i);
 		s->started[i] = true;
 	}
@@ -158,7 +157,7 @@ int storage_mirror(struct storage_mirror *s, struct qmp *q, unsigned n, int *fds
 	/* what a killed hv migrate may have left in this QEMU */
 	storage_mirror_abort(s);
 	s->n = n;
-	if ((r = start_jobs(s, fds)) < 0)
+	if ((r = start_jobs(s, fds, o->bandwidth)) < 0)
 		return r;
 	for (;;) {
 		struct pollfd pf[3] = { { qmp_fd(q), POLLIN, 0 }, { peer->in, POLLIN, 0 }, { o->cancel_fd, POLLIN, 0 } };
@@ -271,22 +270,11 @@ int storage_mirror_finish(struct storage_mirror *s)
 
 void storage_mirror_abort(struct storage_mirror *s)
 {
-	bool ok[ENGINE_MAX_DISKS];
-	char drive[16], node[24];
-
 	if (!s->q)
 		return;
-	for (unsigned i = 0; i < s->n; i++) {
-		names(i, drive, node);
-		s->started[i] = qmp_block_job_cancel(s->q, node, true) == 0;
-	}
-	wait_jobs_gone(s, ABORT_TIMEOUT_MS, ok);
-	for (unsigned i = 0; i < s->n; i++) {
-		names(i, drive, node);
-		qmp_blockdev_del(s->q, node);
-		s->added[i] = s->started[i] = false;
-	}
-	err_clear();
+	qmp_block_mirror_drop(s->q, s->n);
+	memset(s->added, 0, sizeof(s->added));
+	memset(s->started, 0, sizeof(s->started));
 }
 
 int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct json_object *sizes,
