@@ -23,7 +23,8 @@ static const char usage[] =
     "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
     "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
     "else its definition and disks.  --copy-storage copies the disks to DEST (over NBD while it\n"
-    "runs; a backing chain arrives flattened), for a store on another filesystem.  The source is stopped and undefined unless --keep-source.\n"
+    "runs; a backing chain arrives flattened), for a store on another filesystem.  The source is\n"
+    "stopped and undefined unless --keep-source.\n"
     "Under TCG the guest is paused while its RAM moves (QEMU 7.2's TCG loses writes during a\n"
     "live copy: docs/migration.md).";
 

@@ -53,7 +53,7 @@ int qmp_block_job(struct qmp *q, const char *job, struct qmp_block_job *out);
 
 /* hv migrate --copy-storage's NBD client node and mirror job of disk N
  * at the source, "hvmig-diskN"; JOB_PREFIX starts each. */
-#define QMP_MIRROR_PREFIX "hvmig-"
+#define QMP_MIRROR_PREFIX   "hvmig-"
 #define QMP_MIRROR_NODE_FMT QMP_MIRROR_PREFIX "disk%u"
 /* Undo such a mirror of disks 0..n-1: force-cancel the jobs, wait (up to
  * a few seconds) until they are gone, delete the nodes; what is not

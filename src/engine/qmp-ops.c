@@ -170,10 +170,14 @@ int qmp_snapshot_delete_internal(struct qmp *q, const char *device, const char *
 }
 
 static const struct enum_name migration_states[] = {
-	{ "none", QMP_MIG_NONE },	    { "setup", QMP_MIG_SETUP },
-	{ "active", QMP_MIG_ACTIVE },	    { "completed", QMP_MIG_COMPLETED },
-	{ "failed", QMP_MIG_FAILED },	    { "cancelling", QMP_MIG_CANCELLING },
-	{ "cancelled", QMP_MIG_CANCELLED }, { "pre-switchover", QMP_MIG_PRE_SWITCHOVER },
+	{ "none", QMP_MIG_NONE },
+	{ "setup", QMP_MIG_SETUP },
+	{ "active", QMP_MIG_ACTIVE },
+	{ "completed", QMP_MIG_COMPLETED },
+	{ "failed", QMP_MIG_FAILED },
+	{ "cancelling", QMP_MIG_CANCELLING },
+	{ "cancelled", QMP_MIG_CANCELLED },
+	{ "pre-switchover", QMP_MIG_PRE_SWITCHOVER },
 	{ NULL, 0 },
 };
 

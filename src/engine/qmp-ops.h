@@ -62,7 +62,7 @@ enum qmp_migration_state {
 	QMP_MIG_CANCELLING,
 	QMP_MIG_CANCELLED,
 	QMP_MIG_PRE_SWITCHOVER, /* paused before the switchover (pause-before-switchover): migrate-continue */
-	QMP_MIG_OTHER, /* postcopy, pre-switchover, device, ...: under way */
+	QMP_MIG_OTHER,		/* postcopy, pre-switchover, device, ...: under way */
 };
 struct qmp_migration {
 	enum qmp_migration_state state;
@@ -92,9 +92,9 @@ int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth);
 /* Live migration (qapi/migration.json): capabilities and parameters are
  * set on both ends before the stream starts. */
 struct qmp_migrate_caps {
-	bool events;	    /* MIGRATION and MIGRATION_PASS events */
-	bool auto_converge; /* throttle the vCPUs of a guest that dirties faster than the link */
-	bool postcopy;	    /* postcopy-ram (both ends): switch over before RAM is all sent */
+	bool events;		      /* MIGRATION and MIGRATION_PASS events */
+	bool auto_converge;	      /* throttle the vCPUs of a guest that dirties faster than the link */
+	bool postcopy;		      /* postcopy-ram (both ends): switch over before RAM is all sent */
 	bool pause_before_switchover; /* the source stops in "pre-switchover" until migrate-continue */
 };
 int qmp_migrate_set_caps(struct qmp *q, const struct qmp_migrate_caps *c);
@@ -145,8 +145,8 @@ enum qmp_event_kind {
 	QMP_EVENT_STOP,
 	QMP_EVENT_RESUME,
 	QMP_EVENT_GUEST_PANICKED,
-	QMP_EVENT_MIGRATION,	  /* data.status: the migration's new state */
-	QMP_EVENT_MIGRATION_PASS, /* data.pass: a new round over RAM began */
+	QMP_EVENT_MIGRATION,	       /* data.status: the migration's new state */
+	QMP_EVENT_MIGRATION_PASS,      /* data.pass: a new round over RAM began */
 	QMP_EVENT_BLOCK_JOB_READY,     /* data.device: the job (qapi/block-core.json) */
 	QMP_EVENT_BLOCK_JOB_COMPLETED, /* data.device, data.error if it failed */
 	QMP_EVENT_BLOCK_JOB_CANCELLED, /* data.device */

@@ -241,7 +241,8 @@ static void remove_own_folder(void)
 static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *ev)
 {
 	if (((ev->kind == QMP_EVENT_MIGRATION && qmp_migration_busy(ev->migration)) ||
-	     (ev->kind == QMP_EVENT_JOB_STATUS_CHANGE && !strncmp(ev->job, QMP_MIRROR_PREFIX, strlen(QMP_MIRROR_PREFIX)))) &&
+	     (ev->kind == QMP_EVENT_JOB_STATUS_CHANGE &&
+	      !strncmp(ev->job, QMP_MIRROR_PREFIX, strlen(QMP_MIRROR_PREFIX)))) &&
 	    !m->incoming)
 		watch_migrator(m); /* hv migrate's RAM, or its disks' mirror (--copy-storage) */
 	if (ev->kind == QMP_EVENT_RESUME && m->incoming && m->owner < 0 && !m->owner_lost) {

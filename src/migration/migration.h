@@ -49,8 +49,8 @@ struct migrate_report {
 	bool postcopy;	  /* it switched to postcopy */
 	bool source_kept; /* --keep-source */
 	int dest_pid;	  /* QEMU's pid at the destination */
-	uint64_t disk_bytes; /* --copy-storage: disk bytes sent until every copy was in sync */
-	uint64_t disk_ms;    /* --copy-storage: the time that took */
+	/* --copy-storage: disk bytes sent until every copy was in sync, and the time that took */
+	uint64_t disk_bytes, disk_ms;
 };
 
 int migrate_vm(const struct migrate_opts *o, struct migrate_report *out);

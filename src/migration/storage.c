@@ -23,7 +23,7 @@
 #include "util/jsonfile.h"
 #include "util/proc.h"
 
-#define PROGRESS_MS	 500
+#define PROGRESS_MS	  500
 #define FINISH_TIMEOUT_MS 30000
 
 /* hv's names: the drive (qemu.c), the NBD export, the source's node and job */
@@ -160,7 +160,9 @@ int storage_mirror(struct storage_mirror *s, struct qmp *q, unsigned n, int *fds
 	if ((r = start_jobs(s, fds, o->bandwidth)) < 0)
 		return r;
 	for (;;) {
-		struct pollfd pf[3] = { { qmp_fd(q), POLLIN, 0 }, { peer->in, POLLIN, 0 }, { o->cancel_fd, POLLIN, 0 } };
+		struct pollfd pf[3] = { { qmp_fd(q), POLLIN, 0 },
+					{ peer->in, POLLIN, 0 },
+					{ o->cancel_fd, POLLIN, 0 } };
 		if ((r = take_events(s, ready)) < 0)
 			return r;
 		nready = 0;
@@ -236,7 +238,8 @@ static int wait_jobs_gone(struct storage_mirror *s, int timeout_ms, bool *ok)
 		if (!left)
 			return 0;
 		if (proc_now_ms() >= end)
-			return err_set(-ETIMEDOUT, "the copies of the disks did not end within %d s", timeout_ms / 1000);
+			return err_set(-ETIMEDOUT, "the copies of the disks did not end within %d s",
+				       timeout_ms / 1000);
 		proc_sleep_ms(10);
 	}
 }
@@ -277,8 +280,7 @@ void storage_mirror_abort(struct storage_mirror *s)
 	memset(s->started, 0, sizeof(s->started));
 }
 
-int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct json_object *sizes,
-			 const char *copy_from)
+int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct json_object *sizes, const char *copy_from)
 {
 	int r;
 

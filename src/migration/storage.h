@@ -51,8 +51,7 @@ void storage_mirror_abort(struct storage_mirror *s);
  * without backing, and save d there; with copy_from (the source's folder,
  * an offline move on one host) the images are converted from the
  * source's (flattened) instead. */
-int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct json_object *sizes,
-			 const char *copy_from);
+int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct json_object *sizes, const char *copy_from);
 /* Serve each disk N as NBD export diskN (writable) on the listening
  * socket lfd (QEMU takes a copy). */
 int storage_export(struct qmp *q, unsigned n, int lfd);
