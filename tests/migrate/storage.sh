@@ -75,28 +75,55 @@ expect_match "naming the disk and the fix" "$out" "disk disk0.qcow2 of VM 'm1' i
 expect_eq "the VM runs on at the source" "$(field "$A" "['state']")" running
 expect_eq "nothing at the destination" "$(ls -A "$B/vms" 2>/dev/null)" ""
 
-# --- SIGKILL of hv migrate during the disks' mirror
-HV_DEBUG=$tmp/trace "$HV" migrate m1 "$B" --copy-storage --bandwidth 1 >/dev/null 2>&1 &
-mig=$!
-for ((i = 0; i < 300; i++)); do grep -q '"blockdev-mirror"' "$tmp/trace" 2>/dev/null && break; sleep 0.1; done
-check "the mirror started (blockdev-mirror in the trace)" grep -q '"blockdev-mirror"' "$tmp/trace"
-sleep 1
-check "hv migrate is still copying the disks" kill -0 $mig
+# start_mirror: hv migrate --copy-storage in the background ($mig), at
+# 1 MiB/s (8 MiB of data: seconds), returning once its mirror runs
+start_mirror() {
+	rm -f "$tmp/trace"
+	HV_DEBUG=$tmp/trace "$HV" migrate m1 "$B" --copy-storage --bandwidth 1 >/dev/null 2>"$tmp/err" &
+	mig=$!
+	for ((i = 0; i < 300; i++)); do grep -q '"blockdev-mirror"' "$tmp/trace" 2>/dev/null && break; sleep 0.1; done
+	check "$1: the mirror started (blockdev-mirror in the trace)" grep -q '"blockdev-mirror"' "$tmp/trace"
+	sleep 1
+	check "$1: hv migrate is still copying the disks" kill -0 $mig
+}
+# after_fault WHAT: the VM runs at the source, nothing anywhere else
+after_fault() {
+	for ((i = 0; i < 100; i++)); do [ -z "$(ls -A "$B/vms" 2>/dev/null)" ] && [ "$(qemus)" = 1 ] && break; sleep 0.1; done
+	expect_eq "$1: the VM runs on at the source" "$(field "$A" "['state']")" running
+	expect_eq "$1: nothing at the destination" "$(ls -A "$B/vms" 2>/dev/null)" ""
+	expect_eq "$1: one QEMU for the VM" "$(qemus)" 1
+	expect_eq "$1: no NBD server left (no new listening port)" "$(qemu_ports)" "$ports0"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(qmp "$A" query-block-jobs)" = "[]" ] && ! qmp "$A" query-named-block-nodes | grep -q hvmig && break
+		sleep 0.2
+	done
+	expect_eq "$1: no mirror job left in the source's QEMU" "$(qmp "$A" query-block-jobs)" "[]"
+	check "$1: no NBD client node left there" sh -c "! ( $(declare -f qmp); qmp '$A' query-named-block-nodes ) | grep -q hvmig"
+	check "$1: no migration record left" clean_store "$A"
+	expect_eq "$1: the guest still answers" "$(gexec "$A" 'echo alive')" alive
+}
+
+# --- faults during the disks' mirror
+start_mirror "SIGKILL of hv migrate"
 kill -9 $mig
 wait $mig 2>/dev/null
-for ((i = 0; i < 100; i++)); do [ -z "$(ls -A "$B/vms" 2>/dev/null)" ] && [ "$(qemus)" = 1 ] && break; sleep 0.1; done
-expect_eq "after SIGKILL of hv migrate the VM runs on at the source" "$(field "$A" "['state']")" running
-expect_eq "nothing at the destination" "$(ls -A "$B/vms" 2>/dev/null)" ""
-expect_eq "one QEMU for the VM" "$(qemus)" 1
-expect_eq "no NBD server left (no new listening port)" "$(qemu_ports)" "$ports0"
-for ((i = 0; i < 50; i++)); do
-	[ "$(qmp "$A" query-block-jobs)" = "[]" ] && ! qmp "$A" query-named-block-nodes | grep -q hvmig && break
-	sleep 0.2
-done
-expect_eq "no mirror job left in the source's QEMU" "$(qmp "$A" query-block-jobs)" "[]"
-check "no NBD client node left there" sh -c "! ( $(declare -f qmp); qmp '$A' query-named-block-nodes ) | grep -q hvmig"
-check "no migration record left" clean_store "$A"
-expect_eq "the guest still answers" "$(gexec "$A" 'echo alive')" alive
+after_fault "SIGKILL of hv migrate"
+
+start_mirror "cancel"
+out=$("$HV" migrate m1 --cancel 2>&1)
+expect_match "hv migrate --cancel stops the mirror" "$out" "cancelled"
+wait $mig
+expect_eq "the migrating hv fails" "$?" 1
+expect_match "saying it was cancelled" "$(cat "$tmp/err")" "cancelled; the VM runs on at the source"
+after_fault "cancel"
+
+start_mirror "SIGKILL of the destination's QEMU"
+kill -9 "$(pgrep -n -f "qemu-system.*-name m1")"
+wait $mig
+expect_eq "the migrating hv fails" "$?" 1
+expect_match "saying why" "$(cat "$tmp/err")" "disk|destination|NBD"
+echo "# after SIGKILL of the destination QEMU: $(cat "$tmp/err")"
+after_fault "SIGKILL of the destination's QEMU"
 
 # --- --copy-storage to the tmpfs store
 out=$("$HV" migrate m1 "$B" --copy-storage --keep-source --json 2>"$tmp/err")
