@@ -152,5 +152,14 @@ for f in "$A/vms/m1/disk0.qcow2" "$A/vms/m1/disk1.qcow2" "$tmp/base.qcow2" "$B/v
 	check "qemu-img check is clean: ${f#/tmp/}" qemu-img check -q -f qcow2 "$f"
 done
 inB "$HV" delete m1 >/dev/null
-"$HV" delete m1 >/dev/null
+
+# --- offline: the kept source, stopped, with --copy-storage (the images converted, flattened)
+out=$("$HV" migrate m1 "$B" --copy-storage 2>&1)
+expect_match "a stopped VM moves offline with --copy-storage" "$out" "migrated offline"
+expect_eq "its disk 0 has no backing file there" "$(info_field "$B/vms/m1/disk0.qcow2" backing-filename)" None
+qemu-img convert -f qcow2 -O raw "$B/vms/m1/disk0.qcow2" "$tmp/o0.raw"
+expect_eq "with the base's data and what the guest wrote" "$(dd if="$tmp/o0.raw" bs=4 count=1 2>/dev/null)/$(dd if="$tmp/o0.raw" bs=512 skip=4096 count=1 2>/dev/null | head -c 11)" aaaa/before-move
+check "its disks check clean" sh -c "qemu-img check -q -f qcow2 '$B/vms/m1/disk0.qcow2' && qemu-img check -q -f qcow2 '$B/vms/m1/disk1.qcow2'"
+expect_eq "gone from the source" "$(ls -A "$A/vms")" ""
+inB "$HV" delete m1 >/dev/null
 done_testing
