@@ -39,19 +39,20 @@ static struct json_object *str_args(const char *k1, const char *v1, const char *
 	return o;
 }
 
-/* Run a query whose reply is an array. */
-static int exec_array(struct qmp *q, const char *command, struct json_object **ret)
+/* Run a query whose reply is an array, each element through each(). */
+static int query_each(struct qmp *q, const char *command,
+		      int (*each)(struct json_object *e, size_t i, const char *path, void *ctx), void *ctx)
 {
-	int r = qmp_execute(q, command, NULL, ret, CMD_TIMEOUT_MS);
+	_cleanup_json_ struct json_object *ret = NULL;
+	char path[64];
+	int r = qmp_execute(q, command, NULL, &ret, CMD_TIMEOUT_MS);
 
 	if (r < 0)
 		return r;
-	if (!json_object_is_type(*ret, json_type_array)) {
-		r = err_set(-EPROTO, "QMP %s reply: expected an array, got %s", command, json_kind_name(*ret));
-		json_object_put(*ret);
-		*ret = NULL;
-	}
-	return r;
+	if (!json_object_is_type(ret, json_type_array))
+		return err_set(-EPROTO, "QMP %s reply: expected an array, got %s", command, json_kind_name(ret));
+	snprintf(path, sizeof(path), "QMP %s reply", command);
+	return json_array_each(ret, path, 0, each, ctx);
 }
 
 /* One element of query-block's reply (BlockInfo). */
@@ -97,13 +98,11 @@ static int node_each(struct json_object *e, size_t i, const char *path, void *ct
 
 int qmp_block_node(struct qmp *q, const char *device, struct qmp_block_node *out)
 {
-	_cleanup_json_ struct json_object *ret = NULL;
 	struct node_find f = { .device = device, .out = out };
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = exec_array(q, "query-block", &ret)) < 0 ||
-	    (r = json_array_each(ret, "QMP query-block reply", 0, node_each, &f)) < 0)
+	if ((r = query_each(q, "query-block", node_each, &f)) < 0)
 		return r;
 	return f.found ? 0 : err_set(-ENOENT, "QEMU has no drive %s", device);
 }
@@ -249,13 +248,11 @@ static int job_each(struct json_object *e, size_t i, const char *path, void *ctx
 
 int qmp_block_job(struct qmp *q, const char *job, struct qmp_block_job *out)
 {
-	_cleanup_json_ struct json_object *ret = NULL;
 	struct job_find f = { .job = job, .out = out };
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = exec_array(q, "query-block-jobs", &ret)) < 0 ||
-	    (r = json_array_each(ret, "QMP query-block-jobs reply", 0, job_each, &f)) < 0)
+	if ((r = query_each(q, "query-block-jobs", job_each, &f)) < 0)
 		return r;
 	return f.found ? 0 : -ENOENT;
 }
@@ -280,10 +277,8 @@ void qmp_block_mirror_drop(struct qmp *q, unsigned n)
 		qmp_block_job_cancel(q, node, true);
 	}
 	for (int t = 0; t < 500; t++) {
-		_cleanup_json_ struct json_object *ret = NULL;
 		unsigned left = 0;
-		if (exec_array(q, "query-block-jobs", &ret) < 0 ||
-		    json_array_each(ret, "QMP query-block-jobs reply", 0, count_mirror_jobs, &left) < 0 || !left)
+		if (query_each(q, "query-block-jobs", count_mirror_jobs, &left) < 0 || !left)
 			break;
 		proc_sleep_ms(10);
 	}

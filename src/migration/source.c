@@ -239,9 +239,6 @@ static void give_back(struct outgoing *x)
 		qmp_migrate_cancel(x->q);
 	for (int i = 0; i < 500 && qmp_query_migrate(x->q, &m) == 0 && qmp_migration_busy(m.state); i++)
 		proc_sleep_ms(10);
-	/* the jobs end once the migration no longer holds the disks */
-	if (x->mirroring)
-		storage_mirror_abort(&x->mirror);
 	if (qmp_query_status(x->q, &qs) == 0 && !qs.running && x->was_running)
 		qmp_cont(x->q);
 	err_clear();

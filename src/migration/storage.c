@@ -134,7 +134,6 @@ static int start_jobs(struct storage_mirror *s, int *fds, uint64_t speed)
 		fds[i] = -1;
 		if (r < 0)
 			return err_prefix(r, "disk %u: cannot reach the destination's NBD export", i);
-		s->added[i] = true;
 		if ((r = qmp_blockdev_mirror(s->q, node, drive, node, speed)) < 0)
 			return err_prefix(r, "disk %u: cannot start its copy", i);
 		s->started[i] = true;
@@ -266,7 +265,6 @@ int storage_mirror_finish(struct storage_mirror *s)
 		names(i, drive, node);
 		if ((r = qmp_blockdev_del(s->q, node)) < 0)
 			return err_prefix(r, "disk %u: its NBD connection", i);
-		s->added[i] = false;
 	}
 	return 0;
 }
@@ -276,7 +274,6 @@ void storage_mirror_abort(struct storage_mirror *s)
 	if (!s->q)
 		return;
 	qmp_block_mirror_drop(s->q, s->n);
-	memset(s->added, 0, sizeof(s->added));
 	memset(s->started, 0, sizeof(s->started));
 }
 

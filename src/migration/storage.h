@@ -25,7 +25,6 @@ struct peer;
 struct storage_mirror {
 	struct qmp *q;
 	unsigned n;			/* disks */
-	bool added[ENGINE_MAX_DISKS];	/* NBD client node hvmig-diskN added */
 	bool started[ENGINE_MAX_DISKS]; /* mirror job hvmig-diskN started */
 	uint64_t bytes;			/* disk bytes sent until every job was READY */
 	uint64_t ms;			/* time from the first job to the last READY */
