@@ -295,18 +295,18 @@ int storage_create_disks(int dirfd, const char *dir, struct vmdef *d, struct jso
 			snprintf(name, sizeof(name), "%.63s", k->path);
 		else
 			snprintf(name, sizeof(name), "disk%u-migrated.%s", i, k->format);
-		if (asprintf(&path, "%s/%s", dir, name) < 0 ||
-		    (copy_from && asprintf(&src, "%s/%s", copy_from, k->path) < 0)) {
-			path = src = NULL;
+		if (asprintf(&path, "%s/%s", dir, name) < 0) {
+			path = NULL;
 			return err_set(-ENOMEM, "out of memory");
 		}
-		if (copy_from && k->path[0] == '/') {
-			free(src);
-			src = strdup(k->path);
+		/* offline: from the source's image (in its folder, or where it is) */
+		if (copy_from &&
+		    (k->path[0] == '/' ? !(src = strdup(k->path)) : asprintf(&src, "%s/%s", copy_from, k->path) < 0)) {
+			src = NULL;
+			return err_set(-ENOMEM, "out of memory");
 		}
 		if (copy_from)
-			r = src ? image_convert(src, k->format, path, k->format, NULL, false)
-				: err_set(-ENOMEM, "out of memory");
+			r = image_convert(src, k->format, path, k->format, NULL, false);
 		else
 			r = image_create(path, k->format, (uint64_t)json_object_get_int64(v), NULL, NULL);
 		if (r < 0)
