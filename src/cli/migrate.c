@@ -17,12 +17,14 @@
 #include "util/size.h"
 
 static const char usage[] =
-    "usage: hv migrate NAME DEST [--offline] [--keep-source] [--auto-converge] [--postcopy]\n"
+    "usage: hv migrate NAME DEST [--offline] [--keep-source] [--copy-storage] [--auto-converge] [--postcopy]\n"
     "                  [--bandwidth MiB/s] [--max-downtime MS] [--timeout S] [--stall S] [--json]\n"
     "       hv migrate NAME --cancel\n"
     "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
     "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
-    "else its definition and disks.  The source is stopped and undefined unless --keep-source.\n"
+    "else its definition and disks.  --copy-storage copies the disks to DEST (over NBD while it\n"
+    "runs; a backing chain arrives flattened), for a store on another filesystem.  The source is\n"
+    "stopped and undefined unless --keep-source.\n"
     "Under TCG the guest is paused while its RAM moves (QEMU 7.2's TCG loses writes during a\n"
     "live copy: docs/migration.md).";
 
@@ -61,6 +63,10 @@ static void print_report(const char *name, const struct migrate_report *r, bool 
 			json_object_object_add(o, "postcopy", json_object_new_boolean(r->postcopy));
 			json_object_object_add(o, "paused_copy", json_object_new_boolean(r->paused_copy));
 		}
+		if (r->disk_bytes || r->disk_ms) {
+			json_object_object_add(o, "disk_bytes", json_object_new_int64((int64_t)r->disk_bytes));
+			json_object_object_add(o, "disk_ms", json_object_new_int64((int64_t)r->disk_ms));
+		}
 		json_object_object_add(o, "source_kept", json_object_new_boolean(r->source_kept));
 		json_print(o);
 		json_object_put(o);
@@ -75,6 +81,8 @@ static void print_report(const char *name, const struct migrate_report *r, bool 
 		       r->postcopy	? ", finished in postcopy"
 		       : r->paused_copy ? ", the guest paused while RAM moved (TCG)"
 					: "");
+	if (r->disk_bytes || r->disk_ms)
+		printf("  disks copied: %.1f MiB in %.2f s\n", mib(r->disk_bytes), (double)r->disk_ms / 1000);
 	if (r->source_kept)
 		printf("  the source stays defined, stopped\n");
 }

@@ -170,10 +170,15 @@ int qmp_snapshot_delete_internal(struct qmp *q, const char *device, const char *
 }
 
 static const struct enum_name migration_states[] = {
-	{ "none", QMP_MIG_NONE },	    { "setup", QMP_MIG_SETUP },
-	{ "active", QMP_MIG_ACTIVE },	    { "completed", QMP_MIG_COMPLETED },
-	{ "failed", QMP_MIG_FAILED },	    { "cancelling", QMP_MIG_CANCELLING },
-	{ "cancelled", QMP_MIG_CANCELLED }, { NULL, 0 },
+	{ "none", QMP_MIG_NONE },
+	{ "setup", QMP_MIG_SETUP },
+	{ "active", QMP_MIG_ACTIVE },
+	{ "completed", QMP_MIG_COMPLETED },
+	{ "failed", QMP_MIG_FAILED },
+	{ "cancelling", QMP_MIG_CANCELLING },
+	{ "cancelled", QMP_MIG_CANCELLED },
+	{ "pre-switchover", QMP_MIG_PRE_SWITCHOVER },
+	{ NULL, 0 },
 };
 
 static int parse_migration_state(struct json_object *v, void *dst, const char *path)
@@ -298,7 +303,8 @@ int qmp_migrate_set_caps(struct qmp *q, const struct qmp_migrate_caps *c)
 		return err_set(-ENOMEM, "out of memory");
 	}
 	if ((r = add_cap(arr, "events", c->events)) < 0 || (r = add_cap(arr, "auto-converge", c->auto_converge)) < 0 ||
-	    (r = add_cap(arr, "postcopy-ram", c->postcopy)) < 0)
+	    (r = add_cap(arr, "postcopy-ram", c->postcopy)) < 0 ||
+	    (r = add_cap(arr, "pause-before-switchover", c->pause_before_switchover)) < 0)
 		return r;
 	return qmp_execute(q, "migrate-set-capabilities", args, NULL, CMD_TIMEOUT_MS);
 }
@@ -342,6 +348,15 @@ int qmp_migrate_fd(struct qmp *q, int fd)
 int qmp_migrate_incoming_fd(struct qmp *q, int fd)
 {
 	return uri_fd_cmd(q, "migrate-incoming", fd);
+}
+
+int qmp_migrate_continue(struct qmp *q)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	if (!args || json_object_object_add(args, "state", json_object_new_string("pre-switchover")) < 0)
+		return err_set(-ENOMEM, "out of memory");
+	return qmp_execute(q, "migrate-continue", args, NULL, CMD_TIMEOUT_MS);
 }
 
 int qmp_migrate_start_postcopy(struct qmp *q)
@@ -496,6 +511,11 @@ static const struct enum_name event_names[] = {
 	{ "GUEST_PANICKED", QMP_EVENT_GUEST_PANICKED },
 	{ "MIGRATION", QMP_EVENT_MIGRATION },
 	{ "MIGRATION_PASS", QMP_EVENT_MIGRATION_PASS },
+	{ "BLOCK_JOB_READY", QMP_EVENT_BLOCK_JOB_READY },
+	{ "BLOCK_JOB_COMPLETED", QMP_EVENT_BLOCK_JOB_COMPLETED },
+	{ "BLOCK_JOB_CANCELLED", QMP_EVENT_BLOCK_JOB_CANCELLED },
+	{ "BLOCK_JOB_ERROR", QMP_EVENT_BLOCK_JOB_ERROR },
+	{ "JOB_STATUS_CHANGE", QMP_EVENT_JOB_STATUS_CHANGE },
 	{ NULL, 0 },
 };
 
@@ -525,6 +545,15 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 		JSON_FIELD("pass", JSON_UINT64, JSON_REQUIRED, struct qmp_event, pass),
 		JSON_FIELD_END,
 	};
+	/* BLOCK_JOB_*: {"device": job id, ..., "error"?: text} */
+	static const struct json_field job[] = {
+		JSON_FIELD_BUF("device", JSON_REQUIRED, struct qmp_event, job),
+		JSON_FIELD_END,
+	};
+	static const struct json_field job_status[] = {
+		JSON_FIELD_BUF("id", JSON_REQUIRED, struct qmp_event, job),
+		JSON_FIELD_END,
+	};
 	const struct json_field *want;
 	struct json_object *data = NULL;
 	int r;
@@ -549,6 +578,15 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 	case QMP_EVENT_MIGRATION_PASS:
 		want = pass;
 		break;
+	case QMP_EVENT_BLOCK_JOB_READY:
+	case QMP_EVENT_BLOCK_JOB_COMPLETED:
+	case QMP_EVENT_BLOCK_JOB_CANCELLED:
+	case QMP_EVENT_BLOCK_JOB_ERROR:
+		want = job;
+		break;
+	case QMP_EVENT_JOB_STATUS_CHANGE:
+		want = job_status;
+		break;
 	default:
 		return 0;
 	}
@@ -556,6 +594,12 @@ int qmp_event_parse(struct json_object *o, struct qmp_event *ev)
 		r = err_set(-EINVAL, "QMP event %s: data is missing", ev->name);
 	if (r == 0)
 		r = json_dispatch(data, want, ev, "QMP event data", 0);
+	if (r == 0 && ev->kind == QMP_EVENT_BLOCK_JOB_COMPLETED) {
+		const char *why = NULL;
+		if ((r = json_get_str(data, "error", "QMP event data", &why)) == -ENOENT)
+			r = 0;
+		snprintf(ev->error, sizeof(ev->error), "%.*s", (int)sizeof(ev->error) - 1, why ? why : "");
+	}
 	return r < 0 ? err_prefix(-EBADMSG, "malformed QMP event") : 0;
 }
 

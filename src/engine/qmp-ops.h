@@ -61,7 +61,8 @@ enum qmp_migration_state {
 	QMP_MIG_FAILED,
 	QMP_MIG_CANCELLING,
 	QMP_MIG_CANCELLED,
-	QMP_MIG_OTHER, /* postcopy, pre-switchover, device, ...: under way */
+	QMP_MIG_PRE_SWITCHOVER, /* paused before the switchover (pause-before-switchover): migrate-continue */
+	QMP_MIG_OTHER,		/* postcopy, pre-switchover, device, ...: under way */
 };
 struct qmp_migration {
 	enum qmp_migration_state state;
@@ -91,9 +92,10 @@ int qmp_migrate_to_fd(struct qmp *q, int fd, uint64_t max_bandwidth);
 /* Live migration (qapi/migration.json): capabilities and parameters are
  * set on both ends before the stream starts. */
 struct qmp_migrate_caps {
-	bool events;	    /* MIGRATION and MIGRATION_PASS events */
-	bool auto_converge; /* throttle the vCPUs of a guest that dirties faster than the link */
-	bool postcopy;	    /* postcopy-ram (both ends): switch over before RAM is all sent */
+	bool events;		      /* MIGRATION and MIGRATION_PASS events */
+	bool auto_converge;	      /* throttle the vCPUs of a guest that dirties faster than the link */
+	bool postcopy;		      /* postcopy-ram (both ends): switch over before RAM is all sent */
+	bool pause_before_switchover; /* the source stops in "pre-switchover" until migrate-continue */
 };
 int qmp_migrate_set_caps(struct qmp *q, const struct qmp_migrate_caps *c);
 struct qmp_migrate_params {
@@ -107,6 +109,8 @@ int qmp_migrate_fd(struct qmp *q, int fd);
 /* The destination (started with -incoming defer): take the stream from a
  * connected socket (getfd + migrate-incoming "fd:NAME"). */
 int qmp_migrate_incoming_fd(struct qmp *q, int fd);
+/* Go on from "pre-switchover" (migrate-continue). */
+int qmp_migrate_continue(struct qmp *q);
 /* Switch a migration with postcopy-ram over to postcopy now. */
 int qmp_migrate_start_postcopy(struct qmp *q);
 
@@ -141,8 +145,13 @@ enum qmp_event_kind {
 	QMP_EVENT_STOP,
 	QMP_EVENT_RESUME,
 	QMP_EVENT_GUEST_PANICKED,
-	QMP_EVENT_MIGRATION,	  /* data.status: the migration's new state */
-	QMP_EVENT_MIGRATION_PASS, /* data.pass: a new round over RAM began */
+	QMP_EVENT_MIGRATION,	       /* data.status: the migration's new state */
+	QMP_EVENT_MIGRATION_PASS,      /* data.pass: a new round over RAM began */
+	QMP_EVENT_BLOCK_JOB_READY,     /* data.device: the job (qapi/block-core.json) */
+	QMP_EVENT_BLOCK_JOB_COMPLETED, /* data.device, data.error if it failed */
+	QMP_EVENT_BLOCK_JOB_CANCELLED, /* data.device */
+	QMP_EVENT_BLOCK_JOB_ERROR,     /* data.device */
+	QMP_EVENT_JOB_STATUS_CHANGE,   /* data.id: a job was created, ran, ended... (qapi/job.json) */
 };
 struct qmp_event {
 	enum qmp_event_kind kind;
@@ -152,6 +161,8 @@ struct qmp_event {
 	char action[16];		    /* GUEST_PANICKED: "pause", "poweroff" or "run" */
 	enum qmp_migration_state migration; /* MIGRATION */
 	uint64_t pass;			    /* MIGRATION_PASS */
+	char job[128];			    /* BLOCK_JOB_*, JOB_STATUS_CHANGE: the job's id */
+	char error[128];		    /* BLOCK_JOB_COMPLETED: why it failed, "" if it did not */
 };
 /* Next event, as qmp_next_event (qmp.h) but typed; an event of the wrong
  * shape is consumed and reported as -EBADMSG (reason recorded). */

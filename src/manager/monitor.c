@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/qmp-block.h"
 #include "engine/qmp-ops.h"
 #include "guest/channel.h"
 #include "guest/netinfo.h"
@@ -213,6 +214,8 @@ static void migrator_gone(struct monitor *m, struct qmp *q)
 		qmp_migrate_cancel(q);
 	for (int i = 0; i < 250 && qmp_query_migrate(q, &mig) == 0 && qmp_migration_busy(mig.state); i++)
 		proc_sleep_ms(20);
+	/* --copy-storage: no mirror job or NBD connection stays */
+	qmp_block_mirror_drop(q, ENGINE_MAX_DISKS);
 	if (qmp_query_status(q, &qs) == 0 && !qs.running && rec.was_running)
 		qmp_cont(q);
 	migrec_remove(m->dirfd);
@@ -237,8 +240,11 @@ static void remove_own_folder(void)
 
 static void on_event(struct monitor *m, struct qmp *q, const struct qmp_event *ev)
 {
-	if (ev->kind == QMP_EVENT_MIGRATION && qmp_migration_busy(ev->migration) && !m->incoming)
-		watch_migrator(m);
+	if (((ev->kind == QMP_EVENT_MIGRATION && qmp_migration_busy(ev->migration)) ||
+	     (ev->kind == QMP_EVENT_JOB_STATUS_CHANGE &&
+	      !strncmp(ev->job, QMP_MIRROR_PREFIX, strlen(QMP_MIRROR_PREFIX)))) &&
+	    !m->incoming)
+		watch_migrator(m); /* hv migrate's RAM, or its disks' mirror (--copy-storage) */
 	if (ev->kind == QMP_EVENT_RESUME && m->incoming && m->owner < 0 && !m->owner_lost) {
 		m->incoming = false;
 		if (m->mux)

@@ -22,6 +22,8 @@
 #include "migration/checks.h"
 #include "migration/netmove.h"
 #include "migration/peer.h"
+#include "migration/storage.h"
+#include "storage/image.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -41,6 +43,7 @@ struct incoming {
 	struct peer peer;
 	const char *name;
 	bool live, postcopy;
+	bool copy_storage; /* the disks are new here, filled over NBD (storage.h) */
 	int vmsfd, stagefd;
 	char *stage; /* .incoming-NAME-PID in vms/ */
 	struct vm_handle h;
@@ -48,6 +51,7 @@ struct incoming {
 	int guard; /* the write end of the monitor's guard, until committed */
 	struct qmp *q;
 	int lfd;
+	int nbd_port; /* copy_storage: the NBD server's, 0 if none */
 	bool started, committed;
 	unsigned nets_taken; /* networks where the VM's address is reserved (netmove.h) */
 };
@@ -98,11 +102,90 @@ static int take_snapshots(int srcfd, int stagefd)
 	return 0;
 }
 
-/* vm.json as sent, then the disks and files hard-linked from the source's
- * folder: both QEMUs use the same images (shared storage on one host). */
+/* Snapshots live inside the disk images (qcow2 internal snapshots), which
+ * --copy-storage does not carry: a VM that has any is refused. */
+static int no_snapshots(struct incoming *x, int srcfd)
+{
+	_cleanup_close_ int fd = openat(srcfd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	bool any = false;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_errno(-errno, "cannot open the source's snapshots");
+	if (!(d = fdopendir(TAKE_FD(fd))))
+		return err_errno(-errno, "cannot read the source's snapshots");
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any ? err_set(-ENOTSUP, "VM '%s' has snapshots, which --copy-storage does not carry (they live inside its "
+				       "disk images): delete them first (hv snapshot delete), or use shared storage",
+			     x->name)
+		   : 0;
+}
+
+/* A file of the source's folder into the staged one: a hard link, or a
+ * copy when the stores are on different filesystems. */
+static int take_file(struct incoming *x, int srcfd, const char *src, const char *f)
+{
+	_cleanup_free_ char *from = NULL, *to = NULL, *vms = NULL;
+	int r;
+
+	if (linkat(srcfd, f, x->stagefd, f, 0) == 0)
+		return 0;
+	if (errno != EXDEV)
+		return err_errno(-errno, "cannot take %s", f);
+	if ((r = store_vms_dir_alloc(&vms)) < 0)
+		return r;
+	if (asprintf(&from, "%s/%s", src, f) < 0 || asprintf(&to, "%s/%s/%s", vms, x->stage, f) < 0) {
+		from = to = NULL;
+		return err_set(-ENOMEM, "out of memory");
+	}
+	return image_copy(from, to);
+}
+
+/* Shared storage on one host is one filesystem (the disks are linked). */
+static int not_shared(struct incoming *x, const char *disk)
+{
+	_cleanup_free_ char *root = NULL;
+
+	if (store_root_alloc(&root) < 0)
+		err_clear();
+	return err_set(-EXDEV, "disk %s of VM '%s' is not reachable from %s (another filesystem): use --copy-storage",
+		       disk, x->name, root ? root : "the destination store");
+}
+
+/* The disks: hard links to the source's (shared storage on one host),
+ * or new images filled over NBD (--copy-storage). */
+static int take_disks(struct incoming *x, int srcfd, const char *src, struct json_object *sizes)
+{
+	if (x->copy_storage) {
+		_cleanup_free_ char *vms = NULL, *dir = NULL;
+		int r = store_vms_dir_alloc(&vms);
+		if (r < 0)
+			return r;
+		if (asprintf(&dir, "%s/%s", vms, x->stage) < 0) {
+			dir = NULL;
+			return err_set(-ENOMEM, "out of memory");
+		}
+		return storage_create_disks(x->stagefd, dir, &x->d, sizes, x->live ? NULL : src);
+	}
+	for (unsigned i = 0; i < x->d.ndisks; i++) {
+		const char *p = x->d.disks[i].path;
+		if (!x->d.disks[i].owned)
+			continue;
+		if (strchr(p, '/') || p[0] == '.')
+			return err_set(-EINVAL, "disk %u: a disk in the VM's folder with a bad name '%s'", i, p);
+		if (linkat(srcfd, p, x->stagefd, p, 0) < 0)
+			return errno == EXDEV ? not_shared(x, p) : err_errno(-errno, "cannot take disk %s", p);
+	}
+	return 0;
+}
+
+/* vm.json as sent, then the disks and the files that travel with it. */
 static int stage_folder(struct incoming *x, struct json_object *msg)
 {
-	struct json_object *vm = NULL, *files = NULL;
+	struct json_object *vm = NULL, *sizes = NULL;
 	const char *src = NULL;
 	_cleanup_close_ int srcfd = -1;
 	int r;
@@ -111,7 +194,8 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 	    (r = json_need_str(msg, "source_dir", "prepare", &src)) < 0 ||
 	    (r = json_get_bool(msg, "live", "prepare", &x->live)) < 0 ||
 	    ((r = json_get_bool(msg, "postcopy", "prepare", &x->postcopy)) < 0 && r != -ENOENT) ||
-	    ((r = json_get_array(msg, "files", "prepare", &files)) < 0 && r != -ENOENT))
+	    ((r = json_get_bool(msg, "copy_storage", "prepare", &x->copy_storage)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_array(msg, "disk_sizes", "prepare", &sizes)) < 0 && r != -ENOENT))
 		return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "prepare: vm is missing");
 	if (!vm)
 		return err_set(-EPROTO, "prepare: vm is missing");
@@ -140,25 +224,12 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 		return err_prefix(r, "the VM's definition");
 	if (strcmp(x->d.name, x->name))
 		return err_set(-EPROTO, "the definition is of VM '%s', not '%s'", x->d.name, x->name);
-	for (unsigned i = 0; i < x->d.ndisks; i++) {
-		const char *p = x->d.disks[i].path;
-		if (!x->d.disks[i].owned)
-			continue;
-		if (strchr(p, '/') || p[0] == '.')
-			return err_set(-EINVAL, "disk %u: a disk in the VM's folder with a bad name '%s'", i, p);
-		if (linkat(srcfd, p, x->stagefd, p, 0) < 0)
-			return errno == EXDEV
-				   ? err_set(-EXDEV,
-					     "disk %s is on another filesystem than the destination store (shared "
-					     "storage is a link here; --copy-storage is not there yet)",
-					     p)
-				   : err_errno(-errno, "cannot take disk %s", p);
-	}
+	if ((r = take_disks(x, srcfd, src, sizes)) < 0)
+		return r;
 	for (const char *const *f = travelling; *f; f++)
-		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && linkat(srcfd, *f, x->stagefd, *f, 0) < 0)
-			return err_errno(-errno, "cannot take %s", *f);
-	(void)files;
-	return take_snapshots(srcfd, x->stagefd);
+		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && (r = take_file(x, srcfd, src, *f)) < 0)
+			return r;
+	return x->copy_storage ? no_snapshots(x, srcfd) : take_snapshots(srcfd, x->stagefd);
 }
 
 /* The VM's hv networks and port forwards here (netmove.h). */
@@ -208,12 +279,24 @@ static int stage_handle(struct incoming *x)
 	return 0;
 }
 
+/* A socket listening on a free port of the loopback address. */
+static int listen_port(int *fd, int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(*fd, 8) < 0 ||
+	    getsockname(*fd, (struct sockaddr *)&a, &alen) < 0)
+		return err_errno(-errno, "listen");
+	*port = ntohs(a.sin_port);
+	return 0;
+}
+
 /* Start QEMU waiting for the state (forwards come once the source let
  * go of the ports), and listen for the source's QEMU. */
 static int start_incoming(struct incoming *x, int *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
 	struct qmp_migrate_caps caps = { .postcopy = x->postcopy };
 	struct vm_started started;
 	struct vmdef run;
@@ -241,11 +324,13 @@ static int start_incoming(struct incoming *x, int *port)
 	x->started = true;
 	if ((r = vm_qmp_open(&x->h, &x->q)) < 0 || (r = qmp_migrate_set_caps(x->q, &caps)) < 0)
 		return r;
-	x->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(x->lfd, 1) < 0 ||
-	    getsockname(x->lfd, (struct sockaddr *)&a, &alen) < 0)
-		return err_errno(-errno, "cannot listen for the migration stream");
-	*port = ntohs(a.sin_port);
+	if ((r = listen_port(&x->lfd, port)) < 0)
+		return err_prefix(r, "cannot listen for the migration stream");
+	if (x->copy_storage) {
+		_cleanup_close_ int nfd = -1;
+		if ((r = listen_port(&nfd, &x->nbd_port)) < 0 || (r = storage_export(x->q, x->d.ndisks, nfd)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -337,6 +422,12 @@ static int commit(struct incoming *x, struct json_object *msg)
 	/* the guest has not run here: a failed load gives it back to the source */
 	if (x->started && wait_loaded(x) < 0)
 		return retract(x, false);
+	/* the source let go of its NBD connections: none comes again */
+	if (x->nbd_port && (r = storage_unexport(x->q, x->d.ndisks)) < 0) {
+		err_prefix(r, "the destination's NBD server");
+		return retract(x, false);
+	}
+	x->nbd_port = 0;
 	if (renameat2(x->vmsfd, x->stage, x->vmsfd, x->name, RENAME_NOREPLACE) < 0) {
 		err_errno(-errno, "cannot define VM '%s' at the destination", x->name);
 		return retract(x, false);
@@ -441,6 +532,8 @@ static int serve(struct incoming *x)
 	if (!(ready = json_object_new_object()))
 		return err_set(-ENOMEM, "out of memory");
 	json_object_object_add(ready, "port", json_object_new_int(port));
+	if (x->nbd_port)
+		json_object_object_add(ready, "nbd_port", json_object_new_int(x->nbd_port));
 	if ((r = peer_send(&x->peer, "ready", ready)) < 0)
 		return r;
 	if (x->live && (r = take_stream(x)) < 0)

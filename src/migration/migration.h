@@ -28,7 +28,7 @@ struct migrate_opts {
 	const char *dest;  /* another store: a path (ssh:// is not there yet) */
 	bool offline;	   /* move the definition and disks of a stopped VM (implied when it is stopped) */
 	bool keep_source;  /* leave the source defined (stopped) */
-	bool copy_storage; /* mirror the disks over NBD (not there yet: refused) */
+	bool copy_storage; /* mirror the disks over NBD (migration/storage.h) */
 	bool auto_converge;
 	bool postcopy;		  /* switch to postcopy at --timeout instead of cancelling */
 	uint64_t bandwidth;	  /* bytes per second, 0: no limit */
@@ -53,6 +53,8 @@ struct migrate_report {
 	bool postcopy;	  /* it switched to postcopy */
 	bool source_kept; /* --keep-source */
 	int dest_pid;	  /* QEMU's pid at the destination */
+	/* --copy-storage: disk bytes sent until every copy was in sync, and the time that took */
+	uint64_t disk_bytes, disk_ms;
 };
 
 int migrate_vm(const struct migrate_opts *o, struct migrate_report *out);

@@ -24,6 +24,7 @@
 #include "migration/checks.h"
 #include "migration/netmove.h"
 #include "migration/peer.h"
+#include "migration/storage.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -43,7 +44,9 @@ struct outgoing {
 	struct vm_status st;
 	struct peer peer;
 	struct qmp *q;
-	bool live, was_running, migrating, switchover;
+	struct storage_mirror mirror; /* --copy-storage */
+	int nbd_port;
+	bool live, was_running, migrating, mirroring, switchover;
 	bool same_host; /* the destination is on this host (checks.h) */
 	uint64_t t0;
 	/* the link's rate, measured between progress reports (QEMU's mbps
@@ -76,8 +79,6 @@ static int prechecks(struct outgoing *x)
 	const struct vmdef *d = &x->d;
 	char users[512];
 
-	if (x->o->copy_storage)
-		return err_set(-ENOTSUP, "--copy-storage is not there yet: both stores must reach the disks");
 	if (d->shares.n)
 		return err_set(-ENOTSUP,
 			       "VM '%s' has shared folders (virtio-fs), whose state cannot migrate: remove them first",
@@ -159,12 +160,26 @@ static int prepare_dest(struct outgoing *x, int *port)
 		json_object_put(msg);
 		return r;
 	}
+	if (x->o->copy_storage) {
+		struct json_object *sizes = NULL;
+		if ((r = storage_disk_sizes(x->h.dirfd, &x->d, &sizes)) < 0) {
+			json_object_put(msg);
+			return r;
+		}
+		json_object_object_add(msg, "copy_storage", json_object_new_boolean(true));
+		json_object_object_add(msg, "disk_sizes", sizes);
+	}
 	if ((r = peer_send(&x->peer, "prepare", msg)) < 0 ||
 	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "ready", &ready)) < 0)
 		return r;
 	if ((r = json_get_int64(ready, "port", "ready", &p)) < 0 || p < 0 || p > 65535)
 		return r < 0 ? r : err_set(-EPROTO, "ready: bad port");
 	*port = (int)p;
+	if (x->o->copy_storage && x->live) {
+		if ((r = json_get_int64(ready, "nbd_port", "ready", &p)) < 0 || p <= 0 || p > 65535)
+			return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "ready: no NBD port for --copy-storage");
+		x->nbd_port = (int)p;
+	}
 	return 0;
 }
 
@@ -245,12 +260,12 @@ static int follow(struct outgoing *x, struct qmp_migration *m)
 				state = ev.migration;
 		if (r != -ETIMEDOUT)
 			return err_prefix(r, "the source QEMU");
-		if (!qmp_migration_busy(state) || proc_now_ms() >= next_query) {
+		if (!qmp_migration_busy(state) || state == QMP_MIG_PRE_SWITCHOVER || proc_now_ms() >= next_query) {
 			if ((r = qmp_query_migrate(x->q, m)) < 0)
 				return r;
 			state = m->state;
 			next_query = proc_now_ms() + PROGRESS_MS;
-			if (state == QMP_MIG_COMPLETED)
+			if (state == QMP_MIG_COMPLETED || state == QMP_MIG_PRE_SWITCHOVER)
 				return 0;
 			if (state == QMP_MIG_FAILED || state == QMP_MIG_CANCELLED)
 				return err_set(-EIO, "QEMU's migration %s%s%s",
@@ -295,6 +310,8 @@ static void give_back(struct outgoing *x)
 
 	if (!x->q || !x->migrating)
 		return;
+	if (x->mirroring)
+		storage_mirror_abort(&x->mirror);
 	if (qmp_query_migrate(x->q, &m) == 0 && qmp_migration_busy(m.state))
 		qmp_migrate_cancel(x->q);
 	for (int i = 0; i < 500 && qmp_query_migrate(x->q, &m) == 0 && qmp_migration_busy(m.state); i++)
@@ -323,6 +340,28 @@ static bool has_forwards(const struct vmdef *d)
 	return false;
 }
 
+/* --copy-storage: every disk mirrored to the destination's NBD server,
+ * one connection each, until every job is READY. */
+static int copy_disks(struct outgoing *x)
+{
+	int fds[VMDEF_MAX_DISKS], r = 0;
+	unsigned n = x->d.ndisks, i;
+
+	for (i = 0; i < n && r == 0; i++)
+		r = connect_port(x->nbd_port, &fds[i]);
+	if (r < 0) {
+		while (i-- > 0)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return err_prefix(r, "NBD");
+	}
+	x->mirroring = true;
+	r = storage_mirror(&x->mirror, x->q, n, fds, x->o, &x->peer, x->t0);
+	x->rep->disk_bytes = x->mirror.bytes;
+	x->rep->disk_ms = x->mirror.ms;
+	return r;
+}
+
 /* The destination's answer to the commit: "ok" (the VM is there), or
  * "retracted": its QEMU did not resume, the guest never ran there and
  * nothing is left, so the VM is the source's again (give_back runs it). */
@@ -347,7 +386,8 @@ static int live(struct outgoing *x, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
 					 .auto_converge = x->o->auto_converge,
-					 .postcopy = x->o->postcopy };
+					 .postcopy = x->o->postcopy,
+					 .pause_before_switchover = x->o->copy_storage };
 	struct qmp_migrate_params params = {
 		.max_bandwidth = x->o->bandwidth ? x->o->bandwidth : QMP_BANDWIDTH_UNLIMITED,
 		.downtime_limit_ms = x->o->max_downtime_ms,
@@ -365,6 +405,8 @@ static int live(struct outgoing *x, int port)
 	    (r = connect_port(port, &fd)) < 0)
 		return r;
 	x->migrating = true;
+	if (x->o->copy_storage && (r = copy_disks(x)) < 0)
+		return r;
 	/* QEMU 7.2's TCG loses guest writes made after a dirty-bitmap sync
 	 * (docs/migration.md, "TCG"): under TCG the source stands still while
 	 * RAM moves; a failure below runs it again (give_back, or the
@@ -378,6 +420,14 @@ static int live(struct outgoing *x, int port)
 	x->rep->setup_ms = proc_now_ms() - x->t0;
 	if ((r = follow(x, &m)) < 0)
 		return r;
+	/* --copy-storage: the source stands in "pre-switchover"; the copies
+	 * end in sync before the destination may take the disks */
+	if (m.state == QMP_MIG_PRE_SWITCHOVER) {
+		if ((r = storage_mirror_finish(&x->mirror)) < 0 || (r = qmp_migrate_continue(x->q)) < 0 ||
+		    (r = follow(x, &m)) < 0)
+			return r;
+		x->mirroring = false;
+	}
 	done_at = proc_now_ms();
 	report_progress(x, &m, "switchover");
 	/* from here the destination may run the VM: never again the source */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "engine/qmp-block.h"
 #include "engine/qmp-ops.h"
 #include "engine/qmp.h"
 #include "util/err.h"
@@ -31,6 +32,13 @@ static void commands(struct qmp *q)
 	qmp_hostfwd_remove(q, "net0", &f);
 	qmp_migrate_to_fd(q, devnull, QMP_BANDWIDTH_UNLIMITED);
 	close(devnull);
+	/* --copy-storage's replies (qmp-block.c) */
+	{
+		struct qmp_block_node b;
+		struct qmp_block_job j;
+		qmp_block_node(q, "disk0", &b);
+		qmp_block_job(q, "hvmig-disk0", &j);
+	}
 }
 
 static void events(struct qmp *q)

@@ -164,8 +164,6 @@ out=$(inB "$HV" migrate m1 "$B" 2>&1)
 expect_match "its own store is refused" "$out" "is this VM's own store"
 out=$(inB "$HV" migrate m1 /nonexistent 2>&1)
 expect_match "a missing store is named" "$out" "destination store /nonexistent"
-out=$(inB "$HV" migrate m1 "$A" --copy-storage 2>&1)
-expect_match "--copy-storage says it is not there yet" "$out" "not there yet"
 out=$(inB "$HV" migrate m1 "$A" --offline 2>&1)
 expect_match "--offline refuses a running VM" "$out" "stop it for an offline migration"
 out=$(inB "$HV" migrate m1 --cancel 2>&1)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/qmp-block.h"
 #include "engine/qmp.h"
 #include "t.h"
 #include "t_qmp.h"
@@ -405,6 +406,7 @@ static void migration(void)
 		"{\"event\": \"MIGRATION\", \"data\": {\"status\": \"active\"}}\r\n"
 		"{\"event\": \"MIGRATION_PASS\", \"data\": {\"pass\": 3}}\r\n"
 		"{\"event\": \"MIGRATION\", \"data\": {\"status\": 5}}\r\n"
+		"{\"event\": \"MIGRATION\", \"data\": {\"status\": \"device\"}}\r\n"
 		"{\"event\": \"MIGRATION\", \"data\": {\"status\": \"pre-switchover\"}}\r\n"
 		"{\"return\": {\"status\": \"completed\", \"total-time\": 1500, \"downtime\": 42, "
 		"\"setup-time\": 3, \"expected-downtime\": 40, \"ram\": {\"transferred\": 1000, \"remaining\": 0, "
@@ -444,6 +446,9 @@ static void migration(void)
 	r = qmp_event_next(q, 0, &ev);
 	CHECK(r == 0 && ev.migration == QMP_MIG_OTHER && qmp_migration_busy(ev.migration),
 	      "a state hv does not name is under way");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.migration == QMP_MIG_PRE_SWITCHOVER && qmp_migration_busy(ev.migration),
+	      "pre-switchover is named, and under way");
 	r = qmp_query_migrate(q, &m);
 	CHECK(r == -EINVAL && strstr(err_msg(), "downtime"), "a figure of the wrong type is named: %s", err_msg());
 	CHECK(qmp_migrate_start_postcopy(q) == 0, "migrate-start-postcopy");
@@ -452,13 +457,122 @@ static void migration(void)
 	fs_read_all(AT_FDCWD, log, 1 << 16, &sent, NULL);
 	CHECK(sent && strstr(sent, "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{"
 				   "\"capability\":\"events\",\"state\":true},{\"capability\":\"auto-converge\","
-				   "\"state\":false},{\"capability\":\"postcopy-ram\",\"state\":true}]}"),
+				   "\"state\":false},{\"capability\":\"postcopy-ram\",\"state\":true},{\"capability\":"
+				   "\"pause-before-switchover\",\"state\":false}]}"),
 	      "the capabilities as the schema has them");
 	CHECK(sent && strstr(sent, "\"arguments\":{\"max-bandwidth\":1048576,\"downtime-limit\":100}"),
 	      "the parameters");
 	CHECK(sent && strstr(sent, "\"getfd\",\"arguments\":{\"fdname\":\"hvmigrate\"}") &&
 		  strstr(sent, "\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:hvmigrate\"}"),
 	      "the stream handed over by name");
+	free(sent);
+	close(fd);
+	unlink(log);
+}
+
+/* --copy-storage's commands (NBD server and exports, NBD client nodes,
+ * blockdev-mirror, block jobs) as QEMU 7.2's schema has them, their
+ * replies and the block job events as C values. */
+static void block(void)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}", /* qmp_capabilities */
+		"{\"return\": [{\"device\": \"cd0\"}, {\"device\": \"disk0\", \"inserted\": {\"node-name\": "
+		"\"#block123\", \"image\": {\"virtual-size\": 67108864}}}], \"id\": 2}",
+		"{\"return\": {}, \"id\": 3}",
+		"{\"return\": {}, \"id\": 4}",
+		"{\"return\": {}, \"id\": 5}",
+		"{\"return\": {}, \"id\": 6}",
+		"{\"return\": {}, \"id\": 7}",
+		"{\"event\": \"JOB_STATUS_CHANGE\", \"data\": {\"status\": \"created\", \"id\": \"hvmig-disk0\"}}\r\n"
+		"{\"event\": \"BLOCK_JOB_READY\", \"data\": {\"device\": \"hvmig-disk0\", \"len\": 1, \"offset\": 1, "
+		"\"speed\": 0, \"type\": \"mirror\"}}\r\n"
+		"{\"event\": \"BLOCK_JOB_READY\", \"data\": {\"device\": null}}\r\n"
+		"{\"return\": {}, \"id\": 8}",
+		"{\"return\": [{\"device\": \"other\", \"offset\": 0, \"len\": 0, \"ready\": false, \"status\": "
+		"\"running\"}, {\"device\": \"hvmig-disk0\", \"offset\": 100, \"len\": 200, \"ready\": true, "
+		"\"status\": \"ready\", \"type\": \"mirror\", \"speed\": 0}], \"id\": 9}",
+		"{\"return\": [{\"device\": \"hvmig-disk0\", \"offset\": 100, \"len\": 200, \"ready\": null, "
+		"\"status\": \"ready\"}], \"id\": 10}",
+		"{\"return\": [], \"id\": 11}",
+		"{\"event\": \"BLOCK_JOB_COMPLETED\", \"data\": {\"device\": \"hvmig-disk0\", \"len\": 1, "
+		"\"offset\": 1, \"speed\": 0, \"type\": \"mirror\", \"error\": \"Input/output error\"}}\r\n"
+		"{\"return\": {}, \"id\": 12}",
+		"{\"return\": {}, \"id\": 13}",
+		"{\"return\": {}, \"id\": 14}",
+		"{\"return\": {}, \"id\": 15}",
+		"{\"return\": [{\"device\": \"disk0\"}], \"id\": 16}",
+		"{\"return\": {}, \"id\": 17}",
+		"{\"return\": {}, \"id\": 18}",
+		NULL,
+	};
+	char log[] = "/tmp/test_qmp_log.XXXXXX";
+	struct qmp_block_node b;
+	struct qmp_block_job j;
+	struct qmp_event ev;
+	struct qmp *q = NULL;
+	char *sent = NULL;
+	int rc, r, fd = mkstemp(log);
+	pid_t pid = scripted_log(&q, replies, log, &rc);
+
+	CHECK(rc == 0, "scripted handshake: %s", rc ? err_msg() : "");
+	if (rc < 0)
+		return;
+	r = qmp_block_node(q, "disk0", &b);
+	CHECK(r == 0 && !strcmp(b.node, "#block123") && b.size == 67108864, "query-block: a drive's node and size: %s",
+	      err_msg());
+	CHECK(qmp_nbd_server_start_fd(q, fd) == 0, "getfd + nbd-server-start: %s", err_msg());
+	CHECK(qmp_nbd_export_add(q, "disk0", b.node, true) == 0, "block-export-add");
+	CHECK(qmp_blockdev_add_nbd_fd(q, "hvmig-disk0", fd, "disk0") == 0, "getfd + blockdev-add nbd");
+	CHECK(qmp_blockdev_mirror(q, "hvmig-disk0", "disk0", "hvmig-disk0", 1 << 20) == 0, "blockdev-mirror");
+	r = qmp_block_job(q, "hvmig-disk0", &j);
+	CHECK(r == 0 && j.offset == 100 && j.len == 200 && j.ready && !strcmp(j.status, "ready") && !j.error[0],
+	      "query-block-jobs: the job's progress, as C values");
+	r = qmp_block_job(q, "hvmig-disk0", &j);
+	CHECK(r == -EINVAL && strstr(err_msg(), "ready"), "a job field of the wrong type is named: %s", err_msg());
+	CHECK(qmp_block_job(q, "hvmig-disk0", &j) == -ENOENT, "a job that is gone is -ENOENT");
+	CHECK(qmp_block_job_cancel(q, "hvmig-disk0", false) == 0, "block-job-cancel");
+	CHECK(qmp_blockdev_del(q, "hvmig-disk0") == 0, "blockdev-del");
+	CHECK(qmp_block_export_del(q, "disk0") == 0, "block-export-del");
+	CHECK(qmp_nbd_server_stop(q) == 0, "nbd-server-stop");
+	r = qmp_block_node(q, "disk0", &b);
+	CHECK(r == -ENOMEDIUM && strstr(err_msg(), "disk0"), "a drive without an image: %s", err_msg());
+	r = qmp_block_node(q, "disk0", &b);
+	CHECK(r == -EPROTO && strstr(err_msg(), "array"), "query-block must answer an array: %s", err_msg());
+	CHECK(qmp_migrate_continue(q) == 0, "migrate-continue");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_JOB_STATUS_CHANGE && !strcmp(ev.job, "hvmig-disk0"),
+	      "JOB_STATUS_CHANGE names the job");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_BLOCK_JOB_READY && !strcmp(ev.job, "hvmig-disk0"),
+	      "BLOCK_JOB_READY, typed");
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == -EBADMSG && strstr(err_msg(), "device"), "a BLOCK_JOB_READY without its job is named: %s",
+	      err_msg());
+	r = qmp_event_next(q, 0, &ev);
+	CHECK(r == 0 && ev.kind == QMP_EVENT_BLOCK_JOB_COMPLETED && !strcmp(ev.error, "Input/output error"),
+	      "BLOCK_JOB_COMPLETED carries the job's error");
+	qmp_close(q);
+	waitpid(pid, NULL, 0);
+	fs_read_all(AT_FDCWD, log, 1 << 16, &sent, NULL);
+	CHECK(sent && strstr(sent, "\"getfd\",\"arguments\":{\"fdname\":\"hvnbd\"}") &&
+		  strstr(sent, "\"nbd-server-start\",\"arguments\":{\"addr\":{\"type\":\"fd\",\"data\":{\"str\":"
+			       "\"hvnbd\"}}}"),
+	      "the NBD server listens on a socket handed over by name (SocketAddressLegacy)");
+	CHECK(sent && strstr(sent, "\"block-export-add\",\"arguments\":{\"type\":\"nbd\",\"id\":\"disk0\","
+				   "\"node-name\":\"#block123\",\"name\":\"disk0\",\"writable\":true}"),
+	      "the export, writable, of the drive's node");
+	CHECK(sent && strstr(sent, "\"getfd\",\"arguments\":{\"fdname\":\"hvmig-disk0\"}") &&
+		  strstr(sent, "\"blockdev-add\",\"arguments\":{\"driver\":\"nbd\",\"node-name\":\"hvmig-disk0\","
+			       "\"server\":{\"type\":\"fd\",\"str\":\"hvmig-disk0\"},\"export\":\"disk0\"}"),
+	      "the NBD client node connects through a socket handed over by name (SocketAddress)");
+	CHECK(sent && strstr(sent, "\"blockdev-mirror\",\"arguments\":{\"job-id\":\"hvmig-disk0\",\"device\":"
+				   "\"disk0\",\"target\":\"hvmig-disk0\",\"sync\":\"full\",\"speed\":1048576}"),
+	      "the mirror: sync full, at the given speed");
+	CHECK(sent && strstr(sent, "\"block-job-cancel\",\"arguments\":{\"device\":\"hvmig-disk0\"}"),
+	      "a READY mirror is cancelled without force (it ends in sync)");
+	CHECK(sent && strstr(sent, "\"migrate-continue\",\"arguments\":{\"state\":\"pre-switchover\"}"),
+	      "migrate-continue from pre-switchover");
 	free(sent);
 	close(fd);
 	unlink(log);
@@ -501,6 +615,7 @@ int main(void)
 	handshake_failure_path();
 	typed();
 	migration();
+	block();
 	send_keys();
 	T_DONE();
 }
