@@ -20,9 +20,11 @@ static const char usage[] =
     "usage: hv migrate NAME DEST [--offline] [--keep-source] [--auto-converge] [--postcopy]\n"
     "                  [--bandwidth MiB/s] [--max-downtime MS] [--timeout S] [--json]\n"
     "       hv migrate NAME --cancel\n"
-    "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
-    "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
-    "else its definition and disks.  The source is stopped and undefined unless --keep-source.\n"
+    "Move VM NAME to DEST, the path of another hv store on this host, or another host's store as\n"
+    "ssh://[USER@]HOST[:PORT][?home=PATH] (ssh runs hv __migrate-in there: hv on its PATH, or\n"
+    "$HV_REMOTE_HV; the disks must be on shared storage, the same path on both hosts): live when it\n"
+    "runs (the destination's QEMU takes its memory and devices while it keeps running; the disks are\n"
+    "shared), else its definition and disks.  The source is stopped and undefined unless --keep-source.\n"
     "Under TCG the guest is paused while its RAM moves (QEMU 7.2's TCG loses writes during a\n"
     "live copy: docs/migration.md).";
 
@@ -187,13 +189,15 @@ int cmd_migrate(int argc, char **argv)
 	return 0;
 }
 
+/* hv __migrate-in [--home STORE] NAME (without --home: HV_HOME or the
+ * default store, as over ssh) */
 int cmd_migrate_in(int argc, char **argv)
 {
-	if (argc != 4 || strcmp(argv[1], "--home")) {
+	if (!(argc == 2 || (argc == 4 && !strcmp(argv[1], "--home")))) {
 		fprintf(stderr, "hv __migrate-in is internal to hv migrate\n");
 		return EXIT_USAGE;
 	}
-	if (setenv("HV_HOME", argv[2], 1) < 0)
+	if (argc == 4 && setenv("HV_HOME", argv[2], 1) < 0)
 		return EXIT_FAIL;
-	return migrate_in_main(argv[3], 0, 1) < 0 ? EXIT_FAIL : 0;
+	return migrate_in_main(argv[argc - 1], 0, 1) < 0 ? EXIT_FAIL : 0;
 }

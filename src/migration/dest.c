@@ -19,6 +19,7 @@
 #include "engine/qmp-ops.h"
 #include "manager/power.h"
 #include "migration/peer.h"
+#include "migration/remote.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -30,13 +31,12 @@
 #define CONNECT_TIMEOUT_MS 60000
 #define VANISH_TIMEOUT_MS  15000
 
-/* Files of a VM folder besides its disks that travel with it. */
-static const char *const travelling[] = { "user-data.in", "known_hosts", "uefi-vars.fd", NULL };
-
 struct incoming {
 	struct peer peer;
 	const char *name;
 	bool live, postcopy;
+	bool remote;   /* the source is on another host (ssh): nothing to link from */
+	char host[64]; /* where the migration stream comes in */
 	int vmsfd, stagefd;
 	char *stage; /* .incoming-NAME-PID in vms/ */
 	struct vm_handle h;
@@ -60,11 +60,12 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 	    (r = json_need_str(msg, "source_dir", "prepare", &src)) < 0 ||
 	    (r = json_get_bool(msg, "live", "prepare", &x->live)) < 0 ||
 	    ((r = json_get_bool(msg, "postcopy", "prepare", &x->postcopy)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_bool(msg, "remote", "prepare", &x->remote)) < 0 && r != -ENOENT) ||
 	    ((r = json_get_array(msg, "files", "prepare", &files)) < 0 && r != -ENOENT))
 		return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "prepare: vm is missing");
 	if (!vm)
 		return err_set(-EPROTO, "prepare: vm is missing");
-	if ((srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!x->remote && (srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_errno(-errno, "cannot open the source's folder %s here", src);
 	if ((x->vmsfd = store_vms_open()) < 0)
 		return x->vmsfd;
@@ -89,6 +90,11 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 		return err_prefix(r, "the VM's definition");
 	if (strcmp(x->d.name, x->name))
 		return err_set(-EPROTO, "the definition is of VM '%s', not '%s'", x->d.name, x->name);
+	if (x->remote) {
+		if ((r = migrate_disks_reachable(&x->d)) < 0)
+			return r;
+		return migrate_files_unpack(files, x->stagefd);
+	}
 	for (unsigned i = 0; i < x->d.ndisks; i++) {
 		const char *p = x->d.disks[i].path;
 		if (!x->d.disks[i].owned)
@@ -103,10 +109,9 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 					     p)
 				   : err_errno(-errno, "cannot take disk %s", p);
 	}
-	for (const char *const *f = travelling; *f; f++)
+	for (const char *const *f = migrate_travelling; *f; f++)
 		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && linkat(srcfd, *f, x->stagefd, *f, 0) < 0)
 			return err_errno(-errno, "cannot take %s", *f);
-	(void)files;
 	return 0;
 }
 
@@ -136,8 +141,6 @@ static int stage_handle(struct incoming *x)
  * go of the ports), and listen for the source's QEMU. */
 static int start_incoming(struct incoming *x, int *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
 	struct qmp_migrate_caps caps = { .postcopy = x->postcopy };
 	struct vm_started started;
 	struct vmdef run;
@@ -165,12 +168,7 @@ static int start_incoming(struct incoming *x, int *port)
 	x->started = true;
 	if ((r = vm_qmp_open(&x->h, &x->q)) < 0 || (r = qmp_migrate_set_caps(x->q, &caps)) < 0)
 		return r;
-	x->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(x->lfd, 1) < 0 ||
-	    getsockname(x->lfd, (struct sockaddr *)&a, &alen) < 0)
-		return err_errno(-errno, "cannot listen for the migration stream");
-	*port = ntohs(a.sin_port);
-	return 0;
+	return migrate_listen(x->remote, &x->lfd, x->host, sizeof(x->host), port);
 }
 
 /* The source's QEMU connects; the stream goes to ours.  The listening
@@ -273,6 +271,8 @@ static int serve(struct incoming *x)
 	if (!(ready = json_object_new_object()))
 		return err_set(-ENOMEM, "out of memory");
 	json_object_object_add(ready, "port", json_object_new_int(port));
+	if (x->host[0])
+		json_object_object_add(ready, "host", json_object_new_string(x->host));
 	if ((r = peer_send(&x->peer, "ready", ready)) < 0)
 		return r;
 	if (x->live && (r = take_stream(x)) < 0)

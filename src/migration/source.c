@@ -22,6 +22,8 @@
 #include "manager/power.h"
 #include "manager/vm.h"
 #include "migration/peer.h"
+#include "migration/remote.h"
+#include "remote/ssh.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -43,15 +45,21 @@ struct outgoing {
 	struct qmp *q;
 	bool live, was_running, migrating, switchover;
 	uint64_t t0;
+	struct remote_url url; /* an ssh:// destination (url.host set) */
 };
 
-static int resolve_dest(const char *dest, char *out, size_t n)
+static int resolve_dest(struct outgoing *x, const char *dest, char *out, size_t n)
 {
 	_cleanup_free_ char *real = NULL, *root = NULL, *ours = NULL;
 	int r;
 
-	if (!strncmp(dest, "ssh://", 6))
-		return err_set(-ENOTSUP, "ssh:// destinations are not there yet: give the path of another hv store");
+	if (remote_is_url(dest)) {
+		if ((r = remote_url_parse(dest, &x->url)) < 0)
+			return r;
+		if (snprintf(out, n, "%s", dest) >= (int)n)
+			return err_set(-ENAMETOOLONG, "destination URL too long");
+		return 0;
+	}
 	if (!(real = realpath(dest, NULL)))
 		return err_errno(-errno, "destination store %s", dest);
 	if ((r = store_root_alloc(&root)) < 0)
@@ -89,19 +97,7 @@ static int prechecks(struct outgoing *x)
 	return 0;
 }
 
-static int connect_port(int port, int *fd)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*fd < 0 || connect(*fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return err_errno(-errno, "cannot connect to the destination's migration port %d", port);
-	return 0;
-}
-
-static int prepare_dest(struct outgoing *x, int *port)
+static int prepare_dest(struct outgoing *x, char *host, size_t hn, int *port)
 {
 	_cleanup_json_ struct json_object *ready = NULL;
 	struct json_object *msg = json_object_new_object(), *vm = NULL;
@@ -118,12 +114,24 @@ static int prepare_dest(struct outgoing *x, int *port)
 	json_object_object_add(msg, "source_dir", json_object_new_string(x->h.dir));
 	json_object_object_add(msg, "live", json_object_new_boolean(x->live));
 	json_object_object_add(msg, "postcopy", json_object_new_boolean(x->o->postcopy));
+	/* another host: the folder's files travel in the message */
+	json_object_object_add(msg, "remote", json_object_new_boolean(x->url.host != NULL));
+	if (x->url.host && (r = migrate_files_pack(x->h.dirfd, msg)) < 0) {
+		json_object_put(msg);
+		return r;
+	}
 	if ((r = peer_send(&x->peer, "prepare", msg)) < 0 ||
 	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "ready", &ready)) < 0)
 		return r;
 	if ((r = json_get_int64(ready, "port", "ready", &p)) < 0 || p < 0 || p > 65535)
 		return r < 0 ? r : err_set(-EPROTO, "ready: bad port");
 	*port = (int)p;
+	{
+		const char *h = "127.0.0.1";
+		if ((r = json_get_str(ready, "host", "ready", &h)) < 0 && r != -ENOENT)
+			return r;
+		snprintf(host, hn, "%s", h);
+	}
 	return 0;
 }
 
@@ -246,7 +254,7 @@ static bool has_forwards(const struct vmdef *d)
 	return false;
 }
 
-static int live(struct outgoing *x, int port)
+static int live(struct outgoing *x, const char *host, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
 					 .auto_converge = x->o->auto_converge,
@@ -265,7 +273,7 @@ static int live(struct outgoing *x, int port)
 
 	if ((r = record(x, MIGREC_COPYING)) < 0 || (r = vm_qmp_open(&x->h, &x->q)) < 0 ||
 	    (r = qmp_migrate_set_caps(x->q, &caps)) < 0 || (r = qmp_migrate_set_params(x->q, &params)) < 0 ||
-	    (r = connect_port(port, &fd)) < 0)
+	    (r = migrate_connect(host, port, &fd)) < 0)
 		return r;
 	x->migrating = true;
 	/* QEMU 7.2's TCG loses guest writes made after a dirty-bitmap sync
@@ -335,9 +343,10 @@ static int offline(struct outgoing *x)
 static int run(struct outgoing *x)
 {
 	const struct migrate_opts *o = x->o;
+	char host[64] = "";
 	int r, port = 0;
 
-	if ((r = resolve_dest(o->dest, x->rep->dest, sizeof(x->rep->dest))) < 0)
+	if ((r = resolve_dest(x, o->dest, x->rep->dest, sizeof(x->rep->dest))) < 0)
 		return r;
 	if ((r = vm_lock_and_load(o->name, &x->h, &x->d, &x->st)) < 0)
 		return r;
@@ -347,10 +356,15 @@ static int run(struct outgoing *x)
 		return err_set(-EBUSY, "VM '%s' is %s: stop it for an offline migration, or migrate it live", o->name,
 			       vm_state_name(x->st.state));
 	x->rep->live = x->live;
-	if ((r = prechecks(x)) < 0 || (r = peer_spawn_local(x->rep->dest, o->name, &x->peer)) < 0 ||
-	    (r = prepare_dest(x, &port)) < 0)
+	if ((r = prechecks(x)) < 0)
 		return r;
-	if ((r = x->live ? live(x, port) : offline(x)) < 0)
+	if (x->url.host && !o->copy_storage && (r = migrate_disks_shared(&x->d, x->url.host)) < 0)
+		return r;
+	r = x->url.host ? peer_spawn_ssh(&x->url, o->name, &x->peer)
+			: peer_spawn_local(x->rep->dest, o->name, &x->peer);
+	if (r < 0 || (r = prepare_dest(x, host, sizeof(host), &port)) < 0)
+		return r;
+	if ((r = x->live ? live(x, host, port) : offline(x)) < 0)
 		return r;
 	x->rep->total_ms = proc_now_ms() - x->t0;
 	return 0;
@@ -386,6 +400,7 @@ int migrate_vm(const struct migrate_opts *o, struct migrate_report *out)
 	}
 	out->source_kept = o->keep_source;
 	vmdef_free(&x.d);
+	remote_url_free(&x.url);
 	return r;
 }
 
