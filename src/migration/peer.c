@@ -20,71 +20,55 @@
 #include "util/proc.h"
 #include "util/trace.h"
 
-int peer_spawn_local(const char *home, const char *name, struct peer *p)
-{
-	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, r;
-	char *argv[] = { "/proc/self/exe", "__migrate-in", "--home", (char *)home, (char *)name, NULL };
+/* How the destination's hv starts, with map as its stdin, stdout and
+ * stderr. */
+struct starter {
+	const char *home, *name;      /* local */
+	const struct remote_url *url; /* over ssh */
+};
 
-	memset(p, 0, sizeof(*p));
-	p->in = p->out = -1;
-	p->what = "the destination";
-	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
-		r = err_errno(-errno, "cannot reach the destination");
-		goto fail;
-	}
-	{
-		struct spawn_fd map[] = { { to[0], 0 }, { from[1], 1 }, { 2, 2 } };
-		if ((r = proc_spawn(argv, map, 3, NULL, false, &p->pid)) < 0)
-			goto fail;
-	}
-	close(to[0]);
-	close(from[1]);
-	p->out = to[1];
-	p->in = from[0];
-	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (to[i] >= 0)
-			close(to[i]);
-		if (from[i] >= 0)
-			close(from[i]);
-	}
-	return r;
-}
-
-int peer_spawn_ssh(const struct remote_url *u, const char *name, struct peer *p)
+static int start(struct peer *p, const struct starter *s, const struct spawn_fd *map)
 {
-	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, r;
 	const char *args[5] = { "__migrate-in" };
 	struct remote_spawn_opts so = { .batch = true, .new_pgrp = true };
 
-	if (u->home) {
-		args[1] = "--home";
-		args[2] = u->home;
-		args[3] = name;
-	} else {
-		args[1] = name;
+	if (!s->url) {
+		char *argv[] = { "/proc/self/exe", "__migrate-in", "--home", (char *)s->home, (char *)s->name, NULL };
+		return proc_spawn(argv, map, 3, NULL, false, &p->pid);
 	}
+	if (s->url->home) {
+		args[1] = "--home";
+		args[2] = s->url->home;
+		args[3] = s->name;
+	} else {
+		args[1] = s->name;
+	}
+	if (!(p->ssh = calloc(1, sizeof(*p->ssh))))
+		return err_set(-ENOMEM, "out of memory");
+	return remote_spawn(s->url, &so, (char *const *)args, map, 3, p->ssh);
+}
+
+/* The destination's hv with a pipe pair to its stdin and stdout. */
+static int spawn(struct peer *p, const struct starter *s)
+{
+	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, r;
+
 	memset(p, 0, sizeof(*p));
 	p->in = p->out = -1;
 	p->what = "the destination";
-	if (!(p->ssh = calloc(1, sizeof(*p->ssh))))
-		return err_set(-ENOMEM, "out of memory");
 	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
 		r = err_errno(-errno, "cannot reach the destination");
-		goto fail;
-	}
-	{
+	} else {
 		struct spawn_fd map[] = { { to[0], 0 }, { from[1], 1 }, { 2, 2 } };
-		if ((r = remote_spawn(u, &so, (char *const *)args, map, 3, p->ssh)) < 0)
-			goto fail;
+		r = start(p, s, map);
 	}
-	close(to[0]);
-	close(from[1]);
-	p->out = to[1];
-	p->in = from[0];
-	return 0;
-fail:
+	if (r == 0) {
+		close(to[0]);
+		close(from[1]);
+		p->out = to[1];
+		p->in = from[0];
+		return 0;
+	}
 	free(p->ssh);
 	p->ssh = NULL;
 	for (int i = 0; i < 2; i++) {
@@ -94,6 +78,20 @@ fail:
 			close(from[i]);
 	}
 	return r;
+}
+
+int peer_spawn_local(const char *home, const char *name, struct peer *p)
+{
+	struct starter s = { .home = home, .name = name };
+
+	return spawn(p, &s);
+}
+
+int peer_spawn_ssh(const struct remote_url *u, const char *name, struct peer *p)
+{
+	struct starter s = { .name = name, .url = u };
+
+	return spawn(p, &s);
 }
 
 /* The other end closed its side: when ssh ran it, ssh may say why. */

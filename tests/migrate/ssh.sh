@@ -9,6 +9,7 @@
 # the destination; a live migration of a running default guest crosses the
 # veth with a workload, a tmpfs file and disk data surviving.  One boot.
 source "$(dirname "$0")/../vm/lib.bash"
+source "$(dirname "$0")/workload.bash"
 A=$HV_HOME
 B=$(mktemp -d /tmp/hv-test-b.XXXXXX)
 tmp=$(mktemp -d)
@@ -122,13 +123,7 @@ LOG_MARK[m1]=0
 out=$(hvA start m1 2>&1)
 expect_match "the VM starts in A" "$out" "started VM m1"
 check "the guest's shell is up" wait_log m1 'm1:~#' 30
-"$HV" cp "$tmp/dirty" m1:/root/dirty
-gexec "$A" 'mkdir -p /run/t && mount -t tmpfs t /run/t && echo tmpfs-survives >/run/t/f'
-gexec "$A" 'printf disk-survives | dd of=/dev/vda bs=512 seek=100 conv=fsync 2>/dev/null'
-gexec "$A" 'setsid /root/dirty 32 /run/t/check /run/t/count </dev/null >/dev/null 2>&1 & setsid sleep 100000 </dev/null >/dev/null 2>&1 &'
-sleep 2
-wpid=$(gexec "$A" 'pidof dirty')
-spid=$(gexec "$A" 'pidof sleep')
+workload_start "$A" 32
 uuid=$(field "$A" "['uuid']")
 
 # --- SIGKILL of the source's hv mid-copy: the ssh session ends, so does __migrate-in there
@@ -164,16 +159,7 @@ expect_eq "with the same UUID" "$(field "$B" "['uuid']")" "$uuid"
 expect_eq "exactly one QEMU for it" "$(qemus)" 1
 expect_eq "its shared disk stays where it was" "$(field "$B" "['disks'][0]['path']")" "$tmp/shared/m1.qcow2"
 expect_eq "hv -c exec runs in the guest at B: the tmpfs file survives" "$(hvA -c "$URL" exec m1 -- cat /run/t/f)" tmpfs-survives
-expect_eq "the workload is the same process" "$(gexec "$B" 'pidof dirty')" "$wpid"
-expect_eq "as is the sleeping one" "$(gexec "$B" 'pidof sleep')" "$spid"
-c1=$(gexec "$B" 'cat /run/t/count')
-sleep 2
-c2=$(gexec "$B" 'cat /run/t/count')
-check "its counter kept its value and advances ($c0 -> $c1 -> $c2)" test "$c1" -ge "$c0" -a "$c2" -gt "$c1"
-gexec "$B" 'rm -f /run/t/check; kill -USR1 $(pidof dirty)'
-sleep 1
-expect_match "its buffer keeps its invariant" "$(gexec "$B" 'cat /run/t/check')" "^ok [0-9]+$"
-expect_eq "the disk's data survives" "$(gexec "$B" 'dd if=/dev/vda bs=512 skip=100 count=1 2>/dev/null | head -c 13')" disk-survives
+workload_check "$B"
 hvA -c "$URL" exec m1 -- sh -c 'exit 7'
 expect_eq "hv -c exec relays the guest command's exit code" "$?" 7
 check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B"'
