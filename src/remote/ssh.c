@@ -205,6 +205,9 @@ int remote_ssh_argv(const struct remote_url *u, const struct remote_spawn_opts *
 		r = strv_add(&v, "-F") < 0 ? -ENOMEM : strv_add(&v, cfg);
 	if (r == 0 && log_path)
 		r = strv_add(&v, "-E") < 0 ? -ENOMEM : strv_add(&v, log_path);
+	/* errors only: they go to the log (no "Connection to HOST closed." on a terminal) */
+	if (r == 0)
+		r = strv_add(&v, "-o") < 0 ? -ENOMEM : strv_add(&v, "LogLevel=ERROR");
 	if (r == 0 && o->batch)
 		r = strv_add(&v, "-o") < 0 ? -ENOMEM : strv_add(&v, "BatchMode=yes");
 	if (r == 0)

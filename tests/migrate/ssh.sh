@@ -160,6 +160,10 @@ expect_eq "exactly one QEMU for it" "$(qemus)" 1
 expect_eq "its shared disk stays where it was" "$(field "$B" "['disks'][0]['path']")" "$tmp/shared/m1.qcow2"
 expect_eq "hv -c exec runs in the guest at B: the tmpfs file survives" "$(hvA -c "$URL" exec m1 -- cat /run/t/f)" tmpfs-survives
 workload_check "$B"
+out=$(script -qec "nsenter --net=/run/netns/$NA $HV -c '$URL' exec -t m1 -- tty" /dev/null </dev/null | tr -d '\r')
+expect_match "on a terminal, hv -c exec -t has one in the guest (ssh -t)" "$out" "/dev/pts/[0-9]"
+check "and ssh says nothing of its own (no 'Connection to ... closed')" eval '! echo "$out" | grep -q Connection' 
+expect_match "without a terminal, no ssh -t" "$(hvA -c "$URL" exec -t m1 -- tty 2>&1)" "needs a terminal on stdin"
 hvA -c "$URL" exec m1 -- sh -c 'exit 7'
 expect_eq "hv -c exec relays the guest command's exit code" "$?" 7
 check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B"'

@@ -106,7 +106,8 @@ static void command_line(void)
 	CHECK(remote_ssh_argv(&u, &o, "/proc/1/fd/9", args, &argv) == 0, "the ssh command line: %s", err_msg());
 	j = joined(argv);
 	CHECK_STR(j,
-		  "ssh|-E|/proc/1/fd/9|-o|BatchMode=yes|-T|-p|2222|-l|root|--|node2|HV_HOME='/srv/it'\\''s' 'hv' "
+		  "ssh|-E|/proc/1/fd/9|-o|LogLevel=ERROR|-o|BatchMode=yes|-T|-p|2222|-l|root|--|node2|HV_HOME='/srv/"
+		  "it'\\''s' 'hv' "
 		  "'exec' 'vm1' '--' 'sh' '-c' 'echo '\\''hi'\\'' $HOME'",
 		  "ssh's arguments, the remote command quoted for its shell");
 	free(j);
@@ -119,7 +120,7 @@ static void command_line(void)
 	remote_url_parse("ssh://node2", &u);
 	CHECK(remote_ssh_argv(&u, &o, NULL, (char *[]){ "list", NULL }, &argv) == 0, "again: %s", err_msg());
 	j = joined(argv);
-	CHECK_STR(j, "ssh|-F|/tmp/cfg|-t|--|node2|'/opt/hv/build/hv' 'list'",
+	CHECK_STR(j, "ssh|-F|/tmp/cfg|-o|LogLevel=ERROR|-t|--|node2|'/opt/hv/build/hv' 'list'",
 		  "HV_REMOTE_HV names the remote hv, HV_SSH_CONFIG the config; -t; no HV_HOME without ?home=");
 	free(j);
 	remote_argv_free(argv);
