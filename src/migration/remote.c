@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +139,6 @@ int migrate_listen(bool remote, int *lfd, char *host, size_t n, int *port)
 	struct addrinfo *ai = NULL;
 	struct sockaddr_storage a;
 	socklen_t alen = sizeof(a);
-	char serv[16];
 	int r;
 
 	if (remote) {
@@ -150,13 +151,13 @@ int migrate_listen(bool remote, int *lfd, char *host, size_t n, int *port)
 		return r;
 	*lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	r = *lfd < 0 || bind(*lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(*lfd, 1) < 0 ||
-		    getsockname(*lfd, (struct sockaddr *)&a, &alen) < 0 ||
-		    getnameinfo((struct sockaddr *)&a, alen, NULL, 0, serv, sizeof(serv), NI_NUMERICSERV)
+		    getsockname(*lfd, (struct sockaddr *)&a, &alen) < 0
 		? err_errno(-errno, "cannot listen for the migration stream on %s", host)
 		: 0;
 	freeaddrinfo(ai);
 	if (r == 0)
-		*port = atoi(serv);
+		*port = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+						      : ((struct sockaddr_in *)&a)->sin_port);
 	return r;
 }
 
