@@ -50,6 +50,43 @@ class QMP:
             self.events.append(self.read())
 
 
+def open_plan(vmdir, work):
+    """The files of the VM's qemu.fds, opened for a plain QEMU: disks and
+    kernel from the VM's folder, sockets and logs in work."""
+    try:
+        plan = json.load(open(os.path.join(vmdir, "qemu.fds")))["fds"]
+    except FileNotFoundError:
+        return []
+    out = []
+    for e in plan:
+        path = os.path.join(vmdir, e["path"])
+        kind = e["kind"]
+        if kind == "read":
+            fd = os.open(path, os.O_RDONLY)
+        elif kind == "rdwr":
+            fd = os.open(path, os.O_RDWR)
+        elif kind == "append":
+            fd = os.open(os.path.join(work, os.path.basename(e["path"])), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        elif kind == "listen":
+            sp = os.path.join(work, os.path.basename(e["path"]))
+            if os.path.exists(sp):
+                os.unlink(sp)
+            ls = socket.socket(socket.AF_UNIX)
+            ls.bind(sp)
+            ls.listen(4)
+            fd = os.dup(ls.fileno())
+            ls.close()
+        elif kind == "copy":
+            cp = os.path.join(work, os.path.basename(e["path"]))
+            with open(path, "rb") as a, open(cp, "wb") as b:
+                b.write(a.read())
+            fd = os.open(cp, os.O_RDONLY)
+        else:
+            raise RuntimeError(f"qemu.fds: unknown kind {kind}")
+        out.append((fd, e["fd"]))
+    return out
+
+
 def main():
     vmdir, work = sys.argv[1], sys.argv[2]
     paused = "--paused" in sys.argv[3:]
@@ -59,15 +96,21 @@ def main():
     ch_a, ch_b = socket.socketpair()
     os.makedirs(work, exist_ok=True)
 
-    def fds():
-        # through fds above 4 first: either end may itself be 3 or 4
-        os.dup2(qmp_b.fileno(), 100)
-        os.dup2(ch_b.fileno(), 101)
-        os.dup2(100, 3)
-        os.dup2(101, 4)
+    # QEMU runs jailed under hv: its files come as fds (qemu.fds); the
+    # plain QEMU gets the same files opened here (sockets and logs of its own)
+    passed = [(qmp_b.fileno(), 3), (ch_b.fileno(), 4)] + open_plan(vmdir, work)
 
-    # pass_fds keeps 3 and 4 open: Popen closes the others after preexec_fn
-    dest = subprocess.Popen(args + ["-incoming", "defer"], cwd=work, preexec_fn=fds, pass_fds=(3, 4),
+    def fds():
+        # through fds above every target first: a source may be a target
+        for i, (fd, _) in enumerate(passed):
+            os.dup2(fd, 300 + i)
+        for i, (_, target) in enumerate(passed):
+            os.dup2(300 + i, target)
+        for i in range(len(passed)):
+            os.close(300 + i)
+
+    # Python's own fds are close-on-exec; dup2's targets are not
+    dest = subprocess.Popen(args + ["-incoming", "defer"], cwd=work, preexec_fn=fds, close_fds=False,
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.log"), "w"))
     qmp_b.close()
     ch_b.close()

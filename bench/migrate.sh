@@ -6,20 +6,21 @@
 # driven by a plain QMP script (bench/migrate-qmp.py: the source hv VM's
 # QEMU, a second QEMU with the same command line and -incoming defer,
 # migrate over TCP on loopback, no bandwidth limit on either).
-# Default guest under TCG, MEM (default 512) MiB, 1 vCPU; two workloads:
+# Default guest under TCG, MEMS (default "512 2048") MiB, 1 vCPU; two workloads:
 #   idle   the guest's shell waiting
 #   dirty  tests/migrate/dirty.c incrementing a byte in every page of
 #          DIRTY (default 256) MiB, page after page, in a loop
-# Each figure is the median of RUNS (default 5) migrations.  hv's rows
-# move the same VM to and fro; the plain rows boot a fresh VM for each
-# run (the plain script leaves its QEMU outside any store).
+# Each figure is the median of RUNS (default 5) migrations, each of a
+# freshly booted VM (a VM that came in by migration has its untouched
+# pages unmapped, which makes the next copy of it faster: both rows
+# start from the same state); hv's and the plain script's runs alternate.
 # usage: bench/migrate.sh          (run under flock /tmp/hv-suite.lock)
 set -u
 export LC_ALL=C
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
 HV=$ROOT/build/hv
 RUNS=${RUNS:-5}
-MEM=${MEM:-512}
+MEMS=${MEMS:-512 2048}
 DIRTY=${DIRTY:-256}
 A=$(mktemp -d /tmp/hv-bench-a.XXXXXX)
 B=$(mktemp -d /tmp/hv-bench-b.XXXXXX)
@@ -40,26 +41,25 @@ boot() { # boot bm in store $1 with workload $2
 median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print(round(statistics.median(v)))' "$@"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-printf '%-6s %-6s %10s %12s   (median of %d, %d MiB guest, TCG)\n' workload driver total_ms downtime_ms "$RUNS" "$MEM"
+printf '%-5s %-6s %-6s %10s %12s   (medians of %d, TCG)\n' MiB workload driver total_ms downtime_ms "$RUNS"
+for MEM in $MEMS; do
 for wl in idle dirty; do
-	tot=() down=()
-	boot "$A" "$wl"
-	from=$A to=$B
+	hv_tot=() hv_down=() q_tot=() q_down=()
 	for ((i = 0; i < RUNS; i++)); do
-		out=$(HV_HOME=$from "$HV" migrate bm "$to" --json) || exit 1
-		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
-		t=$from from=$to to=$t
-	done
-	HV_HOME=$from "$HV" delete --force bm >/dev/null
-	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" hv "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
-	tot=() down=()
-	for ((i = 0; i < RUNS; i++)); do
+		# hv and the plain script take turns, each on a freshly booted VM
+		boot "$A" "$wl"
+		out=$(HV_HOME=$A "$HV" migrate bm "$B" --json) || exit 1
+		hv_tot+=("$(field "$out" total_ms)") hv_down+=("$(field "$out" downtime_ms)")
+		HV_HOME=$B "$HV" delete --force bm >/dev/null
 		boot "$A" "$wl"
 		# under TCG hv pauses the source for the copy: the plain row does the same
 		paused=$(HV_HOME=$A "$HV" info bm --json | python3 -c 'import json,sys; print("--paused" if json.load(sys.stdin)["accel"] == "tcg" else "")')
 		out=$(python3 "$ROOT/bench/migrate-qmp.py" "$A/vms/bm" "$W/plain" $paused) || exit 1
-		tot+=("$(field "$out" total_ms)") down+=("$(field "$out" downtime_ms)")
+		q_tot+=("$(field "$out" total_ms)") q_down+=("$(field "$out" downtime_ms)")
 		HV_HOME=$A "$HV" delete --force bm >/dev/null
 	done
-	printf '%-6s %-6s %10s %12s   (runs: %s / %s)\n' "$wl" qmp "$(median "${tot[@]}")" "$(median "${down[@]}")" "${tot[*]}" "${down[*]}"
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" hv "$(median "${hv_tot[@]}")" "$(median "${hv_down[@]}")" "${hv_tot[*]}" "${hv_down[*]}"
+	printf '%-5s %-6s %-6s %10s %12s   (runs: %s / %s)\n' "$MEM" "$wl" qmp "$(median "${q_tot[@]}")" "$(median "${q_down[@]}")" "${q_tot[*]}" "${q_down[*]}"
+	printf '%-5s %-6s hv/qmp total: %.2f\n' "$MEM" "$wl" "$(python3 -c "print($(median "${hv_tot[@]}") / $(median "${q_tot[@]}"))")"
+done
 done

@@ -190,21 +190,52 @@ static int take_stream(struct incoming *x)
 	return qmp_migrate_incoming_fd(x->q, c);
 }
 
+/* The VM will not run here (its QEMU refused cont or died, or the staged
+ * folder is gone): the guest never ran at the destination, so the source
+ * may run it again.  A defined VM is stopped and its folder removed; the
+ * source is told "retracted" instead of "ok". */
+static int retract(struct incoming *x, bool defined)
+{
+	struct json_object *o;
+	struct vm_status final;
+	struct err_saved e;
+
+	err_save(&e);
+	if (defined) {
+		qmp_close(x->q);
+		x->q = NULL;
+		/* its monitor may have removed it already (QEMU died) */
+		if (faccessat(x->vmsfd, x->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (vm_hard_stop_locked(&x->h, "the migrated VM did not resume here", &final) < 0 ||
+			    renameat(x->vmsfd, x->name, x->vmsfd, x->stage) < 0) {
+				err_restore(&e);
+				return err_prefix(-EIO, "the VM is defined at the destination but did not resume, "
+							"and could not be removed");
+			}
+			fs_rm_rf_at(x->vmsfd, x->stage);
+			fsync(x->vmsfd);
+		}
+		x->committed = false;
+	}
+	err_restore(&e);
+	if ((o = json_object_new_object()))
+		json_object_object_add(o, "message", json_object_new_string(err_msg()));
+	return peer_send(&x->peer, "retracted", o) < 0 ? -EIO : -ECANCELED;
+}
+
 /* The point of no return: the folder takes its name, the monitor stops
  * guarding, and the VM runs here. */
 static int commit(struct incoming *x, struct json_object *msg)
 {
-	struct json_object *o = json_object_new_object();
+	struct qmp_status qs;
 	bool run = false;
 	int r;
 
-	if ((r = json_get_bool(msg, "run", "commit", &run)) < 0 && r != -ENOENT) {
-		json_object_put(o);
+	if ((r = json_get_bool(msg, "run", "commit", &run)) < 0 && r != -ENOENT)
 		return r;
-	}
 	if (renameat2(x->vmsfd, x->stage, x->vmsfd, x->name, RENAME_NOREPLACE) < 0) {
-		json_object_put(o);
-		return err_errno(-errno, "cannot define VM '%s' at the destination", x->name);
+		err_errno(-errno, "cannot define VM '%s' at the destination", x->name);
+		return retract(x, false);
 	}
 	fsync(x->vmsfd);
 	x->committed = true;
@@ -213,12 +244,11 @@ static int commit(struct incoming *x, struct json_object *msg)
 		(void)!write(x->guard, &c, 1);
 		close(x->guard);
 		x->guard = -1;
-		if (run && (r = qmp_cont(x->q)) < 0) {
-			json_object_put(o);
-			return err_prefix(r, "the VM is defined at the destination but did not resume");
-		}
+		/* a paused VM stays paused: its QEMU must still be there */
+		if (run ? qmp_cont(x->q) < 0 : qmp_query_status(x->q, &qs) < 0)
+			return retract(x, true);
 	}
-	return peer_send(&x->peer, "ok", o);
+	return peer_send(&x->peer, "ok", NULL);
 }
 
 static int add_forwards(struct incoming *x)

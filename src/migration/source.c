@@ -46,6 +46,10 @@ struct outgoing {
 	bool live, was_running, migrating, switchover;
 	uint64_t t0;
 	struct remote_url url; /* an ssh:// destination (url.host set) */
+	/* the link's rate, measured between progress reports (QEMU's mbps
+	 * is a figure of its last 100 ms window, often stale) */
+	uint64_t rate_bytes, rate_ms;
+	double rate;
 };
 
 static int resolve_dest(struct outgoing *x, const char *dest, char *out, size_t n)
@@ -137,16 +141,25 @@ static int prepare_dest(struct outgoing *x, char *host, size_t hn, int *port)
 
 static void report_progress(struct outgoing *x, const struct qmp_migration *m, const char *phase)
 {
+	uint64_t now = proc_now_ms();
+
+	if (now >= x->rate_ms + 100 && m->transferred >= x->rate_bytes) {
+		if (x->rate_ms)
+			x->rate = (double)(m->transferred - x->rate_bytes) * 1000.0 / (double)(now - x->rate_ms);
+		x->rate_bytes = m->transferred;
+		x->rate_ms = now;
+	}
 	struct migrate_progress p = {
 		.phase = phase,
 		.transferred = m->transferred,
 		.remaining = m->remaining,
 		.total = m->total,
-		.rate = m->mbps * 1e6 / 8,
+		.rate = x->rate ? x->rate : m->mbps * 1e6 / 8,
 		.dirty_rate = m->dirty_rate,
 		.pass = m->passes,
-		.expected_downtime_ms = m->expected_downtime_ms,
-		.elapsed_ms = proc_now_ms() - x->t0,
+		/* a paused copy's downtime is the copy itself */
+		.expected_downtime_ms = x->rep->paused_copy ? -1 : m->expected_downtime_ms,
+		.elapsed_ms = now - x->t0,
 	};
 
 	if (x->o->progress)
@@ -254,6 +267,26 @@ static bool has_forwards(const struct vmdef *d)
 	return false;
 }
 
+/* The destination's answer to the commit: "ok" (the VM is there), or
+ * "retracted": its QEMU did not resume, the guest never ran there and
+ * nothing is left, so the VM is the source's again (give_back runs it). */
+static int commit_reply(struct outgoing *x, struct json_object **ok)
+{
+	const char *op, *why = NULL;
+	int r;
+
+	if ((r = peer_recv(&x->peer, COMMIT_TIMEOUT_MS, ok, &op)) < 0)
+		return r;
+	if (!strcmp(op, "ok"))
+		return 0;
+	if (strcmp(op, "retracted"))
+		return err_set(-EPROTO, "the destination answered '%s' to the commit", op);
+	x->switchover = false;
+	(void)json_get_str(*ok, "message", "retracted", &why);
+	return err_set(-EIO, "the VM did not resume at the destination (%s); it runs on at the source",
+		       why && *why ? why : "no reason given");
+}
+
 static int live(struct outgoing *x, const char *host, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
@@ -298,8 +331,7 @@ static int live(struct outgoing *x, const char *host, int port)
 	if (!(commit = json_object_new_object()))
 		return err_set(-ENOMEM, "out of memory");
 	json_object_object_add(commit, "run", json_object_new_boolean(x->was_running));
-	if ((r = peer_send(&x->peer, "commit", commit)) < 0 ||
-	    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
+	if ((r = peer_send(&x->peer, "commit", commit)) < 0 || (r = commit_reply(x, &ok)) < 0)
 		return err_prefix(r, "switchover");
 	x->rep->qemu_downtime_ms = m.downtime_ms;
 	x->rep->downtime_ms = (m.downtime_ms >= 0 ? m.downtime_ms : 0) + (int64_t)(proc_now_ms() - done_at);

@@ -133,6 +133,89 @@ struct mem_json {
 	struct flag no_oom;
 };
 
+/* The values' rules, before either version's files are planned. */
+static int check_memory(const struct mem_json *j)
+{
+	/* OCI's swap is memory plus swap, so it bounds the limit from above */
+	if (j->swap.set && j->swap.v != -1) {
+		if (!j->limit.set || j->limit.v == -1)
+			return err_set(-EINVAL, "linux.resources.memory.swap (memory plus swap) needs a "
+						"linux.resources.memory.limit that is not -1");
+		if (j->swap.v < j->limit.v)
+			return err_set(-EINVAL,
+				       "linux.resources.memory.swap (%lld) must be at least "
+				       "linux.resources.memory.limit (%lld): it counts memory plus swap",
+				       (long long)j->swap.v, (long long)j->limit.v);
+	}
+	/* 0 is a value here (never swap), not "unset"; -1 is runc's "unset" */
+	if (j->swappiness.set && (j->swappiness.v < -1 || j->swappiness.v > 100))
+		return err_set(-EINVAL, "linux.resources.memory.swappiness must be between 0 and 100, not %lld",
+			       (long long)j->swappiness.v);
+	return 0;
+}
+
+/* A swap figure equal to the limit (or -1) asks for nothing: a host
+ * without swap accounting may skip it. */
+static bool swap_is_noop(const struct mem_json *j)
+{
+	return j->swap.v == -1 || (j->limit.set && j->swap.v == j->limit.v);
+}
+
+static int plan_memory_v1(const struct mem_json *j, struct cg_plan *p)
+{
+	if (j->swappiness.set && j->swappiness.v != -1)
+		PLAN_ADD(p, "linux.resources.memory.swappiness", "memory.swappiness", "%lld",
+			 (long long)j->swappiness.v);
+	if (j->limit.set)
+		PLAN_ADD(p, "linux.resources.memory.limit", "memory.limit_in_bytes", "%lld", (long long)j->limit.v)
+		    ->swap_pair = j->swap.set;
+	if (j->swap.set) {
+		struct cg_write *w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.memsw.limit_in_bytes", "%lld",
+					      (long long)j->swap.v);
+		w->skip_if_missing = swap_is_noop(j);
+		w->missing_hint = "this host does not account swap (no memory.memsw.limit_in_bytes; the "
+				  "kernel needs swapaccount=1)";
+	}
+	if (j->resv.set)
+		PLAN_ADD(p, "linux.resources.memory.reservation", "memory.soft_limit_in_bytes", "%lld",
+			 (long long)j->resv.v);
+	if (j->no_oom.set)
+		PLAN_ADD(p, "linux.resources.memory.disableOOMKiller", "memory.oom_control", "%d", (int)j->no_oom.v);
+	return 0;
+}
+
+/* v2 has no switch for the OOM killer of one cgroup (memory.oom.group is
+ * something else), so disableOOMKiller has nothing to set; nor a
+ * per-cgroup swappiness, which runc's v2 manager ignores too
+ * (libcontainer/cgroups/fs2/memory.go sets max, swap.max and low). */
+static int plan_memory_v2(const struct mem_json *j, struct cg_plan *p)
+{
+	if (j->limit.set) {
+		if (j->limit.v == -1)
+			PLAN_ADD(p, "linux.resources.memory.limit", "memory.max", "max");
+		else
+			PLAN_ADD(p, "linux.resources.memory.limit", "memory.max", "%lld", (long long)j->limit.v);
+	}
+	if (j->swap.set) {
+		struct cg_write *w;
+		/* v2 limits swap alone */
+		if (j->swap.v == -1)
+			w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.swap.max", "max");
+		else
+			w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.swap.max", "%lld",
+				     (long long)(j->swap.v - j->limit.v));
+		w->skip_if_missing = swap_is_noop(j);
+		w->missing_hint = "this host does not account swap (no memory.swap.max)";
+	}
+	if (j->resv.set) {
+		if (j->resv.v == -1)
+			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.low", "max");
+		else
+			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.low", "%lld", (long long)j->resv.v);
+	}
+	return 0;
+}
+
 static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_plan *p)
 {
 	static const struct json_field fields[] = {
@@ -149,76 +232,9 @@ static int plan_memory(enum cg_version v, struct json_object *mem, struct cg_pla
 	if ((r = json_dispatch(mem, fields, &j, "linux.resources.memory", 0)) < 0 ||
 	    (r = check_bytes(&j.limit, "linux.resources.memory.limit")) < 0 ||
 	    (r = check_bytes(&j.resv, "linux.resources.memory.reservation")) < 0 ||
-	    (r = check_bytes(&j.swap, "linux.resources.memory.swap")) < 0)
+	    (r = check_bytes(&j.swap, "linux.resources.memory.swap")) < 0 || (r = check_memory(&j)) < 0)
 		return r;
-	int64_t limit = j.limit.v, resv = j.resv.v, swap = j.swap.v;
-	bool has_limit = j.limit.set, has_resv = j.resv.set, has_swap = j.swap.set, no_oom = j.no_oom.v,
-	     has_oom = j.no_oom.set;
-	/* OCI's swap is memory plus swap, so it bounds the limit from above */
-	if (has_swap && swap != -1) {
-		if (!has_limit || limit == -1)
-			return err_set(-EINVAL, "linux.resources.memory.swap (memory plus swap) needs a "
-						"linux.resources.memory.limit that is not -1");
-		if (swap < limit)
-			return err_set(-EINVAL,
-				       "linux.resources.memory.swap (%lld) must be at least "
-				       "linux.resources.memory.limit (%lld): it counts memory plus swap",
-				       (long long)swap, (long long)limit);
-	}
-	/* 0 is a value here (never swap), not "unset"; -1 is runc's "unset" */
-	if (j.swappiness.set && (j.swappiness.v < -1 || j.swappiness.v > 100))
-		return err_set(-EINVAL, "linux.resources.memory.swappiness must be between 0 and 100, not %lld",
-			       (long long)j.swappiness.v);
-	bool swap_is_noop = swap == -1 || (has_limit && swap == limit);
-	if (v == CG_V1) {
-		if (j.swappiness.set && j.swappiness.v != -1)
-			PLAN_ADD(p, "linux.resources.memory.swappiness", "memory.swappiness", "%lld",
-				 (long long)j.swappiness.v);
-		if (has_limit)
-			PLAN_ADD(p, "linux.resources.memory.limit", "memory.limit_in_bytes", "%lld", (long long)limit)
-			    ->swap_pair = has_swap;
-		if (has_swap) {
-			struct cg_write *w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.memsw.limit_in_bytes",
-						      "%lld", (long long)swap);
-			w->skip_if_missing = swap_is_noop;
-			w->missing_hint = "this host does not account swap (no memory.memsw.limit_in_bytes; the "
-					  "kernel needs swapaccount=1)";
-		}
-		if (has_resv)
-			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.soft_limit_in_bytes", "%lld",
-				 (long long)resv);
-		if (has_oom)
-			PLAN_ADD(p, "linux.resources.memory.disableOOMKiller", "memory.oom_control", "%d", no_oom);
-		return 0;
-	}
-	if (has_limit) {
-		if (limit == -1)
-			PLAN_ADD(p, "linux.resources.memory.limit", "memory.max", "max");
-		else
-			PLAN_ADD(p, "linux.resources.memory.limit", "memory.max", "%lld", (long long)limit);
-	}
-	if (has_swap) {
-		struct cg_write *w;
-		/* v2 limits swap alone */
-		if (swap == -1)
-			w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.swap.max", "max");
-		else
-			w = PLAN_ADD(p, "linux.resources.memory.swap", "memory.swap.max", "%lld",
-				     (long long)(swap - limit));
-		w->skip_if_missing = swap_is_noop;
-		w->missing_hint = "this host does not account swap (no memory.swap.max)";
-	}
-	if (has_resv) {
-		if (resv == -1)
-			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.low", "max");
-		else
-			PLAN_ADD(p, "linux.resources.memory.reservation", "memory.low", "%lld", (long long)resv);
-	}
-	/* v2 has no switch for the OOM killer of one cgroup (memory.oom.group
-	 * is something else), so disableOOMKiller has nothing to set; nor a
-	 * per-cgroup swappiness, which runc's v2 manager ignores too
-	 * (libcontainer/cgroups/fs2/memory.go sets max, swap.max and low). */
-	return 0;
+	return v == CG_V1 ? plan_memory_v1(&j, p) : plan_memory_v2(&j, p);
 }
 
 /* "0-3,8" style lists, as cpuset.cpus/mems take them. */

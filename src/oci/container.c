@@ -282,136 +282,161 @@ static int record_created(const struct ctr_opts *o, const struct oci_spec *s, co
 	return 0;
 }
 
-int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
-{
-	_cleanup_free_ char *dir = NULL, *path = NULL;
-	char cgpath[512];
-	struct oci_spec *s = NULL;
-	struct oci_seccomp *sc = NULL;
-	struct cgroup cg = { 0 };
-	int sp[2] = { -1, -1 }, fifo = -1, r, flags = 0;
-	_cleanup_close_ int pidns = -1;
-	const char *pidns_path = NULL;
-	bool made_dir = false, made_cg = false;
-	pid_t pid = -1;
-	struct json_object *res = NULL;
-	_cleanup_close_ int lock = -1;
+/* What hv-runc create makes, in order; create_undo takes back what was made. */
+struct creation {
+	const struct ctr_opts *o;
+	char *dir, *hookfile;
+	struct oci_spec *s;
+	struct oci_seccomp *sc;
+	struct cgroup cg;
+	int sp[2], fifo, lock, pidns, flags;
+	const char *pidns_path;
+	bool made_dir, made_cg, new_cgroupns;
+	pid_t pid;
+};
 
-	if ((r = ctr_dir(o->root, o->id, &dir)) < 0)
-		return r;
-	if ((r = oci_spec_load(o->bundle ? o->bundle : ".", &s)) < 0)
-		return r;
-	if ((r = lsm_check(&s->process, s->mount_label, "config.json: process")) < 0 ||
-	    (r = oci_seccomp_build(s->seccomp, &sc)) < 0)
-		goto fail;
-	if (mkdir(dir, 0700) < 0) {
-		r = errno == EEXIST ? err_set(-EEXIST, "container %s already exists", o->id)
-				    : err_errno(-errno, "cannot create %s", dir);
-		goto fail;
-	}
-	made_dir = true;
+/* The container's folder (locked while half made), its exec.fifo, its
+ * cgroup, the sync socket and the namespaces to make. */
+static int create_prepare(struct creation *c)
+{
+	int r;
+
+	if (mkdir(c->dir, 0700) < 0)
+		return errno == EEXIST ? err_set(-EEXIST, "container %s already exists", c->o->id)
+				       : err_errno(-errno, "cannot create %s", c->dir);
+	c->made_dir = true;
 	/* others wait while the container is half made */
-	if ((r = lock_ctr(o->root, o->id, &lock)) < 0)
-		goto fail;
+	if ((r = lock_ctr(c->o->root, c->o->id, &c->lock)) < 0)
+		return r;
 	/* writable by all: the init reopens it after taking the process's
 	 * uid; only root can reach it by name (the directory is 0700) */
-	if (mkfifoat(lock, "exec.fifo", 0622) < 0 || fchmodat(lock, "exec.fifo", 0622, 0) < 0 ||
-	    (fifo = openat(lock, "exec.fifo", O_PATH | O_CLOEXEC)) < 0) {
-		r = err_errno(-errno, "cannot create %s/exec.fifo", dir);
-		goto fail;
-	}
-	if ((r = cgroup_path(s->cgroups_path, o->id, cgpath, sizeof(cgpath))) < 0 || (r = cg_create(&cg, cgpath)) < 0)
-		goto fail;
-	made_cg = true;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-		r = err_errno(-errno, "socketpair");
-		goto fail;
-	}
-	if ((r = ns_flags(s, &flags, &pidns, &pidns_path)) < 0)
-		goto fail;
+	if (mkfifoat(c->lock, "exec.fifo", 0622) < 0 || fchmodat(c->lock, "exec.fifo", 0622, 0) < 0 ||
+	    (c->fifo = openat(c->lock, "exec.fifo", O_PATH | O_CLOEXEC)) < 0)
+		return err_errno(-errno, "cannot create %s/exec.fifo", c->dir);
+	char cgpath[512];
+	if ((r = cgroup_path(c->s->cgroups_path, c->o->id, cgpath, sizeof(cgpath))) < 0 ||
+	    (r = cg_create(&c->cg, cgpath)) < 0)
+		return r;
+	c->made_cg = true;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sp) < 0)
+		return err_errno(-errno, "socketpair");
+	if ((r = ns_flags(c->s, &c->flags, &c->pidns, &c->pidns_path)) < 0)
+		return r;
 	/* a new cgroup namespace is made by the init once it is in its
 	 * cgroups, so that they are its root in every hierarchy */
-	bool new_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
-	flags &= ~CLONE_NEWCGROUP;
-	if (asprintf(&path, "%s/hookstate.json", dir) < 0) {
-		path = NULL;
-		r = err_set(-ENOMEM, "out of memory");
-		goto fail;
+	c->new_cgroupns = (c->flags & CLONE_NEWCGROUP) != 0;
+	c->flags &= ~CLONE_NEWCGROUP;
+	if (asprintf(&c->hookfile, "%s/hookstate.json", c->dir) < 0) {
+		c->hookfile = NULL;
+		return err_set(-ENOMEM, "out of memory");
 	}
-	struct init_args args = { .s = s,
-				  .sync = sp[1],
-				  .fifo = fifo,
-				  .cg = &cg,
-				  .hookfile = path,
-				  .seccomp = sc,
-				  .no_pivot = o->no_pivot,
-				  .lock = lock,
-				  .new_cgroupns = new_cgroupns,
-				  .preserve_fds = o->preserve_fds > 0 ? o->preserve_fds : 0,
+	return 0;
+}
+
+/* The init, in its cgroup (limits applied first) and namespaces; this
+ * process's end returns once it has joined. */
+static int create_spawn(struct creation *c)
+{
+	struct init_args args = { .s = c->s,
+				  .sync = c->sp[1],
+				  .fifo = c->fifo,
+				  .cg = &c->cg,
+				  .hookfile = c->hookfile,
+				  .seccomp = c->sc,
+				  .no_pivot = c->o->no_pivot,
+				  .lock = c->lock,
+				  .new_cgroupns = c->new_cgroupns,
+				  .preserve_fds = c->o->preserve_fds > 0 ? c->o->preserve_fds : 0,
 				  .lsm = LSM_EXEC_INIT,
-				  .new_userns = (flags & CLONE_NEWUSER) != 0 };
+				  .new_userns = (c->flags & CLONE_NEWUSER) != 0 };
+	_cleanup_json_ struct json_object *res = NULL;
+	int r;
+
 	/* limits first: the init joins a cgroup that is ready */
-	if ((r = oci_cgroup_resources(s, &res)) < 0 || (r = cg_apply(&cg, res)) < 0)
-		goto fail;
-	pid = spawn_init(flags, &cg, pidns, &args.in_unified);
-	if (pid < 0) {
-		r = pidns >= 0
-			? err_errno(-errno, "cannot create the container's init in the pid namespace %s", pidns_path)
-			: err_errno(-errno, "cannot create the container's namespaces");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(sp[0]);
+	if ((r = oci_cgroup_resources(c->s, &res)) < 0 || (r = cg_apply(&c->cg, res)) < 0)
+		return r;
+	c->pid = spawn_init(c->flags, &c->cg, c->pidns, &args.in_unified);
+	if (c->pid < 0)
+		return c->pidns >= 0 ? err_errno(-errno, "cannot create the container's init in the pid namespace %s",
+						 c->pidns_path)
+				     : err_errno(-errno, "cannot create the container's namespaces");
+	if (c->pid == 0) {
+		close(c->sp[0]);
 		container_init(&args);
 	}
-	close(sp[1]);
-	sp[1] = -1;
-	if (flags & CLONE_NEWUSER) {
-		/* the init cannot write the host's cgroup files from its user
-		 * namespace: move it from here */
-		if ((r = write_idmap(pid, "uid_map", s->uidmap, s->nuidmap)) < 0 ||
-		    (r = write_idmap(pid, "gid_map", s->gidmap, s->ngidmap)) < 0 || (r = cg_add_pid(&cg, pid)) < 0)
-			goto fail;
-	} else if ((r = wait_joined(sp[0])) < 0) {
-		goto fail;
-	}
-	if ((r = record_created(o, s, &cg, pid, lock)) < 0)
-		goto fail;
-	if (sync_send(sp[0], SYNC_GO, NULL, -1) < 0) {
-		r = err_set(-EIO, "the container's init ended during setup");
-		goto fail;
-	}
-	if ((r = wait_ready(sp[0], o->console_socket, o->pty_master, pid)) < 0)
-		goto fail;
-	if (o->pid_file && (r = ctr_write_pid_file(o->pid_file, pid)) < 0)
-		goto fail;
-	if (out_pid)
-		*out_pid = pid;
-	r = 0;
-	goto out;
-fail : {
+	close(c->sp[1]);
+	c->sp[1] = -1;
+	if (!(c->flags & CLONE_NEWUSER))
+		return wait_joined(c->sp[0]);
+	/* the init cannot write the host's cgroup files from its user
+	 * namespace: move it from here */
+	if ((r = write_idmap(c->pid, "uid_map", c->s->uidmap, c->s->nuidmap)) < 0 ||
+	    (r = write_idmap(c->pid, "gid_map", c->s->gidmap, c->s->ngidmap)) < 0)
+		return r;
+	return cg_add_pid(&c->cg, c->pid);
+}
+
+/* Recorded as created, the init told to go on, ready (its console handed
+ * over), the pid file written. */
+static int create_finish(struct creation *c)
+{
+	int r;
+
+	if ((r = record_created(c->o, c->s, &c->cg, c->pid, c->lock)) < 0)
+		return r;
+	if (sync_send(c->sp[0], SYNC_GO, NULL, -1) < 0)
+		return err_set(-EIO, "the container's init ended during setup");
+	if ((r = wait_ready(c->sp[0], c->o->console_socket, c->o->pty_master, c->pid)) < 0)
+		return r;
+	return c->o->pid_file ? ctr_write_pid_file(c->o->pid_file, c->pid) : 0;
+}
+
+static void create_undo(struct creation *c)
+{
 	struct err_saved saved;
+
 	err_save(&saved);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
 	}
-	if (made_cg)
-		cg_destroy(&cg);
-	if (made_dir)
-		fs_rm_rf_at(AT_FDCWD, dir);
+	if (c->made_cg)
+		cg_destroy(&c->cg);
+	if (c->made_dir)
+		fs_rm_rf_at(AT_FDCWD, c->dir);
 	err_restore(&saved);
 }
+
+int ctr_create(const struct ctr_opts *o, pid_t *out_pid)
+{
+	struct creation c = { .o = o, .sp = { -1, -1 }, .fifo = -1, .lock = -1, .pidns = -1, .pid = -1 };
+	int r;
+
+	if ((r = ctr_dir(o->root, o->id, &c.dir)) < 0)
+		return r;
+	if ((r = oci_spec_load(o->bundle ? o->bundle : ".", &c.s)) < 0)
+		goto out;
+	if ((r = lsm_check(&c.s->process, c.s->mount_label, "config.json: process")) < 0 ||
+	    (r = oci_seccomp_build(c.s->seccomp, &c.sc)) < 0 || (r = create_prepare(&c)) < 0 ||
+	    (r = create_spawn(&c)) < 0 || (r = create_finish(&c)) < 0)
+		create_undo(&c);
+	else if (out_pid)
+		*out_pid = c.pid;
 out:
-	json_object_put(res);
-	if (fifo >= 0)
-		close(fifo);
 	for (int i = 0; i < 2; i++)
-		if (sp[i] >= 0)
-			close(sp[i]);
-	oci_seccomp_free(sc);
-	oci_spec_free(s);
-	return r;
+		if (c.sp[i] >= 0)
+			close(c.sp[i]);
+	if (c.fifo >= 0)
+		close(c.fifo);
+	if (c.lock >= 0)
+		close(c.lock);
+	if (c.pidns >= 0)
+		close(c.pidns);
+	oci_seccomp_free(c.sc);
+	oci_spec_free(c.s);
+	free(c.hookfile);
+	free(c.dir);
+	return r < 0 ? r : 0;
 }
 
 /* poststart and poststop: the container goes on whatever they do (the

@@ -115,6 +115,33 @@ expect_eq "and the VM runs on at the source" "$(field "$B" "['state']")" running
 expect_eq "the same process inside" "$(gexec "$B" 'pidof dirty')" "$wpid"
 check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B" && [ "$(qemus)" = 1 ]'
 
+# --- the destination's QEMU dies after the copy, before the commit: its
+# hv (stopped meanwhile) finds no QEMU to resume, retracts, and the VM
+# runs on at the source
+HV_HOME=$B "$HV" migrate m1 "$A" >/dev/null 2>"$tmp/err" &
+mig=$!
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+dpid=
+for i in $(seq 100); do
+	f=$(ls "$A"/vms/.incoming-m1-*/status.json 2>/dev/null) && dpid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["qemu"]["pid"])' "$f" 2>/dev/null) && [ "$(rss "$dpid")" -gt 65536 ] && break
+	sleep 0.1
+done
+min=$(pgrep -f -- "__migrate-in.* m1" | head -1)
+kill -STOP "$min"
+sleep 5 # the copy ends (QEMU to QEMU); hv migrate's commit waits in the pipe
+kill -9 "$dpid"
+sleep 1
+kill -CONT "$min"
+wait $mig
+expect_eq "a destination QEMU gone before the commit fails hv migrate" "$?" 1
+echo "# $(cat "$tmp/err")"
+expect_match "naming it" "$(cat "$tmp/err")" "did not resume at the destination"
+expect_eq "and the VM runs on at the source" "$(field "$B" "['state']")" running
+c1=$(gexec "$B" 'cat /run/t/count')
+sleep 1
+check "its guest runs" test "$(gexec "$B" 'cat /run/t/count')" -gt "$c1"
+check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && clean_store "$B" && [ "$(qemus)" = 1 ]'
+
 # --- pre-checks
 out=$(inB "$HV" migrate m1 "$B" 2>&1)
 expect_match "its own store is refused" "$out" "is this VM's own store"
