@@ -8,7 +8,7 @@ if [ "${1:-}" = --fuzz ] || [ "${2:-}" = --fuzz ]; then
 	pkgs="clang"
 	[ "${1:-}" = --fuzz ] && shift
 else
-	pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc containerd time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
+	pkgs="gcc make pkg-config libc6-dev libcrypt-dev libjson-c-dev libnftables-dev libseccomp-dev nftables dnsmasq-base iproute2 openssh-server qemu-system-x86 qemu-utils kmod cpio lz4 dpkg apt busybox-static podman conmon runc containerd time genisoimage xorriso openssh-client python3-yaml mmdebstrap gdisk e2fsprogs dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin ovmf util-linux cloud-image-utils"
 	# tests/misc: the zsh and fish completion scripts are parsed by their shells
 	pkgs="$pkgs zsh fish"
 	# hv ui: its server library; the browser, certificates and HTTP client of tests/web

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* hv: VMs on QEMU, managed like virsh, without a daemon. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -14,7 +15,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hv [--debug] COMMAND [ARGS...]    (hv COMMAND --help for details)\n\ncommands:\n");
+	fprintf(f, "usage: hv [--debug] [-c ssh://[USER@]HOST[:PORT][?home=PATH]] COMMAND [ARGS...]\n"
+		   "       (hv COMMAND --help for details; -c or HV_CONNECT: run it on that host over ssh)\n\n"
+		   "commands:\n");
 	for (size_t i = 0; i < cli_ncommands; i++)
 		if (cli_commands[i].fn && cli_commands[i].summary)
 			fprintf(f, "  %-11s %s\n", cli_commands[i].path, cli_commands[i].summary);
@@ -38,6 +41,17 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* hv -c URI COMMAND ...: on another host (also HV_CONNECT=URI) */
+	if (argc >= 2 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--connect"))) {
+		if (argc < 4) {
+			fprintf(stderr, "hv: %s wants a URL and a COMMAND (hv -c ssh://HOST COMMAND ...)\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		return cli_connect(argv[2], argc - 3, argv + 3);
+	}
+	/* internal commands (hv's own children) always run here */
+	if (argc >= 2 && strncmp(argv[1], "__", 2) && getenv("HV_CONNECT") && *getenv("HV_CONNECT"))
+		return cli_connect(getenv("HV_CONNECT"), argc - 1, argv + 1);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

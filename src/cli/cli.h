@@ -52,6 +52,11 @@ int cmd_complete(int argc, char **argv); /* internal: hv __complete, the complet
 int cmd_man(int argc, char **argv);	 /* internal: hv __man PAGE, a man page in roff */
 int cmd_migrate(int argc, char **argv);
 int cmd_migrate_in(int argc, char **argv); /* internal: the destination's side of hv migrate */
+/* hv -c URI COMMAND ARGS... (argv[0] is COMMAND): run it on another host
+ * over ssh; returns the remote hv's exit code. */
+int cli_connect(const char *uri, int argc, char **argv);
+/* Does the remote command want a terminal (ssh -t)? */
+bool cli_connect_wants_tty(int argc, char **argv, bool terminal);
 
 /* "hv CMD: <reason>" on stderr for a call that returned r (a negative
  * errno): the reason recorded with r, else strerror(-r), so a bare

@@ -300,7 +300,7 @@ const struct cli_command cli_commands[] = {
 	SUB("ctr update", "ID", {0}, "change a container's resources", ctr_update_opts),
 	SUB("ctr spec", "", {0}, "write a default config.json", ctr_spec_opts),
 	SUB("ctr features", "", {0}, "the runtime's features as JSON", NULL),
-	CMD("migrate", cmd_migrate, "NAME [DEST]", NAME, "move a VM to another hv store, live when it runs", migrate_opts),
+	CMD("migrate", cmd_migrate, "NAME [DEST]", NAME, "move a VM to another hv store or host (ssh://), live when it runs", migrate_opts),
 	CMD("__monitor", cmd_monitor, NULL, {0}, NULL, NULL),
 	CMD("__migrate-in", cmd_migrate_in, NULL, {0}, NULL, NULL),
 	CMD("__complete", cmd_complete, NULL, {0}, NULL, NULL),

@@ -147,8 +147,11 @@ int cmd_complete(int argc, char **argv)
 
 	if (argc < 2)
 		return EXIT_USAGE;
-	if (!strcmp(argv[1], "--debug"))
-		first = 2;
+	if (!strcmp(argv[first], "--debug"))
+		first++;
+	/* hv -c URL COMMAND: the command is completed as here */
+	if (argc - 1 > first + 1 && (!strcmp(argv[first], "-c") || !strcmp(argv[first], "--connect")))
+		first += 2;
 	cur = argv[argc - 1];
 	if (argc - 1 == first) { /* the command itself */
 		for (size_t i = 0; i < cli_ncommands; i++)

@@ -79,9 +79,14 @@ static void man_header(const char *page, const char *what)
 static int man_main(void)
 {
 	man_header("hv", "VMs on QEMU and an OCI container runtime, without a daemon");
-	fputs(".SH SYNOPSIS\n\\fBhv\\fR [\\fB\\-\\-debug\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR...]\n"
+	fputs(".SH SYNOPSIS\n\\fBhv\\fR [\\fB\\-\\-debug\\fR] [\\fB\\-c\\fR \\fIURL\\fR] \\fICOMMAND\\fR "
+	      "[\\fIARGS\\fR...]\n"
 	      ".SH DESCRIPTION\nEach command takes \\fB\\-\\-help\\fR. Commands with subcommands have their own "
-	      "page, named in SEE ALSO.\n.SH COMMANDS\n",
+	      "page, named in SEE ALSO.\n"
+	      ".PP\n\\fB\\-c\\fR ssh://[USER@]HOST[:PORT][?home=PATH] (or \\fBHV_CONNECT\\fR) runs the command "
+	      "on that host: ssh runs hv there (\\fBHV_REMOTE_HV\\fR: its path on that host; "
+	      "\\fBHV_SSH_CONFIG\\fR: an ssh_config file for ssh \\fB\\-F\\fR).\n"
+	      ".SH COMMANDS\n",
 	      stdout);
 	for (size_t i = 0; i < cli_ncommands; i++) {
 		const struct cli_command *c = &cli_commands[i];

@@ -20,11 +20,13 @@ static const char usage[] =
     "usage: hv migrate NAME DEST [--offline] [--keep-source] [--copy-storage] [--auto-converge] [--postcopy]\n"
     "                  [--bandwidth MiB/s] [--max-downtime MS] [--timeout S] [--stall S] [--json]\n"
     "       hv migrate NAME --cancel\n"
-    "Move VM NAME to DEST, the path of another hv store on this host: live when it runs (the\n"
-    "destination's QEMU takes its memory and devices while it keeps running; the disks are shared),\n"
-    "else its definition and disks.  --copy-storage copies the disks to DEST (over NBD while it\n"
-    "runs; a backing chain arrives flattened), for a store on another filesystem.  The source is\n"
-    "stopped and undefined unless --keep-source.\n"
+    "Move VM NAME to DEST, the path of another hv store on this host, or another host's store as\n"
+    "ssh://[USER@]HOST[:PORT][?home=PATH] (ssh runs hv __migrate-in there: hv on its PATH, or\n"
+    "$HV_REMOTE_HV): live when it runs (the destination's QEMU takes its memory and devices while it\n"
+    "keeps running), else its definition and disks.  The disks are shared storage (a store on the\n"
+    "same filesystem; over ssh the same path outside the store on both hosts), or --copy-storage\n"
+    "copies them (over NBD while it runs; a backing chain arrives flattened).  The source is stopped\n"
+    "and undefined unless --keep-source.\n"
     "Under TCG the guest is paused while its RAM moves (QEMU 7.2's TCG loses writes during a\n"
     "live copy: docs/migration.md).";
 
@@ -201,13 +203,15 @@ int cmd_migrate(int argc, char **argv)
 	return 0;
 }
 
+/* hv __migrate-in [--home STORE] NAME (without --home: HV_HOME or the
+ * default store, as over ssh) */
 int cmd_migrate_in(int argc, char **argv)
 {
-	if (argc != 4 || strcmp(argv[1], "--home")) {
+	if (!(argc == 2 || (argc == 4 && !strcmp(argv[1], "--home")))) {
 		fprintf(stderr, "hv __migrate-in is internal to hv migrate\n");
 		return EXIT_USAGE;
 	}
-	if (setenv("HV_HOME", argv[2], 1) < 0)
+	if (argc == 4 && setenv("HV_HOME", argv[2], 1) < 0)
 		return EXIT_FAIL;
-	return migrate_in_main(argv[3], 0, 1) < 0 ? EXIT_FAIL : 0;
+	return migrate_in_main(argv[argc - 1], 0, 1) < 0 ? EXIT_FAIL : 0;
 }

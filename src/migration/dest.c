@@ -24,6 +24,7 @@
 #include "migration/peer.h"
 #include "migration/storage.h"
 #include "storage/image.h"
+#include "migration/remote.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -36,14 +37,13 @@
 #define VANISH_TIMEOUT_MS  15000
 #define LOAD_TIMEOUT_MS	   20000 /* below the source's COMMIT_TIMEOUT_MS */
 
-/* Files of a VM folder besides its disks that travel with it. */
-static const char *const travelling[] = { "user-data.in", "known_hosts", "uefi-vars.fd", NULL };
-
 struct incoming {
 	struct peer peer;
 	const char *name;
 	bool live, postcopy;
 	bool copy_storage; /* the disks are new here, filled over NBD (storage.h) */
+	bool remote;	   /* the source is on another host (ssh): nothing to link from */
+	char host[64];	   /* where the migration stream comes in */
 	int vmsfd, stagefd;
 	char *stage; /* .incoming-NAME-PID in vms/ */
 	struct vm_handle h;
@@ -118,8 +118,9 @@ static int no_snapshots(struct incoming *x, int srcfd)
 	while (!any && (e = readdir(d)))
 		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
-	return any ? err_set(-ENOTSUP, "VM '%s' has snapshots, which --copy-storage does not carry (they live inside its "
-				       "disk images): delete them first (hv snapshot delete), or use shared storage",
+	return any ? err_set(-ENOTSUP,
+			     "VM '%s' has snapshots, which --copy-storage does not carry (they live inside its "
+			     "disk images): delete them first (hv snapshot delete), or use shared storage",
 			     x->name)
 		   : 0;
 }
@@ -185,7 +186,7 @@ static int take_disks(struct incoming *x, int srcfd, const char *src, struct jso
 /* vm.json as sent, then the disks and the files that travel with it. */
 static int stage_folder(struct incoming *x, struct json_object *msg)
 {
-	struct json_object *vm = NULL, *sizes = NULL;
+	struct json_object *vm = NULL, *sizes = NULL, *files = NULL;
 	const char *src = NULL;
 	_cleanup_close_ int srcfd = -1;
 	int r;
@@ -195,11 +196,13 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 	    (r = json_get_bool(msg, "live", "prepare", &x->live)) < 0 ||
 	    ((r = json_get_bool(msg, "postcopy", "prepare", &x->postcopy)) < 0 && r != -ENOENT) ||
 	    ((r = json_get_bool(msg, "copy_storage", "prepare", &x->copy_storage)) < 0 && r != -ENOENT) ||
-	    ((r = json_get_array(msg, "disk_sizes", "prepare", &sizes)) < 0 && r != -ENOENT))
+	    ((r = json_get_array(msg, "disk_sizes", "prepare", &sizes)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_bool(msg, "remote", "prepare", &x->remote)) < 0 && r != -ENOENT) ||
+	    ((r = json_get_array(msg, "files", "prepare", &files)) < 0 && r != -ENOENT))
 		return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "prepare: vm is missing");
 	if (!vm)
 		return err_set(-EPROTO, "prepare: vm is missing");
-	if ((srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!x->remote && (srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_errno(-errno, "cannot open the source's folder %s here", src);
 	if ((x->vmsfd = store_vms_open()) < 0)
 		return x->vmsfd;
@@ -224,9 +227,21 @@ static int stage_folder(struct incoming *x, struct json_object *msg)
 		return err_prefix(r, "the VM's definition");
 	if (strcmp(x->d.name, x->name))
 		return err_set(-EPROTO, "the definition is of VM '%s', not '%s'", x->d.name, x->name);
+	if (x->remote) {
+		/* another host: the files came in the message, the disks are
+		 * shared storage or new ones filled over NBD */
+		if (x->copy_storage && !x->live)
+			return err_set(-ENOTSUP,
+				       "an offline --copy-storage works between stores of one host only: "
+				       "start VM '%s' and migrate it live",
+				       x->name);
+		if ((r = x->copy_storage ? take_disks(x, srcfd, src, sizes) : migrate_disks_reachable(&x->d)) < 0)
+			return r;
+		return migrate_files_unpack(files, x->stagefd);
+	}
 	if ((r = take_disks(x, srcfd, src, sizes)) < 0)
 		return r;
-	for (const char *const *f = travelling; *f; f++)
+	for (const char *const *f = migrate_travelling; *f; f++)
 		if (faccessat(srcfd, *f, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && (r = take_file(x, srcfd, src, *f)) < 0)
 			return r;
 	return x->copy_storage ? no_snapshots(x, srcfd) : take_snapshots(srcfd, x->stagefd);
@@ -279,20 +294,6 @@ static int stage_handle(struct incoming *x)
 	return 0;
 }
 
-/* A socket listening on a free port of the loopback address. */
-static int listen_port(int *fd, int *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-
-	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(*fd, 8) < 0 ||
-	    getsockname(*fd, (struct sockaddr *)&a, &alen) < 0)
-		return err_errno(-errno, "listen");
-	*port = ntohs(a.sin_port);
-	return 0;
-}
-
 /* Start QEMU waiting for the state (forwards come once the source let
  * go of the ports), and listen for the source's QEMU. */
 static int start_incoming(struct incoming *x, int *port)
@@ -324,11 +325,13 @@ static int start_incoming(struct incoming *x, int *port)
 	x->started = true;
 	if ((r = vm_qmp_open(&x->h, &x->q)) < 0 || (r = qmp_migrate_set_caps(x->q, &caps)) < 0)
 		return r;
-	if ((r = listen_port(&x->lfd, port)) < 0)
-		return err_prefix(r, "cannot listen for the migration stream");
+	if ((r = migrate_listen(x->remote, &x->lfd, x->host, sizeof(x->host), port)) < 0)
+		return r;
 	if (x->copy_storage) {
 		_cleanup_close_ int nfd = -1;
-		if ((r = listen_port(&nfd, &x->nbd_port)) < 0 || (r = storage_export(x->q, x->d.ndisks, nfd)) < 0)
+		char nbd_host[64];
+		if ((r = migrate_listen(x->remote, &nfd, nbd_host, sizeof(nbd_host), &x->nbd_port)) < 0 ||
+		    (r = storage_export(x->q, x->d.ndisks, nfd)) < 0)
 			return r;
 	}
 	return 0;
@@ -534,6 +537,8 @@ static int serve(struct incoming *x)
 	json_object_object_add(ready, "port", json_object_new_int(port));
 	if (x->nbd_port)
 		json_object_object_add(ready, "nbd_port", json_object_new_int(x->nbd_port));
+	if (x->host[0])
+		json_object_object_add(ready, "host", json_object_new_string(x->host));
 	if ((r = peer_send(&x->peer, "ready", ready)) < 0)
 		return r;
 	if (x->live && (r = take_stream(x)) < 0)

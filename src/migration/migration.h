@@ -25,7 +25,7 @@ struct migrate_progress {
 
 struct migrate_opts {
 	const char *name;
-	const char *dest;  /* another store: a path (ssh:// is not there yet) */
+	const char *dest;  /* another store: a path, or ssh://[USER@]HOST[:PORT][?home=PATH] */
 	bool offline;	   /* move the definition and disks of a stopped VM (implied when it is stopped) */
 	bool keep_source;  /* leave the source defined (stopped) */
 	bool copy_storage; /* mirror the disks over NBD (migration/storage.h) */

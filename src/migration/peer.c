@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "remote/ssh.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -19,29 +20,57 @@
 #include "util/proc.h"
 #include "util/trace.h"
 
-int peer_spawn_local(const char *home, const char *name, struct peer *p)
+/* How the destination's hv starts, with map as its stdin, stdout and
+ * stderr. */
+struct starter {
+	const char *home, *name;      /* local */
+	const struct remote_url *url; /* over ssh */
+};
+
+static int start(struct peer *p, const struct starter *s, const struct spawn_fd *map)
+{
+	const char *args[5] = { "__migrate-in" };
+	struct remote_spawn_opts so = { .batch = true, .new_pgrp = true };
+
+	if (!s->url) {
+		char *argv[] = { "/proc/self/exe", "__migrate-in", "--home", (char *)s->home, (char *)s->name, NULL };
+		return proc_spawn(argv, map, 3, NULL, false, &p->pid);
+	}
+	if (s->url->home) {
+		args[1] = "--home";
+		args[2] = s->url->home;
+		args[3] = s->name;
+	} else {
+		args[1] = s->name;
+	}
+	if (!(p->ssh = calloc(1, sizeof(*p->ssh))))
+		return err_set(-ENOMEM, "out of memory");
+	return remote_spawn(s->url, &so, (char *const *)args, map, 3, p->ssh);
+}
+
+/* The destination's hv with a pipe pair to its stdin and stdout. */
+static int spawn(struct peer *p, const struct starter *s)
 {
 	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, r;
-	char *argv[] = { "/proc/self/exe", "__migrate-in", "--home", (char *)home, (char *)name, NULL };
 
 	memset(p, 0, sizeof(*p));
 	p->in = p->out = -1;
 	p->what = "the destination";
 	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
 		r = err_errno(-errno, "cannot reach the destination");
-		goto fail;
-	}
-	{
+	} else {
 		struct spawn_fd map[] = { { to[0], 0 }, { from[1], 1 }, { 2, 2 } };
-		if ((r = proc_spawn(argv, map, 3, NULL, false, &p->pid)) < 0)
-			goto fail;
+		r = start(p, s, map);
 	}
-	close(to[0]);
-	close(from[1]);
-	p->out = to[1];
-	p->in = from[0];
-	return 0;
-fail:
+	if (r == 0) {
+		close(to[0]);
+		close(from[1]);
+		p->out = to[1];
+		p->in = from[0];
+		return 0;
+	}
+	free(p->ssh);
+	p->ssh = NULL;
 	for (int i = 0; i < 2; i++) {
 		if (to[i] >= 0)
 			close(to[i]);
@@ -49,6 +78,30 @@ fail:
 			close(from[i]);
 	}
 	return r;
+}
+
+int peer_spawn_local(const char *home, const char *name, struct peer *p)
+{
+	struct starter s = { .home = home, .name = name };
+
+	return spawn(p, &s);
+}
+
+int peer_spawn_ssh(const struct remote_url *u, const char *name, struct peer *p)
+{
+	struct starter s = { .name = name, .url = u };
+
+	return spawn(p, &s);
+}
+
+/* The other end closed its side: when ssh ran it, ssh may say why. */
+static int gone(struct peer *p)
+{
+	int r;
+
+	if (p->ssh && p->ssh->pid > 0 && (r = remote_reap(p->ssh, 3000, NULL)) < 0)
+		return r;
+	return err_set(-ECONNRESET, "%s went away", p->what);
 }
 
 void peer_init_fds(struct peer *p, int in, int out, const char *what)
@@ -125,7 +178,7 @@ static int read_line(struct peer *p, int timeout_ms, char **line)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
-			return err_set(-ECONNRESET, "%s went away", p->what);
+			return gone(p);
 		p->used += (size_t)n;
 	}
 	*nl = '\0';
@@ -196,6 +249,14 @@ void peer_close(struct peer *p, int wait_ms)
 			proc_sleep_ms(10);
 		}
 		p->pid = 0;
+	}
+	if (p->ssh) {
+		struct err_saved e;
+		err_save(&e); /* the reason given already stays */
+		remote_reap(p->ssh, wait_ms, NULL);
+		err_restore(&e);
+		free(p->ssh);
+		p->ssh = NULL;
 	}
 	free(p->buf);
 	p->buf = NULL;

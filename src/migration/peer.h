@@ -13,9 +13,13 @@
 
 #define PEER_LINE_MAX (1 << 20)
 
+struct remote_proc;
+struct remote_url;
+
 struct peer {
-	int in, out; /* read from in, write to out */
-	pid_t pid;   /* the child at the other end (the source's view), or 0 */
+	int in, out;		 /* read from in, write to out */
+	pid_t pid;		 /* the child at the other end (the source's view), or 0 */
+	struct remote_proc *ssh; /* or the ssh running it on another host */
 	char *buf;
 	size_t used;
 	const char *what; /* "the destination" / "the source", for messages */
@@ -24,6 +28,9 @@ struct peer {
 /* Start the destination side: hv __migrate-in --home HOME NAME, locally
  * (this binary) . */
 int peer_spawn_local(const char *home, const char *name, struct peer *p);
+/* The same on u's host over ssh: hv __migrate-in [--home PATH] NAME
+ * (remote/ssh.h); when ssh itself fails, the peer's "went away" says why. */
+int peer_spawn_ssh(const struct remote_url *u, const char *name, struct peer *p);
 /* The destination's view: stdin and stdout. */
 void peer_init_fds(struct peer *p, int in, int out, const char *what);
 /* Send {"op": op, ...obj's other members} (obj may be NULL); takes obj. */

@@ -5,6 +5,7 @@
 #include "migration/migration.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +26,8 @@
 #include "migration/netmove.h"
 #include "migration/peer.h"
 #include "migration/storage.h"
+#include "migration/remote.h"
+#include "remote/ssh.h"
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -47,21 +50,28 @@ struct outgoing {
 	struct storage_mirror mirror; /* --copy-storage */
 	int nbd_port;
 	bool live, was_running, migrating, mirroring, switchover;
-	bool same_host; /* the destination is on this host (checks.h) */
+	bool same_host;	    /* the destination is on this host (checks.h) */
+	char dest_host[64]; /* the destination's address for the streams (ready's host) */
 	uint64_t t0;
+	struct remote_url url; /* an ssh:// destination (url.host set) */
 	/* the link's rate, measured between progress reports (QEMU's mbps
 	 * is a figure of its last 100 ms window, often stale) */
 	uint64_t rate_bytes, rate_ms;
 	double rate;
 };
 
-static int resolve_dest(const char *dest, char *out, size_t n)
+static int resolve_dest(struct outgoing *x, const char *dest, char *out, size_t n)
 {
 	_cleanup_free_ char *real = NULL, *root = NULL, *ours = NULL;
 	int r;
 
-	if (!strncmp(dest, "ssh://", 6))
-		return err_set(-ENOTSUP, "ssh:// destinations are not there yet: give the path of another hv store");
+	if (remote_is_url(dest)) {
+		if ((r = remote_url_parse(dest, &x->url)) < 0)
+			return r;
+		if (snprintf(out, n, "%s", dest) >= (int)n)
+			return err_set(-ENAMETOOLONG, "destination URL too long");
+		return 0;
+	}
 	if (!(real = realpath(dest, NULL)))
 		return err_errno(-errno, "destination store %s", dest);
 	if ((r = store_root_alloc(&root)) < 0)
@@ -108,18 +118,6 @@ static int check_dest(struct outgoing *x)
 	return mig_prechecks(&in, &there, &x->same_host);
 }
 
-static int connect_port(int port, int *fd)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*fd < 0 || connect(*fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return err_errno(-errno, "cannot connect to the destination's migration port %d", port);
-	return 0;
-}
-
 /* The networks the VM is on and what the destination needs to tell
  * whether a forward's port is the source's own (netmove.h). */
 static int add_networks(struct outgoing *x, struct json_object *msg)
@@ -139,7 +137,7 @@ static int add_networks(struct outgoing *x, struct json_object *msg)
 	return 0;
 }
 
-static int prepare_dest(struct outgoing *x, int *port)
+static int prepare_dest(struct outgoing *x, char *host, size_t hn, int *port)
 {
 	_cleanup_json_ struct json_object *ready = NULL;
 	struct json_object *msg = json_object_new_object(), *vm = NULL;
@@ -169,6 +167,12 @@ static int prepare_dest(struct outgoing *x, int *port)
 		json_object_object_add(msg, "copy_storage", json_object_new_boolean(true));
 		json_object_object_add(msg, "disk_sizes", sizes);
 	}
+	/* another host: the folder's files travel in the message */
+	json_object_object_add(msg, "remote", json_object_new_boolean(x->url.host != NULL));
+	if (x->url.host && (r = migrate_files_pack(x->h.dirfd, msg)) < 0) {
+		json_object_put(msg);
+		return r;
+	}
 	if ((r = peer_send(&x->peer, "prepare", msg)) < 0 ||
 	    (r = peer_expect(&x->peer, READY_TIMEOUT_MS, "ready", &ready)) < 0)
 		return r;
@@ -179,6 +183,13 @@ static int prepare_dest(struct outgoing *x, int *port)
 		if ((r = json_get_int64(ready, "nbd_port", "ready", &p)) < 0 || p <= 0 || p > 65535)
 			return r < 0 && r != -ENOENT ? r : err_set(-EPROTO, "ready: no NBD port for --copy-storage");
 		x->nbd_port = (int)p;
+	}
+	{
+		const char *h = "127.0.0.1";
+		if ((r = json_get_str(ready, "host", "ready", &h)) < 0 && r != -ENOENT)
+			return r;
+		snprintf(host, hn, "%s", h);
+		snprintf(x->dest_host, sizeof(x->dest_host), "%s", h);
 	}
 	return 0;
 }
@@ -348,7 +359,7 @@ static int copy_disks(struct outgoing *x)
 	unsigned n = x->d.ndisks, i;
 
 	for (i = 0; i < n && r == 0; i++)
-		r = connect_port(x->nbd_port, &fds[i]);
+		r = migrate_connect(x->dest_host, x->nbd_port, &fds[i]);
 	if (r < 0) {
 		while (i-- > 0)
 			if (fds[i] >= 0)
@@ -382,7 +393,7 @@ static int commit_reply(struct outgoing *x, struct json_object **ok)
 		       why && *why ? why : "no reason given");
 }
 
-static int live(struct outgoing *x, int port)
+static int live(struct outgoing *x, const char *host, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
 					 .auto_converge = x->o->auto_converge,
@@ -402,7 +413,7 @@ static int live(struct outgoing *x, int port)
 
 	if ((r = record(x, MIGREC_COPYING)) < 0 || (r = vm_qmp_open(&x->h, &x->q)) < 0 ||
 	    (r = qmp_migrate_set_caps(x->q, &caps)) < 0 || (r = qmp_migrate_set_params(x->q, &params)) < 0 ||
-	    (r = connect_port(port, &fd)) < 0)
+	    (r = migrate_connect(host, port, &fd)) < 0)
 		return r;
 	x->migrating = true;
 	if (x->o->copy_storage && (r = copy_disks(x)) < 0)
@@ -478,12 +489,32 @@ static int offline(struct outgoing *x)
 	return 0;
 }
 
+/* Does the VM folder hold any snapshot? */
+static bool has_snapshots(int dirfd)
+{
+	int fd = openat(dirfd, "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
 static int run(struct outgoing *x)
 {
 	const struct migrate_opts *o = x->o;
+	char host[64] = "";
 	int r, port = 0;
 
-	if ((r = resolve_dest(o->dest, x->rep->dest, sizeof(x->rep->dest))) < 0)
+	if ((r = resolve_dest(x, o->dest, x->rep->dest, sizeof(x->rep->dest))) < 0)
 		return r;
 	if ((r = vm_lock_and_load(o->name, &x->h, &x->d, &x->st)) < 0)
 		return r;
@@ -493,10 +524,20 @@ static int run(struct outgoing *x)
 		return err_set(-EBUSY, "VM '%s' is %s: stop it for an offline migration, or migrate it live", o->name,
 			       vm_state_name(x->st.state));
 	x->rep->live = x->live;
-	if ((r = prechecks(x)) < 0 || (r = peer_spawn_local(x->rep->dest, o->name, &x->peer)) < 0 ||
-	    (r = check_dest(x)) < 0 || (r = prepare_dest(x, &port)) < 0)
+	if ((r = prechecks(x)) < 0)
 		return r;
-	if ((r = x->live ? live(x, port) : offline(x)) < 0)
+	if (x->url.host && !o->copy_storage && (r = migrate_disks_shared(&x->d, x->url.host)) < 0)
+		return r;
+	if (x->url.host && has_snapshots(x->h.dirfd))
+		return err_set(-ENOTSUP,
+			       "VM '%s' has snapshots, which do not travel to another host yet: delete them "
+			       "first (hv snapshot delete)",
+			       o->name);
+	r = x->url.host ? peer_spawn_ssh(&x->url, o->name, &x->peer)
+			: peer_spawn_local(x->rep->dest, o->name, &x->peer);
+	if (r < 0 || (r = check_dest(x)) < 0 || (r = prepare_dest(x, host, sizeof(host), &port)) < 0)
+		return r;
+	if ((r = x->live ? live(x, host, port) : offline(x)) < 0)
 		return r;
 	x->rep->total_ms = proc_now_ms() - x->t0;
 	return 0;
@@ -562,6 +603,7 @@ int migrate_vm(const struct migrate_opts *o, struct migrate_report *out)
 	}
 	out->source_kept = o->keep_source;
 	vmdef_free(&x.d);
+	remote_url_free(&x.url);
 	return r;
 }
 

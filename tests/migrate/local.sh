@@ -7,6 +7,7 @@
 # migrate, of the destination QEMU and of the source QEMU mid-copy; an
 # offline move; pre-checks.  One boot of a 256 MiB default guest.
 source "$(dirname "$0")/../vm/lib.bash"
+source "$(dirname "$0")/workload.bash"
 A=$HV_HOME
 B=$(mktemp -d /tmp/hv-test-b.XXXXXX)
 tmp=$(mktemp -d)
@@ -38,15 +39,7 @@ LOG_MARK[m1]=0
 out=$("$HV" start m1 2>&1)
 expect_match "the VM starts" "$out" "started VM m1"
 check "the guest's shell is up" wait_log m1 'm1:~#' 30
-"$HV" cp "$tmp/dirty" m1:/root/dirty
-gexec "$A" 'mkdir -p /run/t && mount -t tmpfs t /run/t && echo tmpfs-survives >/run/t/f'
-gexec "$A" 'printf disk-survives | dd of=/dev/vda bs=512 seek=100 conv=fsync 2>/dev/null'
-gexec "$A" 'setsid /root/dirty 128 /run/t/check /run/t/count </dev/null >/dev/null 2>&1 & setsid sleep 100000 </dev/null >/dev/null 2>&1 &'
-sleep 2
-wpid=$(gexec "$A" 'pidof dirty')
-spid=$(gexec "$A" 'pidof sleep')
-c0=$(gexec "$A" 'cat /run/t/count')
-check "the workload runs ($c0 passes)" test -n "$wpid" -a -n "$c0"
+workload_start "$A" 128
 uuid=$(field "$A" "['uuid']")
 mac=$(field "$A" "['nics'][0]['mac']")
 
@@ -65,17 +58,7 @@ expect_eq "and the same MAC" "$(field "$B" "['nics'][0]['mac']")" "$mac"
 expect_eq "exactly one QEMU for it" "$(qemus)" 1
 sleep 2
 expect_eq "the guest kernel is healthy after the move (no oops on its console)" "$(grep -a -c 'BUG\|Oops' "$B/vms/m1/console.log")" 0
-expect_eq "the workload is the same process" "$(gexec "$B" 'pidof dirty')" "$wpid"
-expect_eq "as is the sleeping one" "$(gexec "$B" 'pidof sleep')" "$spid"
-c1=$(gexec "$B" 'cat /run/t/count')
-sleep 2
-c2=$(gexec "$B" 'cat /run/t/count')
-check "its counter kept its value and advances ($c0 -> $c1 -> $c2)" test "$c1" -ge "$c0" -a "$c2" -gt "$c1"
-gexec "$B" 'rm -f /run/t/check; kill -USR1 $(pidof dirty)'
-sleep 1
-expect_match "the 128 MiB buffer keeps its invariant (one +1 edge at most)" "$(gexec "$B" 'cat /run/t/check')" "^ok [0-9]+$"
-expect_eq "the tmpfs file survives" "$(gexec "$B" 'cat /run/t/f')" tmpfs-survives
-expect_eq "the disk's data survives" "$(gexec "$B" 'dd if=/dev/vda bs=512 skip=100 count=1 2>/dev/null | head -c 13')" disk-survives
+workload_check "$B"
 check "the destination's QEMU holds the disk's lock (a second writer is refused)" sh -c "! flock -n -x '$B/vms/m1/disk0.qcow2' true"
 expect_eq "the disk moved into the destination's folder" "$(ls "$B/vms/m1/disk0.qcow2" 2>&1)" "$B/vms/m1/disk0.qcow2"
 check "the port forward moved (the destination's QEMU listens on $port)" sh -c "ss -ltnp | grep -q '127.0.0.1:$port .*qemu'"

@@ -156,6 +156,9 @@ static void test_complete(void)
 {
 	COMPLETES("snapshot", "sn");
 	COMPLETES("start stats status", "--debug", "sta");
+	COMPLETES("start stats status", "-c", "ssh://node2", "sta");
+	COMPLETES("start stats status", "--debug", "-c", "ssh://node2", "sta");
+	COMPLETES(":file", "-c", "ssh://node2", "create", "x", "--disk", "");
 	COMPLETES("create", "net", "cr");
 	COMPLETES("create", "ctr", "--root", "/r", "cr");
 	COMPLETES(":file", "create", "x", "--disk", "");
