@@ -118,7 +118,8 @@ check "nothing is left at the destination" eval '[ -z "$(ls -A "$A/vms")" ] && c
 # --- the destination's QEMU dies after the copy, before the commit: its
 # hv (stopped meanwhile) finds no QEMU to resume, retracts, and the VM
 # runs on at the source
-HV_HOME=$B "$HV" migrate m1 "$A" >/dev/null 2>"$tmp/err" &
+# (16 MiB/s: the copy lasts seconds, so the destination's hv is stopped mid-copy)
+HV_HOME=$B "$HV" migrate m1 "$A" --bandwidth 16 >/dev/null 2>"$tmp/err" &
 mig=$!
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 dpid=
@@ -128,7 +129,10 @@ for i in $(seq 100); do
 done
 min=$(pgrep -f -- "__migrate-in.* m1" | head -1)
 kill -STOP "$min"
-sleep 5 # the copy ends (QEMU to QEMU); hv migrate's commit waits in the pipe
+# the copy ends (QEMU to QEMU); hv migrate records the switchover and its
+# commit waits in the pipe
+for i in $(seq 300); do grep -q switchover "$B/vms/m1/migrate.json" 2>/dev/null && break; sleep 0.1; done
+check "the copy ended with the destination's hv stopped" grep -q switchover "$B/vms/m1/migrate.json"
 kill -9 "$dpid"
 sleep 1
 kill -CONT "$min"
