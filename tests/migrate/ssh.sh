@@ -137,6 +137,8 @@ wait $mig 2>/dev/null
 for i in $(seq 100); do [ "$(qemus)" = 1 ] && [ -z "$(ls -A "$B/vms")" ] && ! pgrep -f "__migrate-in" >/dev/null && break; sleep 0.2; done
 expect_eq "the destination's QEMU is gone" "$(qemus)" 1
 check "nothing is left in B's store, no __migrate-in runs" eval '[ -z "$(ls -A "$B/vms")" ] && ! pgrep -f __migrate-in >/dev/null'
+# A's monitor settles the VM once it sees its migrating hv gone
+for i in $(seq 50); do [ "$(field "$A" "['state']")" = running ] && clean_store "$A" && break; sleep 0.2; done
 check "the VM runs on in A" eval '[ "$(field "$A" "[\"state\"]")" = running ] && clean_store "$A"'
 c1=$(gexec "$A" 'cat /run/t/count')
 sleep 2
@@ -171,5 +173,28 @@ check "no __migrate-in left at B" eval '! pgrep -f __migrate-in >/dev/null'
 HV_HOME=$B "$HV" delete --force m1 >/dev/null
 expect_eq "the shared disk outlives the VM's definitions" "$(ls "$tmp/shared")" m1.qcow2
 check "qemu-img check is clean" qemu-img check -q "$tmp/shared/m1.qcow2"
+
+# --- --copy-storage over ssh: a disk in A's store, copied over NBD to the
+# address ssh reached B by
+"$HV" create m2 --memory 128M --disk 32M >/dev/null
+LOG_MARK[m2]=0
+hvA start m2 >/dev/null 2>&1
+check "a second VM with its disk in A's store is up" wait_log m2 'm2:~#' 30
+HV_HOME=$A timeout 60 "$HV" exec m2 -- sh -c 'printf nbd-survives | dd of=/dev/vda bs=512 seek=10 conv=fsync 2>/dev/null'
+hvA migrate m2 "$URL" >/dev/null 2>"$tmp/err"
+expect_match "without --copy-storage it is refused, with the fix" "$(cat "$tmp/err")" "copy-storage"
+rx0=$(rx_b)
+hvA --debug migrate m2 "$URL" --copy-storage --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect_eq "hv migrate --copy-storage to ssh:// succeeds$([ $rc -ne 0 ] && tail -n 3 "$tmp/err")" "$rc" 0
+echo "# copy-storage over ssh: $(tr -d '\n ' <"$tmp/out")"
+expect_match "the NBD export listened on B's address too" "$(grep -o '{[^{}]*"op":"ready"[^{}]*}' "$tmp/err")" "\"host\":\"$ADDR_B\".*nbd_port|nbd_port.*\"host\":\"$ADDR_B\""
+dbytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disk_bytes"])' "$tmp/out")
+check "the disk crossed the veth ($dbytes bytes copied)" test "$dbytes" -gt 0 -a "$(($(rx_b) - rx0))" -ge "$dbytes"
+expect_eq "B runs it" "$(HV_HOME=$B "$HV" info m2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" running
+expect_eq "its disk's data arrived" "$(hvA -c "$URL" exec m2 -- sh -c 'dd if=/dev/vda bs=512 skip=10 count=1 2>/dev/null | head -c 12')" nbd-survives
+check "the copy is B's own file, clean" qemu-img check -q "$B/vms/m2/disk0.qcow2"
+check "no leftovers in either store" eval 'clean_store "$A" && clean_store "$B" && [ -z "$(ls -A "$A/vms")" ]'
+HV_HOME=$B "$HV" delete --force m2 >/dev/null
 
 done_testing
