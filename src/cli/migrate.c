@@ -100,9 +100,11 @@ static int parse_uint(const char *cmd, const char *opt, const char *s, unsigned 
 	return 0;
 }
 
-int cmd_migrate(int argc, char **argv)
+static const char cmd[] = "migrate";
+
+/* hv migrate's options into o: -1 to go on, else the exit status. */
+static int parse_opts(int argc, char **argv, struct migrate_opts *o, bool *json, bool *cancel)
 {
-	static const char cmd[] = "migrate";
 	static const struct option opts[] = { { "offline", no_argument, NULL, 'o' },
 					      { "keep-source", no_argument, NULL, 'k' },
 					      { "auto-converge", no_argument, NULL, 'a' },
@@ -116,55 +118,53 @@ int cmd_migrate(int argc, char **argv)
 					      { "json", no_argument, NULL, 'j' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	struct migrate_opts o = { .cancel_fd = -1 };
-	struct migrate_report rep;
-	bool json = false, cancel = false;
 	unsigned long v;
-	sigset_t set;
-	int c, r;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, cmd)) != -1) {
 		switch (c) {
 		case 'o':
-			o.offline = true;
+			o->offline = true;
 			break;
 		case 'k':
-			o.keep_source = true;
+			o->keep_source = true;
 			break;
 		case 'a':
-			o.auto_converge = true;
+			o->auto_converge = true;
 			break;
 		case 'p':
-			o.postcopy = true;
+			o->postcopy = true;
 			break;
 		case 's':
-			o.copy_storage = true;
+			o->copy_storage = true;
 			break;
 		case 'c':
-			cancel = true;
+			*cancel = true;
 			break;
 		case 'j':
-			json = true;
+			*json = true;
 			break;
 		case 'b':
 			if (parse_uint(cmd, "--bandwidth", optarg, 1 << 20, &v))
 				return EXIT_USAGE;
-			o.bandwidth = (uint64_t)v << 20;
+			o->bandwidth = (uint64_t)v << 20;
 			break;
 		case 'd':
 			if (parse_uint(cmd, "--max-downtime", optarg, 600000, &v))
 				return EXIT_USAGE;
-			o.max_downtime_ms = (unsigned)v;
+			o->max_downtime_ms = (unsigned)v;
 			break;
 		case 't':
 			if (parse_uint(cmd, "--timeout", optarg, 86400, &v))
 				return EXIT_USAGE;
-			o.timeout_s = (unsigned)v;
+			o->timeout_s = (unsigned)v;
 			break;
 		case 'S':
-			if (parse_uint(cmd, "--stall", optarg, 86400, &v) || !v)
-				return v ? EXIT_USAGE : cli_usage_error(cmd, "--stall must be at least 1 s");
-			o.stall_s = (unsigned)v;
+			if (parse_uint(cmd, "--stall", optarg, 86400, &v))
+				return EXIT_USAGE;
+			if (!v)
+				return cli_usage_error(cmd, "--stall must be at least 1 s");
+			o->stall_s = (unsigned)v;
 			break;
 		case 'h':
 			puts(usage);
@@ -173,6 +173,41 @@ int cmd_migrate(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* Ctrl-C and hv migrate --cancel (SIGTERM) cancel: the migration code
+ * sees them on a signalfd. */
+static int run_migration(struct migrate_opts *o, bool json)
+{
+	struct migrate_report rep;
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	o->cancel_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (isatty(2) && !json)
+		o->progress = show_progress;
+	r = migrate_vm(o, &rep);
+	if (o->progress)
+		fprintf(stderr, "\r\033[K");
+	if (r < 0)
+		return cli_fail_code(cmd, r);
+	print_report(o->name, &rep, json);
+	return 0;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_opts o = { .cancel_fd = -1 };
+	bool json = false, cancel = false;
+	int r;
+
+	if ((r = parse_opts(argc, argv, &o, &json, &cancel)) >= 0)
+		return r;
 	if (cancel) {
 		if (argc - optind != 1)
 			return cli_usage_error(cmd, "--cancel takes just the VM's NAME");
@@ -185,22 +220,7 @@ int cmd_migrate(int argc, char **argv)
 		return cli_usage_error(cmd, "NAME and DEST are needed");
 	o.name = argv[optind];
 	o.dest = argv[optind + 1];
-	/* Ctrl-C and hv migrate --cancel (SIGTERM) cancel: the migration code
-	 * sees them on a signalfd */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	o.cancel_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (isatty(2) && !json)
-		o.progress = show_progress;
-	r = migrate_vm(&o, &rep);
-	if (o.progress)
-		fprintf(stderr, "\r\033[K");
-	if (r < 0)
-		return cli_fail_code(cmd, r);
-	print_report(o.name, &rep, json);
-	return 0;
+	return run_migration(&o, json);
 }
 
 /* hv __migrate-in [--home STORE] NAME (without --home: HV_HOME or the
