@@ -393,6 +393,43 @@ static int commit_reply(struct outgoing *x, struct json_object **ok)
 		       why && *why ? why : "no reason given");
 }
 
+/* The commit: the destination runs the VM ("ok") or retracts. */
+static int send_commit(struct outgoing *x)
+{
+	_cleanup_json_ struct json_object *ok = NULL;
+	struct json_object *commit = json_object_new_object();
+	int r;
+
+	if (!commit)
+		return err_set(-ENOMEM, "out of memory");
+	json_object_object_add(commit, "run", json_object_new_boolean(x->was_running));
+	if ((r = peer_send(&x->peer, "commit", commit)) < 0)
+		return r;
+	return commit_reply(x, &ok);
+}
+
+/* After the commit: the source's QEMU ends, recorded as migrated, and the
+ * port forwards (whose ports it held) move. */
+static int hand_over(struct outgoing *x)
+{
+	_cleanup_json_ struct json_object *ok = NULL;
+	struct vm_status final;
+	char why[512];
+	int r;
+
+	qmp_close(x->q);
+	x->q = NULL;
+	snprintf(why, sizeof(why), "migrated to %.400s", x->rep->dest);
+	r = vm_hard_stop_locked(&x->h, why, &final);
+	migrec_remove(x->h.dirfd);
+	if (r < 0)
+		return err_prefix(r, "the VM runs at the destination, but its source QEMU did not stop");
+	if (has_forwards(&x->d) && ((r = peer_send(&x->peer, "forwards", NULL)) < 0 ||
+				    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0))
+		return err_prefix(r, "the VM runs at the destination, but its port forwards did not move");
+	return 0;
+}
+
 static int live(struct outgoing *x, const char *host, int port)
 {
 	struct qmp_migrate_caps caps = { .events = true,
@@ -403,9 +440,6 @@ static int live(struct outgoing *x, const char *host, int port)
 		.max_bandwidth = x->o->bandwidth ? x->o->bandwidth : QMP_BANDWIDTH_UNLIMITED,
 		.downtime_limit_ms = x->o->max_downtime_ms,
 	};
-	_cleanup_json_ struct json_object *ok = NULL;
-	struct json_object *commit;
-	struct vm_status final;
 	struct qmp_migration m;
 	_cleanup_close_ int fd = -1;
 	uint64_t done_at, stopped_at;
@@ -445,10 +479,7 @@ static int live(struct outgoing *x, const char *host, int port)
 	if ((r = record(x, MIGREC_SWITCHOVER)) < 0)
 		return r;
 	x->switchover = true;
-	if (!(commit = json_object_new_object()))
-		return err_set(-ENOMEM, "out of memory");
-	json_object_object_add(commit, "run", json_object_new_boolean(x->was_running));
-	if ((r = peer_send(&x->peer, "commit", commit)) < 0 || (r = commit_reply(x, &ok)) < 0)
+	if ((r = send_commit(x)) < 0)
 		return err_prefix(r, "switchover");
 	x->rep->qemu_downtime_ms = m.downtime_ms;
 	x->rep->downtime_ms = (m.downtime_ms >= 0 ? m.downtime_ms : 0) + (int64_t)(proc_now_ms() - done_at);
@@ -456,26 +487,7 @@ static int live(struct outgoing *x, const char *host, int port)
 		x->rep->downtime_ms = (int64_t)(proc_now_ms() - stopped_at);
 	x->rep->bytes = m.transferred;
 	x->rep->passes = m.passes;
-	/* the source QEMU is done: it ends, recorded as migrated */
-	qmp_close(x->q);
-	x->q = NULL;
-	{
-		char why[512];
-		snprintf(why, sizeof(why), "migrated to %.400s", x->rep->dest);
-		r = vm_hard_stop_locked(&x->h, why, &final);
-	}
-	migrec_remove(x->h.dirfd);
-	if (r < 0)
-		return err_prefix(r, "the VM runs at the destination, but its source QEMU did not stop");
-	/* the ports are free now: the forwards move */
-	if (has_forwards(&x->d)) {
-		json_object_put(ok);
-		ok = NULL;
-		if ((r = peer_send(&x->peer, "forwards", NULL)) < 0 ||
-		    (r = peer_expect(&x->peer, COMMIT_TIMEOUT_MS, "ok", &ok)) < 0)
-			return err_prefix(r, "the VM runs at the destination, but its port forwards did not move");
-	}
-	return 0;
+	return hand_over(x);
 }
 
 static int offline(struct outgoing *x)
