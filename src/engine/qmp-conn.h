@@ -33,3 +33,6 @@ int qmp_pump(struct qmp *q);
 bool qmp_greeted(const struct qmp *q);
 void qmp_close(struct qmp *q);
 int qmp_fd(const struct qmp *q);
+/* Are events already read off the socket, waiting to be taken?
+ * (poll on qmp_fd does not wake for them: poll with no timeout then) */
+bool qmp_queued(const struct qmp *q);

@@ -350,6 +350,14 @@ int qmp_fd(const struct qmp *q)
 	return q->fd;
 }
 
+bool qmp_queued(const struct qmp *q)
+{
+	for (size_t i = 0; q && i < q->nqueue; i++)
+		if (json_object_object_get_ex(q->queue[i], "event", NULL))
+			return true;
+	return false;
+}
+
 static int send_all(int fd, const char *s, size_t n)
 {
 	while (n > 0) {

@@ -298,7 +298,7 @@ static int follow(struct outgoing *x, struct qmp_migration *m)
 				return r;
 			x->rep->postcopy = true;
 		}
-		if (poll(pf, 3, PROGRESS_MS) < 0 && errno != EINTR)
+		if (poll(pf, 3, qmp_queued(x->q) ? 0 : PROGRESS_MS) < 0 && errno != EINTR)
 			return err_errno(-errno, "poll");
 		if (pf[1].revents || peer_has_line(&x->peer)) {
 			_cleanup_json_ struct json_object *o = NULL;

@@ -162,6 +162,12 @@ int storage_mirror(struct storage_mirror *s, struct qmp *q, unsigned n, int *fds
 		struct pollfd pf[3] = { { qmp_fd(q), POLLIN, 0 },
 					{ peer->in, POLLIN, 0 },
 					{ o->cancel_fd, POLLIN, 0 } };
+		/* progress first: events that come with its replies are
+		 * buffered, and poll would not wake for them */
+		if (proc_now_ms() >= next) {
+			show(s, o, t0);
+			next = proc_now_ms() + PROGRESS_MS;
+		}
 		if ((r = take_events(s, ready)) < 0)
 			return r;
 		nready = 0;
@@ -169,16 +175,12 @@ int storage_mirror(struct storage_mirror *s, struct qmp *q, unsigned n, int *fds
 			nready += ready[i];
 		if (nready == n)
 			break;
-		if (proc_now_ms() >= next) {
-			show(s, o, t0);
-			next = proc_now_ms() + PROGRESS_MS;
-		}
 		if (deadline && proc_now_ms() >= deadline)
 			return err_set(-ETIMEDOUT,
 				       "the disks did not reach the destination within %u s (the guest writes faster "
 				       "than the link sends, or the link is slow: try a longer --timeout)",
 				       o->timeout_s);
-		if (poll(pf, 3, PROGRESS_MS) < 0 && errno != EINTR)
+		if (poll(pf, 3, qmp_queued(q) ? 0 : PROGRESS_MS) < 0 && errno != EINTR)
 			return err_errno(-errno, "poll");
 		if (pf[1].revents || peer_has_line(peer)) {
 			_cleanup_json_ struct json_object *m = NULL;

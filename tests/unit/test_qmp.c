@@ -4,6 +4,7 @@
  * interleaved with replies, errors, timeouts and hostile input. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -603,6 +604,44 @@ static void send_keys(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* An event read off the socket with a command's reply is queued: poll on
+ * the fd would not wake for it, qmp_queued says it is there. */
+static void queued_events(void)
+{
+	static const char *const replies[] = {
+		"{\"return\": {}, \"id\": 1}",
+		"{\"return\": {}, \"id\": 2}\r\n{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, "
+		"\"microseconds\": 0}}",
+		NULL,
+	};
+	struct qmp *q = NULL;
+	struct qmp_event ev;
+	int rc;
+	pid_t pid = scripted(&q, replies, &rc);
+
+	CHECK(rc == 0, "scripted handshake: %s", rc ? err_msg() : "");
+	if (rc < 0)
+		return;
+	CHECK(!qmp_queued(q), "nothing is queued before a command");
+	CHECK(qmp_cont(q) == 0, "cont: %s", err_msg());
+	/* the event may come in a later read: take what the socket has */
+	for (int i = 0; i < 100 && !qmp_queued(q); i++) {
+		struct pollfd pf = { qmp_fd(q), POLLIN, 0 };
+		if (poll(&pf, 1, 10) > 0)
+			break;
+	}
+	CHECK(qmp_queued(q) || qmp_event_next(q, 0, &ev) == 0, "the event after the reply is there");
+	if (qmp_queued(q)) {
+		CHECK(qmp_event_next(q, 0, &ev) == 0 && ev.kind == QMP_EVENT_RESUME,
+		      "qmp_event_next takes it (RESUME)");
+		CHECK(!qmp_queued(q), "and then nothing is queued");
+	}
+	CHECK(!qmp_queued(NULL), "no connection: nothing queued");
+	qmp_close(q);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	load_session();
@@ -617,5 +656,6 @@ int main(void)
 	migration();
 	block();
 	send_keys();
+	queued_events();
 	T_DONE();
 }
